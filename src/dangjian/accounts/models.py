@@ -1,0 +1,31 @@
+"""Grants: which organizations a user may see or change, and with which role."""
+
+from django.conf import settings
+from django.db import models
+
+from dangjian.core.scope import Role, ScopedQuerySet
+
+
+class OrgGrant(models.Model):
+    """A user is given an organization (and so its whole subtree) with a role: read, edit or manage."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE,
+                             related_name="grants")
+    org = models.ForeignKey("orgs.Organization", verbose_name="授权组织", on_delete=models.CASCADE,
+                            related_name="grants")
+    role = models.CharField("角色", max_length=10, choices=Role.choices, default=Role.READ)
+    created_at = models.DateTimeField("授权时间", auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "org__path"
+
+    class Meta:
+        verbose_name = "数据范围授权"
+        verbose_name_plural = "数据范围授权"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "org"], name="grant_unique_user_org",
+                                    violation_error_message="该用户已被授予此组织。"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.org} · {self.get_role_display()}"

@@ -1,0 +1,23 @@
+"""Login, logout and failed login are recorded in the audit log."""
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from dangjian.core.audit import record
+from dangjian.core.models import AuditAction
+
+
+@receiver(user_logged_in)
+def _logged_in(sender, request, user, **kwargs):
+    record(AuditAction.LOGIN, actor=user)
+
+
+@receiver(user_logged_out)
+def _logged_out(sender, request, user, **kwargs):
+    if user is not None:
+        record(AuditAction.LOGOUT, actor=user)
+
+
+@receiver(user_login_failed)
+def _login_failed(sender, credentials, request=None, **kwargs):
+    record(AuditAction.LOGIN_FAILED, success=False, username=str(credentials.get("username", ""))[:150])

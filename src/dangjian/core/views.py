@@ -1,0 +1,71 @@
+"""Base views: every page that shows or changes scoped data goes through these mixins."""
+
+from __future__ import annotations
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import render
+from django.views import View
+
+from .scope import Action
+from .services import OutOfScope
+
+
+class ScopedViewMixin(LoginRequiredMixin):
+    """Restricts `queryset` to the user's scope for `scope_action`. The only place views call `restrict`."""
+
+    model = None
+    queryset = None
+    scope_action: str = Action.VIEW
+
+    def base_queryset(self):
+        if self.queryset is not None:
+            return self.queryset.all()
+        return self.model.objects.all()
+
+    def get_queryset(self):
+        return self.base_queryset().restrict(self.request.user, self.scope_action)
+
+    def scoped(self, model_or_qs, action: str = Action.VIEW):
+        """Any other scoped queryset a page needs (choices, counts, related lists), restricted the same way."""
+        qs = model_or_qs.objects.all() if hasattr(model_or_qs, "objects") else model_or_qs
+        return qs.restrict(self.request.user, action)
+
+    def get_object_or_404(self, pk, action: str | None = None):
+        """Out of scope answers exactly like missing."""
+        qs = self.base_queryset().restrict(self.request.user, action or self.scope_action)
+        try:
+            return qs.get(pk=pk)
+        except (qs.model.DoesNotExist, ValueError, TypeError) as exc:
+            raise Http404("未找到该记录，或它不在您的数据范围内。") from exc
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except OutOfScope as exc:
+            raise Http404("未找到该记录，或它不在您的数据范围内。") from exc
+
+
+def apply_validation_error(form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: field errors by field, the rest on top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class PingView(View):
+    def get(self, request):
+        from django.http import HttpResponse
+
+        return HttpResponse("ok", content_type="text/plain")
+
+
+def not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)

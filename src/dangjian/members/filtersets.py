@@ -1,0 +1,43 @@
+"""Member filters, shared by the web list, the API and exports."""
+
+import django_filters
+
+from dangjian.orgs.models import Organization
+
+from .choices import Gender, MemberStatus
+from .models import Member
+
+
+class MemberFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="姓名", method="filter_q")
+    org = django_filters.NumberFilter(label="所在组织（含下级）", method="filter_org")
+    org_code = django_filters.CharFilter(label="组织编码（含下级）", method="filter_org_code")
+    status = django_filters.ChoiceFilter(label="党员状态", choices=MemberStatus.choices)
+    gender = django_filters.ChoiceFilter(label="性别", choices=Gender.choices)
+    is_mobile = django_filters.BooleanFilter(label="流动党员")
+    is_untransferred = django_filters.BooleanFilter(label="口袋党员")
+    is_retired = django_filters.BooleanFilter(label="离退休")
+    id_number = django_filters.CharFilter(label="公民身份号码（精确）", method="filter_id_number")
+
+    class Meta:
+        model = Member
+        fields = ["q", "org", "org_code", "status", "gender", "is_mobile", "is_untransferred", "is_retired"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(name__contains=value.strip())
+
+    def _subtree(self, queryset, org):
+        if org is None:
+            return queryset.none()
+        return queryset.filter(org__path__startswith=org.path)
+
+    def filter_org(self, queryset, name, value):
+        return self._subtree(queryset, Organization.objects.filter(pk=value).first())
+
+    def filter_org_code(self, queryset, name, value):
+        return self._subtree(queryset, Organization.objects.filter(code=value.strip()).first())
+
+    def filter_id_number(self, queryset, name, value):
+        from dangjian.core.crypto import digest
+
+        return queryset.filter(id_number_digest=digest(value.strip()))

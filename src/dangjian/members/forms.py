@@ -1,0 +1,61 @@
+"""Member forms."""
+
+from django import forms
+
+from dangjian.core.scope import Action
+from dangjian.orgs.forms import OrgCodeField, ScopedFormMixin
+
+from .models import Member
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class MemberForm(ScopedFormMixin, forms.ModelForm):
+    class Meta:
+        model = Member
+        fields = [
+            "name", "gender", "birth_date", "ethnicity", "education", "id_number", "phone", "status", "join_date",
+            "full_date", "is_mobile", "mobile_destination", "is_untransferred", "is_retired", "job",
+        ]
+        widgets = {
+            "birth_date": DATE, "join_date": DATE, "full_date": DATE,
+            "id_number": forms.TextInput(attrs={"autocomplete": "off"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "off"}),
+        }
+
+    def clean_id_number(self):
+        value = (self.cleaned_data.get("id_number") or "").strip().upper()
+        if value and (len(value) != 18 or not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X")):
+            raise forms.ValidationError("公民身份号码应为18位，最后一位可以是数字或X。")
+        return value
+
+    def clean_phone(self):
+        value = "".join(ch for ch in (self.cleaned_data.get("phone") or "") if ch.isdigit())
+        if value and len(value) not in (7, 8, 11, 12):
+            raise forms.ValidationError("联系电话应为11位手机号或固定电话号码。")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("is_mobile") and not data.get("mobile_destination"):
+            self.add_error("mobile_destination", "流动党员请填写流入地。")
+        if data.get("join_date") and data.get("birth_date") and data["join_date"] <= data["birth_date"]:
+            self.add_error("join_date", "入党日期应晚于出生日期。")
+        return data
+
+    def validate_unique(self):
+        # The service checks the ID number by its keyed hash.
+        pass
+
+
+class MemberCreateForm(MemberForm):
+    org = OrgCodeField(label="所在党组织（编码）", action=Action.CHANGE)
+
+    class Meta(MemberForm.Meta):
+        fields = ["org", *MemberForm.Meta.fields]
+
+
+class TransferForm(ScopedFormMixin, forms.Form):
+    to_org = OrgCodeField(label="转入组织（编码）", action=Action.CHANGE)
+    date = forms.DateField(label="转接日期", widget=DATE)
+    reason = forms.CharField(label="原因", max_length=200, required=False)

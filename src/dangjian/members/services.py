@@ -1,0 +1,98 @@
+"""Writes to the member register, each atomic, scope-checked and audited."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+
+from dangjian.core.audit import record, snapshot
+from dangjian.core.models import AuditAction
+from dangjian.core.scope import Action
+from dangjian.core.services import ensure_in_scope
+from dangjian.orgs.models import Organization
+
+from .models import Member, MemberTransfer
+
+MEMBER_FIELDS = (
+    "name", "gender", "birth_date", "ethnicity", "education", "id_number", "phone", "status", "join_date",
+    "full_date", "is_mobile", "mobile_destination", "is_untransferred", "is_retired", "job",
+)
+# Never write clear sensitive values into the audit trail.
+_AUDIT_EXCLUDE = ("id_number", "phone")
+
+
+def member_snapshot(member: Member) -> dict:
+    return snapshot(member, exclude=_AUDIT_EXCLUDE)
+
+
+@transaction.atomic
+def create_member(*, actor, org: Organization, **fields) -> Member:
+    ensure_in_scope(actor, org.path, Action.CHANGE)
+    member = Member(org=org, **fields)
+    member.id_number_digest = ""
+    member.full_clean(exclude=["id_number_digest", "phone_digest"])
+    _check_unique_id(member)
+    member.save()
+    record(AuditAction.CREATE, actor=actor, obj=member, org=org, after=member_snapshot(member))
+    return member
+
+
+def _check_unique_id(member: Member) -> None:
+    from django.core.exceptions import ValidationError
+
+    from dangjian.core.crypto import digest
+
+    if member.id_number:
+        clash = Member.objects.filter(id_number_digest=digest(member.id_number))
+        if member.pk:
+            clash = clash.exclude(pk=member.pk)
+        if clash.exists():
+            raise ValidationError({"id_number": "该公民身份号码已登记。"})
+
+
+@transaction.atomic
+def update_member(member: Member, *, actor, **changes) -> Member:
+    ensure_in_scope(actor, member.org.path, Action.CHANGE)
+    member = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+    before = member_snapshot(member)
+    for name, value in changes.items():
+        if name not in MEMBER_FIELDS:
+            raise ValueError(f"unknown member field {name}")
+        setattr(member, name, value)
+    member.full_clean(exclude=["id_number_digest", "phone_digest"])
+    _check_unique_id(member)
+    member.save()
+    record(AuditAction.UPDATE, actor=actor, obj=member, org=member.org, before=before, after=member_snapshot(member))
+    return member
+
+
+@transaction.atomic
+def transfer_member(member: Member, to_org: Organization, *, actor, date: datetime.date | None = None,
+                    reason: str = "") -> MemberTransfer:
+    """Move a member's organization relation; the actor needs change rights at both ends."""
+    ensure_in_scope(actor, member.org.path, Action.CHANGE)
+    ensure_in_scope(actor, to_org.path, Action.CHANGE)
+    from django.core.exceptions import ValidationError
+
+    if to_org.pk == member.org_id:
+        raise ValidationError({"to_org": "转入组织与当前组织相同。"})
+    from_org = member.org
+    before = member_snapshot(member)
+    item = MemberTransfer.objects.create(
+        member=member, from_org=from_org, to_org=to_org, from_name=from_org.name, to_name=to_org.name,
+        date=date or datetime.date.today(), reason=reason,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+    )
+    member.org = to_org
+    member.save(update_fields=["org", "updated_at"])
+    record(AuditAction.TRANSFER, actor=actor, obj=member, org=to_org, before=before, after=member_snapshot(member),
+           detail=f"由“{from_org.name}”转入“{to_org.name}”")
+    return item
+
+
+@transaction.atomic
+def delete_member(member: Member, *, actor) -> None:
+    ensure_in_scope(actor, member.org.path, Action.CHANGE)
+    record(AuditAction.DELETE, actor=actor, obj=member, org=member.org, before=member_snapshot(member))
+    member.delete()

@@ -1,0 +1,138 @@
+"""Member pages: filtered list with pagination, detail, create, edit, transfer, delete."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views import View
+
+from dangjian.core.scope import Action, path_in_scope
+from dangjian.core.views import ScopedViewMixin, apply_validation_error
+from dangjian.orgs.models import Organization
+
+from . import services
+from .filtersets import MemberFilterSet
+from .forms import MemberCreateForm, MemberForm, TransferForm
+from .models import Member
+
+PAGE_SIZE = 50
+
+
+class MemberListView(ScopedViewMixin, View):
+    model = Member
+
+    def get(self, request):
+        qs = self.get_queryset().select_related("org").order_by("org_id", "id")
+        filterset = MemberFilterSet(request.GET, queryset=qs)
+        paginator = Paginator(filterset.qs, PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        return render(request, "members/list.html", {
+            "filter": filterset, "page": page, "query": query.urlencode(),
+        })
+
+
+class MemberDetailView(ScopedViewMixin, View):
+    model = Member
+
+    def get(self, request, pk):
+        member = self.get_object_or_404(pk)
+        return render(request, "members/detail.html", {
+            "member": member,
+            "transfers": member.transfers.all()[:50],
+            "can_change": path_in_scope(request.user, member.org.path, Action.CHANGE),
+        })
+
+
+class MemberCreateView(ScopedViewMixin, View):
+    model = Member
+    scope_action = Action.CHANGE
+
+    def get(self, request):
+        initial = {}
+        org_id = request.GET.get("org")
+        if org_id and org_id.isdigit():
+            org = self.scoped(Organization, Action.CHANGE).filter(pk=org_id).first()
+            if org:
+                initial["org"] = org.code
+        form = MemberCreateForm(user=request.user, initial=initial)
+        return render(request, "members/form.html", {"form": form, "title": "新增党员"})
+
+    def post(self, request):
+        form = MemberCreateForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            org = data.pop("org")
+            try:
+                member = services.create_member(actor=request.user, org=org, **data)
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, f"已新增党员“{member.name}”。")
+                return redirect("members:detail", member.pk)
+        return render(request, "members/form.html", {"form": form, "title": "新增党员"}, status=400)
+
+
+class MemberEditView(ScopedViewMixin, View):
+    model = Member
+    scope_action = Action.CHANGE
+
+    def get(self, request, pk):
+        member = self.get_object_or_404(pk)
+        form = MemberForm(instance=member, user=request.user)
+        return render(request, "members/form.html", {"form": form, "member": member, "title": f"编辑：{member.name}"})
+
+    def post(self, request, pk):
+        member = self.get_object_or_404(pk)
+        form = MemberForm(request.POST, instance=Member.objects.get(pk=member.pk), user=request.user)
+        if form.is_valid():
+            try:
+                services.update_member(member, actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, "已保存。")
+                return redirect("members:detail", member.pk)
+        return render(request, "members/form.html", {"form": form, "member": member,
+                                                     "title": f"编辑：{member.name}"}, status=400)
+
+
+class MemberTransferView(ScopedViewMixin, View):
+    model = Member
+    scope_action = Action.CHANGE
+
+    def get(self, request, pk):
+        member = self.get_object_or_404(pk)
+        return render(request, "members/transfer.html", {"form": TransferForm(user=request.user), "member": member})
+
+    def post(self, request, pk):
+        member = self.get_object_or_404(pk)
+        form = TransferForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                services.transfer_member(member, form.cleaned_data["to_org"], actor=request.user,
+                                         date=form.cleaned_data["date"], reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, "已办理组织关系转接。")
+                return redirect("members:detail", member.pk)
+        return render(request, "members/transfer.html", {"form": form, "member": member}, status=400)
+
+
+class MemberDeleteView(ScopedViewMixin, View):
+    model = Member
+    scope_action = Action.CHANGE
+
+    def get(self, request, pk):
+        return render(request, "members/delete.html", {"member": self.get_object_or_404(pk)})
+
+    def post(self, request, pk):
+        member = self.get_object_or_404(pk)
+        org_id = member.org_id
+        services.delete_member(member, actor=request.user)
+        messages.success(request, f"已删除党员“{member.name}”。")
+        return redirect("orgs:detail", org_id)

@@ -1,0 +1,184 @@
+"""The organization register: one tree by party affiliation, committees, workstations and vertical systems."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import models
+from django.db.models import Exists, OuterRef
+
+from dangjian.core.scope import ScopedQuerySet
+
+from .choices import Domain, Level, OrgKind, Post, SystemTier
+
+PATH_STEP = 9  # eight digits and a dot per level
+
+
+def path_segment(pk: int) -> str:
+    return f"{pk:08d}."
+
+
+class OrganizationQuerySet(ScopedQuerySet):
+    def with_has_children(self) -> OrganizationQuerySet:
+        return self.annotate(has_children=Exists(Organization.objects.filter(parent=OuterRef("pk"))))
+
+    def subtree(self, org: Organization) -> OrganizationQuerySet:
+        return self.filter(path__startswith=org.path)
+
+
+class VerticalSystem(models.Model):
+    """A vertically managed agency system (条), e.g. 示范市税务系统, owned by the organization that keeps it."""
+
+    name = models.CharField("系统名称", max_length=100)
+    owner = models.ForeignKey(
+        "Organization", verbose_name="所属党组织", on_delete=models.PROTECT, related_name="owned_systems"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "owner__path"
+
+    class Meta:
+        verbose_name = "垂直管理系统"
+        verbose_name_plural = "垂直管理系统"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organization(models.Model):
+    """A party organization in the affiliation tree (隶属关系).
+
+    `path` is the chain of ids from the root (materialized path); the data scope and every subtree
+    query use it, so a 300,000-organization region never needs a recursive query.
+    """
+
+    name = models.CharField("组织名称", max_length=200)
+    code = models.CharField("组织编码", max_length=40, unique=True)
+    kind = models.CharField("组织类别", max_length=30, choices=OrgKind.choices)
+    domain = models.CharField("党建类型", max_length=30, choices=Domain.choices, blank=True)
+    level = models.CharField("层级", max_length=20, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级党组织", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    path = models.CharField("路径", max_length=255, unique=True, editable=False)
+    depth = models.PositiveSmallIntegerField("层次", default=0, editable=False)
+
+    established = models.DateField("成立日期", null=True, blank=True)
+    term_start = models.DateField("本届任期开始", null=True, blank=True)
+    term_years = models.PositiveSmallIntegerField("任期（年）", null=True, blank=True)
+    committee_seats = models.PositiveSmallIntegerField("核定委员职数", default=0)
+    staff_total = models.PositiveIntegerField("单位在编人数", default=0)
+    party_staff_fulltime = models.PositiveIntegerField("专职党务工作人员数", default=0)
+    party_staff_parttime = models.PositiveIntegerField("兼职党务工作人员数", default=0)
+    unit_count = models.PositiveSmallIntegerField("覆盖单位数", default=1)
+    has_discipline_committee = models.BooleanField("设有纪委", default=False)
+    activity_funds = models.DecimalField("党组织工作经费（元/年）", max_digits=12, decimal_places=2, default=0)
+    address = models.CharField("地址", max_length=200, blank=True)
+
+    system = models.ForeignKey(
+        VerticalSystem, verbose_name="垂直管理系统", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="units",
+    )
+    system_tier = models.CharField("系统层级", max_length=20, choices=SystemTier.choices, blank=True)
+    system_parent = models.ForeignKey(
+        "self", verbose_name="业务上级（条）", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="system_children",
+    )
+
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    objects = OrganizationQuerySet.as_manager()
+    scope_path_field = "path"
+
+    class Meta:
+        verbose_name = "党组织"
+        verbose_name_plural = "党组织"
+        ordering = ["path"]
+        indexes = [
+            models.Index(fields=["parent", "name"], name="org_parent_name"),
+            models.Index(fields=["domain", "kind"], name="org_domain_kind"),
+            models.Index(fields=["name"], name="org_name"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("id")), name="org_not_own_parent",
+                violation_error_message="上级党组织不能是本组织。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def election_due(self) -> datetime.date | None:
+        """换届 date: term start plus term length."""
+        if not self.term_start or not self.term_years:
+            return None
+        try:
+            return self.term_start.replace(year=self.term_start.year + self.term_years)
+        except ValueError:  # 29 February
+            return self.term_start.replace(year=self.term_start.year + self.term_years, day=28)
+
+    def election_overdue(self, today: datetime.date | None = None) -> bool:
+        due = self.election_due
+        return due is not None and due < (today or datetime.date.today())
+
+    def ancestor_ids(self) -> list[int]:
+        return [int(seg) for seg in self.path.split(".") if seg][:-1]
+
+    def is_grassroots(self) -> bool:
+        from .choices import GRASSROOTS_KINDS
+
+        return self.kind in GRASSROOTS_KINDS
+
+
+class CommitteePost(models.Model):
+    """A seat on an organization's committee (班子) and who holds it."""
+
+    org = models.ForeignKey(Organization, verbose_name="党组织", on_delete=models.CASCADE, related_name="posts")
+    post = models.CharField("职务", max_length=20, choices=Post.choices)
+    holder_name = models.CharField("姓名", max_length=50)
+    member = models.ForeignKey(
+        "members.Member", verbose_name="对应党员", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="posts",
+    )
+    full_time = models.BooleanField("专职", default=False)
+    since = models.DateField("任职时间", null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "org__path"
+
+    class Meta:
+        verbose_name = "班子成员"
+        verbose_name_plural = "班子成员"
+        ordering = ["org", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.get_post_display()} {self.holder_name}"
+
+
+class Workstation(models.Model):
+    """党建工作站: a working layer between a town committee and the 3–5 villages it covers [003]."""
+
+    name = models.CharField("工作站名称", max_length=100)
+    code = models.CharField("编码", max_length=40, unique=True)
+    town = models.ForeignKey(
+        Organization, verbose_name="所属乡镇党委", on_delete=models.PROTECT, related_name="workstations"
+    )
+    villages = models.ManyToManyField(Organization, verbose_name="覆盖村（社区）", related_name="stations", blank=True)
+    chief_name = models.CharField("站长", max_length=50, blank=True)
+    fulltime_staff = models.PositiveSmallIntegerField("专职工作人员数", default=1)
+    parttime_staff = models.PositiveSmallIntegerField("兼职工作人员数", default=0)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "town__path"
+
+    class Meta:
+        verbose_name = "党建工作站"
+        verbose_name_plural = "党建工作站"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name

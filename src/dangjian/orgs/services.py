@@ -1,0 +1,133 @@
+"""Writes to the organization register. Each function is atomic, checks scope and writes the audit record."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+
+from dangjian.core.audit import record, snapshot
+from dangjian.core.models import AuditAction
+from dangjian.core.scope import Action
+from dangjian.core.services import ensure_in_scope
+
+from .choices import default_term_years
+from .models import CommitteePost, Organization, path_segment
+from .rules import check_parent
+
+ORG_FIELDS = (
+    "name", "code", "kind", "domain", "level", "established", "term_start", "term_years", "committee_seats",
+    "staff_total", "party_staff_fulltime", "party_staff_parttime", "unit_count", "has_discipline_committee",
+    "activity_funds", "address", "system", "system_tier", "system_parent",
+)
+
+
+def _assign_path(org: Organization) -> None:
+    prefix = org.parent.path if org.parent_id else ""
+    org.path = prefix + path_segment(org.pk)
+    org.depth = org.path.count(".") - 1
+
+
+@transaction.atomic
+def create_org(*, actor, parent: Organization | None, **fields) -> Organization:
+    """Create an organization under `parent` (None for a root, which only the system may do)."""
+    kind = fields["kind"]
+    check_parent(kind, parent)
+    if not fields.get("term_years"):
+        fields["term_years"] = default_term_years(kind, fields.get("domain", ""))
+    if Organization.objects.filter(code=fields["code"]).exists():
+        raise ValidationError({"code": f"组织编码“{fields['code']}”已被使用。"})
+    # A unique temporary path lets the row be inserted before its id, and so its real path, is known.
+    org = Organization(parent=parent, path=f"tmp-{id(fields)}-{fields['code']}"[:255], **fields)
+    org.full_clean(exclude=["path"])
+    org.save()
+    _assign_path(org)
+    org.save(update_fields=["path", "depth"])
+    ensure_in_scope(actor, org.path, Action.MANAGE)
+    record(AuditAction.CREATE, actor=actor, obj=org, org=org, after=snapshot(org))
+    return org
+
+
+@transaction.atomic
+def update_org(org: Organization, *, actor, **changes) -> Organization:
+    """Change an organization's own fields (not its place in the tree: see move_org)."""
+    ensure_in_scope(actor, org.path, Action.CHANGE)
+    org = Organization.objects.select_for_update().get(pk=org.pk)
+    before = snapshot(org)
+    for name, value in changes.items():
+        if name not in ORG_FIELDS:
+            raise ValueError(f"unknown organization field {name}")
+        setattr(org, name, value)
+    if "kind" in changes:
+        check_parent(org.kind, org.parent, org)
+    if Organization.objects.filter(code=org.code).exclude(pk=org.pk).exists():
+        raise ValidationError({"code": f"组织编码“{org.code}”已被使用。"})
+    org.full_clean()
+    org.save()
+    ensure_in_scope(actor, org.path, Action.CHANGE)
+    record(AuditAction.UPDATE, actor=actor, obj=org, org=org, before=before, after=snapshot(org))
+    return org
+
+
+@transaction.atomic
+def move_org(org: Organization, new_parent: Organization, *, actor) -> Organization:
+    """Put an organization and its whole subtree under a new parent (调整隶属关系)."""
+    ensure_in_scope(actor, org.path, Action.MANAGE)
+    org = Organization.objects.select_for_update().get(pk=org.pk)
+    check_parent(org.kind, new_parent, org)
+    old_path = org.path
+    new_path = new_parent.path + path_segment(org.pk)
+    before = snapshot(org)
+    # One UPDATE rewrites the prefix of every path in the subtree, however large.
+    Organization.objects.filter(path__startswith=old_path).update(
+        path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
+        depth=F("depth") + (new_path.count(".") - old_path.count(".")),
+    )
+    Organization.objects.filter(pk=org.pk).update(parent=new_parent)
+    org.refresh_from_db()
+    ensure_in_scope(actor, org.path, Action.MANAGE)
+    record(AuditAction.MOVE, actor=actor, obj=org, org=org, before=before, after=snapshot(org),
+           detail=f"由“{org_name(before['parent_id'])}”调整到“{new_parent.name}”")
+    return org
+
+
+def org_name(pk: int | None) -> str:
+    if pk is None:
+        return "（无）"
+    return Organization.objects.filter(pk=pk).values_list("name", flat=True).first() or str(pk)
+
+
+@transaction.atomic
+def delete_org(org: Organization, *, actor) -> None:
+    """Delete an organization that has no child organizations and no members."""
+    ensure_in_scope(actor, org.path, Action.MANAGE)
+    if org.children.exists():
+        raise ValidationError("该组织还有下级组织，请先调整或删除下级组织。")
+    if org.members.exists():
+        raise ValidationError("该组织还有党员，请先转出党员。")
+    if org.workstations.exists():
+        raise ValidationError("该组织还设有党建工作站，请先删除工作站。")
+    before = snapshot(org)
+    record(AuditAction.DELETE, actor=actor, obj=org, org=org, before=before)
+    org.delete()
+
+
+@transaction.atomic
+def set_post(org: Organization, *, actor, post: str, holder_name: str, full_time: bool = False,
+             since=None, member=None) -> CommitteePost:
+    """Add a committee seat holder."""
+    ensure_in_scope(actor, org.path, Action.CHANGE)
+    item = CommitteePost(org=org, post=post, holder_name=holder_name, full_time=full_time, since=since,
+                         member=member)
+    item.full_clean()
+    item.save()
+    record(AuditAction.CREATE, actor=actor, obj=item, org=org, after=snapshot(item))
+    return item
+
+
+@transaction.atomic
+def remove_post(item: CommitteePost, *, actor) -> None:
+    ensure_in_scope(actor, item.org.path, Action.CHANGE)
+    record(AuditAction.DELETE, actor=actor, obj=item, org=item.org, before=snapshot(item))
+    item.delete()
