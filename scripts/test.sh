@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install the test extras (and Debian's Chromium for the browser tests) and run the whole suite.
+# Set DATABASE_URL to run it on PostgreSQL; extra arguments go to pytest.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh" "test"
+cd "$ROOT"
+
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "安装 Chromium（浏览器测试用）/ installing Debian's Chromium for the browser tests"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+  else
+    echo "缺少 chromium：请先安装（Debian: apt-get install chromium）/ chromium is missing" >&2
+    exit 1
+  fi
+fi
+
+# pytest exits 5 when it collected no test: that must fail, never pass silently.
+set +e
+"$VENV/bin/pytest" "$@"
+status=$?
+set -e
+if [ "$status" = 5 ]; then
+  echo "没有运行任何测试 / no tests ran" >&2
+  exit 1
+fi
+exit "$status"
