@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime
 
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
-from dangjian.core.scope import ScopedQuerySet
+from dangjian.core.scope import Action, ScopedQuerySet
 
 from .choices import Domain, Level, OrgKind, Post, SystemTier
 
@@ -26,6 +26,17 @@ class OrganizationQuerySet(ScopedQuerySet):
         return self.filter(path__startswith=org.path)
 
 
+class VerticalSystemQuerySet(ScopedQuerySet):
+    def restrict(self, user, action: str = Action.VIEW) -> VerticalSystemQuerySet:
+        """A system is seen by whoever sees its owner or one of its units (a county sees the line its
+        sub-bureaus belong to); it is changed only by those who may change its owner."""
+        owned = super().restrict(user, action)
+        if action != Action.VIEW:
+            return owned
+        with_units = Organization.objects.restrict(user, action).filter(system__isnull=False).values("system_id")
+        return self.filter(Q(pk__in=owned.values("pk")) | Q(pk__in=with_units))
+
+
 class VerticalSystem(models.Model):
     """A vertically managed agency system (条), e.g. 示范市税务系统, owned by the organization that keeps it."""
 
@@ -34,7 +45,7 @@ class VerticalSystem(models.Model):
         "Organization", verbose_name="所属党组织", on_delete=models.PROTECT, related_name="owned_systems"
     )
 
-    objects = ScopedQuerySet.as_manager()
+    objects = VerticalSystemQuerySet.as_manager()
     scope_path_field = "owner__path"
 
     class Meta:
@@ -124,6 +135,16 @@ class Organization(models.Model):
     def election_overdue(self, today: datetime.date | None = None) -> bool:
         due = self.election_due
         return due is not None and due < (today or datetime.date.today())
+
+    def system_chain_broken(self) -> bool:
+        """Where the business line (条) loses its branch [000]: a sub-bureau whose party relation sits with the
+        local town committee instead of its county bureau. A county bureau under the county committee is the
+        intended dual leadership, not a break."""
+        return (
+            self.system_tier == SystemTier.SUB_BUREAU
+            and self.system_parent_id is not None
+            and self.parent_id != self.system_parent_id
+        )
 
     def ancestor_ids(self) -> list[int]:
         return [int(seg) for seg in self.path.split(".") if seg][:-1]

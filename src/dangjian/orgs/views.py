@@ -267,10 +267,15 @@ class SystemChainView(ScopedViewMixin, View):
             pk__in={u.parent_id for u in units} | {u.system_parent_id for u in units}).values_list("pk", flat=True))
         rows = []
         for unit in units:
-            # The chain breaks where party affiliation (块) leaves the business line (条).
-            broken = unit.system_parent_id is not None and unit.parent_id != unit.system_parent_id
+            broken = unit.system_chain_broken()
+            if broken:
+                link = "断层"
+            elif unit.system_parent_id and unit.parent_id != unit.system_parent_id:
+                link = "属地管理"
+            else:
+                link = "贯通"
             rows.append({
-                "unit": unit, "broken": broken,
+                "unit": unit, "broken": broken, "link": link,
                 "party_parent": unit.parent.name if unit.parent_id in visible else "（数据范围外）",
                 "line_parent": unit.system_parent.name if unit.system_parent_id in visible else (
                     "（数据范围外）" if unit.system_parent_id else "—"),
