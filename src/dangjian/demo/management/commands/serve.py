@@ -1,0 +1,24 @@
+"""`dangjian serve`: run the application with waitress, a production WSGI server; whitenoise serves static."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "用 waitress 提供网页服务（生产用 WSGI 服务器）。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1", help="监听地址，默认 127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000, help="端口，默认 8000")
+        parser.add_argument("--threads", type=int, default=8, help="工作线程数，默认 8")
+
+    def handle(self, *args, host, port, threads, **options):
+        if not 0 < port < 65536:
+            raise CommandError(f"端口 {port} 无效。")
+        from waitress import serve
+
+        from dangjian.wsgi import application
+
+        self.stdout.write(
+            f"正在 http://{host}:{port}/ 提供服务（Ctrl+C 停止）。 Serving on http://{host}:{port}/"
+        )
+        serve(application, host=host, port=port, threads=threads, ident="dangjian")

@@ -1,0 +1,42 @@
+"""The four demo logins, one per level of the region, granted through the real grant service."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from dangjian.accounts.services import grant_org
+from dangjian.core.scope import Role
+from dangjian.orgs.models import Organization
+
+from .region import CITY_NAME, DEMO_BRANCH_NAME, DEMO_TOWN_NAME, MOHE_NAME
+
+DEMO_PASSWORD = "demo-2026"  # noqa: S105 - published on the demo login page on purpose
+DEMO_USERS = (
+    # username, organization, role, description
+    ("demo_city", CITY_NAME, Role.MANAGE, "市委组织部（全市）"),
+    ("demo_county", MOHE_NAME, Role.MANAGE, "漠北县委组织部（全县）"),
+    ("demo_town", DEMO_TOWN_NAME, Role.EDIT, "松岭镇党委（本镇）"),
+    ("demo_branch", DEMO_BRANCH_NAME, Role.EDIT, "青松村党支部（本支部）"),
+)
+
+
+@transaction.atomic
+def ensure_demo_users() -> list[tuple[str, str, str]]:
+    """Create the demo users if missing, reset their password and make sure they hold their grant.
+
+    Returns (username, organization name, description) for printing.
+    """
+    out = []
+    for username, org_name, role, description in DEMO_USERS:
+        org = Organization.objects.filter(name=org_name).order_by("id").first()
+        if org is None:
+            continue  # a database not built by the demo builder
+        user, _ = User.objects.get_or_create(username=username)
+        user.is_active = True
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        if not user.grants.filter(org=org, role=role).exists():
+            grant_org(user, org, role)
+        out.append((username, org.name, description))
+    return out
