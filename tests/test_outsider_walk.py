@@ -1,0 +1,248 @@
+"""Every URL pattern and API route, walked by a user of another county: 404/403, never data, nothing changed.
+
+A new route fails `test_every_route_is_walked` until it is added to ROUTES below, so no view escapes the walk.
+"""
+
+import datetime
+import hashlib
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from dangjian.accounts.models import Role
+from dangjian.accounts.services import grant_org
+from dangjian.core.models import AuditLog
+from dangjian.members.models import Member, MemberTransfer
+from dangjian.members.services import create_member, transfer_member
+from dangjian.orgs.choices import Domain, Level, OrgKind, Post, SystemTier
+from dangjian.orgs.models import CommitteePost, Organization, VerticalSystem, Workstation
+from dangjian.orgs.services import create_org, set_post
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "walk-test-2026"
+SECRET_NAMES = ["南岭", "欧阳雪松", "NL-"]  # every name and code of the other county contains one of these
+
+
+def walk(resolver=None, prefix="", namespace=""):
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            yield f"{namespace}{entry.name}", prefix + str(entry.pattern)
+
+
+# name → (kind of object the route takes, or None) for every route in the project.
+ROUTES = {
+    "home": None, "ping": None, "login": None, "logout": None,
+    "orgs:tree": None, "orgs:search": None, "orgs:create": None, "orgs:systems": None,
+    "orgs:detail": "org", "orgs:children": "org", "orgs:edit": "org", "orgs:move": "org", "orgs:delete": "org",
+    "orgs:post_add": "org", "orgs:post_remove": "post", "orgs:system_chain": "system",
+    "members:list": None, "members:create": None,
+    "members:detail": "member", "members:edit": "member", "members:transfer": "member", "members:delete": "member",
+    "api-token": None, "api-schema": None, "api-root": None,
+    "org-list": None, "org-detail": "org", "member-list": None, "member-detail": "member",
+}
+PAGES_WITH_OBJECT = {
+    "orgs:detail": "/orgs/{org}/", "orgs:children": "/orgs/{org}/children/", "orgs:edit": "/orgs/{org}/edit/",
+    "orgs:move": "/orgs/{org}/move/", "orgs:delete": "/orgs/{org}/delete/",
+    "orgs:post_add": "/orgs/{org}/posts/add/", "orgs:post_remove": "/orgs/posts/{post}/remove/",
+    "orgs:system_chain": "/orgs/systems/{system}/",
+    "members:detail": "/members/{member}/", "members:edit": "/members/{member}/edit/",
+    "members:transfer": "/members/{member}/transfer/", "members:delete": "/members/{member}/delete/",
+}
+FULL_NAMES = {
+    "南岭县委", "南岭镇党委", "南岭村党支部", "南岭二村党支部", "南岭税务分局党支部", "南岭税务系统", "南岭书记",
+    "南岭第一工作站", "欧阳雪松", "NL-COUNTY", "NL-TOWN", "NL-VILLAGE", "NL-TAX", "13800001111", "990102198502020027",
+}
+POST_ONLY = {"orgs:post_add", "orgs:post_remove"}
+FORMS = {"orgs:edit", "orgs:move", "orgs:delete", "members:edit", "members:transfer", "members:delete"}
+API_WITH_OBJECT = ["/api/orgs/{org}/", "/api/orgs/{org}.json", "/api/members/{member}/", "/api/members/{member}.json"]
+LIST_PAGES = [
+    "/", "/orgs/", "/orgs/search/?q=南岭", "/orgs/search/?q=NL-&format=json", "/orgs/search/?q=镇&format=json",
+    "/orgs/systems/", "/members/", "/members/?q=欧阳", "/members/?org_code=NL-COUNTY",
+    "/api/orgs/", "/api/orgs/?search=南岭", "/api/orgs/?code=NL-TOWN", "/api/members/", "/api/members/?search=欧阳",
+    "/api/", "/api/schema/",
+]
+
+
+def org(parent, name, code, kind, level, domain="", **extra):
+    return create_org(actor=None, parent=parent, name=name, code=code, kind=kind, level=level, domain=domain, **extra)
+
+
+@pytest.fixture
+def region():
+    city = org(None, "示范市委", "W-CITY", OrgKind.CITY_COMMITTEE, Level.CITY)
+    north = org(city, "漠北县委", "W-NORTH", OrgKind.COUNTY_COMMITTEE, Level.COUNTY)
+    north_town = org(north, "松岭镇党委", "W-TOWN", OrgKind.TOWN_COMMITTEE, Level.TOWN)
+    north_branch = org(north_town, "青松村党支部", "W-VILLAGE", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE)
+    create_member(actor=None, org=north_branch, name="张青山", gender="male", id_number="99010119800101001X")
+
+    south = org(city, "南岭县委", "NL-COUNTY", OrgKind.COUNTY_COMMITTEE, Level.COUNTY)
+    town = org(south, "南岭镇党委", "NL-TOWN", OrgKind.TOWN_COMMITTEE, Level.TOWN)
+    branch = org(town, "南岭村党支部", "NL-VILLAGE", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE)
+    spare = org(town, "南岭二村党支部", "NL-VILLAGE2", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE)
+    member = create_member(actor=None, org=branch, name="欧阳雪松", gender="female", phone="13800001111",
+                           id_number="990102198502020027", birth_date=datetime.date(1985, 2, 2))
+    transfer_member(member, spare, actor=None, date=datetime.date(2025, 3, 1), reason="南岭内部调整")
+    post = set_post(spare, actor=None, post=Post.SECRETARY, holder_name="南岭书记")
+    system = VerticalSystem.objects.create(name="南岭税务系统", owner=south)
+    org(town, "南岭税务分局党支部", "NL-TAX", OrgKind.BRANCH, Level.TOWN, Domain.AGENCY,
+        system=system, system_tier=SystemTier.SUB_BUREAU)
+    station = Workstation.objects.create(name="南岭第一工作站", town=town)
+    station.villages.add(branch, spare)
+
+    outsider = User.objects.create_user("north_manager", password=PASSWORD)
+    grant_org(outsider, north, Role.MANAGE)
+    return {"north_town": north_town, "north_branch": north_branch,
+            "ids": {"org": spare.pk, "member": member.pk, "post": post.pk, "system": system.pk}}
+
+
+@pytest.fixture
+def outsider(region):
+    client = Client()
+    client.force_login(User.objects.get(username="north_manager"))
+    return client
+
+
+def fingerprint():
+    """Everything stored about organizations, members, posts and transfers, as one hash."""
+    rows = [
+        list(Organization.objects.order_by("pk").values_list("pk", "name", "code", "path", "parent_id", "kind")),
+        list(Member.objects.order_by("pk").values_list("pk", "name", "org_id", "status", "phone", "id_number")),
+        list(CommitteePost.objects.order_by("pk").values_list("pk", "org_id", "holder_name")),
+        list(MemberTransfer.objects.order_by("pk").values_list("pk", "member_id", "to_org_id")),
+        list(VerticalSystem.objects.order_by("pk").values_list("pk", "name", "owner_id")),
+    ]
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def assert_nothing_shown(response, echo=""):
+    """`echo` is what the user typed into a search box, which the page may show back."""
+    body = response.content.decode(errors="replace")
+    for name in FULL_NAMES - {echo}:
+        assert name not in body, f"{response.request['PATH_INFO']} shows {name!r}"
+    if echo:
+        body = body.replace(echo, "")
+    for secret in SECRET_NAMES:
+        assert secret not in body, f"{response.request['PATH_INFO']} shows {secret!r}"
+
+
+def hostile_form(region):
+    """A POST that would do harm if it got through: rename, move under the outsider, transfer in."""
+    return {
+        "name": "被篡改", "code": "HACKED", "kind": OrgKind.BRANCH, "level": Level.VILLAGE, "domain": Domain.VILLAGE,
+        "new_parent": region["north_town"].code, "to_org": region["north_branch"].code, "date": "2026-01-01",
+        "gender": "male", "status": "full", "post": Post.DEPUTY, "holder_name": "冒名者", "confirm": "on",
+    }
+
+
+def test_every_route_is_walked():
+    names = {name for name, _ in walk()}
+    unknown = names - set(ROUTES)
+    assert not unknown, f"新增路由未纳入数据范围巡检：{sorted(unknown)}"
+    with_object = {name for name, kind in ROUTES.items() if kind}
+    assert with_object - {"org-detail", "member-detail"} == set(PAGES_WITH_OBJECT)
+
+
+@pytest.mark.parametrize("name", sorted(PAGES_WITH_OBJECT))
+def test_pages_of_another_county_answer_404_and_change_nothing(outsider, region, name):
+    url = PAGES_WITH_OBJECT[name].format(**region["ids"])
+    before, audit_before = fingerprint(), AuditLog.objects.count()
+
+    response = outsider.get(url)
+    # A route that takes only POST answers GET with 405 before it looks anything up.
+    assert response.status_code == (405 if name in POST_ONLY else 404), (url, response.status_code)
+    assert_nothing_shown(response)
+    response = outsider.post(url, hostile_form(region))
+    # A page that takes no POST answers 405 before it looks anything up.
+    assert response.status_code == (404 if name in POST_ONLY or name in FORMS else 405), (url, response.status_code)
+    assert_nothing_shown(response)
+    assert fingerprint() == before
+    assert AuditLog.objects.count() == audit_before
+
+
+@pytest.mark.parametrize("template", API_WITH_OBJECT)
+def test_api_objects_of_another_county_answer_404_or_403_and_change_nothing(region, template):
+    url = template.format(**region["ids"])
+    client = Client()
+    token = client.post("/api/token/", {"username": "north_manager", "password": PASSWORD}).json()["token"]
+    auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
+    before = fingerprint()
+
+    response = client.get(url, **auth)
+    assert response.status_code == 404
+    assert_nothing_shown(response)
+    for method in (client.put, client.patch, client.delete):
+        response = method(url, data={"name": "被篡改"}, content_type="application/json", **auth)
+        assert response.status_code in (403, 404, 405), (method, url, response.status_code)
+        assert_nothing_shown(response)
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize("url", LIST_PAGES)
+def test_lists_search_counts_and_schema_show_nothing_of_another_county(outsider, url):
+    response = outsider.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    query = dict(part.split("=", 1) for part in url.partition("?")[2].split("&") if part)
+    echo = query.get("q") or query.get("search") or query.get("org_code") or query.get("code") or ""
+    assert_nothing_shown(response, echo)
+
+
+def test_home_counts_only_the_own_county(outsider):
+    response = outsider.get("/")
+    # 漠北县委, 松岭镇党委, 青松村党支部: three organizations, one member.
+    assert response.context["org_total"] == 3
+    assert response.context["member_totals"]["total"] == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "payload"),
+    [
+        ("/orgs/new/", {"parent": "NL-TOWN", "name": "渗透支部", "code": "W-NEW", "kind": OrgKind.BRANCH,
+                        "level": Level.VILLAGE, "domain": Domain.VILLAGE}),
+        ("/members/new/", {"org": "NL-VILLAGE", "name": "渗透党员", "gender": "male", "status": "full"}),
+    ],
+)
+def test_creating_under_another_county_is_refused_and_writes_nothing(outsider, url, payload):
+    before = fingerprint()
+    response = outsider.post(url, payload)
+    assert response.status_code == 400
+    assert "不在您的数据范围" in response.content.decode() or "不存在" in response.content.decode()
+    for secret in ("南岭镇党委", "南岭村党支部"):
+        assert secret not in response.content.decode()
+    assert fingerprint() == before
+
+
+def test_moving_own_org_under_another_county_is_refused(outsider, region):
+    before = fingerprint()
+    response = outsider.post(f"/orgs/{region['north_branch'].pk}/move/", {"new_parent": "NL-TOWN"})
+    assert response.status_code == 400
+    assert fingerprint() == before
+
+
+def test_transferring_own_member_into_another_county_is_refused(outsider, region):
+    member = Member.objects.get(name="张青山")
+    before = fingerprint()
+    response = outsider.post(f"/members/{member.pk}/transfer/", {"to_org": "NL-VILLAGE", "date": "2026-01-02"})
+    assert response.status_code == 400
+    assert fingerprint() == before
+
+
+def test_anonymous_visitors_are_sent_to_login_and_api_refuses_them(region):
+    client = Client()
+    for name, kind in ROUTES.items():
+        if name in ("login", "logout", "ping", "api-token", "api-schema", "api-root"):
+            continue
+        url = (PAGES_WITH_OBJECT.get(name) or {"org-detail": "/api/orgs/{org}/", "member-detail": "/api/members/{member}/",
+               "org-list": "/api/orgs/", "member-list": "/api/members/"}.get(name) or {
+               "home": "/", "orgs:tree": "/orgs/", "orgs:search": "/orgs/search/", "orgs:create": "/orgs/new/",
+               "orgs:systems": "/orgs/systems/", "members:list": "/members/", "members:create": "/members/new/"}[name])
+        response = client.get(url.format(**region["ids"]))
+        if url.startswith("/api/"):
+            assert response.status_code in (401, 403), (url, response.status_code)
+        else:
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"], url
+        assert_nothing_shown(response)
