@@ -6,6 +6,7 @@ from dangjian.core.scope import Action
 from dangjian.orgs.forms import OrgCodeField, ScopedFormMixin
 
 from .models import Member
+from .validators import id_number_problem
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -25,8 +26,9 @@ class MemberForm(ScopedFormMixin, forms.ModelForm):
 
     def clean_id_number(self):
         value = (self.cleaned_data.get("id_number") or "").strip().upper()
-        if value and (len(value) != 18 or not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X")):
-            raise forms.ValidationError("公民身份号码应为18位，最后一位可以是数字或X。")
+        problem = id_number_problem(value) if value else ""
+        if problem:
+            raise forms.ValidationError(problem)
         return value
 
     def clean_phone(self):

@@ -1,0 +1,117 @@
+"""Personas in one base: a small city built through the real services, and the people who use it.
+
+示范市委 ─┬─ 漠北县委 ── 松岭镇党委 ─┬─ 青松村党支部 (3 members)
+          │                        └─ 白桦村党支部 (1 member)
+          └─ 南岭县委 ── 南岭村党支部 (1 member)        ← the other county: county users see nothing of it
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from dangjian.accounts.models import Role
+from dangjian.accounts.services import grant_org
+from dangjian.members.services import create_member
+from dangjian.members.validators import check_digit
+from dangjian.orgs.choices import Domain, Level, OrgKind, Post
+from dangjian.orgs.models import Organization
+from dangjian.orgs.services import create_org, set_post
+
+PASSWORD = "persona-2026"
+
+
+def id_number(seq: int, birth: datetime.date = datetime.date(1980, 1, 1)) -> str:
+    """A well-formed ID number in the unused area 99, unique by `seq`."""
+    body = f"990101{birth:%Y%m%d}{seq:03d}"
+    return body + check_digit(body)
+
+
+def make_org(parent, name, code, kind, level, domain="", **extra) -> Organization:
+    return create_org(actor=None, parent=parent, name=name, code=code, kind=kind, level=level, domain=domain, **extra)
+
+
+def make_member(org, name, seq, **extra):
+    fields = {"gender": "male" if seq % 2 else "female", "birth_date": datetime.date(1980, 1, 1),
+              "join_date": datetime.date(2005, 7, 1), "id_number": id_number(seq)} | extra
+    return create_member(actor=None, org=org, name=name, **fields)
+
+
+@dataclass
+class Region:
+    city: Organization
+    north: Organization
+    town: Organization
+    village: Organization
+    birch: Organization
+    south: Organization
+    south_village: Organization
+
+
+@pytest.fixture
+def region(db) -> Region:
+    city = make_org(None, "示范市委", "T-CITY", OrgKind.CITY_COMMITTEE, Level.CITY)
+    north = make_org(city, "漠北县委", "T-NORTH", OrgKind.COUNTY_COMMITTEE, Level.COUNTY)
+    town = make_org(north, "松岭镇党委", "T-TOWN", OrgKind.TOWN_COMMITTEE, Level.TOWN)
+    village = make_org(town, "青松村党支部", "T-VILLAGE", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE)
+    birch = make_org(town, "白桦村党支部", "T-BIRCH", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE)
+    south = make_org(city, "南岭县委", "T-SOUTH", OrgKind.COUNTY_COMMITTEE, Level.COUNTY)
+    south_village = make_org(south, "南岭村党支部", "T-SVILLAGE", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE)
+    for seq, name in enumerate(["王春生", "李秋实", "赵冬梅"], start=1):
+        make_member(village, name, seq)
+    make_member(birch, "孙白桦", 4)
+    make_member(south_village, "欧阳南风", 5, phone="13800001111")
+    set_post(village, actor=None, post=Post.SECRETARY, holder_name="王春生")
+    return Region(city, north, town, village, birch, south, south_village)
+
+
+def persona(username: str, org: Organization, role: str) -> User:
+    user = User.objects.create_user(username, password=PASSWORD)
+    grant_org(user, org, role)
+    return user
+
+
+@pytest.fixture
+def city_admin(region):
+    return persona("city_admin", region.city, Role.MANAGE)
+
+
+@pytest.fixture
+def county_user(region):
+    """Manages 漠北县; should see nothing of 南岭县."""
+    return persona("county_user", region.north, Role.MANAGE)
+
+
+@pytest.fixture
+def outsider(region):
+    """Manages 南岭县; should see nothing of 漠北县."""
+    return persona("outsider", region.south, Role.MANAGE)
+
+
+@pytest.fixture
+def town_user(region):
+    return persona("town_user", region.town, Role.EDIT)
+
+
+@pytest.fixture
+def branch_secretary(region):
+    return persona("branch_secretary", region.village, Role.EDIT)
+
+
+@pytest.fixture
+def reader(region):
+    return persona("reader", region.north, Role.READ)
+
+
+@pytest.fixture
+def login():
+    def _login(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return _login
