@@ -1,0 +1,63 @@
+"""List pages ask the database a fixed number of questions, however many rows they show (no N+1)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from dangjian.orgs.choices import Domain, Level, OrgKind, Post
+from dangjian.orgs.services import set_post
+
+from conftest import PASSWORD, make_member, make_org
+
+# Pinned counts: raise one only with a reason; a page whose count grows with its rows is a defect.
+PINNED = {
+    "/": 9,
+    "/orgs/": 4,
+    "/orgs/{town}/children/": 5,
+    "/orgs/{town}/": 15,
+    "/orgs/search/?q=村": 4,
+    "/orgs/search/?q=村&format=json": 4,
+    "/members/": 5,
+    "/members/?org_code=T-TOWN": 6,
+    "/api/orgs/": 5,
+    "/api/members/": 5,
+}
+
+
+def grow(region, n):
+    """Add n branches with a member and a secretary each under the town."""
+    for i in range(n):
+        branch = make_org(region.town, f"新村{i:02d}党支部", f"T-N{i:02d}", OrgKind.BRANCH, Level.VILLAGE,
+                          Domain.VILLAGE)
+        make_member(branch, f"新党员{i:02d}", 200 + i)
+        set_post(branch, actor=None, post=Post.SECRETARY, holder_name=f"书记{i:02d}")
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("template", sorted(PINNED))
+def test_list_pages_do_not_grow_with_rows(region, county_user, login, template):
+    url = template.format(town=region.town.pk)
+    client = login(county_user)
+    client.get(url)  # warm the session and the per-user scope cache like any later request
+    few = count_queries(client, url)
+    grow(region, 25)
+    many = count_queries(client, url)
+    assert many == few, f"{url}: {few} queries for few rows, {many} for many"
+    assert many <= PINNED[template], f"{url}: {many} queries, pinned at {PINNED[template]}"
+
+
+def test_api_lists_do_not_grow_with_rows_under_a_token(region, county_user):
+    from django.test import Client
+
+    client = Client()
+    token = client.post("/api/token/", {"username": "county_user", "password": PASSWORD}).json()["token"]
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token}"
+    few = count_queries(client, "/api/members/")
+    grow(region, 10)
+    assert count_queries(client, "/api/members/") == few
