@@ -1,0 +1,125 @@
+"""The demo region has the shape of the sources, and each demo login sees exactly its own part of it."""
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from dangjian.members.models import Member
+from dangjian.members.validators import id_number_problem
+from dangjian.orgs.choices import GRASSROOTS_KINDS, SystemTier
+from dangjian.orgs.models import Organization, Workstation
+from dangjian.orgs.rules import check_parent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(tmp_path, settings):
+    settings.DATA_DIR = tmp_path
+    settings.STATIC_ROOT = tmp_path / "static"
+    call_command("demo", no_serve=True, verbosity=0)
+    return tmp_path
+
+
+def org_named(name):
+    return Organization.objects.get(name=name)
+
+
+def api_for(username):
+    client = Client()
+    token = client.post("/api/token/", {"username": username, "password": "demo-2026"}).json()["token"]
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token}"
+    return client
+
+
+def test_the_mohe_shaped_county_has_228_grassroots_organizations_and_about_2750_members(demo):
+    county = org_named("示范市漠北县委")
+    subtree = Organization.objects.subtree(county)
+    assert subtree.filter(kind__in=GRASSROOTS_KINDS).count() == 228
+    assert set(subtree.exclude(domain="").values_list("domain", flat=True)) == {
+        "village", "community", "agency", "institution", "state_enterprise", "non_public"}
+    members = Member.objects.filter(org__path__startswith=county.path).count()
+    assert 2600 <= members <= 2900
+    assert Organization.objects.filter(kind="county_committee").count() >= 2
+
+
+def test_every_demo_organization_obeys_the_tree_rules_and_ids_are_well_formed(demo):
+    for org in Organization.objects.select_related("parent"):
+        check_parent(org.kind, org.parent, org)
+        assert org.path.endswith(f"{org.pk:08d}.")
+    for number in Member.objects.values_list("id_number", flat=True)[:300]:
+        assert id_number_problem(number) == ""
+
+
+def test_towns_have_workstations_of_three_to_five_villages_and_the_tax_line_breaks(demo):
+    stations = list(Workstation.objects.all())
+    assert stations and all(3 <= s.villages.count() <= 5 for s in stations)
+    sub_bureaus = Organization.objects.filter(system_tier=SystemTier.SUB_BUREAU)
+    assert sum(o.system_chain_broken() for o in sub_bureaus) >= 2
+    assert any(o.parent.kind == "town_committee" for o in sub_bureaus)
+
+
+def test_some_elections_are_overdue_and_some_seats_vacant(demo):
+    orgs = list(Organization.objects.filter(kind__in=GRASSROOTS_KINDS))
+    assert any(o.election_overdue() for o in orgs)
+    assert any(o.posts.count() < o.committee_seats for o in orgs[:200])
+
+
+def test_rerunning_the_demo_keeps_the_data(demo):
+    before = (Organization.objects.count(), Member.objects.count())
+    member = Member.objects.first()
+    Member.objects.filter(pk=member.pk).update(job="保留下来")
+    call_command("demo", no_serve=True, verbosity=0)
+    assert (Organization.objects.count(), Member.objects.count()) == before
+    assert Member.objects.get(pk=member.pk).job == "保留下来"
+    assert (demo / "demo-installation").exists()
+
+
+@pytest.mark.parametrize(
+    ("username", "root"),
+    [("demo_city", "示范市委"), ("demo_county", "示范市漠北县委"), ("demo_town", "漠北县松岭镇党委"),
+     ("demo_branch", "漠北县松岭镇青松村党支部")],
+)
+def test_each_demo_login_sees_exactly_its_subtree_in_pages_and_api(demo, username, root):
+    top = org_named(root)
+    expected_orgs = Organization.objects.subtree(top).count()
+    expected_members = Member.objects.filter(org__path__startswith=top.path).count()
+
+    client = Client()
+    assert client.login(username=username, password="demo-2026")
+    home = client.get("/")
+    assert home.context["org_total"] == expected_orgs
+    assert home.context["member_totals"]["total"] == expected_members
+
+    api = api_for(username)
+    assert api.get("/api/orgs/").json()["count"] == expected_orgs
+    assert api.get("/api/members/").json()["count"] == expected_members
+    outside = Organization.objects.exclude(path__startswith=top.path).first()
+    if outside is not None:
+        assert api.get(f"/api/orgs/{outside.pk}/").status_code == 404
+        assert client.get(f"/orgs/{outside.pk}/").status_code == 404
+
+
+def test_the_county_login_sees_nothing_of_the_other_district(demo):
+    client = Client()
+    client.login(username="demo_county", password="demo-2026")
+    other = Organization.objects.filter(kind="county_committee").exclude(name="示范市漠北县委").first()
+    body = client.get("/orgs/search/", {"q": other.name[3:5]}).content.decode()
+    assert other.name not in body
+
+
+def test_gen_builds_a_synthetic_region_of_the_asked_size():
+    call_command("gen", orgs=400, members=3000, seed=7, verbosity=0)
+    assert Organization.objects.count() == 400
+    assert Member.objects.count() == 3000
+    for org in Organization.objects.select_related("parent")[:400]:
+        check_parent(org.kind, org.parent, org)
+    sample = Member.objects.order_by("?")[:20]
+    assert all(id_number_problem(m.id_number) == "" for m in sample)
+
+
+def test_gen_refuses_a_database_that_has_data(region):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="空"):
+        call_command("gen", orgs=10, members=10, verbosity=0)
