@@ -36,8 +36,12 @@ def make_org(parent, name, code, kind, level, domain="", **extra) -> Organizatio
 
 
 def make_member(org, name, seq, **extra):
-    fields = {"gender": "male" if seq % 2 else "female", "birth_date": datetime.date(1980, 1, 1),
-              "join_date": datetime.date(2005, 7, 1), "id_number": id_number(seq)} | extra
+    fields = {
+        "gender": "male" if seq % 2 else "female",
+        "birth_date": datetime.date(1980, 1, 1),
+        "join_date": datetime.date(2005, 7, 1),
+        "id_number": id_number(seq),
+    } | extra
     return create_member(actor=None, org=org, name=name, **fields)
 
 

@@ -91,8 +91,11 @@ def test_page_logins_and_logouts_are_audited(county_user):
 
 def test_writes_through_a_page_carry_the_request_id_and_address(region, county_user, login):
     client = login(county_user)
-    client.post(f"/orgs/{region.village.pk}/posts/add/", {"post": "organization", "holder_name": "李秋实"},
-                REMOTE_ADDR="10.1.2.3")
+    client.post(
+        f"/orgs/{region.village.pk}/posts/add/",
+        {"post": "organization", "holder_name": "李秋实"},
+        REMOTE_ADDR="10.1.2.3",
+    )
     entry = AuditLog.objects.get(action=AuditAction.CREATE, object_type="committeepost", user=county_user)
     assert entry.ip == "10.1.2.3" and len(entry.request_id) >= 8
     assert entry.user == county_user and entry.org_path == region.village.path

@@ -37,7 +37,13 @@ def test_the_mohe_shaped_county_has_228_grassroots_organizations_and_about_2750_
     subtree = Organization.objects.subtree(county)
     assert subtree.filter(kind__in=GRASSROOTS_KINDS).count() == 228
     assert set(subtree.exclude(domain="").values_list("domain", flat=True)) == {
-        "village", "community", "agency", "institution", "state_enterprise", "non_public"}
+        "village",
+        "community",
+        "agency",
+        "institution",
+        "state_enterprise",
+        "non_public",
+    }
     members = Member.objects.filter(org__path__startswith=county.path).count()
     assert 2600 <= members <= 2900
     assert Organization.objects.filter(kind="county_committee").count() >= 2
@@ -77,8 +83,12 @@ def test_rerunning_the_demo_keeps_the_data(demo):
 
 @pytest.mark.parametrize(
     ("username", "root"),
-    [("demo_city", "示范市委"), ("demo_county", "示范市漠北县委"), ("demo_town", "漠北县松岭镇党委"),
-     ("demo_branch", "漠北县松岭镇青松村党支部")],
+    [
+        ("demo_city", "示范市委"),
+        ("demo_county", "示范市漠北县委"),
+        ("demo_town", "漠北县松岭镇党委"),
+        ("demo_branch", "漠北县松岭镇青松村党支部"),
+    ],
 )
 def test_each_demo_login_sees_exactly_its_subtree_in_pages_and_api(demo, username, root):
     top = org_named(root)

@@ -13,15 +13,23 @@ from dangjian.members.services import create_member, transfer_member, update_mem
 
 from conftest import id_number, make_member
 
-FORM = {"gender": "female", "ethnicity": "汉族", "status": "full", "birth_date": "1990-05-01",
-        "join_date": "2015-07-01"}
+FORM = {
+    "gender": "female",
+    "ethnicity": "汉族",
+    "status": "full",
+    "birth_date": "1990-05-01",
+    "join_date": "2015-07-01",
+}
 
 
 def test_a_member_is_added_through_the_form_with_masked_numbers(region, town_user, login):
     client = login(town_user)
     number = id_number(77, datetime.date(1990, 5, 1))
-    response = client.post("/members/new/", {**FORM, "org": "T-BIRCH", "name": "周桦林", "id_number": number,
-                                             "phone": "139-1234-5678"}, follow=True)
+    response = client.post(
+        "/members/new/",
+        {**FORM, "org": "T-BIRCH", "name": "周桦林", "id_number": number, "phone": "139-1234-5678"},
+        follow=True,
+    )
     body = response.content.decode()
     member = Member.objects.get(name="周桦林")
     assert member.org_id == region.birch.pk and member.phone == "13912345678"
@@ -73,12 +81,16 @@ def test_the_same_id_number_through_the_edit_page_is_shown_as_an_error(region, t
 
 def test_a_transfer_moves_the_member_and_keeps_history(region, town_user, login):
     member = Member.objects.get(name="孙白桦")
-    response = login(town_user).post(f"/members/{member.pk}/transfer/",
-                                     {"to_org": "T-VILLAGE", "date": "2026-03-01", "reason": "搬迁"}, follow=True)
+    response = login(town_user).post(
+        f"/members/{member.pk}/transfer/", {"to_org": "T-VILLAGE", "date": "2026-03-01", "reason": "搬迁"}, follow=True
+    )
     assert Member.objects.get(pk=member.pk).org_id == region.village.pk
     history = MemberTransfer.objects.get(member=member)
     assert (history.from_org_id, history.to_org_id, history.date) == (
-        region.birch.pk, region.village.pk, datetime.date(2026, 3, 1))
+        region.birch.pk,
+        region.village.pk,
+        datetime.date(2026, 3, 1),
+    )
     body = response.content.decode()
     assert "白桦村党支部" in body and "青松村党支部" in body and "搬迁" in body
     assert AuditLog.objects.filter(action=AuditAction.TRANSFER, object_id=str(member.pk)).exists()

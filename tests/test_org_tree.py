@@ -32,16 +32,29 @@ def test_moving_under_its_own_branch_is_refused_as_a_cycle(region, city_admin):
 
 def test_a_child_kind_must_fit_its_parent(region, city_admin):
     with pytest.raises(ValidationError) as err:
-        create_org(actor=city_admin, parent=region.village, name="错误的乡镇党委", code="T-BAD",
-                   kind=OrgKind.TOWN_COMMITTEE, level=Level.TOWN)
+        create_org(
+            actor=city_admin,
+            parent=region.village,
+            name="错误的乡镇党委",
+            code="T-BAD",
+            kind=OrgKind.TOWN_COMMITTEE,
+            level=Level.TOWN,
+        )
     assert "“党支部”下不能设立“乡镇党委”" in str(err.value)
     assert not Organization.objects.filter(code="T-BAD").exists()
 
 
 def test_a_duplicate_code_is_refused_in_chinese(region, city_admin):
     with pytest.raises(ValidationError) as err:
-        create_org(actor=city_admin, parent=region.town, name="另一个支部", code="T-VILLAGE",
-                   kind=OrgKind.BRANCH, level=Level.VILLAGE, domain=Domain.VILLAGE)
+        create_org(
+            actor=city_admin,
+            parent=region.town,
+            name="另一个支部",
+            code="T-VILLAGE",
+            kind=OrgKind.BRANCH,
+            level=Level.VILLAGE,
+            domain=Domain.VILLAGE,
+        )
     assert "已被使用" in str(err.value)
 
 
@@ -51,8 +64,13 @@ def test_moving_a_town_carries_its_whole_subtree(region, city_admin):
     moved = Organization.objects.filter(code__in=["T-TOWN", "T-VILLAGE", "T-BIRCH"])
     assert all(o.path.startswith(south_path) for o in moved)
     assert {o.depth for o in moved} == {2, 3}
-    assert codes(Organization.objects.subtree(region.south)) == ["T-BIRCH", "T-SOUTH", "T-SVILLAGE", "T-TOWN",
-                                                                 "T-VILLAGE"]
+    assert codes(Organization.objects.subtree(region.south)) == [
+        "T-BIRCH",
+        "T-SOUTH",
+        "T-SVILLAGE",
+        "T-TOWN",
+        "T-VILLAGE",
+    ]
     entry = AuditLog.objects.filter(action=AuditAction.MOVE).get()
     assert "漠北县委" in entry.detail and "南岭县委" in entry.detail
 
@@ -115,11 +133,24 @@ def test_the_detail_page_shows_committee_warnings_members_and_children(region, c
 
 def test_creating_an_org_through_the_form_lands_under_its_parent(region, county_user, login):
     client = login(county_user)
-    response = client.post("/orgs/new/", {"parent": "T-TOWN", "name": "红旗村党支部", "code": "T-RED",
-                                          "kind": OrgKind.BRANCH, "level": Level.VILLAGE, "domain": Domain.VILLAGE,
-                                          "committee_seats": 3, "staff_total": 0, "party_staff_fulltime": 0,
-                                          "party_staff_parttime": 0, "unit_count": 1, "activity_funds": "0"},
-                           follow=True)
+    response = client.post(
+        "/orgs/new/",
+        {
+            "parent": "T-TOWN",
+            "name": "红旗村党支部",
+            "code": "T-RED",
+            "kind": OrgKind.BRANCH,
+            "level": Level.VILLAGE,
+            "domain": Domain.VILLAGE,
+            "committee_seats": 3,
+            "staff_total": 0,
+            "party_staff_fulltime": 0,
+            "party_staff_parttime": 0,
+            "unit_count": 1,
+            "activity_funds": "0",
+        },
+        follow=True,
+    )
     assert response.status_code == 200, response.content.decode()[:2000]
     created = Organization.objects.get(code="T-RED")
     assert created.parent_id == region.town.pk
@@ -129,10 +160,22 @@ def test_creating_an_org_through_the_form_lands_under_its_parent(region, county_
 
 def test_a_form_with_a_bad_parent_kind_shows_the_rule_and_saves_nothing(region, county_user, login):
     before = Organization.objects.count()
-    response = login(county_user).post("/orgs/new/", {
-        "parent": "T-VILLAGE", "name": "错误乡镇", "code": "T-WRONG", "kind": OrgKind.TOWN_COMMITTEE,
-        "level": Level.TOWN, "committee_seats": 0, "staff_total": 0, "party_staff_fulltime": 0,
-        "party_staff_parttime": 0, "unit_count": 1, "activity_funds": "0"})
+    response = login(county_user).post(
+        "/orgs/new/",
+        {
+            "parent": "T-VILLAGE",
+            "name": "错误乡镇",
+            "code": "T-WRONG",
+            "kind": OrgKind.TOWN_COMMITTEE,
+            "level": Level.TOWN,
+            "committee_seats": 0,
+            "staff_total": 0,
+            "party_staff_fulltime": 0,
+            "party_staff_parttime": 0,
+            "unit_count": 1,
+            "activity_funds": "0",
+        },
+    )
     assert response.status_code == 400
     assert "下不能设立" in response.content.decode()
     assert Organization.objects.count() == before
@@ -160,8 +203,11 @@ def test_a_reader_sees_but_cannot_change(region, reader, login):
     client = login(reader)
     assert client.get(f"/orgs/{region.village.pk}/").status_code == 200
     assert "编辑" not in client.get(f"/orgs/{region.village.pk}/").content.decode().split("基本情况")[0]
-    for url in (f"/orgs/{region.village.pk}/edit/", f"/orgs/{region.village.pk}/move/",
-                f"/orgs/{region.village.pk}/delete/"):
+    for url in (
+        f"/orgs/{region.village.pk}/edit/",
+        f"/orgs/{region.village.pk}/move/",
+        f"/orgs/{region.village.pk}/delete/",
+    ):
         assert client.get(url).status_code == 404
         assert client.post(url, {"name": "改名"}).status_code == 404
     assert Organization.objects.get(pk=region.village.pk).name == "青松村党支部"

@@ -36,35 +36,87 @@ def walk(resolver=None, prefix="", namespace=""):
 
 # name → (kind of object the route takes, or None) for every route in the project.
 ROUTES = {
-    "home": None, "ping": None, "login": None, "logout": None,
-    "orgs:tree": None, "orgs:search": None, "orgs:create": None, "orgs:systems": None,
-    "orgs:detail": "org", "orgs:children": "org", "orgs:edit": "org", "orgs:move": "org", "orgs:delete": "org",
-    "orgs:post_add": "org", "orgs:post_remove": "post", "orgs:system_chain": "system",
-    "members:list": None, "members:create": None,
-    "members:detail": "member", "members:edit": "member", "members:transfer": "member", "members:delete": "member",
-    "api-token": None, "api-schema": None, "api-root": None,
-    "org-list": None, "org-detail": "org", "member-list": None, "member-detail": "member",
+    "home": None,
+    "ping": None,
+    "login": None,
+    "logout": None,
+    "orgs:tree": None,
+    "orgs:search": None,
+    "orgs:create": None,
+    "orgs:systems": None,
+    "orgs:detail": "org",
+    "orgs:children": "org",
+    "orgs:edit": "org",
+    "orgs:move": "org",
+    "orgs:delete": "org",
+    "orgs:post_add": "org",
+    "orgs:post_remove": "post",
+    "orgs:system_chain": "system",
+    "members:list": None,
+    "members:create": None,
+    "members:detail": "member",
+    "members:edit": "member",
+    "members:transfer": "member",
+    "members:delete": "member",
+    "api-token": None,
+    "api-schema": None,
+    "api-root": None,
+    "org-list": None,
+    "org-detail": "org",
+    "member-list": None,
+    "member-detail": "member",
 }
 PAGES_WITH_OBJECT = {
-    "orgs:detail": "/orgs/{org}/", "orgs:children": "/orgs/{org}/children/", "orgs:edit": "/orgs/{org}/edit/",
-    "orgs:move": "/orgs/{org}/move/", "orgs:delete": "/orgs/{org}/delete/",
-    "orgs:post_add": "/orgs/{org}/posts/add/", "orgs:post_remove": "/orgs/posts/{post}/remove/",
+    "orgs:detail": "/orgs/{org}/",
+    "orgs:children": "/orgs/{org}/children/",
+    "orgs:edit": "/orgs/{org}/edit/",
+    "orgs:move": "/orgs/{org}/move/",
+    "orgs:delete": "/orgs/{org}/delete/",
+    "orgs:post_add": "/orgs/{org}/posts/add/",
+    "orgs:post_remove": "/orgs/posts/{post}/remove/",
     "orgs:system_chain": "/orgs/systems/{system}/",
-    "members:detail": "/members/{member}/", "members:edit": "/members/{member}/edit/",
-    "members:transfer": "/members/{member}/transfer/", "members:delete": "/members/{member}/delete/",
+    "members:detail": "/members/{member}/",
+    "members:edit": "/members/{member}/edit/",
+    "members:transfer": "/members/{member}/transfer/",
+    "members:delete": "/members/{member}/delete/",
 }
 FULL_NAMES = {
-    "南岭县委", "南岭镇党委", "南岭村党支部", "南岭二村党支部", "南岭税务分局党支部", "南岭税务系统", "南岭书记",
-    "南岭第一工作站", "欧阳雪松", "NL-COUNTY", "NL-TOWN", "NL-VILLAGE", "NL-TAX", "13800001111", "990102198502020027",
+    "南岭县委",
+    "南岭镇党委",
+    "南岭村党支部",
+    "南岭二村党支部",
+    "南岭税务分局党支部",
+    "南岭税务系统",
+    "南岭书记",
+    "南岭第一工作站",
+    "欧阳雪松",
+    "NL-COUNTY",
+    "NL-TOWN",
+    "NL-VILLAGE",
+    "NL-TAX",
+    "13800001111",
+    "990102198502020027",
 }
 POST_ONLY = {"orgs:post_add", "orgs:post_remove"}
 FORMS = {"orgs:edit", "orgs:move", "orgs:delete", "members:edit", "members:transfer", "members:delete"}
 API_WITH_OBJECT = ["/api/orgs/{org}/", "/api/orgs/{org}.json", "/api/members/{member}/", "/api/members/{member}.json"]
 LIST_PAGES = [
-    "/", "/orgs/", "/orgs/search/?q=南岭", "/orgs/search/?q=NL-&format=json", "/orgs/search/?q=镇&format=json",
-    "/orgs/systems/", "/members/", "/members/?q=欧阳", "/members/?org_code=NL-COUNTY",
-    "/api/orgs/", "/api/orgs/?search=南岭", "/api/orgs/?code=NL-TOWN", "/api/members/", "/api/members/?search=欧阳",
-    "/api/", "/api/schema/",
+    "/",
+    "/orgs/",
+    "/orgs/search/?q=南岭",
+    "/orgs/search/?q=NL-&format=json",
+    "/orgs/search/?q=镇&format=json",
+    "/orgs/systems/",
+    "/members/",
+    "/members/?q=欧阳",
+    "/members/?org_code=NL-COUNTY",
+    "/api/orgs/",
+    "/api/orgs/?search=南岭",
+    "/api/orgs/?code=NL-TOWN",
+    "/api/members/",
+    "/api/members/?search=欧阳",
+    "/api/",
+    "/api/schema/",
 ]
 
 
@@ -84,20 +136,38 @@ def region():
     town = org(south, "南岭镇党委", "NL-TOWN", OrgKind.TOWN_COMMITTEE, Level.TOWN)
     branch = org(town, "南岭村党支部", "NL-VILLAGE", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE)
     spare = org(town, "南岭二村党支部", "NL-VILLAGE2", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE)
-    member = create_member(actor=None, org=branch, name="欧阳雪松", gender="female", phone="13800001111",
-                           id_number="990102198502020027", birth_date=datetime.date(1985, 2, 2))
+    member = create_member(
+        actor=None,
+        org=branch,
+        name="欧阳雪松",
+        gender="female",
+        phone="13800001111",
+        id_number="990102198502020027",
+        birth_date=datetime.date(1985, 2, 2),
+    )
     transfer_member(member, spare, actor=None, date=datetime.date(2025, 3, 1), reason="南岭内部调整")
     post = set_post(spare, actor=None, post=Post.SECRETARY, holder_name="南岭书记")
     system = VerticalSystem.objects.create(name="南岭税务系统", owner=south)
-    org(town, "南岭税务分局党支部", "NL-TAX", OrgKind.BRANCH, Level.TOWN, Domain.AGENCY,
-        system=system, system_tier=SystemTier.SUB_BUREAU)
+    org(
+        town,
+        "南岭税务分局党支部",
+        "NL-TAX",
+        OrgKind.BRANCH,
+        Level.TOWN,
+        Domain.AGENCY,
+        system=system,
+        system_tier=SystemTier.SUB_BUREAU,
+    )
     station = Workstation.objects.create(name="南岭第一工作站", town=town)
     station.villages.add(branch, spare)
 
     outsider = User.objects.create_user("north_manager", password=PASSWORD)
     grant_org(outsider, north, Role.MANAGE)
-    return {"north_town": north_town, "north_branch": north_branch,
-            "ids": {"org": spare.pk, "member": member.pk, "post": post.pk, "system": system.pk}}
+    return {
+        "north_town": north_town,
+        "north_branch": north_branch,
+        "ids": {"org": spare.pk, "member": member.pk, "post": post.pk, "system": system.pk},
+    }
 
 
 @pytest.fixture
@@ -133,9 +203,19 @@ def assert_nothing_shown(response, echo=""):
 def hostile_form(region):
     """A POST that would do harm if it got through: rename, move under the outsider, transfer in."""
     return {
-        "name": "被篡改", "code": "HACKED", "kind": OrgKind.BRANCH, "level": Level.VILLAGE, "domain": Domain.VILLAGE,
-        "new_parent": region["north_town"].code, "to_org": region["north_branch"].code, "date": "2026-01-01",
-        "gender": "male", "status": "full", "post": Post.DEPUTY, "holder_name": "冒名者", "confirm": "on",
+        "name": "被篡改",
+        "code": "HACKED",
+        "kind": OrgKind.BRANCH,
+        "level": Level.VILLAGE,
+        "domain": Domain.VILLAGE,
+        "new_parent": region["north_town"].code,
+        "to_org": region["north_branch"].code,
+        "date": "2026-01-01",
+        "gender": "male",
+        "status": "full",
+        "post": Post.DEPUTY,
+        "holder_name": "冒名者",
+        "confirm": "on",
     }
 
 
@@ -201,8 +281,17 @@ def test_home_counts_only_the_own_county(outsider):
 @pytest.mark.parametrize(
     ("url", "payload"),
     [
-        ("/orgs/new/", {"parent": "NL-TOWN", "name": "渗透支部", "code": "W-NEW", "kind": OrgKind.BRANCH,
-                        "level": Level.VILLAGE, "domain": Domain.VILLAGE}),
+        (
+            "/orgs/new/",
+            {
+                "parent": "NL-TOWN",
+                "name": "渗透支部",
+                "code": "W-NEW",
+                "kind": OrgKind.BRANCH,
+                "level": Level.VILLAGE,
+                "domain": Domain.VILLAGE,
+            },
+        ),
         ("/members/new/", {"org": "NL-VILLAGE", "name": "渗透党员", "gender": "male", "status": "full"}),
     ],
 )
@@ -233,10 +322,17 @@ def test_transferring_own_member_into_another_county_is_refused(outsider, region
 
 ANONYMOUS_URLS = {
     **PAGES_WITH_OBJECT,
-    "home": "/", "orgs:tree": "/orgs/", "orgs:search": "/orgs/search/", "orgs:create": "/orgs/new/",
-    "orgs:systems": "/orgs/systems/", "members:list": "/members/", "members:create": "/members/new/",
-    "org-list": "/api/orgs/", "org-detail": "/api/orgs/{org}/",
-    "member-list": "/api/members/", "member-detail": "/api/members/{member}/",
+    "home": "/",
+    "orgs:tree": "/orgs/",
+    "orgs:search": "/orgs/search/",
+    "orgs:create": "/orgs/new/",
+    "orgs:systems": "/orgs/systems/",
+    "members:list": "/members/",
+    "members:create": "/members/new/",
+    "org-list": "/api/orgs/",
+    "org-detail": "/api/orgs/{org}/",
+    "member-list": "/api/members/",
+    "member-detail": "/api/members/{member}/",
 }
 OPEN_ROUTES = {"login", "logout", "ping", "api-token", "api-schema", "api-root"}
 

@@ -27,8 +27,9 @@ PINNED = {
 def grow(region, n):
     """Add n branches with a member and a secretary each under the town."""
     for i in range(n):
-        branch = make_org(region.town, f"新村{i:02d}党支部", f"T-N{i:02d}", OrgKind.BRANCH, Level.VILLAGE,
-                          Domain.VILLAGE)
+        branch = make_org(
+            region.town, f"新村{i:02d}党支部", f"T-N{i:02d}", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE
+        )
         make_member(branch, f"新党员{i:02d}", 200 + i)
         set_post(branch, actor=None, post=Post.SECRETARY, holder_name=f"书记{i:02d}")
 

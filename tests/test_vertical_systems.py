@@ -26,16 +26,58 @@ def tax_line():
     south = org(city, "南岭县委", "S-SOUTH", OrgKind.COUNTY_COMMITTEE, Level.COUNTY)
     town = org(north, "松岭镇党委", "S-TOWN", OrgKind.TOWN_COMMITTEE, Level.TOWN)
     system = VerticalSystem.objects.create(name="示范市税务系统", owner=agency)
-    bureau = org(agency, "市税务局机关党委", "S-CB", OrgKind.COMMITTEE, Level.CITY, Domain.AGENCY,
-                 system=system, system_tier=SystemTier.CITY_BUREAU)
-    county_bureau = org(north, "漠北县税务局机关党委", "S-NB", OrgKind.COMMITTEE, Level.COUNTY, Domain.AGENCY,
-                        system=system, system_tier=SystemTier.COUNTY_BUREAU, system_parent=bureau)
-    at_town = org(town, "松岭税务分局党支部", "S-SUB1", OrgKind.BRANCH, Level.TOWN, Domain.AGENCY,
-                  system=system, system_tier=SystemTier.SUB_BUREAU, system_parent=county_bureau)
-    in_line = org(county_bureau, "城区税务分局党支部", "S-SUB2", OrgKind.BRANCH, Level.COUNTY, Domain.AGENCY,
-                  system=system, system_tier=SystemTier.SUB_BUREAU, system_parent=county_bureau)
-    return {"city": city, "north": north, "south": south, "system": system, "county_bureau": county_bureau,
-            "at_town": at_town, "in_line": in_line}
+    bureau = org(
+        agency,
+        "市税务局机关党委",
+        "S-CB",
+        OrgKind.COMMITTEE,
+        Level.CITY,
+        Domain.AGENCY,
+        system=system,
+        system_tier=SystemTier.CITY_BUREAU,
+    )
+    county_bureau = org(
+        north,
+        "漠北县税务局机关党委",
+        "S-NB",
+        OrgKind.COMMITTEE,
+        Level.COUNTY,
+        Domain.AGENCY,
+        system=system,
+        system_tier=SystemTier.COUNTY_BUREAU,
+        system_parent=bureau,
+    )
+    at_town = org(
+        town,
+        "松岭税务分局党支部",
+        "S-SUB1",
+        OrgKind.BRANCH,
+        Level.TOWN,
+        Domain.AGENCY,
+        system=system,
+        system_tier=SystemTier.SUB_BUREAU,
+        system_parent=county_bureau,
+    )
+    in_line = org(
+        county_bureau,
+        "城区税务分局党支部",
+        "S-SUB2",
+        OrgKind.BRANCH,
+        Level.COUNTY,
+        Domain.AGENCY,
+        system=system,
+        system_tier=SystemTier.SUB_BUREAU,
+        system_parent=county_bureau,
+    )
+    return {
+        "city": city,
+        "north": north,
+        "south": south,
+        "system": system,
+        "county_bureau": county_bureau,
+        "at_town": at_town,
+        "in_line": in_line,
+    }
 
 
 def client_for(org_, role=Role.READ):

@@ -18,20 +18,38 @@ PASSWORD = "browser-test-2026"
 
 @pytest.fixture
 def region():
-    city = create_org(actor=None, parent=None, name="示范市委", code="B-CITY", kind=OrgKind.CITY_COMMITTEE,
-                      level=Level.CITY)
-    county = create_org(actor=None, parent=city, name="漠北县委", code="B-NORTH", kind=OrgKind.COUNTY_COMMITTEE,
-                        level=Level.COUNTY)
-    other = create_org(actor=None, parent=city, name="南岭县委", code="B-SOUTH", kind=OrgKind.COUNTY_COMMITTEE,
-                       level=Level.COUNTY)
-    town = create_org(actor=None, parent=county, name="兴安镇党委", code="B-TOWN", kind=OrgKind.TOWN_COMMITTEE,
-                      level=Level.TOWN)
-    branch = create_org(actor=None, parent=town, name="北红村党支部", code="B-VILLAGE", kind=OrgKind.BRANCH,
-                        domain=Domain.VILLAGE, level=Level.VILLAGE)
-    create_org(actor=None, parent=other, name="南岭镇党委", code="B-STOWN", kind=OrgKind.TOWN_COMMITTEE,
-               level=Level.TOWN)
-    member = create_member(actor=None, org=branch, name="李春华", gender="female",
-                           birth_date=datetime.date(1980, 3, 1), join_date=datetime.date(2005, 7, 1))
+    city = create_org(
+        actor=None, parent=None, name="示范市委", code="B-CITY", kind=OrgKind.CITY_COMMITTEE, level=Level.CITY
+    )
+    county = create_org(
+        actor=None, parent=city, name="漠北县委", code="B-NORTH", kind=OrgKind.COUNTY_COMMITTEE, level=Level.COUNTY
+    )
+    other = create_org(
+        actor=None, parent=city, name="南岭县委", code="B-SOUTH", kind=OrgKind.COUNTY_COMMITTEE, level=Level.COUNTY
+    )
+    town = create_org(
+        actor=None, parent=county, name="兴安镇党委", code="B-TOWN", kind=OrgKind.TOWN_COMMITTEE, level=Level.TOWN
+    )
+    branch = create_org(
+        actor=None,
+        parent=town,
+        name="北红村党支部",
+        code="B-VILLAGE",
+        kind=OrgKind.BRANCH,
+        domain=Domain.VILLAGE,
+        level=Level.VILLAGE,
+    )
+    create_org(
+        actor=None, parent=other, name="南岭镇党委", code="B-STOWN", kind=OrgKind.TOWN_COMMITTEE, level=Level.TOWN
+    )
+    member = create_member(
+        actor=None,
+        org=branch,
+        name="李春华",
+        gender="female",
+        birth_date=datetime.date(1980, 3, 1),
+        join_date=datetime.date(2005, 7, 1),
+    )
     county_user = User.objects.create_user("county_officer", password=PASSWORD)
     grant_org(county_user, county, Role.MANAGE)
     return {"county": county, "other": other, "town": town, "branch": branch, "member": member}

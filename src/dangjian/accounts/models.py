@@ -9,10 +9,12 @@ from dangjian.core.scope import Role, ScopedQuerySet
 class OrgGrant(models.Model):
     """A user is given an organization (and so its whole subtree) with a role: read, edit or manage."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE,
-                             related_name="grants")
-    org = models.ForeignKey("orgs.Organization", verbose_name="授权组织", on_delete=models.CASCADE,
-                            related_name="grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="grants"
+    )
+    org = models.ForeignKey(
+        "orgs.Organization", verbose_name="授权组织", on_delete=models.CASCADE, related_name="grants"
+    )
     role = models.CharField("角色", max_length=10, choices=Role.choices, default=Role.READ)
     created_at = models.DateTimeField("授权时间", auto_now_add=True)
 
@@ -23,8 +25,9 @@ class OrgGrant(models.Model):
         verbose_name = "数据范围授权"
         verbose_name_plural = "数据范围授权"
         constraints = [
-            models.UniqueConstraint(fields=["user", "org"], name="grant_unique_user_org",
-                                    violation_error_message="该用户已被授予此组织。"),
+            models.UniqueConstraint(
+                fields=["user", "org"], name="grant_unique_user_org", violation_error_message="该用户已被授予此组织。"
+            ),
         ]
 
     def __str__(self) -> str:

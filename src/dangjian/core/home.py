@@ -30,7 +30,8 @@ class HomeView(LoginRequiredMixin, View):
         )
         paths = scope_paths(request.user)
         granted = (
-            Organization.objects.filter(path__in=paths).order_by("path") if paths is not None
+            Organization.objects.filter(path__in=paths).order_by("path")
+            if paths is not None
             else Organization.objects.filter(parent__isnull=True)
         )
         context = {

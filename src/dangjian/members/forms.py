@@ -15,11 +15,26 @@ class MemberForm(ScopedFormMixin, forms.ModelForm):
     class Meta:
         model = Member
         fields = [
-            "name", "gender", "birth_date", "ethnicity", "education", "id_number", "phone", "status", "join_date",
-            "full_date", "is_mobile", "mobile_destination", "is_untransferred", "is_retired", "job",
+            "name",
+            "gender",
+            "birth_date",
+            "ethnicity",
+            "education",
+            "id_number",
+            "phone",
+            "status",
+            "join_date",
+            "full_date",
+            "is_mobile",
+            "mobile_destination",
+            "is_untransferred",
+            "is_retired",
+            "job",
         ]
         widgets = {
-            "birth_date": DATE, "join_date": DATE, "full_date": DATE,
+            "birth_date": DATE,
+            "join_date": DATE,
+            "full_date": DATE,
             "id_number": forms.TextInput(attrs={"autocomplete": "off"}),
             "phone": forms.TextInput(attrs={"autocomplete": "off"}),
         }

@@ -49,7 +49,9 @@ class Member(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["id_number_digest"], condition=~models.Q(id_number_digest=""), name="member_unique_id_number",
+                fields=["id_number_digest"],
+                condition=~models.Q(id_number_digest=""),
+                name="member_unique_id_number",
                 violation_error_message="该公民身份号码已登记。",
             ),
         ]

@@ -15,8 +15,21 @@ from dangjian.orgs.models import Organization
 from .models import Member, MemberTransfer
 
 MEMBER_FIELDS = (
-    "name", "gender", "birth_date", "ethnicity", "education", "id_number", "phone", "status", "join_date",
-    "full_date", "is_mobile", "mobile_destination", "is_untransferred", "is_retired", "job",
+    "name",
+    "gender",
+    "birth_date",
+    "ethnicity",
+    "education",
+    "id_number",
+    "phone",
+    "status",
+    "join_date",
+    "full_date",
+    "is_mobile",
+    "mobile_destination",
+    "is_untransferred",
+    "is_retired",
+    "job",
 )
 # Never write clear sensitive values into the audit trail.
 _AUDIT_EXCLUDE = ("id_number", "phone")
@@ -68,8 +81,9 @@ def update_member(member: Member, *, actor, **changes) -> Member:
 
 
 @transaction.atomic
-def transfer_member(member: Member, to_org: Organization, *, actor, date: datetime.date | None = None,
-                    reason: str = "") -> MemberTransfer:
+def transfer_member(
+    member: Member, to_org: Organization, *, actor, date: datetime.date | None = None, reason: str = ""
+) -> MemberTransfer:
     """Move a member's organization relation; the actor needs change rights at both ends."""
     ensure_in_scope(actor, member.org.path, Action.CHANGE)
     ensure_in_scope(actor, to_org.path, Action.CHANGE)
@@ -80,14 +94,26 @@ def transfer_member(member: Member, to_org: Organization, *, actor, date: dateti
     from_org = member.org
     before = member_snapshot(member)
     item = MemberTransfer.objects.create(
-        member=member, from_org=from_org, to_org=to_org, from_name=from_org.name, to_name=to_org.name,
-        date=date or datetime.date.today(), reason=reason,
+        member=member,
+        from_org=from_org,
+        to_org=to_org,
+        from_name=from_org.name,
+        to_name=to_org.name,
+        date=date or datetime.date.today(),
+        reason=reason,
         actor=actor if actor is not None and actor.is_authenticated else None,
     )
     member.org = to_org
     member.save(update_fields=["org", "updated_at"])
-    record(AuditAction.TRANSFER, actor=actor, obj=member, org=to_org, before=before, after=member_snapshot(member),
-           detail=f"由“{from_org.name}”转入“{to_org.name}”")
+    record(
+        AuditAction.TRANSFER,
+        actor=actor,
+        obj=member,
+        org=to_org,
+        before=before,
+        after=member_snapshot(member),
+        detail=f"由“{from_org.name}”转入“{to_org.name}”",
+    )
     return item
 
 

@@ -30,9 +30,15 @@ class MemberListView(ScopedViewMixin, View):
         page = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
-        return render(request, "members/list.html", {
-            "filter": filterset, "page": page, "query": query.urlencode(),
-        })
+        return render(
+            request,
+            "members/list.html",
+            {
+                "filter": filterset,
+                "page": page,
+                "query": query.urlencode(),
+            },
+        )
 
 
 class MemberDetailView(ScopedViewMixin, View):
@@ -40,11 +46,15 @@ class MemberDetailView(ScopedViewMixin, View):
 
     def get(self, request, pk):
         member = self.get_object_or_404(pk)
-        return render(request, "members/detail.html", {
-            "member": member,
-            "transfers": member.transfers.all()[:50],
-            "can_change": path_in_scope(request.user, member.org.path, Action.CHANGE),
-        })
+        return render(
+            request,
+            "members/detail.html",
+            {
+                "member": member,
+                "transfers": member.transfers.all()[:50],
+                "can_change": path_in_scope(request.user, member.org.path, Action.CHANGE),
+            },
+        )
 
 
 class MemberCreateView(ScopedViewMixin, View):
@@ -96,8 +106,9 @@ class MemberEditView(ScopedViewMixin, View):
             else:
                 messages.success(request, "已保存。")
                 return redirect("members:detail", member.pk)
-        return render(request, "members/form.html", {"form": form, "member": member,
-                                                     "title": f"编辑：{member.name}"}, status=400)
+        return render(
+            request, "members/form.html", {"form": form, "member": member, "title": f"编辑：{member.name}"}, status=400
+        )
 
 
 class MemberTransferView(ScopedViewMixin, View):
@@ -113,8 +124,13 @@ class MemberTransferView(ScopedViewMixin, View):
         form = TransferForm(request.POST, user=request.user)
         if form.is_valid():
             try:
-                services.transfer_member(member, form.cleaned_data["to_org"], actor=request.user,
-                                         date=form.cleaned_data["date"], reason=form.cleaned_data["reason"])
+                services.transfer_member(
+                    member,
+                    form.cleaned_data["to_org"],
+                    actor=request.user,
+                    date=form.cleaned_data["date"],
+                    reason=form.cleaned_data["reason"],
+                )
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:

@@ -94,6 +94,7 @@ ALLOWED_PARENTS: dict[str, set[str | None]] = {
     OrgKind.GROUP: {OrgKind.BRANCH, OrgKind.JOINT_BRANCH},
 }
 
+
 # 中办《关于党的基层组织任期的意见》(2018): 基层党委 5 years; 总支 and 支部 3; village/community ones 5.
 def default_term_years(kind: str, domain: str) -> int | None:
     if kind == OrgKind.GROUP:

@@ -16,7 +16,9 @@ class OrgCodeField(forms.CharField):
         super().__init__(*args, **kwargs)
         self.action = action
         self.user = None
-        self.widget.attrs.update({"data-autocomplete": "org", "autocomplete": "off", "placeholder": "输入组织编码或名称"})
+        self.widget.attrs.update(
+            {"data-autocomplete": "org", "autocomplete": "off", "placeholder": "输入组织编码或名称"}
+        )
 
     def clean(self, value):
         value = super().clean(value)
@@ -43,9 +45,22 @@ class OrgForm(ScopedFormMixin, forms.ModelForm):
     class Meta:
         model = Organization
         fields = [
-            "name", "code", "kind", "domain", "level", "established", "term_start", "term_years",
-            "committee_seats", "staff_total", "party_staff_fulltime", "party_staff_parttime", "unit_count",
-            "has_discipline_committee", "activity_funds", "address",
+            "name",
+            "code",
+            "kind",
+            "domain",
+            "level",
+            "established",
+            "term_start",
+            "term_years",
+            "committee_seats",
+            "staff_total",
+            "party_staff_fulltime",
+            "party_staff_parttime",
+            "unit_count",
+            "has_discipline_committee",
+            "activity_funds",
+            "address",
         ]
         widgets = {
             "established": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -88,12 +88,20 @@ class Organization(models.Model):
     address = models.CharField("地址", max_length=200, blank=True)
 
     system = models.ForeignKey(
-        VerticalSystem, verbose_name="垂直管理系统", null=True, blank=True, on_delete=models.SET_NULL,
+        VerticalSystem,
+        verbose_name="垂直管理系统",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="units",
     )
     system_tier = models.CharField("系统层级", max_length=20, choices=SystemTier.choices, blank=True)
     system_parent = models.ForeignKey(
-        "self", verbose_name="业务上级（条）", null=True, blank=True, on_delete=models.SET_NULL,
+        "self",
+        verbose_name="业务上级（条）",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="system_children",
     )
 
@@ -114,7 +122,8 @@ class Organization(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(parent=models.F("id")), name="org_not_own_parent",
+                condition=~models.Q(parent=models.F("id")),
+                name="org_not_own_parent",
                 violation_error_message="上级党组织不能是本组织。",
             ),
         ]
@@ -162,7 +171,11 @@ class CommitteePost(models.Model):
     post = models.CharField("职务", max_length=20, choices=Post.choices)
     holder_name = models.CharField("姓名", max_length=50)
     member = models.ForeignKey(
-        "members.Member", verbose_name="对应党员", null=True, blank=True, on_delete=models.SET_NULL,
+        "members.Member",
+        verbose_name="对应党员",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="posts",
     )
     full_time = models.BooleanField("专职", default=False)

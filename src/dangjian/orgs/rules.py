@@ -22,9 +22,7 @@ def check_parent(kind: str, parent: Organization | None, org: Organization | Non
         kind_label = OrgKind(kind).label
         if parent is None:
             raise ValidationError({"parent": f"“{kind_label}”必须有上级党组织。"})
-        raise ValidationError(
-            {"parent": f"“{OrgKind(parent.kind).label}”下不能设立“{kind_label}”。"}
-        )
+        raise ValidationError({"parent": f"“{OrgKind(parent.kind).label}”下不能设立“{kind_label}”。"})
 
 
 @dataclass(frozen=True)
@@ -49,7 +47,9 @@ def warnings_for(org: Organization, facts: OrgFacts, today: datetime.date | None
     kind = org.kind
     if kind in BRANCH_KINDS:
         if facts.members > 50:
-            out.append(Warning("branch_too_big", f"党支部党员一般不超过50人，现有{facts.members}人，宜考虑设立党总支。"))
+            out.append(
+                Warning("branch_too_big", f"党支部党员一般不超过50人，现有{facts.members}人，宜考虑设立党总支。")
+            )
         if kind == OrgKind.BRANCH and facts.full_members < 3:
             out.append(Warning("branch_too_small", f"正式党员{facts.full_members}人，不足3人，宜成立联合党支部。"))
         if facts.full_members >= 7 and not {Post.ORGANIZATION, Post.PROPAGANDA, Post.DISCIPLINE} & set(facts.posts):
@@ -64,7 +64,11 @@ def warnings_for(org: Organization, facts: OrgFacts, today: datetime.date | None
         out.append(Warning("secretary_vacant", "书记空缺。"))
     filled = len(facts.posts)
     if org.committee_seats and filled < org.committee_seats:
-        out.append(Warning("vacancies", f"核定委员{org.committee_seats}名，现有{filled}名，缺额{org.committee_seats - filled}名。"))
+        out.append(
+            Warning(
+                "vacancies", f"核定委员{org.committee_seats}名，现有{filled}名，缺额{org.committee_seats - filled}名。"
+            )
+        )
     if org.election_overdue(today):
         out.append(Warning("election_overdue", f"应于{org.election_due:%Y年%m月%d日}换届，已逾期。"))
     if org.domain == Domain.AGENCY and kind == OrgKind.COMMITTEE:
@@ -73,8 +77,10 @@ def warnings_for(org: Organization, facts: OrgFacts, today: datetime.date | None
         if org.staff_total:
             ratio = org.party_staff_fulltime / org.staff_total
             if ratio < 0.01:
-                out.append(Warning(
-                    "party_staff_low",
-                    f"专职党务工作人员{org.party_staff_fulltime}人，占在编人数{ratio:.1%}，低于1%–2%的一般要求。",
-                ))
+                out.append(
+                    Warning(
+                        "party_staff_low",
+                        f"专职党务工作人员{org.party_staff_fulltime}人，占在编人数{ratio:.1%}，低于1%–2%的一般要求。",
+                    )
+                )
     return out

@@ -17,9 +17,25 @@ from .models import CommitteePost, Organization, path_segment
 from .rules import check_parent
 
 ORG_FIELDS = (
-    "name", "code", "kind", "domain", "level", "established", "term_start", "term_years", "committee_seats",
-    "staff_total", "party_staff_fulltime", "party_staff_parttime", "unit_count", "has_discipline_committee",
-    "activity_funds", "address", "system", "system_tier", "system_parent",
+    "name",
+    "code",
+    "kind",
+    "domain",
+    "level",
+    "established",
+    "term_start",
+    "term_years",
+    "committee_seats",
+    "staff_total",
+    "party_staff_fulltime",
+    "party_staff_parttime",
+    "unit_count",
+    "has_discipline_committee",
+    "activity_funds",
+    "address",
+    "system",
+    "system_tier",
+    "system_parent",
 )
 
 
@@ -87,8 +103,15 @@ def move_org(org: Organization, new_parent: Organization, *, actor) -> Organizat
     Organization.objects.filter(pk=org.pk).update(parent=new_parent)
     org.refresh_from_db()
     ensure_in_scope(actor, org.path, Action.MANAGE)
-    record(AuditAction.MOVE, actor=actor, obj=org, org=org, before=before, after=snapshot(org),
-           detail=f"由“{org_name(before['parent_id'])}”调整到“{new_parent.name}”")
+    record(
+        AuditAction.MOVE,
+        actor=actor,
+        obj=org,
+        org=org,
+        before=before,
+        after=snapshot(org),
+        detail=f"由“{org_name(before['parent_id'])}”调整到“{new_parent.name}”",
+    )
     return org
 
 
@@ -114,12 +137,12 @@ def delete_org(org: Organization, *, actor) -> None:
 
 
 @transaction.atomic
-def set_post(org: Organization, *, actor, post: str, holder_name: str, full_time: bool = False,
-             since=None, member=None) -> CommitteePost:
+def set_post(
+    org: Organization, *, actor, post: str, holder_name: str, full_time: bool = False, since=None, member=None
+) -> CommitteePost:
     """Add a committee seat holder."""
     ensure_in_scope(actor, org.path, Action.CHANGE)
-    item = CommitteePost(org=org, post=post, holder_name=holder_name, full_time=full_time, since=since,
-                         member=member)
+    item = CommitteePost(org=org, post=post, holder_name=holder_name, full_time=full_time, since=since, member=member)
     item.full_clean()
     item.save()
     record(AuditAction.CREATE, actor=actor, obj=item, org=org, after=snapshot(item))

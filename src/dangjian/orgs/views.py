@@ -62,8 +62,13 @@ class OrgChildrenView(ScopedViewMixin, View):
         qs = self.get_queryset().filter(parent=parent).with_has_children().order_by("code")
         page = list(qs[offset : offset + TREE_PAGE + 1])
         more = len(page) > TREE_PAGE
-        return JsonResponse({"nodes": [_node(o) for o in page[:TREE_PAGE]], "more": more,
-                             "next_offset": offset + TREE_PAGE if more else None})
+        return JsonResponse(
+            {
+                "nodes": [_node(o) for o in page[:TREE_PAGE]],
+                "more": more,
+                "next_offset": offset + TREE_PAGE if more else None,
+            }
+        )
 
 
 def _int(raw, default: int) -> int:
@@ -107,7 +112,9 @@ class OrgDetailView(ScopedViewMixin, View):
             "members_count": members.count(),
             "stations": org.workstations.all().order_by("code"),
             "covering_stations": org.stations.all(),
-            "system_parent": self.get_queryset().filter(pk=org.system_parent_id).first() if org.system_parent_id else None,
+            "system_parent": self.get_queryset().filter(pk=org.system_parent_id).first()
+            if org.system_parent_id
+            else None,
             "can_change": _can(request.user, org, Action.CHANGE),
             "can_manage": _can(request.user, org, Action.MANAGE),
             "post_form": PostForm(),
@@ -132,8 +139,11 @@ class OrgCreateView(ScopedViewMixin, View):
             p = self.get_queryset().filter(pk=_int(parent, 0)).first()
             if p:
                 initial = {"parent": p.code, "domain": p.domain, "level": p.level}
-        return render(request, "orgs/form.html", {"form": OrgCreateForm(user=request.user, initial=initial),
-                                                  "title": "新建党组织"})
+        return render(
+            request,
+            "orgs/form.html",
+            {"form": OrgCreateForm(user=request.user, initial=initial), "title": "新建党组织"},
+        )
 
     def post(self, request):
         form = OrgCreateForm(request.POST, user=request.user)
@@ -156,8 +166,11 @@ class OrgEditView(ScopedViewMixin, View):
 
     def get(self, request, pk):
         org = self.get_object_or_404(pk)
-        return render(request, "orgs/form.html", {"form": OrgForm(instance=org, user=request.user), "org": org,
-                                                  "title": f"编辑：{org.name}"})
+        return render(
+            request,
+            "orgs/form.html",
+            {"form": OrgForm(instance=org, user=request.user), "org": org, "title": f"编辑：{org.name}"},
+        )
 
     def post(self, request, pk):
         org = self.get_object_or_404(pk)
@@ -170,8 +183,7 @@ class OrgEditView(ScopedViewMixin, View):
             else:
                 messages.success(request, "已保存。")
                 return redirect("orgs:detail", org.pk)
-        return render(request, "orgs/form.html", {"form": form, "org": org, "title": f"编辑：{org.name}"},
-                      status=400)
+        return render(request, "orgs/form.html", {"form": form, "org": org, "title": f"编辑：{org.name}"}, status=400)
 
 
 class OrgMoveView(ScopedViewMixin, View):
@@ -260,11 +272,16 @@ class SystemChainView(ScopedViewMixin, View):
     def get(self, request, pk):
         system = self.get_object_or_404(pk)
         units = (
-            self.scoped(Organization).filter(system=system)
-            .select_related("parent", "system_parent").order_by("system_tier", "code")
+            self.scoped(Organization)
+            .filter(system=system)
+            .select_related("parent", "system_parent")
+            .order_by("system_tier", "code")
         )
-        visible = set(self.scoped(Organization).filter(
-            pk__in={u.parent_id for u in units} | {u.system_parent_id for u in units}).values_list("pk", flat=True))
+        visible = set(
+            self.scoped(Organization)
+            .filter(pk__in={u.parent_id for u in units} | {u.system_parent_id for u in units})
+            .values_list("pk", flat=True)
+        )
         rows = []
         for unit in units:
             broken = unit.system_chain_broken()
@@ -274,11 +291,16 @@ class SystemChainView(ScopedViewMixin, View):
                 link = "属地管理"
             else:
                 link = "贯通"
-            rows.append({
-                "unit": unit, "broken": broken, "link": link,
-                "party_parent": unit.parent.name if unit.parent_id in visible else "（数据范围外）",
-                "line_parent": unit.system_parent.name if unit.system_parent_id in visible else (
-                    "（数据范围外）" if unit.system_parent_id else "—"),
-            })
+            rows.append(
+                {
+                    "unit": unit,
+                    "broken": broken,
+                    "link": link,
+                    "party_parent": unit.parent.name if unit.parent_id in visible else "（数据范围外）",
+                    "line_parent": unit.system_parent.name
+                    if unit.system_parent_id in visible
+                    else ("（数据范围外）" if unit.system_parent_id else "—"),
+                }
+            )
         context = {"system": system, "rows": rows, "broken_count": sum(r["broken"] for r in rows)}
         return render(request, "orgs/system_chain.html", context)

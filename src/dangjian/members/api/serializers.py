@@ -15,7 +15,24 @@ class MemberSerializer(serializers.ModelSerializer):
     class Meta:
         model = Member
         fields = [
-            "id", "name", "gender", "birth_date", "ethnicity", "education", "id_number", "phone", "org",
-            "org_code", "org_name", "status", "status_display", "join_date", "full_date", "is_mobile",
-            "mobile_destination", "is_untransferred", "is_retired", "job",
+            "id",
+            "name",
+            "gender",
+            "birth_date",
+            "ethnicity",
+            "education",
+            "id_number",
+            "phone",
+            "org",
+            "org_code",
+            "org_name",
+            "status",
+            "status_display",
+            "join_date",
+            "full_date",
+            "is_mobile",
+            "mobile_destination",
+            "is_untransferred",
+            "is_retired",
+            "job",
         ]

@@ -20,10 +20,31 @@ class OrgSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organization
         fields = [
-            "id", "name", "code", "kind", "kind_display", "domain", "domain_display", "level", "level_display",
-            "parent", "depth", "established", "term_start", "term_years", "election_due", "committee_seats",
-            "staff_total", "party_staff_fulltime", "party_staff_parttime", "unit_count",
-            "has_discipline_committee", "address", "system", "system_tier", "system_parent",
+            "id",
+            "name",
+            "code",
+            "kind",
+            "kind_display",
+            "domain",
+            "domain_display",
+            "level",
+            "level_display",
+            "parent",
+            "depth",
+            "established",
+            "term_start",
+            "term_years",
+            "election_due",
+            "committee_seats",
+            "staff_total",
+            "party_staff_fulltime",
+            "party_staff_parttime",
+            "unit_count",
+            "has_discipline_committee",
+            "address",
+            "system",
+            "system_tier",
+            "system_parent",
         ]
 
 
