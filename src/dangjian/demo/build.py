@@ -78,9 +78,7 @@ def build_demo(seed: int = DEFAULT_SEED, today: datetime.date | None = None) -> 
     builder = RegionBuilder(rng, today, next_id(Organization), next_id(VerticalSystem), next_id(Workstation))
     region = builder.build()
     members = make_members(region, rng, today, next_id(Member))
-    posts = make_posts(
-        region, members, rng, today
-    )  # also sets committee_seats, so before the orgs are written
+    posts = make_posts(region, members, rng, today)  # also sets committee_seats, so before the orgs are written
     transfers = make_transfers(region, members, rng, today)
 
     # Foreign keys are checked at commit, so the order only has to be sensible, not topological.

@@ -95,9 +95,7 @@ def make_members(region: Region, rng: random.Random, today: datetime.date, first
             index = first_id + len(members)
             male = rng.random() < (0.62 if domain == Domain.INSTITUTION else 0.72)
             age = (
-                rng.randint(22, 60)
-                if domain != Domain.VILLAGE and domain != Domain.COMMUNITY
-                else rng.randint(24, 86)
+                rng.randint(22, 60) if domain != Domain.VILLAGE and domain != Domain.COMMUNITY else rng.randint(24, 86)
             )
             birth = years_before(today, age, rng.randint(0, 364))
             probationary = age < 45 and rng.random() < 0.1
@@ -138,9 +136,7 @@ def make_members(region: Region, rng: random.Random, today: datetime.date, first
     return members
 
 
-def make_posts(
-    region: Region, members: list[Member], rng: random.Random, today: datetime.date
-) -> list[CommitteePost]:
+def make_posts(region: Region, members: list[Member], rng: random.Random, today: datetime.date) -> list[CommitteePost]:
     """班子 for most organizations: full where all is well, with vacancies, missing secretaries and branches
     of seven or more full members without a committee where the rules should warn."""
     by_org: dict[int, list[Member]] = defaultdict(list)
@@ -189,8 +185,7 @@ def make_posts(
                     post=post,
                     holder_name=holder.name if holder else person_name(rng, rng.random() < 0.7),
                     member_id=holder.pk if holder else None,
-                    full_time=post == Post.FULLTIME_DEPUTY
-                    or (org.kind in LEADING_KINDS and post == Post.DEPUTY),
+                    full_time=post == Post.FULLTIME_DEPUTY or (org.kind in LEADING_KINDS and post == Post.DEPUTY),
                     since=min(since, today),
                 )
             )

@@ -251,9 +251,7 @@ class RegionBuilder:
 
         # State enterprises: 9 direct; the forestry bureau is the big one, as in the Mohe article.
         forest = self.org(county, "漠北林业局党委", K.COMMITTEE, L.COUNTY, a, D.STATE_ENTERPRISE)
-        mill = self.org(
-            forest, "漠北林业局木材加工厂党总支", K.GENERAL_BRANCH, L.COUNTY, a, D.STATE_ENTERPRISE
-        )
+        mill = self.org(forest, "漠北林业局木材加工厂党总支", K.GENERAL_BRANCH, L.COUNTY, a, D.STATE_ENTERPRISE)
         for i in range(3):
             self.branch(mill, f"漠北林业局木材加工厂第{CN_NUM[i]}车间党支部", L.COUNTY, a, D.STATE_ENTERPRISE)
         for i, word in enumerate(unique_words(rng, VILLAGE_WORDS, 10)):
@@ -288,9 +286,7 @@ class RegionBuilder:
                     unit_count=7 if i == 0 else rng.randint(2, 5),
                 )
             else:
-                self.org(
-                    np, f"漠北县{word}有限公司党支部", K.BRANCH, L.COUNTY, a, D.NON_PUBLIC, members=(3, 12)
-                )
+                self.org(np, f"漠北县{word}有限公司党支部", K.BRANCH, L.COUNTY, a, D.NON_PUBLIC, members=(3, 12))
         self.org(county, "漠北县个体劳动者协会党支部", K.BRANCH, L.COUNTY, a, D.NON_PUBLIC, members=(3, 10))
         self.org(county, "漠北县律师行业党支部", K.BRANCH, L.COUNTY, a, D.NON_PUBLIC, members=(3, 8))
         self.joint(county, "漠北县物流协会联合党支部", L.COUNTY, a)
@@ -336,9 +332,7 @@ class RegionBuilder:
             self.joint(town, f"漠北县{town_name}非公企业联合党支部", L.TOWN, a)
             if t < 5:
                 self.branch(town, f"漠北县{town_name}镇区社区党支部", L.VILLAGE, a, D.COMMUNITY)
-            if (
-                t < 4
-            ):  # 分局 branches belong to the town (块) while the business line is the bureau (条) [000]
+            if t < 4:  # 分局 branches belong to the town (块) while the business line is the bureau (条) [000]
                 self.branch(
                     town,
                     f"漠北县税务局{town_name.removesuffix('镇')}税务分局党支部",
@@ -364,13 +358,9 @@ class RegionBuilder:
         self.branch(street, "漠北县城关街道机关党支部", L.TOWN, a, D.AGENCY)
         for i, word in enumerate(unique_words(rng, COMMUNITY_WORDS, 12)):
             if i < 4:
-                gb = self.org(
-                    street, f"漠北县城关街道{word}社区党总支", K.GENERAL_BRANCH, L.VILLAGE, a, D.COMMUNITY
-                )
+                gb = self.org(street, f"漠北县城关街道{word}社区党总支", K.GENERAL_BRANCH, L.VILLAGE, a, D.COMMUNITY)
                 for j in range(3):
-                    self.branch(
-                        gb, f"漠北县城关街道{word}社区第{CN_NUM[j]}网格党支部", L.VILLAGE, a, D.COMMUNITY
-                    )
+                    self.branch(gb, f"漠北县城关街道{word}社区第{CN_NUM[j]}网格党支部", L.VILLAGE, a, D.COMMUNITY)
             else:
                 self.branch(street, f"漠北县城关街道{word}社区党支部", L.VILLAGE, a, D.COMMUNITY)
         self.region.member_targets[a] = MOHE_MEMBERS

@@ -109,9 +109,7 @@ class SynthTree:
         self.rows: list[OrgRow] = []
 
     def add(self, parent: OrgRow | None, kind: str, name: str, domain: str, level: str) -> OrgRow:
-        if (parent.kind if parent else None) not in ALLOWED_PARENTS[
-            kind
-        ]:  # the rule of orgs.rules.check_parent
+        if (parent.kind if parent else None) not in ALLOWED_PARENTS[kind]:  # the rule of orgs.rules.check_parent
             raise ValueError(f"{kind} under {parent.kind if parent else None}")
         pk = len(self.rows) + 1
         term_years = default_term_years(kind, domain)
@@ -166,9 +164,7 @@ class SynthTree:
             room = stop - len(self.rows)
             if roll < 0.08 and room >= 4:
                 kids = min(room - 1, rng.randint(2, 4))
-                gb = self.add(
-                    town, K.GENERAL_BRANCH, f"{prefix}{self.word(v)}村党总支", Domain.VILLAGE, Level.VILLAGE
-                )
+                gb = self.add(town, K.GENERAL_BRANCH, f"{prefix}{self.word(v)}村党总支", Domain.VILLAGE, Level.VILLAGE)
                 for i in range(kids):
                     self.add(gb, K.BRANCH, f"{gb.name[:-3]}第{i + 1}党支部", Domain.VILLAGE, Level.VILLAGE)
             elif roll < 0.12 and room >= 5:
@@ -177,9 +173,7 @@ class SynthTree:
                     town, K.COMMITTEE, f"{prefix}{self.word(v)}公司党委", Domain.STATE_ENTERPRISE, Level.TOWN
                 )
                 for i in range(kids):
-                    self.add(
-                        com, K.BRANCH, f"{com.name[:-2]}第{i + 1}党支部", Domain.STATE_ENTERPRISE, Level.TOWN
-                    )
+                    self.add(com, K.BRANCH, f"{com.name[:-2]}第{i + 1}党支部", Domain.STATE_ENTERPRISE, Level.TOWN)
             elif roll < 0.22:
                 self.add(
                     town,
@@ -340,16 +334,12 @@ def plan_member_chunks(
             in_chunk += take
             if in_chunk == CHUNK:
                 chunks.append(
-                    MemberChunk(
-                        seed * 100_003 + len(chunks), index, index + 1, tuple(segs), today.toordinal(), now
-                    )
+                    MemberChunk(seed * 100_003 + len(chunks), index, index + 1, tuple(segs), today.toordinal(), now)
                 )
                 index += in_chunk
                 segs, in_chunk = [], 0
     if segs:
-        chunks.append(
-            MemberChunk(seed * 100_003 + len(chunks), index, index + 1, tuple(segs), today.toordinal(), now)
-        )
+        chunks.append(MemberChunk(seed * 100_003 + len(chunks), index, index + 1, tuple(segs), today.toordinal(), now))
     return chunks
 
 
@@ -363,10 +353,7 @@ def generate(orgs: int, members: int, seed: int, log: Callable[[str], None]) -> 
     now = timezone.now().isoformat()
     rows = SynthTree(orgs, rng, today).build()
     holders = [r.id for r in rows if r.kind in (K.BRANCH, K.JOINT_BRANCH)]
-    log(
-        f"组织树已规划：{len(rows)} 个组织，其中 {len(holders)} 个党支部"
-        f"（{time.monotonic() - started:.1f} 秒）"
-    )
+    log(f"组织树已规划：{len(rows)} 个组织，其中 {len(holders)} 个党支部（{time.monotonic() - started:.1f} 秒）")
     chunks = plan_member_chunks(holders, members, rng, seed, today, now) if members else []
 
     with transaction.atomic():
@@ -375,10 +362,7 @@ def generate(orgs: int, members: int, seed: int, log: Callable[[str], None]) -> 
             copy_text(Organization._meta.db_table, ORG_COLUMNS, payload)
         else:
             Organization.objects.bulk_create(
-                [
-                    Organization(**dict(zip(ORG_COLUMNS[:-2], _org_tuple(r, now)[:-2], strict=True)))
-                    for r in rows
-                ],
+                [Organization(**dict(zip(ORG_COLUMNS[:-2], _org_tuple(r, now)[:-2], strict=True))) for r in rows],
                 batch_size=2_000,
             )
         log(f"已写入组织 {len(rows)} 个（{time.monotonic() - started:.1f} 秒）")

@@ -25,7 +25,6 @@ class Command(BaseCommand):
         result = generate(orgs, members, seed, log=self.stdout.write)
         self.stdout.write(
             self.style.SUCCESS(
-                f"完成：党组织 {result['orgs']} 个，党员 {result['members']} 名，"
-                f"用时 {result['seconds']:.1f} 秒。"
+                f"完成：党组织 {result['orgs']} 个，党员 {result['members']} 名，用时 {result['seconds']:.1f} 秒。"
             )
         )

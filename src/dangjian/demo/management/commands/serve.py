@@ -18,7 +18,5 @@ class Command(BaseCommand):
 
         from dangjian.wsgi import application
 
-        self.stdout.write(
-            f"正在 http://{host}:{port}/ 提供服务（Ctrl+C 停止）。 Serving on http://{host}:{port}/"
-        )
+        self.stdout.write(f"正在 http://{host}:{port}/ 提供服务（Ctrl+C 停止）。 Serving on http://{host}:{port}/")
         serve(application, host=host, port=port, threads=threads, ident="dangjian")
