@@ -16,15 +16,9 @@ import os
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from dangjian.core import crypto
+from dangjian.members.validators import check_digit
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
 PHONE_PREFIXES = ("133", "135", "137", "138", "139", "150", "152", "158", "177", "180", "186", "189", "199")
-
-
-def check_digit(first17: str) -> str:
-    """GB 11643 check character of the first 17 digits."""
-    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
 
 def id_number(area: str, birth: datetime.date, seq: int) -> str:
