@@ -155,3 +155,14 @@ def test_audit_of_a_member_change_never_holds_the_clear_numbers(region, city_adm
     assert "13922223333" not in text and "13800001111" not in text and member.id_number not in text
     assert entry.after["job"] == "村医" and entry.user == city_admin
     assert entry.org_path == region.south_village.path
+
+
+def test_a_list_longer_than_the_cap_says_so_and_still_pages(region, county_user, login, monkeypatch):
+    from dangjian.core import paging
+
+    monkeypatch.setattr(paging, "LIST_CAP", 3)
+    page = login(county_user).get("/members/")
+    assert page.context["page"].paginator.capped
+    assert len(page.context["page"]) == 3
+    assert "超过 3 人，仅列出前 3 人" in page.content.decode()
+    assert not login(county_user).get("/members/", {"org_code": "T-BIRCH"}).context["page"].paginator.capped

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views import View
 
+from dangjian.core.paging import CappedPaginator
 from dangjian.core.scope import Action, path_in_scope
 from dangjian.core.views import ScopedViewMixin, apply_validation_error
 from dangjian.orgs.models import Organization
@@ -26,7 +26,7 @@ class MemberListView(ScopedViewMixin, View):
     def get(self, request):
         qs = self.get_queryset().select_related("org").order_by("org_id", "id")
         filterset = MemberFilterSet(request.GET, queryset=qs)
-        paginator = Paginator(filterset.qs, PAGE_SIZE)
+        paginator = CappedPaginator(filterset.qs, PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
