@@ -79,6 +79,7 @@ def main() -> None:
             (f"member list, page {deep_page}", f"/members/?page={deep_page}"),
             ("member list, one county", f"/members/?org={county.pk}"),
             ("org search by name", "/orgs/search/?q=%E9%9D%92%E6%9D%BE"),  # 青松
+            ("home page counts", "/"),
             ("org search by code", f"/orgs/search/?q={town.code[:-1]}"),
         ]
         print(

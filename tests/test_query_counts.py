@@ -1,6 +1,7 @@
 """List pages ask the database a fixed number of questions, however many rows they show (no N+1)."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -35,6 +36,7 @@ def grow(region, n):
 
 
 def count_queries(client, url):
+    cache.clear()  # measure the page computing its counts, not reading them back
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200, url
@@ -62,3 +64,14 @@ def test_api_lists_do_not_grow_with_rows_under_a_token(region, county_user):
     few = count_queries(client, "/api/members/")
     grow(region, 10)
     assert count_queries(client, "/api/members/") == few
+
+
+def test_home_counts_are_kept_until_the_next_write(region, county_user, login):
+    client = login(county_user)
+    cache.clear()
+    assert client.get("/").context["member_totals"]["total"] == 4
+    with CaptureQueriesContext(connection) as again:
+        assert client.get("/").context["member_totals"]["total"] == 4
+    assert len(again.captured_queries) < PINNED["/"]
+    make_member(region.birch, "新来的", 99)
+    assert client.get("/").context["member_totals"]["total"] == 5

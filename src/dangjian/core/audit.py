@@ -6,6 +6,7 @@ import datetime
 import decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db import models
 
 from .context import current_request
@@ -25,6 +26,23 @@ def snapshot(obj: models.Model, exclude: tuple[str, ...] = ()) -> dict[str, Any]
     return data
 
 
+DATA_VERSION_KEY = "dangjian:data-version"
+_NOT_WRITES = {AuditAction.LOGIN, AuditAction.LOGIN_FAILED, AuditAction.LOGOUT, AuditAction.TOKEN, AuditAction.EXPORT}
+
+
+def data_version() -> int:
+    """A number that changes with every write: every write records an audit entry, so `record` bumps it.
+    Derived figures cached under it (home counts) are never older than the last write."""
+    return cache.get_or_set(DATA_VERSION_KEY, 0, timeout=None)
+
+
+def _bump_data_version() -> None:
+    try:
+        cache.incr(DATA_VERSION_KEY)
+    except ValueError:  # not set yet, or evicted
+        cache.set(DATA_VERSION_KEY, 1, timeout=None)
+
+
 def record(
     action: AuditAction | str,
     *,
@@ -39,6 +57,8 @@ def record(
 ) -> AuditLog:
     """Append one audit record, taking request id and address from the current request if there is one."""
     req = current_request()
+    if action not in _NOT_WRITES:
+        _bump_data_version()
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     return AuditLog.objects.create(
         user=user,
