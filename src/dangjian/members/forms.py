@@ -6,6 +6,7 @@ from dangjian.core.scope import Action
 from dangjian.orgs.forms import OrgCodeField, ScopedFormMixin
 
 from .models import Member
+from .services import MEMBER_FIELDS
 from .validators import id_number_problem
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -14,23 +15,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class MemberForm(ScopedFormMixin, forms.ModelForm):
     class Meta:
         model = Member
-        fields = [
-            "name",
-            "gender",
-            "birth_date",
-            "ethnicity",
-            "education",
-            "id_number",
-            "phone",
-            "status",
-            "join_date",
-            "full_date",
-            "is_mobile",
-            "mobile_destination",
-            "is_untransferred",
-            "is_retired",
-            "job",
-        ]
+        fields = list(MEMBER_FIELDS)
         widgets = {
             "birth_date": DATE,
             "join_date": DATE,

@@ -6,6 +6,7 @@ from dangjian.core.scope import Action
 
 from .choices import Post
 from .models import Organization
+from .services import ORG_FIELDS
 
 
 class OrgCodeField(forms.CharField):
@@ -44,24 +45,8 @@ class ScopedFormMixin:
 class OrgForm(ScopedFormMixin, forms.ModelForm):
     class Meta:
         model = Organization
-        fields = [
-            "name",
-            "code",
-            "kind",
-            "domain",
-            "level",
-            "established",
-            "term_start",
-            "term_years",
-            "committee_seats",
-            "staff_total",
-            "party_staff_fulltime",
-            "party_staff_parttime",
-            "unit_count",
-            "has_discipline_committee",
-            "activity_funds",
-            "address",
-        ]
+        # The vertical-system link is kept by the system's owner, not on this form.
+        fields = [f for f in ORG_FIELDS if not f.startswith("system")]
         widgets = {
             "established": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "term_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
