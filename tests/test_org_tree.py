@@ -227,3 +227,15 @@ def test_tree_children_are_paged_and_scoped(region, town_user, login):
     assert sorted(n["name"] for n in data["nodes"]) == ["白桦村党支部", "青松村党支部"]
     assert data["more"] is False
     assert client.get(f"/orgs/{region.north.pk}/children/").status_code == 404
+
+
+def test_a_town_with_hundreds_of_branches_opens_page_by_page(region, town_user, login):
+    for i in range(205):
+        make_org(region.town, f"第{i:03d}支部", f"T-P{i:03d}", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE)
+    client = login(town_user)
+    first = client.get(f"/orgs/{region.town.pk}/children/").json()
+    assert len(first["nodes"]) == 200 and first["more"] is True
+    rest = client.get(f"/orgs/{region.town.pk}/children/", {"offset": first["next_offset"]}).json()
+    assert len(rest["nodes"]) == 7 and rest["more"] is False
+    seen = [n["name"] for n in first["nodes"] + rest["nodes"]]
+    assert len(set(seen)) == 207
