@@ -96,7 +96,7 @@ def test_each_demo_login_sees_exactly_its_subtree_in_pages_and_api(demo, usernam
     expected_members = Member.objects.filter(org__path__startswith=top.path).count()
 
     client = Client()
-    assert client.login(username=username, password="demo-2026")
+    client.post("/accounts/login/", {"username": username, "password": "demo-2026"})
     home = client.get("/")
     assert home.context["org_total"] == expected_orgs
     assert home.context["member_totals"]["total"] == expected_members
@@ -112,7 +112,7 @@ def test_each_demo_login_sees_exactly_its_subtree_in_pages_and_api(demo, usernam
 
 def test_the_county_login_sees_nothing_of_the_other_district(demo):
     client = Client()
-    client.login(username="demo_county", password="demo-2026")
+    client.post("/accounts/login/", {"username": "demo_county", "password": "demo-2026"})
     other = Organization.objects.filter(kind="county_committee").exclude(name="示范市漠北县委").first()
     body = client.get("/orgs/search/", {"q": other.name[3:5]}).content.decode()
     assert other.name not in body

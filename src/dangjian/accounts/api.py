@@ -1,6 +1,7 @@
 """POST /api/token/: username and password for an API token; every attempt is audited."""
 
 from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
@@ -10,6 +11,8 @@ from rest_framework.views import APIView
 
 from dangjian.core.audit import record
 from dangjian.core.models import AuditAction
+
+from .lockout import LOCKED_STATUS, lockout_message
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -28,7 +31,12 @@ class ObtainTokenView(APIView):
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request, username=data.validated_data["username"], password=data.validated_data["password"])
+        try:
+            user = authenticate(
+                request._request, username=data.validated_data["username"], password=data.validated_data["password"]
+            )
+        except PermissionDenied:  # locked out after repeated failures (django-axes)
+            return Response({"detail": lockout_message()}, status=LOCKED_STATUS)
         if user is None or not user.is_active:
             return Response({"detail": "用户名或密码不正确。"}, status=status.HTTP_400_BAD_REQUEST)
         token, _ = Token.objects.get_or_create(user=user)

@@ -1,5 +1,6 @@
 """Login, logout and failed login are recorded in the audit log."""
 
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -21,3 +22,8 @@ def _logged_out(sender, request, user, **kwargs):
 @receiver(user_login_failed)
 def _login_failed(sender, credentials, request=None, **kwargs):
     record(AuditAction.LOGIN_FAILED, success=False, username=str(credentials.get("username", ""))[:150])
+
+
+@receiver(user_locked_out)
+def _locked_out(sender, request, username, ip_address, **kwargs):
+    record(AuditAction.LOCKOUT, success=False, username=str(username or "")[:150], detail=f"来源地址 {ip_address}")

@@ -12,6 +12,7 @@ class AuditAction(models.TextChoices):
     TRANSFER = "transfer", "组织关系转接"
     LOGIN = "login", "登录"
     LOGIN_FAILED = "login_failed", "登录失败"
+    LOCKOUT = "lockout", "账号锁定"
     LOGOUT = "logout", "退出"
     TOKEN = "token", "获取接口令牌"
     EXPORT = "export", "导出"
