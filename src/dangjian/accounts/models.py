@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 
+from dangjian.core.crypto import EncryptedCharField
 from dangjian.core.scope import Role, ScopedQuerySet
 
 
@@ -32,3 +33,28 @@ class OrgGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.org} · {self.get_role_display()}"
+
+
+class AccountSecurity(models.Model):
+    """Per-account security state: forced password change, password age, second factor.
+
+    Kept beside Django's User rather than replacing it, so the auth model stays the stock one.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="security"
+    )
+    must_change_password = models.BooleanField("下次登录须修改密码", default=True)
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    # Demo accounts open at once: no forced change, no expiry, no second factor (said on the login page).
+    exempt = models.BooleanField("演示账号（免强制改密与双因素）", default=False)
+    totp_secret = EncryptedCharField("动态口令密钥", blank=True)
+    totp_confirmed_at = models.DateTimeField("动态口令启用时间", null=True, blank=True)
+    totp_last_step = models.BigIntegerField("最近使用的口令时间步", null=True, blank=True)  # no replay of a code
+
+    class Meta:
+        verbose_name = "账号安全状态"
+        verbose_name_plural = "账号安全状态"
+
+    def __str__(self) -> str:
+        return str(self.user)

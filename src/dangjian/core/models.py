@@ -18,6 +18,17 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", "导出"
     IMPORT = "import", "导入"
     GRANT = "grant", "授权"
+    REVOKE = "revoke", "撤销授权"
+    UNMASK = "unmask", "查看敏感信息明文"
+    PASSWORD_CHANGE = "password_change", "修改密码"
+    PASSWORD_RESET = "password_reset", "重置密码"
+    OTP = "otp", "双因素认证"
+    DUTY = "duty", "分配管理职责"
+    DENIED = "denied", "越权访问"
+    BACKUP = "backup", "备份"
+    RESTORE = "restore", "恢复"
+    KEY_ROTATE = "key_rotate", "更换密钥"
+    AUDIT_VERIFY = "audit_verify", "审计日志校验"
 
 
 class AuditLog(models.Model):

@@ -43,6 +43,7 @@ class Member(models.Model):
         verbose_name = "党员"
         verbose_name_plural = "党员"
         ordering = ["org_id", "id"]
+        permissions = [("unmask_member", "查看党员公民身份号码和电话的明文")]
         indexes = [
             models.Index(fields=["org", "id"], name="member_org_id"),
             models.Index(fields=["org", "status"], name="member_org_status"),
