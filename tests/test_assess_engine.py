@@ -336,3 +336,14 @@ def test_unknown_metric_is_refused_when_the_registry_is_given():
     )
     with pytest.raises(SchemeError, match="未知的数据来源“nonsense”"):
         load_scheme(text, metrics={"committee_complete"})
+
+
+def test_review_adjustment_replaces_the_points_and_says_why(scheme):
+    values = simple({"V1": 30})
+    overrides = {("V1", "G"): (given(45), "补充佐证材料后复核")}
+    result = run(scheme, [village("V1")], values, overrides=overrides).by_code()["V1"]
+    assert result.total == Decimal("85.00")
+    line = next(ln for ln in result.lines if ln.indicator.code == "G")
+    assert line.source == "复核调整：30.00 → 45.00 分（补充佐证材料后复核）"
+    with pytest.raises(EntryError, match="复核调整分值超出范围"):
+        run(scheme, [village("V1")], values, overrides={("V1", "G"): (given(61), "x")})

@@ -174,6 +174,8 @@ def _score_line(
             return 0, "触发" if value else "未触发"
         return (ind.max_cents, "是") if value else (0, "否")
     if method is Method.BONUS:
+        if isinstance(value, list | tuple):  # one figure, not raters' opinions: the latest entry stands
+            value = value[-1]
         if not isinstance(value, int) or value < 0 or value > ind.max_cents:
             problems.append(f"{where}：加分应在 0 到 {cents_to_decimal(ind.max_cents)} 分之间")
             return 0, ""
@@ -200,11 +202,15 @@ def run(
     orgs: Iterable[OrgEntry],
     values: Mapping[tuple[str, str], object],
     surveys: Mapping[str, Survey] | None = None,
+    overrides: Mapping[tuple[str, str], tuple[int, str]] | None = None,
 ) -> RunResult:
     """Assess every organization. `values[(org_code, indicator_code)]` holds what was entered for that indicator:
     a list of raters' centipoints (given), a count of occurrences (deduction, penalty), a share 0..1 or a bool
-    (derived), a bool (yes/no, veto) or centipoints (bonus). Raises EntryError listing every bad value."""
+    (derived), a bool (yes/no, veto) or centipoints (bonus). `overrides[(org_code, indicator_code)]` =
+    (centipoints, reason) replaces an indicator's points after review (复核调整). Raises EntryError listing every
+    bad value."""
     surveys = surveys or {}
+    overrides = overrides or {}
     problems: list[str] = []
     results: list[OrgResult] = []
     seen: set[str] = set()
@@ -217,7 +223,7 @@ def run(
         if group is None:
             problems.append(f"{org.code} {org.name}：方案中没有“{DOMAIN_LABELS.get(org.domain, org.domain)}”的指标")
             continue
-        results.append(_assess_one(scheme, group, org, values, surveys.get(org.code), problems))
+        results.append(_assess_one(scheme, group, org, values, surveys.get(org.code), overrides, problems))
     if problems:
         raise EntryError(problems)
     _rank(results)
@@ -228,13 +234,19 @@ def run(
     return RunResult(results=results, quotas=quotas, digest=_digest(scheme, results))
 
 
-def _assess_one(scheme, group, org, values, survey, problems) -> OrgResult:
+def _assess_one(scheme, group, org, values, survey, overrides, problems) -> OrgResult:
     result = OrgResult(org=org, group=group.key)
     area_got: dict[str, int] = defaultdict(int)
     area_max: dict[str, int] = defaultdict(int)
     for ind in group.indicators:
         where = f"{org.code} {org.name}「{ind.name}」"
         cents, source = _score_line(ind, values.get((org.code, ind.code)), survey, scheme, where, problems)
+        if (org.code, ind.code) in overrides:
+            adjusted, reason = overrides[(org.code, ind.code)]
+            if not 0 <= adjusted <= max(ind.max_cents, ind.per_occurrence_cents * 100):
+                problems.append(f"{where}：复核调整分值超出范围")
+            source = f"复核调整：{cents_to_decimal(cents)} → {cents_to_decimal(adjusted)} 分（{reason}）"
+            cents = adjusted
         result.lines.append(Line(ind, cents, source))
         if ind.method is Method.BONUS:
             result.bonus_cents += cents

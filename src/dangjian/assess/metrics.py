@@ -1,0 +1,128 @@
+"""The registry of derived indicators: values an assessment takes from records instead of asking a rater.
+
+Each metric turns the register into a share 0..1 (or yes/no) per participant; a scheme's derived indicator names one
+by its key. Later capabilities (meetings, the weekly cycle, inspections) add their own metrics here with `register`.
+Metrics read the whole participant list at once, so a province-sized run costs a few queries, not one per row.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q
+
+from dangjian.members.models import Member
+from dangjian.orgs.choices import Post
+from dangjian.orgs.models import CommitteePost, Organization
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    explain: str
+    compute: Callable[[list, datetime.date, int], dict[int, Decimal | bool]]  # (participants, cutoff, year)
+
+
+METRICS: dict[str, Metric] = {}
+
+
+def register(key: str, label: str, explain: str):
+    def wrap(func):
+        METRICS[key] = Metric(key, label, explain, func)
+        return func
+
+    return wrap
+
+
+def _org_ids(participants) -> list[int]:
+    return [p.org_id for p in participants if p.org_id]
+
+
+def _posts(participants) -> tuple[Counter, set[int]]:
+    """Filled committee posts per organization, and the organizations whose secretary post is held."""
+    filled: Counter = Counter()
+    with_secretary: set[int] = set()
+    rows = CommitteePost.objects.filter(org_id__in=_org_ids(participants)).values_list("org_id", "post")
+    for org_id, post in rows.iterator(chunk_size=5000):
+        filled[org_id] += 1
+        if post == Post.SECRETARY:
+            with_secretary.add(org_id)
+    return filled, with_secretary
+
+
+@register("committee_complete", "班子配备齐全", "已配委员数 ÷ 核定委员职数（未核定职数的以书记在岗为齐全）")
+def committee_complete(participants, cutoff, year):
+    filled, with_secretary = _posts(participants)
+    seats = dict(Organization.objects.filter(id__in=_org_ids(participants)).values_list("id", "committee_seats"))
+    out = {}
+    for p in participants:
+        need = seats.get(p.org_id, 0)
+        if need:
+            out[p.id] = min(Decimal(filled[p.org_id]) / need, Decimal(1))
+        else:
+            out[p.id] = p.org_id in with_secretary
+    return out
+
+
+@register("secretary_in_post", "书记在岗", "书记职务有人担任")
+def secretary_in_post(participants, cutoff, year):
+    _, with_secretary = _posts(participants)
+    return {p.id: p.org_id in with_secretary for p in participants}
+
+
+@register("election_on_time", "按期换届", "截至快照日期本届任期未到期，或已按期换届")
+def election_on_time(participants, cutoff, year):
+    orgs = Organization.objects.filter(id__in=_org_ids(participants)).only("id", "term_start", "term_years")
+    overdue = {org.id for org in orgs.iterator(chunk_size=5000) if org.election_overdue(cutoff)}
+    return {p.id: bool(p.org_id) and p.org_id not in overdue for p in participants}
+
+
+@register("member_development", "发展党员", "本年度有新发展党员（入党日期在考核年度内）")
+def member_development(participants, cutoff, year):
+    joined = set(
+        Member.objects.filter(org_id__in=_org_ids(participants), join_date__year=year)
+        .values_list("org_id", flat=True)
+        .distinct()
+    )
+    return {p.id: p.org_id in joined for p in participants}
+
+
+@register("member_records_complete", "党员信息完整", "身份号码、联系电话和入党日期齐全的党员所占比例")
+def member_records_complete(participants, cutoff, year):
+    complete = Q(join_date__isnull=False) & ~Q(id_number_digest="") & ~Q(phone_digest="")
+    rows = (
+        Member.objects.filter(org_id__in=_org_ids(participants))
+        .values("org_id")
+        .annotate(total=Count("id"), complete=Count("id", filter=complete))
+    )
+    shares = {row["org_id"]: Decimal(row["complete"]) / row["total"] for row in rows if row["total"]}
+    return {p.id: shares.get(p.org_id, Decimal(0)) for p in participants}
+
+
+@register("member_count_ok", "党员人数达标", "正式党员 3 名以上（成立支部的条件）")
+def member_count_ok(participants, cutoff, year):
+    rows = (
+        Member.objects.filter(org_id__in=_org_ids(participants), status="full").values("org_id").annotate(n=Count("id"))
+    )
+    counts = {row["org_id"]: row["n"] for row in rows}
+    return {p.id: counts.get(p.org_id, 0) >= 3 for p in participants}
+
+
+def record_flags(participants) -> dict[int, frozenset[str]]:
+    """Problem areas the register itself shows: vacancies on the committee, no secretary."""
+    filled, with_secretary = _posts(participants)
+    seats = dict(Organization.objects.filter(id__in=_org_ids(participants)).values_list("id", "committee_seats"))
+    out = {}
+    for p in participants:
+        flags = set()
+        if p.org_id not in with_secretary:
+            flags |= {"committee", "secretary"}
+        elif filled[p.org_id] < seats.get(p.org_id, 0):
+            flags.add("committee")
+        out[p.id] = frozenset(flags)
+    return out
