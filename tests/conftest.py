@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from dangjian.accounts.models import Role
+from dangjian.accounts.security import set_password
 from dangjian.accounts.services import grant_org
 from dangjian.members.services import create_member
 from dangjian.members.validators import check_digit
@@ -73,8 +74,14 @@ def region(db) -> Region:
     return Region(city, north, town, village, birch, south, south_village)
 
 
+def settled(user: User, password: str = PASSWORD) -> User:
+    """An account past its first login: the user set the password themself, so no forced change is pending."""
+    set_password(user, password, actor=user, reason="测试账号")
+    return user
+
+
 def persona(username: str, org: Organization, role: str) -> User:
-    user = User.objects.create_user(username, password=PASSWORD)
+    user = settled(User.objects.create_user(username))
     grant_org(user, org, role)
     return user
 
@@ -109,6 +116,25 @@ def branch_secretary(region):
 @pytest.fixture
 def reader(region):
     return persona("reader", region.north, Role.READ)
+
+
+@pytest.fixture(autouse=True)
+def _identification_settings(settings):
+    """A fast hasher (Argon2 is slow on purpose). And the personas with the manage role log in with a password
+    only: the default policy requires a second factor of that role, and the tests of the second factor
+    (test_totp.py) set the policy themselves."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.DANGJIAN_TOTP_ROLES = []
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: rate-limit counters (20 logins a minute per address) and cached
+    figures must not leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
 
 
 @pytest.fixture

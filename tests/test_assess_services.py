@@ -247,7 +247,11 @@ def test_example_scheme_on_a_county_gives_floors_per_domain(region, county_user)
     floors = {q.domain: (q.organizations, q.floor, q.weak) for q in outcome.quotas}
     assert floors["village"] == (40, 6, 6)
     assert floors["community"] == (20, 2, 2)
-    assert [q.text for q in outcome.quotas][:3] == ["农村 40 个 × 15% = 6", "社区 20 个 × 10% = 2", "机关 0 个 × 5% = 0"]
+    assert [q.text for q in outcome.quotas][:3] == [
+        "农村 40 个 × 15% = 6",
+        "社区 20 个 × 10% = 2",
+        "机关 0 个 × 5% = 0",
+    ]
 
 
 def test_survey_answers_feed_the_survey_indicator(region, county_user):

@@ -15,6 +15,9 @@ def test_it_creates_a_user_who_then_sees_only_the_granted_county(region, monkeyp
     assert "已授予 north_officer：漠北县委（编辑）" in capsys.readouterr().out
     client = Client()
     client.post("/accounts/login/", {"username": "north_officer", "password": "Beiji-2026"})
+    assert client.get(f"/orgs/{region.town.pk}/")["Location"] == "/accounts/password/"  # must change it first
+    new = {"old_password": "Beiji-2026", "new_password1": "Beiji-2027!", "new_password2": "Beiji-2027!"}
+    assert client.post("/accounts/password/", new).status_code == 302
     assert client.get(f"/orgs/{region.town.pk}/").status_code == 200
     assert client.get(f"/orgs/{region.south.pk}/").status_code == 404
 

@@ -12,13 +12,16 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from dangjian.accounts.models import Role
+from dangjian.accounts.security import set_password
 from dangjian.accounts.services import grant_org
+from dangjian.assess.models import Evidence
 from dangjian.core.models import AuditLog
 from dangjian.members.models import Member, MemberTransfer
 from dangjian.members.services import create_member, transfer_member
 from dangjian.orgs.choices import Domain, Level, OrgKind, Post, SystemTier
 from dangjian.orgs.models import CommitteePost, Organization, VerticalSystem, Workstation
 from dangjian.orgs.services import create_org, set_post
+from dangjian.sheets.models import ImportJob
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "walk-test-2026"
@@ -40,6 +43,10 @@ ROUTES = {
     "ping": None,
     "login": None,
     "logout": None,
+    "password_change": None,
+    "otp_verify": None,
+    "otp_setup": None,
+    "security_policy": None,
     "orgs:tree": None,
     "orgs:search": None,
     "orgs:create": None,
@@ -58,6 +65,14 @@ ROUTES = {
     "members:edit": "member",
     "members:transfer": "member",
     "members:delete": "member",
+    "sheets:import": None,
+    "sheets:template": None,
+    "sheets:job": "job",
+    "sheets:job_progress": "job",
+    "sheets:job_errors": "job",
+    "sheets:export_orgs": None,
+    "sheets:export_members": None,
+    "members:unmask": "member",
     "api-token": None,
     "api-schema": None,
     "api-root": None,
@@ -65,8 +80,72 @@ ROUTES = {
     "org-detail": "org",
     "member-list": None,
     "member-detail": "member",
+    "users:list": None,
+    "users:create": None,
+    "users:detail": "user",
+    "users:password": "user",
+    "users:active": "user",
+    "users:unlock": "user",
+    "users:grant_add": "user",
+    "users:grant_remove": "user",
+    "users:duty": "user",
+    "users:unmask": "user",
+    "audit:list": None,
+    "audit:export": None,
+    "audit:verify": None,
+    "audit:detail": "audit",
+    "assess:list": None,
+    "assess:create": None,
+    "assess:scheme_create": None,
+    "assess:detail": "assessment",
+    "assess:run": "assessment",
+    "assess:publish": "assessment",
+    "assess:grid": "assessment",
+    "assess:results": "assessment",
+    "assess:results_export": "assessment",
+    "assess:participant": "participant",
+    "assess:evidence_upload": "participant",
+    "assess:explain": "participant",
+    "assess:evidence": "evidence",
+    "assess:scheme": "scheme",
+    "assess:scheme_edit": "scheme",
+    "assess:scheme_clone": "scheme",
+    "assess:scheme_yaml": "scheme",
+    "assess:survey": "assessment",
+    "assess:survey_links": "participant",
+    "assess:survey_sheet": "participant",
+    "assess:reviews": "assessment",
+    "assess:review": "participant",
+    "assess:review_upload": "participant",
+    "assess:review_report": "participant",
+    "survey_answer": None,
+}
+# The other county's assessment: its scheme, participants, entries' pages, evidence, results.
+ASSESS_PAGES = {
+    "assess:detail": "/assess/{assessment}/",
+    "assess:run": "/assess/{assessment}/run/",
+    "assess:publish": "/assess/{assessment}/publish/",
+    "assess:grid": "/assess/{assessment}/grid/G01/",
+    "assess:results": "/assess/{assessment}/results/",
+    "assess:results_export": "/assess/{assessment}/results.xlsx",
+    "assess:participant": "/assess/orgs/{participant}/",
+    "assess:evidence_upload": "/assess/orgs/{participant}/evidence/",
+    "assess:explain": "/assess/orgs/{participant}/result/",
+    "assess:evidence": "/assess/evidence/{evidence}/",
+    "assess:scheme": "/assess/schemes/{scheme}/",
+    "assess:scheme_edit": "/assess/schemes/{scheme}/edit/",
+    "assess:scheme_clone": "/assess/schemes/{scheme}/clone/",
+    "assess:scheme_yaml": "/assess/schemes/{scheme}/scheme.yaml",
+    "assess:survey": "/assess/{assessment}/survey/",
+    "assess:survey_links": "/assess/orgs/{participant}/survey/",
+    "assess:survey_sheet": "/assess/orgs/{participant}/survey/sheet/",
+    "assess:reviews": "/assess/{assessment}/reviews/",
+    "assess:review": "/assess/orgs/{participant}/review/",
+    "assess:review_upload": "/assess/orgs/{participant}/review/report/",
+    "assess:review_report": "/assess/orgs/{participant}/review/report/file/",
 }
 PAGES_WITH_OBJECT = {
+    **ASSESS_PAGES,
     "orgs:detail": "/orgs/{org}/",
     "orgs:children": "/orgs/{org}/children/",
     "orgs:edit": "/orgs/{org}/edit/",
@@ -79,6 +158,19 @@ PAGES_WITH_OBJECT = {
     "members:edit": "/members/{member}/edit/",
     "members:transfer": "/members/{member}/transfer/",
     "members:delete": "/members/{member}/delete/",
+    "sheets:job": "/sheets/jobs/{job}/",
+    "sheets:job_progress": "/sheets/jobs/{job}/progress/",
+    "sheets:job_errors": "/sheets/jobs/{job}/errors/",
+    "users:detail": "/users/{user}/",
+    "users:password": "/users/{user}/password/",
+    "users:active": "/users/{user}/active/",
+    "users:unlock": "/users/{user}/unlock/",
+    "users:grant_add": "/users/{user}/grants/add/",
+    "users:grant_remove": "/users/{user}/grants/remove/",
+    "users:duty": "/users/{user}/duties/",
+    "users:unmask": "/users/{user}/unmask/",
+    "members:unmask": "/members/{member}/unmask/",
+    "audit:detail": "/audit/{audit}/",
 }
 FULL_NAMES = {
     "南岭县委",
@@ -97,8 +189,16 @@ FULL_NAMES = {
     "13800001111",
     "990102198502020027",
 }
-POST_ONLY = {"orgs:post_add", "orgs:post_remove"}
+POST_ONLY = {"orgs:post_add", "orgs:post_remove", "members:unmask"}
+# The security administrator's actions on a user (accounts/admin_urls.py) take only POST.
+POST_ONLY |= {
+    f"users:{name}" for name in ("password", "active", "unlock", "grant_add", "grant_remove", "duty", "unmask")
+}
+POST_ONLY |= {"assess:run", "assess:publish", "assess:evidence_upload", "assess:scheme_clone"}
+POST_ONLY |= {"assess:review_upload"}
 FORMS = {"orgs:edit", "orgs:move", "orgs:delete", "members:edit", "members:transfer", "members:delete"}
+FORMS |= {"assess:grid", "assess:participant", "assess:explain", "assess:scheme_edit"}
+FORMS |= {"assess:survey", "assess:survey_links", "assess:review"}
 API_WITH_OBJECT = ["/api/orgs/{org}/", "/api/orgs/{org}.json", "/api/members/{member}/", "/api/members/{member}.json"]
 LIST_PAGES = [
     "/",
@@ -110,6 +210,8 @@ LIST_PAGES = [
     "/members/",
     "/members/?q=欧阳",
     "/members/?org_code=NL-COUNTY",
+    "/sheets/import/members/",
+    "/sheets/import/orgs/",
     "/api/orgs/",
     "/api/orgs/?search=南岭",
     "/api/orgs/?code=NL-TOWN",
@@ -117,7 +219,41 @@ LIST_PAGES = [
     "/api/members/?search=欧阳",
     "/api/",
     "/api/schema/",
+    "/accounts/password/",
+    "/accounts/otp/setup/",
+    "/assess/",
+    "/assess/new/",
 ]
+
+
+SOUTH_SCHEME = """
+year: 2026
+name: 南岭县2026年度考核方案
+groups:
+  - domain: 农村
+    categories:
+      - name: 工作
+        indicators:
+          - {code: G01, name: 南岭工作成效, points: 100, method: given}
+"""
+
+
+def south_assessment(south, clerk):
+    """An assessment of the other county, run, with an entry, an adjustment, evidence and a secretary's review."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.assess import review
+    from dangjian.assess import services as assess
+
+    scheme = assess.save_scheme(actor=None, owner=south, text=SOUTH_SCHEME)
+    assessment = assess.open_assessment(actor=None, scheme=scheme, root=south, cutoff=datetime.date(2026, 12, 31))
+    village = assessment.participants.get(code="NL-VILLAGE")
+    assess.enter(village, "G01", "88", actor=None)
+    assess.attach_evidence(village, SimpleUploadedFile("南岭佐证.txt", "南岭村".encode()), actor=None)
+    review.upload_report(village, SimpleUploadedFile("南岭述职.pdf", "%PDF-1.4 南岭村".encode()), actor=None)
+    review.rate(village, rating="poor", secretary="南岭书记", comment="南岭村书记点评", actor=None)
+    assess.run_assessment(assessment, actor=None)
+    return assessment
 
 
 def org(parent, name, code, kind, level, domain="", **extra):
@@ -161,13 +297,38 @@ def region():
     station = Workstation.objects.create(name="南岭第一工作站", town=town)
     station.villages.add(branch, spare)
 
-    outsider = User.objects.create_user("north_manager", password=PASSWORD)
+    clerk = User.objects.create_user("nanling_clerk", password=PASSWORD)  # a user of the other county
+    grant_org(clerk, south, Role.EDIT)
+    job = ImportJob.objects.create(  # the other county's import: its page, progress and error sheet
+        user=clerk, kind="members", original_name="南岭党员.xlsx", file="x/upload.xlsx", error_file="x/errors.xlsx"
+    )
+    assessment = south_assessment(south, clerk)
+    outsider = User.objects.create_user("north_manager")
+    set_password(outsider, PASSWORD, actor=outsider)  # past the first login's forced change
     grant_org(outsider, north, Role.MANAGE)
     return {
         "north_town": north_town,
         "north_branch": north_branch,
-        "ids": {"org": spare.pk, "member": member.pk, "post": post.pk, "system": system.pk},
+        "ids": {
+            "org": spare.pk,
+            "member": member.pk,
+            "post": post.pk,
+            "system": system.pk,
+            "user": clerk.pk,
+            "job": job.pk,
+            "audit": AuditLog.objects.filter(org_path__startswith=south.path).order_by("seq").first().pk,
+            "assessment": assessment.pk,
+            "participant": assessment.participants.get(code="NL-VILLAGE").pk,
+            "scheme": assessment.scheme_id,
+            "evidence": Evidence.objects.get().pk,
+        },
     }
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """The fixture's uploads (evidence, reports) go to a temporary folder, not the installation's data folder."""
+    settings.MEDIA_ROOT = tmp_path
 
 
 @pytest.fixture
@@ -329,12 +490,29 @@ ANONYMOUS_URLS = {
     "orgs:systems": "/orgs/systems/",
     "members:list": "/members/",
     "members:create": "/members/new/",
+    "password_change": "/accounts/password/",
+    "otp_verify": "/accounts/otp/",
+    "otp_setup": "/accounts/otp/setup/",
+    "security_policy": "/accounts/policy/",
+    "sheets:import": "/sheets/import/members/",
+    "sheets:template": "/sheets/import/members/template/",
+    "sheets:export_orgs": "/sheets/export/orgs/",
+    "sheets:export_members": "/sheets/export/members/",
+    "users:list": "/users/",
+    "users:create": "/users/new/",
+    "audit:list": "/audit/",
+    "audit:export": "/audit/export/",
+    "audit:verify": "/audit/verify/",
+    "assess:list": "/assess/",
+    "assess:create": "/assess/new/",
+    "assess:scheme_create": "/assess/schemes/new/",
     "org-list": "/api/orgs/",
     "org-detail": "/api/orgs/{org}/",
     "member-list": "/api/members/",
     "member-detail": "/api/members/{member}/",
 }
 OPEN_ROUTES = {"login", "logout", "ping", "api-token", "api-schema", "api-root"}
+OPEN_ROUTES |= {"survey_answer"}  # the residents' survey: public by design, each link answerable once
 
 
 def test_anonymous_visitors_are_sent_to_login_and_api_refuses_them(region):

@@ -5,6 +5,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from dangjian.accounts.models import Role
+from dangjian.accounts.security import set_password
 from dangjian.accounts.services import grant_org
 from dangjian.orgs.choices import Domain, Level, OrgKind, SystemTier
 from dangjian.orgs.models import Organization, VerticalSystem
@@ -81,7 +82,8 @@ def tax_line():
 
 
 def client_for(org_, role=Role.READ):
-    user = User.objects.create_user(f"user-{org_.code}", password=PASSWORD)
+    user = User.objects.create_user(f"user-{org_.code}")
+    set_password(user, PASSWORD, actor=user)  # past the first login's forced change
     grant_org(user, org_, role)
     client = Client()
     client.force_login(user)

@@ -5,15 +5,25 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from dangjian.accounts.api import ObtainTokenView
+from dangjian.assess.api.views import AssessmentViewSet, EntryCreateView, ResultViewSet, SchemeViewSet
+from dangjian.core.ratelimit import LoginRateThrottle
 from dangjian.members.api.views import MemberViewSet
 from dangjian.orgs.api.views import OrgViewSet
 
 router = DefaultRouter()
 router.register("orgs", OrgViewSet, basename="org")
 router.register("members", MemberViewSet, basename="member")
+router.register("assessments", AssessmentViewSet, basename="assessment")
+router.register("schemes", SchemeViewSet, basename="scheme")
+results = ResultViewSet.as_view({"get": "list"})
+result = ResultViewSet.as_view({"get": "retrieve"})
 
 urlpatterns = [
-    path("token/", ObtainTokenView.as_view(), name="api-token"),
+    # Attempts per address are limited apart from the lockout (dangjian.core.ratelimit).
+    path("token/", ObtainTokenView.as_view(throttle_classes=[LoginRateThrottle]), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("assessments/<int:assessment_pk>/results/", results, name="assessment-results"),
+    path("assessments/<int:assessment_pk>/results/<str:code>/", result, name="assessment-result"),
+    path("assessments/<int:assessment_pk>/entries/", EntryCreateView.as_view(), name="assessment-entries"),
     path("", include(router.urls)),
 ]

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -56,6 +57,19 @@ def _data_file_secret(name: str, nbytes: int = 32) -> str:
 SECRET_KEY = env_str("DANGJIAN_SECRET_KEY") or _data_file_secret("secret_key")
 # Key for sensitive member fields (ID number, phone); separate from SECRET_KEY so it can be rotated alone.
 FIELD_KEY = env_str("DANGJIAN_FIELD_KEY") or _data_file_secret("field_key")
+# Retired field keys that must still open old values (comma-separated); files field_key.<n> in the data directory
+# count too. Cipher for new values: aes-gcm or sm4. See docs/operations.md.
+FIELD_KEYS_OLD = [k.strip() for k in env_str("DANGJIAN_FIELD_KEY_OLD").split(",") if k.strip()]
+FIELD_CIPHER = env_str("DANGJIAN_FIELD_CIPHER", "aes-gcm").lower()
+if FIELD_CIPHER not in ("aes-gcm", "sm4"):
+    raise ImproperlyConfigured(f"DANGJIAN_FIELD_CIPHER must be aes-gcm or sm4, not {FIELD_CIPHER!r}")
+# Key of the audit log's hash chain (HMAC-SHA256). Kept outside the database, so whoever can write the database
+# cannot recompute a consistent chain after altering a row. Changing it makes every existing row fail verification.
+AUDIT_KEY = env_str("DANGJIAN_AUDIT_KEY") or _data_file_secret("audit_key")
+# Audit records are kept at least 180 days (等保); `dangjian audit prune` refuses anything younger.
+AUDIT_RETENTION_DAYS = env_int("DANGJIAN_AUDIT_RETENTION_DAYS", 180)
+if AUDIT_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured(f"DANGJIAN_AUDIT_RETENTION_DAYS must be at least 180, not {AUDIT_RETENTION_DAYS}")
 
 DEBUG = env_bool("DANGJIAN_DEBUG", False)
 ALLOWED_HOSTS = [h for h in env_str("DANGJIAN_ALLOWED_HOSTS", "*").split(",") if h]
@@ -72,15 +86,20 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "csp",
     "dangjian.core",
     "dangjian.accounts",
     "dangjian.orgs",
     "dangjian.members",
     "dangjian.demo",
+    "dangjian.sheets",
+    "dangjian.assess",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "dangjian.core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -90,6 +109,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dangjian.core.context.RequestContextMiddleware",
+    # Forced password change, idle and absolute session timeouts (after the request context, so audited with address).
+    "dangjian.accounts.middleware.SessionPolicyMiddleware",
+    "dangjian.core.ratelimit.LoginRateLimitMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -119,6 +141,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "dangjian.accounts.duties.duties_context",
             ],
         },
     },
@@ -137,6 +160,23 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Argon2 first; PBKDF2 and scrypt only so that older hashes still verify (and are rehashed with Argon2 at login).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+# Identification policy defaults (等保: 身份鉴别). The system administrator changes them on the policy page;
+# these values only fill the policy row when it is first created.
+DANGJIAN_PASSWORD_MAX_AGE_DAYS = env_int("DANGJIAN_PASSWORD_MAX_AGE_DAYS", 90)
+DANGJIAN_IDLE_MINUTES = env_int("DANGJIAN_IDLE_MINUTES", 30)
+DANGJIAN_SESSION_HOURS = env_int("DANGJIAN_SESSION_HOURS", 8)
+# Comma-separated duty names and data roles (read/edit/manage) whose holders must use a second factor (TOTP).
+DANGJIAN_TOTP_DUTIES = [d for d in env_str("DANGJIAN_TOTP_DUTIES", "系统管理员,安全管理员,审计管理员").split(",") if d]
+DANGJIAN_TOTP_ROLES = [r for r in env_str("DANGJIAN_TOTP_ROLES", "manage").split(",") if r]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "dangjian.accounts.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
@@ -151,6 +191,9 @@ LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = env_str("DANGJIAN_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+
+# Uploaded files (evidence, reports) live in the data directory and are served only through views that check scope.
+MEDIA_ROOT = DATA_DIR / "files"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
@@ -169,12 +212,39 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if SESSION_COOKIE_SECURE:
+    # Sent only on HTTPS responses; a year, the usual preload figure. Subdomains are the site's own business.
+    SECURE_HSTS_SECONDS = env_int("DANGJIAN_HSTS_SECONDS", 365 * 24 * 3600)
+    if env_bool("DANGJIAN_TRUSTED_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# No inline script or style anywhere: every script and stylesheet is a static file of the app (dangjian.core.security).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Attempts per address on the login page and POST /api/token/, besides axes' lockout (dangjian.core.ratelimit).
+LOGIN_RATE = env_str("DANGJIAN_LOGIN_RATE", "20/minute")
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Import files (.xlsx/.xls/.csv) uploaded on the import pages; larger files are refused with a message.
+IMPORT_MAX_MB = env_int("DANGJIAN_IMPORT_MAX_MB", 50)
+# Run import jobs in the upload request instead of a background thread (tests; installations that prefer it).
+IMPORT_JOBS_INLINE = env_bool("DANGJIAN_IMPORT_INLINE", False)
+# Rows one export may hold; Excel's sheet limit (1,048,576 less title, note and header) is the ceiling.
+EXPORT_MAX_ROWS = env_int("DANGJIAN_EXPORT_MAX_ROWS", 1_048_573)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "dangjian.accounts.authentication.PolicyTokenAuthentication",  # refuses tokens of users who must act first
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -185,6 +255,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "dangjian.core.security.api_exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {

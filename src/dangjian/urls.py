@@ -2,11 +2,19 @@
 
 from django.urls import include, path
 
+from dangjian.assess.survey_views import SurveyAnswerView
+
 urlpatterns = [
     path("", include("dangjian.core.urls")),
     path("accounts/", include("dangjian.accounts.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
+    path("assess/", include("dangjian.assess.urls")),
+    # The residents' survey: public and short, since its address is printed under each QR code.
+    path("s/<str:token>/", SurveyAnswerView.as_view(), name="survey_answer"),
+    path("sheets/", include("dangjian.sheets.urls")),
+    path("users/", include("dangjian.accounts.admin_urls")),
+    path("audit/", include("dangjian.core.audit_urls")),
     path("api/", include("dangjian.api_urls")),
 ]
 

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from dangjian.accounts.models import Role
+from dangjian.accounts.security import set_password
 from dangjian.accounts.services import grant_org
 from dangjian.members.models import Member
 from dangjian.members.services import create_member
@@ -50,7 +51,8 @@ def region():
         birth_date=datetime.date(1980, 3, 1),
         join_date=datetime.date(2005, 7, 1),
     )
-    county_user = User.objects.create_user("county_officer", password=PASSWORD)
+    county_user = User.objects.create_user("county_officer")
+    set_password(county_user, PASSWORD, actor=county_user)  # past the first login's forced change
     grant_org(county_user, county, Role.MANAGE)
     return {"county": county, "other": other, "town": town, "branch": branch, "member": member}
 

@@ -1,6 +1,11 @@
-"""POST /api/token/: username and password for an API token; every attempt is audited."""
+"""POST /api/token/: username, password and (when the account has a second factor) a one-time code for an API token.
+
+Every attempt is audited. A token is refused to, and an existing token stops working for, a user who must first
+change the password or set up a required second factor on the web pages.
+"""
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -12,12 +17,20 @@ from rest_framework.views import APIView
 from dangjian.core.audit import record
 from dangjian.core.models import AuditAction
 
+from . import otp
+from .authentication import refusal
+from .duties import refuse_superuser_login
 from .lockout import LOCKED_STATUS, lockout_message
+from .security import needs_second_factor
+
+OTP_MISSING = "该账号已启用动态口令，请在 otp 字段中提供当前的6位动态口令。"
+OTP_WRONG = "动态口令不正确或已使用过。"
 
 
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(label="用户名", max_length=150)
     password = serializers.CharField(label="密码", max_length=128, style={"input_type": "password"})
+    otp = serializers.CharField(label="动态口令", max_length=8, required=False, allow_blank=True)
 
 
 class ObtainTokenView(APIView):
@@ -31,14 +44,31 @@ class ObtainTokenView(APIView):
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        username = data.validated_data["username"]
         try:
-            user = authenticate(
-                request._request, username=data.validated_data["username"], password=data.validated_data["password"]
-            )
+            user = authenticate(request._request, username=username, password=data.validated_data["password"])
         except PermissionDenied:  # locked out after repeated failures (django-axes)
             return Response({"detail": lockout_message()}, status=LOCKED_STATUS)
         if user is None or not user.is_active:
             return Response({"detail": "用户名或密码不正确。"}, status=status.HTTP_400_BAD_REQUEST)
+        refused = refuse_superuser_login(user) or refusal(user)
+        if refused:
+            record(AuditAction.TOKEN, actor=user, success=False, detail=refused)
+            return Response({"detail": refused}, status=status.HTTP_403_FORBIDDEN)
+        if needs_second_factor(user):
+            code = data.validated_data.get("otp", "")
+            if not code:
+                return Response({"otp": [OTP_MISSING]}, status=status.HTTP_400_BAD_REQUEST)
+            if not otp.check_code(user, code):
+                # Counts towards the lockout like a wrong password (the OTP audit record is check_code's).
+                user_login_failed.send(
+                    sender=__name__,
+                    credentials={"username": user.username, "second_factor": True},
+                    request=request._request,
+                )
+                if getattr(request._request, "axes_locked_out", False):
+                    return Response({"detail": lockout_message()}, status=LOCKED_STATUS)
+                return Response({"otp": [OTP_WRONG]}, status=status.HTTP_400_BAD_REQUEST)
         token, _ = Token.objects.get_or_create(user=user)
         record(AuditAction.TOKEN, actor=user)
         return Response({"token": token.key})

@@ -1,6 +1,7 @@
 """Grants: which organizations a user may see or change, and with which role."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from dangjian.core.crypto import EncryptedCharField
@@ -58,3 +59,38 @@ class AccountSecurity(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class SecurityPolicy(models.Model):
+    """The installation's identification policy (one row, id 1), set by the system administrator.
+
+    Created on first use from the DANGJIAN_* settings; see `dangjian.accounts.security.policy`.
+    """
+
+    password_max_age_days = models.PositiveIntegerField(
+        "密码有效期（天）", default=90, validators=[MinValueValidator(1), MaxValueValidator(3650)]
+    )
+    idle_minutes = models.PositiveIntegerField(
+        "无操作自动退出（分钟）", default=30, validators=[MinValueValidator(1), MaxValueValidator(480)]
+    )
+    absolute_hours = models.PositiveIntegerField(
+        "单次登录最长时间（小时）", default=8, validators=[MinValueValidator(1), MaxValueValidator(72)]
+    )
+    # Names of duties (Duty values) and data roles (Role values) whose holders must use a second factor.
+    totp_duties = models.JSONField("须启用动态口令的管理职责", default=list, blank=True)
+    totp_roles = models.JSONField("须启用动态口令的数据角色", default=list, blank=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "身份鉴别策略"
+        verbose_name_plural = "身份鉴别策略"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(pk=1),
+                name="security_policy_single_row",
+                violation_error_message="安全策略只有一份。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "身份鉴别策略"

@@ -1,9 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import LoginView
+from . import views
 
 urlpatterns = [
-    path("login/", LoginView.as_view(), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("otp/", views.OTPVerifyView.as_view(), name="otp_verify"),
+    path("otp/setup/", views.OTPSetupView.as_view(), name="otp_setup"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("policy/", views.SecurityPolicyView.as_view(), name="security_policy"),
 ]

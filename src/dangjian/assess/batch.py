@@ -67,7 +67,7 @@ class BatchError(ValueError):
 
 
 @dataclass(frozen=True)
-class Participant:
+class BatchOrg:
     """An organization of the register taking part: what the engine and the sheets need of it."""
 
     code: str
@@ -140,7 +140,7 @@ def find_root(code: str, user=None) -> Organization:
     return root
 
 
-def participants(scheme: Scheme, *, root: Organization | None = None, user=None) -> list[Participant]:
+def batch_orgs(scheme: Scheme, *, root: Organization | None = None, user=None) -> list[BatchOrg]:
     """The grassroots organizations the scheme assesses, under `root`, within `user`'s scope, sorted by path."""
     domains = {group.domain for group in scheme.groups}
     orgs = _visible(user).filter(kind__in=GRASSROOTS_KINDS, domain__in=domains)
@@ -155,14 +155,19 @@ def participants(scheme: Scheme, *, root: Organization | None = None, user=None)
             OrgKind.GENERAL_BRANCH,
             OrgKind.COMMITTEE,
         )
-        result.append(Participant(code, name, domain, level, parent_code or "", second_tier))
+        result.append(BatchOrg(code, name, domain, level, parent_code or "", second_tier))
     return result
 
 
 def _why_not_taking_part(codes: set[str], scheme: Scheme, root: Organization | None, user) -> dict[str, str]:
     """For sheet codes that are not participants, the reason in words (only for organizations the user may see)."""
     reasons = {}
-    found = _visible(user).filter(code__in=codes).values_list("code", "name", "kind", "domain", "level", "path")
+    ordered = sorted(codes)
+    found = []
+    for start in range(0, len(ordered), 500):  # SQLite limits the parameters of one query
+        chunk = ordered[start : start + 500]
+        fields = ("code", "name", "kind", "domain", "level", "path")
+        found += _visible(user).filter(code__in=chunk).values_list(*fields)
     for code, name, kind, domain, level, path in found:
         if root is not None and not path.startswith(root.path):
             reasons[code] = f"“{name}”（{code}）不在 {root.name} 之下"
@@ -331,7 +336,7 @@ def _rows(path: Path | str) -> Iterator[tuple[int, list]]:
 
 
 def read_scores(
-    scheme: Scheme, path: Path | str, people: list[Participant], *, root: Organization | None = None, user=None
+    scheme: Scheme, path: Path | str, people: list[BatchOrg], *, root: Organization | None = None, user=None
 ) -> Scores:
     """Read and check a filled score sheet against the scheme and the participants; BatchError lists every problem."""
     indicators = sheet_indicators(scheme)
@@ -373,38 +378,15 @@ def read_scores(
         if person is None:
             unknown[code] = number
             continue
-        row_problems = _check_identity(number, cells, layout, person)
         group = scheme.group_for(person.domain, person.level)
-        applies = {ind.code for ind in group.indicators}
-        used |= applies
-        for index, ind in layout.indicators.items():
-            raw = _cell(cells, index)
-            where = f"第 {number} 行「{ind.code} {ind.name}」"
-            if ind.code not in applies:
-                if normalize.text(raw):
-                    row_problems.append(f"{where}：该项不适用于{group_label(group)}党组织，应留空")
-                continue
-            if raw is None or normalize.text(raw) == "":
-                if ind.method in REQUIRED_METHODS:
-                    row_problems.append(f"{where}：未填写（{_how(ind)}）")
-                continue
-            try:
-                value = _value(raw, ind)
-            except normalize.CellError as exc:
-                row_problems.append(f"{where}：{exc}")
-                continue
-            if isinstance(value, Survey):
-                if code in surveys and surveys[code] != value:
-                    row_problems.append(f"{where}：同一组织的满意度各项应相同")
-                surveys[code] = value
-            else:
-                values[(code, ind.code)] = value
+        used |= {ind.code for ind in group.indicators}
+        problems += _check_identity(number, cells, layout, person)
+        problems += _read_row(number, cells, layout, person, group, values, surveys)
         previous = False
         try:
             previous = bool(normalize.boolean(_cell(cells, layout.previous)))
         except normalize.CellError as exc:
-            row_problems.append(f"第 {number} 行「{PREVIOUS_HEADER}」：{exc}")
-        problems += row_problems
+            problems.append(f"第 {number} 行「{PREVIOUS_HEADER}」：{exc}")
         entries.append(person.entry(weak_last_year=previous))
 
     present = set(layout.indicators.values())
@@ -425,13 +407,42 @@ def read_scores(
     return Scores(entries, values, surveys)
 
 
+def _read_row(number: int, cells: list, layout: _Layout, person: BatchOrg, group, values: dict, surveys: dict):
+    """Put one row's indicator cells into `values` and `surveys`; return the row's problems."""
+    problems = []
+    applies = {ind.code for ind in group.indicators}
+    for index, ind in layout.indicators.items():
+        raw = _cell(cells, index)
+        where = f"第 {number} 行「{ind.code} {ind.name}」"
+        if ind.code not in applies:
+            if normalize.text(raw):
+                problems.append(f"{where}：该项不适用于{group_label(group)}党组织，应留空")
+            continue
+        if normalize.text(raw) == "":
+            if ind.method in REQUIRED_METHODS:
+                problems.append(f"{where}：未填写（{_how(ind)}）")
+            continue
+        try:
+            value = _value(raw, ind)
+        except normalize.CellError as exc:
+            problems.append(f"{where}：{exc}")
+            continue
+        if isinstance(value, Survey):
+            if person.code in surveys and surveys[person.code] != value:
+                problems.append(f"{where}：同一组织的满意度各项应相同")
+            surveys[person.code] = value
+        else:
+            values[(person.code, ind.code)] = value
+    return problems
+
+
 def group_label(group) -> str:
-    """"农村" or, for a group of one level, "农村（乡镇（街道））"."""
+    """ "农村" or, for a group of one level, "农村（乡镇（街道））"."""
     level = Level(group.level).label if group.level in Level.values else group.level
     return DOMAIN_LABELS[group.domain] + (f"（{level}）" if level else "")
 
 
-def _check_identity(number: int, cells: list, layout: _Layout, person: Participant) -> list[str]:
+def _check_identity(number: int, cells: list, layout: _Layout, person: BatchOrg) -> list[str]:
     """The row's name and domain, where filled, must be the register's: a mistyped code shows up here."""
     problems = []
     domain_raw = _cell(cells, layout.domain)
@@ -446,28 +457,29 @@ def _check_identity(number: int, cells: list, layout: _Layout, person: Participa
             )
         if domain and domain != person.domain:
             problems.append(
-                f"第 {number} 行「{DOMAIN_HEADER}」：{person.code} {person.name} 在组织库中是“{DOMAIN_LABELS[person.domain]}”，"
-                f"成绩表中填的是“{DOMAIN_LABELS[domain]}”"
+                f"第 {number} 行「{DOMAIN_HEADER}」：{person.code} {person.name} "
+                f"在组织库中是“{DOMAIN_LABELS[person.domain]}”，成绩表中填的是“{DOMAIN_LABELS[domain]}”"
             )
     name = normalize.text(_cell(cells, layout.name))
     if name and name.replace(" ", "") != person.name.replace(" ", ""):
         problems.append(
-            f"第 {number} 行「{NAME_HEADER}」：“{name}”与组织库中 {person.code} 的名称“{person.name}”不一致，请核对组织编码"
+            f"第 {number} 行「{NAME_HEADER}」：“{name}”与组织库中 {person.code} 的名称“{person.name}”不一致，"
+            "请核对组织编码"
         )
     return problems
 
 
 def _how(ind: Indicator) -> str:
     """How a cell of this indicator is filled, in words (for the 说明 sheet and messages)."""
-    top = _shown(ind.max_cents)
+    top, per, floor = _shown(ind.max_cents), _shown(ind.per_occurrence_cents), _shown(ind.floor_cents)
     return {
         Method.GIVEN: f"填得分 0～{top}；多位评分人的分数用“、”或“/”隔开",
-        Method.DEDUCTION: f"填次数，每次扣 {_shown(ind.per_occurrence_cents)} 分，最低 {_shown(ind.floor_cents)} 分；留空为 0 次",
+        Method.DEDUCTION: f"填次数，每次扣 {per} 分，最低 {floor} 分；留空为 0 次",
         Method.DERIVED: f"填得分 0～{top}；留空按 0 分（文件方式无法从系统数据计算）",
         Method.SURVEY: "填满意率（如 85%）或“满意/基本满意/不满意”人数（如 30/5/2）",
         Method.YESNO: f"填“是”（得 {top} 分）或“否”（0 分）",
         Method.BONUS: f"填加分 0～{top}；留空为不加分",
-        Method.PENALTY: f"填次数，每次减 {_shown(ind.per_occurrence_cents)} 分；留空为 0 次",
+        Method.PENALTY: f"填次数，每次减 {per} 分；留空为 0 次",
         Method.VETO: "填“是”（触发，等次定为 D）或“否”；留空为否",
     }[ind.method]
 
@@ -490,7 +502,7 @@ def max_label(ind: Indicator) -> str:
 # ── Running ──────────────────────────────────────────────────────────────────────────────────────────────────
 
 
-def assess_file(scheme: Scheme, path: Path | str, people: list[Participant], *, root=None, user=None) -> RunResult:
+def assess_file(scheme: Scheme, path: Path | str, people: list[BatchOrg], *, root=None, user=None) -> RunResult:
     """Read the sheet and run the engine; BatchError for any problem of the input."""
     scores = read_scores(scheme, path, people, root=root, user=user)
     try:
@@ -510,6 +522,9 @@ def atomic_output(out: Path | str) -> Iterator[Path]:
     handle, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}-", suffix=".part")
     os.close(handle)
     tmp = Path(name)
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o666 & ~umask)  # mkstemp makes it private; the result is an ordinary file, as `open` would make it
     try:
         yield tmp
         os.replace(tmp, out)

@@ -21,7 +21,7 @@ from .batch import (
     MAX_MARK,
     NAME_HEADER,
     PREVIOUS_HEADER,
-    Participant,
+    BatchOrg,
     _how,
     atomic_output,
     group_label,
@@ -86,7 +86,7 @@ def _header(ws, names: list[str]) -> None:
 # ── The score sheet ──────────────────────────────────────────────────────────────────────────────────────────
 
 
-def write_template(scheme: Scheme, people: list[Participant], out: Path | str) -> None:
+def write_template(scheme: Scheme, people: list[BatchOrg], out: Path | str) -> None:
     """The score sheet for `people`: one row each, a column per indicator, the maxima row and a 说明 sheet."""
     indicators = sheet_indicators(scheme)
     with atomic_output(out) as tmp:

@@ -32,6 +32,7 @@ from .models import (
     Assessment,
     AssessmentStatus,
     Entry,
+    Evidence,
     Participant,
     Result,
     SchemeRecord,
@@ -198,9 +199,9 @@ def indicator_of(scheme: Scheme, participant: Participant, code: str) -> Indicat
 
 
 def parent_path(path: str) -> str:
-    """The materialized path of the parent: everything up to the last segment."""
+    """The materialized path of the parent: everything up to the last segment; "" for a root."""
     trimmed = path.rstrip(".")
-    return trimmed[: trimmed.rfind(".") + 1] if "." in trimmed else path
+    return trimmed[: trimmed.rfind(".") + 1]
 
 
 def _decimal(value, what: str) -> Decimal:
@@ -298,6 +299,26 @@ def adjust(participant: Participant, indicator: str, points, reason: str, *, act
         after={"indicator": indicator, "points": str(value), "reason": item.reason},
         detail=f"复核调整 {participant.code} {indicator}",
     )
+    return item
+
+
+@transaction.atomic
+def attach_evidence(participant: Participant, upload, *, indicator: str = "", description: str = "", actor) -> Evidence:
+    """An organization's supporting file for the assessment, optionally for one indicator."""
+    assessment = _open_for_entries(participant.assessment)
+    ensure_in_scope(actor, participant.path, Action.CHANGE)
+    if indicator:
+        indicator_of(_parse(assessment.scheme.text), participant, indicator)
+    item = Evidence(
+        participant=participant,
+        indicator=indicator,
+        original_name=upload.name[-200:],
+        description=(description or "")[:500],
+        uploaded_by=actor if actor and actor.is_authenticated else None,
+    )
+    item.file.save(upload.name, upload, save=False)
+    item.save()
+    record(AuditAction.CREATE, actor=actor, obj=item, org=participant.org, after={"file": item.original_name})
     return item
 
 
@@ -461,3 +482,10 @@ def publish(assessment: Assessment, *, actor) -> engine.RunResult:
         detail="发布考核结果",
     )
     return outcome
+
+
+def example_scheme_text() -> str:
+    """The shipped county scheme (examples/scheme-county.yaml), the starting point of a new scheme."""
+    from importlib.resources import files
+
+    return files("dangjian.assess").joinpath("examples/scheme-county.yaml").read_text(encoding="utf-8")

@@ -1,4 +1,7 @@
-"""Writing audit records. Services call `record` inside their own transaction."""
+"""Writing audit records. Services call `record` (bulk importers `record_many`) inside their own transaction.
+
+Records are appended to a hash chain (`audit_chain`); `audit_verify` checks it and prunes past the retention.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,13 @@ import decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db import models
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
 
+from .audit_chain import GENESIS, entry_hash, fields_of, json_safe, seal
 from .context import current_request
-from .models import AuditAction, AuditLog
+from .models import AuditAction, AuditChainHead, AuditLog
 
 
 def snapshot(obj: models.Model, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -43,6 +49,85 @@ def _bump_data_version() -> None:
         cache.set(DATA_VERSION_KEY, 1, timeout=None)
 
 
+def _entry(
+    action: AuditAction | str,
+    *,
+    actor=None,
+    obj: models.Model | None = None,
+    org=None,
+    before: dict | None = None,
+    after: dict | None = None,
+    success: bool = True,
+    detail: str = "",
+    username: str = "",
+) -> AuditLog:
+    """An unsaved, not yet chained record with every value exactly as the database will give it back."""
+    req = current_request()
+    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    return AuditLog(
+        user_id=user.pk if user else None,
+        username=(username or (user.get_username() if user else ""))[:150],
+        action=str(action),
+        success=bool(success),
+        object_type=obj._meta.model_name[:50] if obj is not None else "",
+        object_id=str(obj.pk)[:64] if obj is not None and obj.pk is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        org_id_snapshot=org.pk if org is not None else None,
+        org_path=org.path[:255] if org is not None else "",
+        before=json_safe(before),
+        after=json_safe(after),
+        request_id=(req.request_id if req else "")[:32],
+        ip=(req.ip if req else "")[:64],
+        detail=(detail or "")[:500],
+    )
+
+
+def _lock_head(count: int) -> AuditChainHead:
+    """Reserve `count` sequence numbers and lock the chain head until the caller's transaction ends.
+
+    The head is updated before it is read: the UPDATE takes the row lock on PostgreSQL and the write lock on
+    SQLite (where a read first would let two writers start from the same head and one fail on upgrade), so
+    concurrent writers queue here and each reads the head its predecessor left. Only portable SQL.
+    """
+    if not AuditChainHead.objects.filter(pk=1).update(seq=F("seq") + count):
+        _create_head()
+        AuditChainHead.objects.filter(pk=1).update(seq=F("seq") + count)
+    return AuditChainHead.objects.get(pk=1)
+
+
+def _create_head() -> None:
+    """The head is made by migration 0005; this recovers an emptied database (a test database flush) with a sealed
+    head. A head lost while rows remain was deleted: the numbering continues from the last row, but the new head is
+    left unsealed, so verification goes on reporting the loss."""
+    last = AuditLog.objects.order_by("-seq").values("seq", "hash").first()
+    if last is None:
+        defaults = {"seq": 0, "hash": GENESIS, "seal": seal(0, GENESIS)}
+    else:
+        defaults = {"seq": last["seq"], "hash": last["hash"], "seal": ""}
+    AuditChainHead.objects.get_or_create(pk=1, defaults=defaults)
+
+
+def _append(entries: list[AuditLog]) -> list[AuditLog]:
+    """Chain and insert `entries` in order: one head update and read, the insert(s), one head update."""
+    with transaction.atomic(savepoint=False):
+        head = _lock_head(len(entries))
+        seq, prev_hash = head.seq - len(entries), head.hash
+        # A head whose seal does not hold was altered (e.g. moved back over deleted rows): never re-seal it, so
+        # verification keeps reporting it after later writes instead of the next write quietly healing it.
+        sealed = head.seal == seal(seq, prev_hash)
+        now = timezone.now()
+        for entry in entries:
+            seq += 1
+            entry.seq, entry.at, entry.prev_hash = seq, now, prev_hash
+            entry.hash = prev_hash = entry_hash(fields_of(entry), prev_hash)
+        if len(entries) == 1:
+            entries[0].save(force_insert=True)
+        else:
+            AuditLog.objects.bulk_create(entries, batch_size=500)
+        AuditChainHead.objects.filter(pk=1).update(hash=prev_hash, seal=seal(seq, prev_hash) if sealed else head.seal)
+    return entries
+
+
 def record(
     action: AuditAction | str,
     *,
@@ -55,24 +140,37 @@ def record(
     detail: str = "",
     username: str = "",
 ) -> AuditLog:
-    """Append one audit record, taking request id and address from the current request if there is one."""
-    req = current_request()
+    """Append one audit record, taking request id and address from the current request if there is one.
+
+    Called inside the service's transaction: the record commits or rolls back with the write it describes, and
+    the chain head stays locked until then (four short queries: reserve and read the head, insert, update it).
+    """
     if action not in _NOT_WRITES:
         _bump_data_version()
-    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-    return AuditLog.objects.create(
-        user=user,
-        username=username or (user.get_username() if user else ""),
-        action=action,
-        success=success,
-        object_type=obj._meta.model_name if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
-        object_repr=str(obj)[:200] if obj is not None else "",
-        org_id_snapshot=org.pk if org is not None else None,
-        org_path=org.path if org is not None else "",
+    entry = _entry(
+        action,
+        actor=actor,
+        obj=obj,
+        org=org,
         before=before,
         after=after,
-        request_id=req.request_id if req else "",
-        ip=req.ip if req else "",
-        detail=detail[:500],
+        success=success,
+        detail=detail,
+        username=username,
     )
+    return _append([entry])[0]
+
+
+def record_many(entries: list[dict[str, Any]]) -> list[AuditLog]:
+    """Append many audit records in one go, chained in the order given (bulk imports).
+
+    Each item of `entries` is a dict of the keyword arguments of `record` plus `action`, e.g.
+    `{"action": AuditAction.CREATE, "actor": user, "obj": member, "org": member.org, "after": {...}}`.
+    The chain head is locked once and the rows are inserted in batches; call it inside the import's transaction.
+    """
+    if not entries:
+        return []
+    rows = [_entry(**item) for item in entries]
+    if any(row.action not in _NOT_WRITES for row in rows):
+        _bump_data_version()
+    return _append(rows)

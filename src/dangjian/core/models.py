@@ -1,7 +1,12 @@
-"""Audit log: one row for every write, login attempt and export, written by the services themselves."""
+"""Audit log: one row for every write, login attempt and export, written by the services themselves.
+
+The log is append-only and tamper-evident: rows are chained by a keyed hash (`core.audit_chain`), written only by
+`core.audit.record`/`record_many`, never updated, and deleted only by `dangjian audit prune` past the retention.
+"""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class AuditAction(models.TextChoices):
@@ -31,12 +36,82 @@ class AuditAction(models.TextChoices):
     AUDIT_VERIFY = "audit_verify", "审计日志校验"
 
 
-class AuditLog(models.Model):
-    """Who did what, when, to which object of which organization, with the state before and after."""
+APPEND_ONLY = "审计日志只能追加，不能修改或删除；过期记录只能用 dangjian audit prune 清理。"
 
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+class AuditLogImmutable(Exception):
+    """Raised on any attempt to change or delete audit records outside `dangjian audit prune`."""
+
+    def __init__(self, message: str = APPEND_ONLY):
+        super().__init__(message)
+
+
+class AuditLogQuerySet(models.QuerySet):
+    """Audit rows are never updated and deleted only by the prune command (through `_prune`)."""
+
+    def update(self, **kwargs):
+        raise AuditLogImmutable()
+
+    def delete(self):
+        raise AuditLogImmutable()
+
+    def _prune(self) -> int:
+        """The one deletion: rows older than the retention, called by `core.audit_verify.prune_before` only."""
+        return super().delete()[0]
+
+    def restrict(self, user, action: str = "view") -> "AuditLogQuerySet":
+        """The records an auditor may read: those of organizations within their scope, plus the records without an
+        organization (logins, failures, lockouts) of users whose grants all lie in that scope. Root scope: all."""
+        from django.contrib.auth.models import User
+        from django.db.models import Q
+
+        from dangjian.accounts.models import OrgGrant
+
+        from .scope import ALL, scope_paths
+
+        paths = scope_paths(user, action)
+        if paths is ALL or _covers_every_root(paths):
+            return self
+        if not paths:
+            return self.none()
+        in_scope, grant_in_scope = Q(), Q()
+        for path in paths:
+            in_scope |= Q(org_path__startswith=path)
+            grant_in_scope |= Q(org__path__startswith=path)
+        # A user with a grant outside the scope is not this auditor's to watch; nor is one without any grant.
+        outside = OrgGrant.objects.exclude(grant_in_scope).values("user_id")
+        users = User.objects.filter(grants__isnull=False).exclude(pk__in=outside).distinct()
+        own_user = Q(user_id__in=users.values("pk")) | Q(user_id__isnull=True, username__in=users.values("username"))
+        return self.filter(in_scope | (Q(org_path="") & own_user))
+
+
+def _covers_every_root(paths: list[str] | None) -> bool:
+    from dangjian.orgs.models import Organization
+
+    if not paths:
+        return False
+    roots = list(Organization.objects.filter(parent__isnull=True).values_list("path", flat=True))
+    return bool(roots) and all(any(root.startswith(p) for p in paths) for root in roots)
+
+
+class AuditLog(models.Model):
+    """Who did what, when, to which object of which organization, with the state before and after.
+
+    `seq` numbers the rows without gaps; `hash` chains each row to the one before (`prev_hash`).
+    """
+
+    seq = models.BigIntegerField("序号", unique=True)
+    # Set by `record` inside the chain lock, so time never runs backwards along the chain.
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    # The user's id is kept even after the user is deleted (no constraint, nothing cascades): the chain covers it.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="用户", null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     username = models.CharField("用户名", max_length=150, blank=True)
     action = models.CharField("操作", max_length=20, choices=AuditAction.choices)
@@ -52,11 +127,61 @@ class AuditLog(models.Model):
     request_id = models.CharField("请求编号", max_length=32, blank=True)
     ip = models.CharField("地址", max_length=64, blank=True)
     detail = models.CharField("说明", max_length=500, blank=True)
+    prev_hash = models.CharField("前一条哈希", max_length=64, blank=True)
+    hash = models.CharField("哈希", max_length=64)
+
+    objects = AuditLogQuerySet.as_manager()
 
     class Meta:
         verbose_name = "审计日志"
         verbose_name_plural = "审计日志"
-        ordering = ["-at", "-id"]
+        ordering = ["-seq"]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditLogImmutable()
+        if self.seq is None or not self.hash:
+            raise AuditLogImmutable("审计日志须通过 dangjian.core.audit.record 写入，才能接入哈希链。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogImmutable()
+
+
+class AuditChainHead(models.Model):
+    """The one row (id 1) naming the chain's last record. Writers lock it to append in turn; verification compares
+    it with the last row, so rows cut off the end are noticed. `seal` is keyed, so the head cannot be moved back."""
+
+    seq = models.BigIntegerField("最后序号", default=0)
+    hash = models.CharField("最后哈希", max_length=64, blank=True)
+    seal = models.CharField("链头校验码", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "审计日志链头"
+        verbose_name_plural = "审计日志链头"
+
+    def __str__(self) -> str:
+        return f"第 {self.seq} 条"
+
+
+class AuditCheckpoint(models.Model):
+    """Where a prune stopped: the last deleted record's seq and hash, so the chain still verifies from the first
+    remaining row. The latest checkpoint is the one that counts; earlier ones stay as history."""
+
+    seq = models.BigIntegerField("已清理至序号")
+    hash = models.CharField("该条哈希", max_length=64)
+    seal = models.CharField("检查点校验码", max_length=64)
+    before = models.DateField("清理此日期之前的记录")
+    count = models.BigIntegerField("清理条数")
+    created_at = models.DateTimeField("清理时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "审计日志清理检查点"
+        verbose_name_plural = "审计日志清理检查点"
+        ordering = ["-seq"]
+
+    def __str__(self) -> str:
+        return f"已清理至第 {self.seq} 条（{self.before} 之前）"

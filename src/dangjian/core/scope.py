@@ -52,15 +52,16 @@ def scope_paths(user, action: str = Action.VIEW) -> list[str] | None:
         return ALL
     cache = getattr(user, "_scope_cache", None)
     if cache is None:
-        cache = {}
-        user._scope_cache = cache
-    if action not in cache:
+        # One query for all actions: a page that both shows (VIEW) and offers changes (CHANGE) asks once.
         from dangjian.accounts.models import OrgGrant
 
-        roles = [role for role, actions in ROLE_ALLOWS.items() if action in actions]
-        paths = OrgGrant.objects.filter(user=user, role__in=roles).values_list("org__path", flat=True)
-        cache[action] = _minimal(list(paths))
-    return cache[action]
+        grants = list(OrgGrant.objects.filter(user=user).values_list("role", "org__path"))
+        cache = {
+            act: _minimal([path for role, path in grants if act in ROLE_ALLOWS.get(role, set())])
+            for act in Action.values
+        }
+        user._scope_cache = cache
+    return cache.get(action, [])
 
 
 def path_in_scope(user, path: str, action: str = Action.VIEW) -> bool:

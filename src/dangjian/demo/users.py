@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from dangjian.accounts.security import mark_demo_account, set_password
 from dangjian.accounts.services import grant_org
 from dangjian.core.scope import Role
 from dangjian.orgs.models import Organization
@@ -33,9 +34,12 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
         if org is None:
             continue  # a database not built by the demo builder
         user, _ = User.objects.get_or_create(username=username)
-        user.is_active = True
-        user.set_password(DEMO_PASSWORD)
-        user.save()
+        if not user.is_active:
+            user.is_active = True
+            user.save(update_fields=["is_active"])
+        if not user.check_password(DEMO_PASSWORD):
+            set_password(user, DEMO_PASSWORD, actor=None, reason="演示账号的公开密码")
+        mark_demo_account(user)  # opens at once: no forced change, no expiry, no second factor
         if not user.grants.filter(org=org, role=role).exists():
             grant_org(user, org, role)
         out.append((username, org.name, description))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.views import View
 
 from dangjian.core.paging import CappedPaginator
 from dangjian.core.scope import Action, path_in_scope
+from dangjian.core.security import no_store
 from dangjian.core.views import ScopedViewMixin, apply_validation_error
 from dangjian.orgs.models import Organization
 
@@ -16,6 +17,7 @@ from . import services
 from .filtersets import MemberFilterSet
 from .forms import MemberCreateForm, MemberForm, TransferForm
 from .models import Member
+from .sensitive import can_unmask, record_unmask, record_unmask_refused
 
 PAGE_SIZE = 50
 
@@ -41,20 +43,39 @@ class MemberListView(ScopedViewMixin, View):
         )
 
 
+def detail_context(request, member: Member, *, clear: bool = False) -> dict:
+    return {
+        "member": member,
+        "transfers": member.transfers.all()[:50],
+        "can_change": path_in_scope(request.user, member.org.path, Action.CHANGE),
+        "can_unmask": can_unmask(request.user),
+        "clear": clear,
+    }
+
+
 class MemberDetailView(ScopedViewMixin, View):
     model = Member
 
     def get(self, request, pk):
         member = self.get_object_or_404(pk)
-        return render(
-            request,
-            "members/detail.html",
-            {
-                "member": member,
-                "transfers": member.transfers.all()[:50],
-                "can_change": path_in_scope(request.user, member.org.path, Action.CHANGE),
-            },
-        )
+        return render(request, "members/detail.html", detail_context(request, member))
+
+
+class MemberUnmaskView(ScopedViewMixin, View):
+    """“显示明文”: the detail page once more with the clear ID number and phone, audited, never cached.
+
+    Needs the unmask permission and view scope on the member; out of scope is 404 like missing, no permission 403."""
+
+    model = Member
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        member = self.get_object_or_404(pk)
+        if not can_unmask(request.user):
+            record_unmask_refused(actor=request.user, channel="党员详情页", member=member)
+            raise PermissionDenied("您没有查看明文的权限。")
+        record_unmask([member], actor=request.user, channel="党员详情页")
+        return no_store(render(request, "members/detail.html", detail_context(request, member, clear=True)))
 
 
 class MemberCreateView(ScopedViewMixin, View):
@@ -86,6 +107,24 @@ class MemberCreateView(ScopedViewMixin, View):
         return render(request, "members/form.html", {"form": form, "title": "新增党员"}, status=400)
 
 
+SENSITIVE_FIELDS = {"id_number": "id_number_masked", "phone": "phone_masked"}
+
+
+def hide_sensitive_values(form, member: Member) -> None:
+    """The edit form never carries the clear ID number or phone: the fields start empty, show the masked value
+    as a hint, and an empty field keeps what is stored (see `kept_sensitive_values`)."""
+    for field, masked in SENSITIVE_FIELDS.items():
+        form.initial[field] = ""
+        shown = getattr(member, masked)
+        if shown:
+            form.fields[field].widget.attrs["placeholder"] = f"已登记 {shown}"
+            form.fields[field].help_text = "出于保密不显示原值；留空则不修改，填写则替换。"
+
+
+def kept_sensitive_values(cleaned_data: dict) -> dict:
+    return {name: value for name, value in cleaned_data.items() if not (name in SENSITIVE_FIELDS and value == "")}
+
+
 class MemberEditView(ScopedViewMixin, View):
     model = Member
     scope_action = Action.CHANGE
@@ -93,14 +132,16 @@ class MemberEditView(ScopedViewMixin, View):
     def get(self, request, pk):
         member = self.get_object_or_404(pk)
         form = MemberForm(instance=member, user=request.user)
+        hide_sensitive_values(form, member)
         return render(request, "members/form.html", {"form": form, "member": member, "title": f"编辑：{member.name}"})
 
     def post(self, request, pk):
         member = self.get_object_or_404(pk)
         form = MemberForm(request.POST, instance=Member.objects.get(pk=member.pk), user=request.user)
+        hide_sensitive_values(form, member)
         if form.is_valid():
             try:
-                services.update_member(member, actor=request.user, **form.cleaned_data)
+                services.update_member(member, actor=request.user, **kept_sensitive_values(form.cleaned_data))
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:

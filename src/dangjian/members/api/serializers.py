@@ -4,7 +4,7 @@ from ..models import Member
 
 
 class MemberSerializer(serializers.ModelSerializer):
-    """Sensitive fields leave only masked."""
+    """Sensitive fields leave masked, unless the view put `unmask` in the context (permission checked, audited)."""
 
     org_code = serializers.CharField(source="org.code", read_only=True)
     org_name = serializers.CharField(source="org.name", read_only=True)
@@ -36,3 +36,10 @@ class MemberSerializer(serializers.ModelSerializer):
             "is_retired",
             "job",
         ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if self.context.get("unmask"):
+            data["id_number"] = instance.id_number
+            data["phone"] = instance.phone
+        return data

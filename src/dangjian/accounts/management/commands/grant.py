@@ -4,12 +4,11 @@ import getpass
 import os
 
 from django.contrib.auth.models import User
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from dangjian.accounts.services import grant_org
+from dangjian.accounts.services import create_user, grant_org
 from dangjian.core.scope import Role
 from dangjian.orgs.models import Organization
 
@@ -38,13 +37,13 @@ class Command(BaseCommand):
             if user is None:
                 if not create:
                     raise CommandError(f"用户“{username}”不存在；要新建请加 --create。")
-                user = User(username=username)
                 password = os.environ.get("DANGJIAN_NEW_PASSWORD") or getpass.getpass("新用户的密码：")
                 try:
-                    validate_password(password, user)
+                    user = create_user(username, password, actor=None)  # must change it at first login
                 except ValidationError as exc:
                     raise CommandError("；".join(exc.messages)) from exc
-                user.set_password(password)
-                user.save()
-            grant_org(user, org, role)
+            try:
+                grant_org(user, org, role)
+            except ValidationError as exc:  # an auditor is given no edit or manage role
+                raise CommandError("；".join(exc.messages)) from exc
         self.stdout.write(f"已授予 {username}：{org.name}（{Role(role).label}）")

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 
-from dangjian.assess.batch import BatchError, assess_file, find_root, participants, read_scheme
+from dangjian.assess.batch import BatchError, assess_file, batch_orgs, find_root, read_scheme
 from dangjian.assess.batch_xlsx import write_results, write_template
 from dangjian.core.audit import record
 from dangjian.core.models import AuditAction
@@ -29,16 +29,14 @@ class Command(BaseCommand):
             each.add_argument("--scheme", required=True, help="考核方案 YAML 文件（格式见 docs/assessment.md）")
             each.add_argument("--out", required=True, help="写出的 .xlsx 文件")
             each.add_argument("--root", default="", help="只考核此组织编码之下的组织（默认：全部）")
-            each.add_argument(
-                "--as", dest="as_user", default="", help="按此用户的数据范围（默认：整个组织库，与 import 相同）"
-            )
+            each.add_argument("--as", dest="as_user", default="", help="按此用户的数据范围（默认：整个组织库）")
 
     def handle(self, *args, operation, **options):
         user = self._user(options["as_user"])
         try:
             scheme = read_scheme(options["scheme"])
             root = find_root(options["root"], user) if options["root"] else None
-            people = participants(scheme, root=root, user=user)
+            people = batch_orgs(scheme, root=root, user=user)
             if not people:
                 raise BatchError(["没有参加考核的组织：范围内没有方案所列党建类型的基层党组织"])
             out = Path(options["out"])

@@ -1,0 +1,160 @@
+"""Time importing a 100,000-row member file on PostgreSQL against the floor of reading it and loading it with COPY.
+
+Usage:
+    .venv/bin/python bench/bench_import.py [--rows 100000] [--server postgres://postgres@127.0.0.1:5432]
+
+The script creates its own database (dj_bench_import_<pid>) on the server, migrates it, generates a small region
+(`dangjian gen`'s tree), writes an .xlsx of `--rows` members under a title row, then in one run measures
+  floor:  python-calamine reading every row + PostgreSQL COPY of the same cells into a plain text table;
+  import: `run_import("members", file, None)` (validation, lookups, encryption, bulk writes, audit chain);
+prints both, their ratio and the peak memory, and drops the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HEADERS = [
+    "所在党组织编码",
+    "姓名",
+    "性别",
+    "公民身份号码",
+    "出生日期",
+    "民族",
+    "学历",
+    "联系电话",
+    "党员状态",
+    "入党日期",
+    "转正日期",
+    "流动党员",
+    "离退休",
+    "工作岗位",
+]
+
+
+def write_file(path: Path, rows: int, codes: list[str]) -> None:
+    import openpyxl
+
+    from dangjian.demo.identity import id_number, phone_number
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("党员")
+    sheet.append(["党员信息导入表"])
+    sheet.append(HEADERS)
+    for i in range(rows):
+        birth = datetime.date(1950, 1, 1) + datetime.timedelta(days=(i * 37) % 18_000)
+        area = f"98{i % 10_000:04d}"
+        male = i % 3 != 0
+        seq = 2 * (i // 10_000) + (1 if male else 2)
+        joined = birth + datetime.timedelta(days=365 * 25)
+        sheet.append(
+            [
+                codes[i % len(codes)],
+                f"党员{i}",
+                "男" if male else "女",
+                id_number(area, birth, seq),
+                birth,
+                "汉族",
+                "大学本科",
+                phone_number(i),
+                "正式党员",
+                joined,
+                joined + datetime.timedelta(days=365),
+                "否",
+                "否",
+                "职员",
+            ]
+        )
+    book.save(path)
+
+
+def floor(path: Path) -> float:
+    """Read with calamine and COPY the cells as text: the least any import of this file could cost."""
+    from django.db import connection
+    from python_calamine import CalamineWorkbook
+
+    started = time.monotonic()
+    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    with connection.cursor() as cursor:
+        cols = ", ".join(f"c{i} text" for i in range(len(HEADERS)))
+        cursor.execute(f"CREATE TABLE bench_floor ({cols})")
+        with cursor.cursor.copy("COPY bench_floor FROM STDIN") as copy:
+            for number, cells in enumerate(sheet.iter_rows(), start=1):
+                if number > 2:
+                    copy.write_row([str(c) for c in cells])
+        cursor.execute("DROP TABLE bench_floor")
+    return time.monotonic() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--profile", action="store_true", help="print where the import spends its time")
+    args = parser.parse_args()
+
+    import psycopg
+
+    name = f"dj_bench_import_{os.getpid()}"
+    with psycopg.connect(f"{args.server}/postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    work = Path(tempfile.mkdtemp(prefix="dj-bench-import-"))
+    os.environ["DATABASE_URL"] = f"{args.server}/{name}"
+    os.environ["DANGJIAN_DATA_DIR"] = str(work)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection
+
+        from dangjian.demo.synth import generate
+        from dangjian.orgs.choices import OrgKind
+        from dangjian.orgs.models import Organization
+        from dangjian.sheets.imports import run_import
+
+        call_command("migrate", verbosity=0)
+        generate(2_000, 0, 1, lambda _msg: None)
+        codes = list(Organization.objects.filter(kind=OrgKind.BRANCH).values_list("code", flat=True))
+        path = work / "members.xlsx"
+        t = time.monotonic()
+        write_file(path, args.rows, codes)
+        print(f"file: {args.rows:,} rows, {path.stat().st_size / 1e6:.1f} MB, written in {time.monotonic() - t:.0f} s")
+
+        floor_s = floor(path)
+        print(f"floor (calamine read + COPY): {floor_s:.1f} s")
+        t = time.monotonic()
+        if args.profile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            report = profiler.runcall(run_import, "members", path, None)
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        else:
+            report = run_import("members", path, None)
+        import_s = time.monotonic() - t
+        if not report.ok:
+            sys.exit(f"import failed: {report.errors[:5]}")
+        print(f"import: {import_s:.1f} s, created {report.created:,}")
+        print(f"ratio import/floor: {import_s / floor_s:.1f}x (target within 3x)")
+        t = time.monotonic()
+        again = run_import("members", path, None)
+        print(f"same file again: {time.monotonic() - t:.1f} s, unchanged {again.unchanged:,}, updated {again.updated}")
+        print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        connection.close()
+    finally:
+        with psycopg.connect(f"{args.server}/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""Assessment filters for the API: assessments by year and status, results by domain, group, grade and weak."""
+
+import django_filters
+
+from dangjian.orgs.choices import Domain
+
+from ..models import Assessment, AssessmentStatus, Result
+from ..scheme import GRADE_LABELS
+
+
+class AssessmentFilterSet(django_filters.FilterSet):
+    year = django_filters.NumberFilter(label="年度")
+    status = django_filters.ChoiceFilter(label="状态", choices=AssessmentStatus.choices)
+
+    class Meta:
+        model = Assessment
+        fields = ["year", "status"]
+
+
+class ResultFilterSet(django_filters.FilterSet):
+    domain = django_filters.ChoiceFilter(label="党建类型", field_name="participant__domain", choices=Domain.choices)
+    group = django_filters.CharFilter(label="分组（如 village 或 village:村）")
+    grade = django_filters.ChoiceFilter(label="等次", choices=list(GRADE_LABELS.items()))
+    weak = django_filters.BooleanFilter(label="软弱涣散")
+
+    class Meta:
+        model = Result
+        fields = ["domain", "group", "grade", "weak"]

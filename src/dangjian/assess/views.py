@@ -1,0 +1,139 @@
+"""Assessment pages: the list, opening one, its overview with entry progress, running and publishing."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views import View
+
+from dangjian.core.scope import Action, scope_paths
+from dangjian.core.views import ScopedViewMixin, apply_validation_error
+from dangjian.orgs.models import Organization
+
+from . import services
+from .access import can_manage, rateable, results_visible
+from .forms import AssessmentForm
+from .models import Assessment, Participant, SchemeRecord
+from .progress import progress
+from .scheme import METHOD_LABELS
+
+
+def org_by_code(view: ScopedViewMixin, code: str, action: str) -> Organization | None:
+    return view.scoped(Organization, action).filter(code=code.strip()).first()
+
+
+class AssessmentListView(ScopedViewMixin, View):
+    model = Assessment
+
+    def get(self, request):
+        manages = scope_paths(request.user, Action.MANAGE)
+        return render(
+            request,
+            "assess/list.html",
+            {
+                "assessments": self.get_queryset().select_related("root", "scheme")[:200],
+                "schemes": self.scoped(SchemeRecord).select_related("owner")[:200],
+                "can_open": manages is None or bool(manages),
+            },
+        )
+
+
+class AssessmentCreateView(ScopedViewMixin, View):
+    model = Assessment
+    scope_action = Action.MANAGE
+
+    def schemes(self):
+        return self.scoped(SchemeRecord, Action.VIEW)
+
+    def get(self, request):
+        form = AssessmentForm(schemes=self.schemes())
+        return render(request, "assess/open.html", {"form": form})
+
+    def post(self, request):
+        form = AssessmentForm(request.POST, schemes=self.schemes())
+        if form.is_valid():
+            root = org_by_code(self, form.cleaned_data["root_code"], Action.MANAGE)
+            if root is None:
+                form.add_error("root_code", "该组织不存在或不在您的管理范围内。")
+            else:
+                try:
+                    assessment = services.open_assessment(
+                        actor=request.user,
+                        scheme=form.cleaned_data["scheme"],
+                        root=root,
+                        cutoff=form.cleaned_data["cutoff"],
+                        title=form.cleaned_data["title"],
+                        review_weight=form.cleaned_data["review_weight"],
+                    )
+                except ValidationError as exc:
+                    apply_validation_error(form, exc)
+                else:
+                    messages.success(request, f"已开启考核，参评组织 {assessment.participants.count()} 个。")
+                    return redirect("assess:detail", pk=assessment.pk)
+        return render(request, "assess/open.html", {"form": form}, status=400)
+
+
+class AssessmentDetailView(ScopedViewMixin, View):
+    model = Assessment
+
+    def get(self, request, pk):
+        assessment = self.get_object_or_404(pk)
+        scheme = assessment.scheme.parsed()
+        visible = list(self.scoped(Participant).filter(assessment=assessment).order_by("path"))
+        per_org, per_parent = progress(scheme, visible)
+        indicators = []
+        seen = set()
+        for group in scheme.groups:
+            for ind in group.indicators:
+                if ind.code not in seen and ind.method.value not in ("derived", "survey"):
+                    seen.add(ind.code)
+                    indicators.append((ind, METHOD_LABELS[ind.method]))
+        return render(
+            request,
+            "assess/detail.html",
+            {
+                "assessment": assessment,
+                "scheme": scheme,
+                "manage": can_manage(request.user, assessment),
+                "rate_count": rateable(request.user, assessment).count(),
+                "indicators": indicators,
+                "per_org": per_org[:500],
+                "per_parent": per_parent,
+                "results_visible": results_visible(request.user, assessment),
+            },
+        )
+
+
+class _ManageAction(ScopedViewMixin, View):
+    model = Assessment
+    scope_action = Action.MANAGE
+
+    def act(self, assessment):
+        raise NotImplementedError
+
+    def post(self, request, pk):
+        assessment = self.get_object_or_404(pk)
+        if not can_manage(request.user, assessment):
+            raise Http404
+        try:
+            message = self.act(assessment)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages[:10]))
+        else:
+            messages.success(request, message)
+        return redirect("assess:detail", pk=assessment.pk)
+
+
+class RunView(_ManageAction):
+    def act(self, assessment):
+        outcome = services.run_assessment(assessment, actor=self.request.user)
+        weak = sum(1 for r in outcome.results if r.weak)
+        return f"已计算：{len(outcome.results)} 个组织，软弱涣散 {weak} 个。摘要值 {outcome.digest[:12]}…"
+
+
+class PublishView(_ManageAction):
+    def act(self, assessment):
+        outcome = services.publish(assessment, actor=self.request.user)
+        return f"考核结果已发布并冻结（摘要值 {outcome.digest[:12]}…）；各组织可查看本组织结果。"

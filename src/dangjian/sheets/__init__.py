@@ -1,0 +1,1 @@
+"""Excel and CSV: templates, import and export of the app's lists."""

@@ -1,0 +1,160 @@
+"""The one Excel export every list uses: a titled .xlsx of exactly the rows given, recorded in the audit log.
+
+The workbook is written in openpyxl's write-only mode to a temporary file, so a list of a million rows is
+written with bounded memory; the response then streams that file.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import tempfile
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpResponse
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+
+from dangjian.core.audit import record
+from dangjian.core.models import AuditAction
+
+Column = tuple[str, Callable[[Any], Any]]
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_MAX_ROWS = 1_048_576 - 3  # Excel's sheet limit, less the title, the note and the header rows
+UNMASKED_NOTE = "含公民身份号码、联系电话明文"
+
+
+class ExportTooLarge(Exception):
+    """More rows than one sheet holds (or than the installation allows): the user narrows the filters."""
+
+    def __init__(self, limit: int):
+        super().__init__(f"符合条件的记录超过 {limit:,} 条，无法导出到一个表格，请先用筛选条件缩小范围。")
+        self.limit = limit
+
+
+def max_rows() -> int:
+    return min(settings.EXPORT_MAX_ROWS, XLSX_MAX_ROWS)
+
+
+def cell_value(value: Any) -> Any:
+    """What a cell can hold: Excel knows no time zones, so aware datetimes become local wall-clock time."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value).replace(tzinfo=None)
+        return value
+    if isinstance(value, str):
+        # Characters a sheet cannot hold (control characters) would make openpyxl refuse the whole file.
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    if isinstance(value, bool | int | float | datetime.date):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    return str(value)
+
+
+def text_safe(sheet, value: Any) -> Any:
+    """Text that starts with "=" is stored as text, never as a formula Excel would run when the file is opened."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+def describe_filters(filterset) -> str:
+    """The filters a django-filter FilterSet applied, as '党员状态：正式党员；姓名：王' for the sheet and the audit."""
+    if filterset is None or not filterset.is_bound or not filterset.is_valid():
+        return ""
+    parts = []
+    for name, value in filterset.form.cleaned_data.items():
+        if value in (None, "", [], ()):
+            continue
+        field = filterset.form.fields[name]
+        label = field.label or name
+        shown = dict(getattr(field, "choices", ()) or ()).get(value, value)
+        if isinstance(value, bool):
+            shown = "是" if value else "否"
+        if name == "id_number":  # an exact ID number is itself sensitive; say only that it was used
+            shown = "（已指定）"
+        parts.append(f"{label}：{shown}")
+    return "；".join(parts)
+
+
+def export_response(
+    *,
+    request,
+    title: str,
+    columns: list[Column],
+    rows: Iterable,
+    filename: str,
+    filters: str = "",
+    org=None,
+    unmasked: bool = False,
+) -> HttpResponse:
+    """Write `rows` as an .xlsx download and record the export.
+
+    `columns` are (header, getter) pairs; each getter takes a row and returns the cell's value. Masking is the
+    getters' business: `unmasked` only tells the audit log that clear sensitive values left the system.
+    Raises ExportTooLarge before writing anything when a queryset has more rows than one sheet holds.
+    """
+    limit = max_rows()
+    if isinstance(rows, QuerySet):
+        if rows[: limit + 1].count() > limit:
+            raise ExportTooLarge(limit)
+        rows = rows.iterator(chunk_size=2000)
+
+    user = request.user
+    now = timezone.localtime()
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31].translate(str.maketrans("", "", "[]:*?/\\")) or "导出")
+    bold = Font(bold=True)
+    title_cell = WriteOnlyCell(sheet, title)
+    title_cell.font = Font(bold=True, size=14)
+    sheet.append([title_cell])
+    who = user.get_full_name() or user.get_username()
+    sheet.append([f"导出人：{who}  导出时间：{now:%Y-%m-%d %H:%M}  筛选条件：{filters or '无'}"])
+    header = []
+    for name, _ in columns:
+        cell = WriteOnlyCell(sheet, name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+
+    count = 0
+    for row in rows:
+        count += 1
+        if count > limit:
+            raise ExportTooLarge(limit)
+        sheet.append([text_safe(sheet, cell_value(get(row))) for _, get in columns])
+
+    # The file is deleted when the response closes it.
+    out = tempfile.TemporaryFile(suffix=".xlsx")
+    workbook.save(out)
+    out.seek(0)
+
+    detail = f"{title}；筛选条件：{filters or '无'}；共 {count} 行"
+    if unmasked:
+        detail += f"；{UNMASKED_NOTE}"
+    record(AuditAction.EXPORT, actor=user, org=org, detail=detail)
+    if unmasked:
+        record(AuditAction.UNMASK, actor=user, org=org, detail=f"导出“{title}”{UNMASKED_NOTE}，共 {count} 行")
+
+    if not filename.endswith(".xlsx"):
+        filename += ".xlsx"
+    # FileResponse writes Content-Disposition with filename*=UTF-8''… for a Chinese name.
+    response = FileResponse(out, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
+    return private(response)
+
+
+def private(response: HttpResponse) -> HttpResponse:
+    """Sheets of people's data stay out of browser and proxy caches."""
+    response["Cache-Control"] = "no-store, private"
+    return response

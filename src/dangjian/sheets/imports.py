@@ -1,0 +1,278 @@
+"""Importing a list from Excel or CSV: all or nothing, within the importing user's scope, audited.
+
+`run_import` reads the file lazily, parses and checks each row (normalize.py), and hands chunks of rows to the
+kind's importer (import_orgs.py, import_members.py), which looks existing records up per chunk and writes. All
+of it happens in one transaction: one bad row anywhere and the transaction is rolled back, so nothing is
+written; a dry run is rolled back too. Bad rows never raise: they are collected, with the row number the user
+sees and a Chinese message naming the column, for the report and the error sheet (`write_error_sheet`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from dangjian.core.audit import record
+from dangjian.core.models import AuditAction
+from dangjian.core.scope import path_in_scope
+
+from . import normalize as N
+from .columns import BOOL, CHOICE, CODE, COLUMNS, DATE, DECIMAL, ID_NUMBER, INT, NAME, PHONE, TITLES, Column
+from .read import SheetError, open_sheet, raw_rows
+
+CHUNK = 2_000  # rows validated, looked up and written together
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass
+class RowError:
+    row_number: int  # the row number as the user sees it in the sheet (1-based, counting title/header rows)
+    message: str  # Chinese, names the column: "第 7 行「公民身份号码」：校验码错误，应为 X"
+
+
+@dataclass
+class ImportReport:
+    kind: str  # "orgs" | "members"
+    dry_run: bool
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    header_rows: list[int] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)  # extra columns of the file, not imported
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def add_error(self, row_number: int, message: str) -> None:
+        self.errors.append(RowError(row_number, message))
+
+    def summary(self) -> str:
+        what = TITLES.get(self.kind, self.kind)
+        verb = "试导入（未写入）" if self.dry_run else "导入"
+        head = f"{what}{verb}：共 {self.total} 行，新增 {self.created}，修改 {self.updated}，无变化 {self.unchanged}"
+        if self.errors:
+            return f"{head}；有 {len(self.errors)} 处错误，全部未写入。"
+        return head + "。"
+
+
+@dataclass
+class Row:
+    """One data row, parsed: the clean values of the columns the file has, and what was wrong."""
+
+    number: int
+    values: dict[str, Any]
+    present: set[str]  # fields whose column the file has (a missing optional column leaves a record alone)
+    errors: list[str]
+
+
+def allowed(user, path: str, action: str) -> bool:
+    """Whether `user` may do `action` at `path`; no user is the system itself (commands without --as)."""
+    return user is None or path_in_scope(user, path, action)
+
+
+def cell_message(number: int, column: Column | str, message: str) -> str:
+    header = column.header if isinstance(column, Column) else column
+    return f"第 {number} 行「{header}」：{message}" if header else f"第 {number} 行：{message}"
+
+
+def _parse_cell(raw, column: Column):
+    kind = column.type
+    if kind == CHOICE:
+        return N.choice(raw, column.choices)
+    if kind == BOOL:
+        return N.boolean(raw)
+    if kind == DATE:
+        return N.date(raw)
+    if kind == INT:
+        return N.integer(raw)
+    if kind == DECIMAL:
+        return N.amount(raw)
+    if kind == ID_NUMBER:
+        return N.id_number(raw)
+    if kind == PHONE:
+        return N.phone(raw)
+    if kind == CODE:
+        return N.code(raw)
+    if kind == NAME:
+        return N.person_name(raw)
+    return N.text(raw)
+
+
+def parse_row(number: int, cells: list, mapping: dict[int, Column]) -> Row:
+    values: dict[str, Any] = {}
+    errors: list[str] = []
+    for index, column in mapping.items():
+        raw = cells[index] if index < len(cells) else None
+        try:
+            value = _parse_cell(raw, column)
+        except N.CellError as exc:
+            errors.append(cell_message(number, column, str(exc)))
+            continue
+        if column.required and value in ("", None):
+            errors.append(cell_message(number, column, "必填，不能为空"))
+            continue
+        if column.max_length and isinstance(value, str) and len(value) > column.max_length:
+            errors.append(cell_message(number, column, f"不能超过 {column.max_length} 个字（现有 {len(value)} 个）"))
+            continue
+        values[column.field] = value
+    return Row(number, values, {c.field for c in mapping.values()}, errors)
+
+
+def _is_blank(cells: list, mapping: dict[int, Column]) -> bool:
+    return all(N.text(cells[i]) == "" for i in mapping if i < len(cells))
+
+
+def _is_template_example(cells: list, mapping: dict[int, Column]) -> bool:
+    """The template's example row, left in by the user: skipped rather than imported."""
+    return all(N.text(cells[i] if i < len(cells) else None) == N.text(column.example) for i, column in mapping.items())
+
+
+def _chunks(rows: Iterator[tuple[int, list]], mapping: dict[int, Column]) -> Iterator[list[Row]]:
+    chunk: list[Row] = []
+    for number, cells in rows:
+        if _is_blank(cells, mapping) or _is_template_example(cells, mapping):
+            continue
+        chunk.append(parse_row(number, cells, mapping))
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _importer(kind: str, user, report: ImportReport):
+    if kind == "orgs":
+        from .import_orgs import OrgImporter
+
+        return OrgImporter(user, report)
+    if kind == "members":
+        from .import_members import MemberImporter
+
+        return MemberImporter(user, report)
+    raise ValueError(f"unknown import kind {kind!r}")
+
+
+def run_import(
+    kind: str,
+    path: Path | str,
+    user,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import `path` as `kind` ("orgs" or "members") with `user`'s scope (None: full scope, for commands).
+
+    Never raises for bad rows or an unreadable file: they are in `report.errors` (row 0 for the file itself).
+    """
+    if kind not in COLUMNS:
+        raise ValueError(f"unknown import kind {kind!r}")
+    started = time.monotonic()
+    report = ImportReport(kind=kind, dry_run=dry_run)
+    try:
+        sheet = open_sheet(path, COLUMNS[kind])
+    except SheetError as exc:
+        report.add_error(0, str(exc))
+        return report
+    report.header_rows = sheet.header_rows
+    report.ignored_columns = sheet.ignored
+    importer = _importer(kind, user, report)
+    try:
+        with transaction.atomic():
+            for chunk in _chunks(sheet.rows, sheet.mapping):
+                report.total += len(chunk)
+                for row in chunk:
+                    for message in row.errors:
+                        report.add_error(row.number, message)
+                importer.process(chunk)
+                if progress is not None:
+                    progress(report.total, sheet.total)
+            if not report.total:
+                report.add_error(0, "文件中没有可导入的数据行（模板的示例行不会导入）。")
+            if report.errors or dry_run:
+                transaction.set_rollback(True)
+            else:
+                importer.finish()
+                record(
+                    AuditAction.IMPORT,
+                    actor=user,
+                    detail=f"导入{TITLES[kind]}（{Path(path).name}）：共 {report.total} 行，新增 {report.created}，"
+                    f"修改 {report.updated}，无变化 {report.unchanged}",
+                    after={
+                        "kind": kind,
+                        "file": Path(path).name,
+                        "total": report.total,
+                        "created": report.created,
+                        "updated": report.updated,
+                        "unchanged": report.unchanged,
+                    },
+                )
+    except SheetError as exc:  # the file broke off half-way (bad encoding further down)
+        report.add_error(0, str(exc))
+    except IntegrityError:  # someone else wrote the same records meanwhile: nothing of ours was kept
+        report.add_error(0, "写入时与其他操作冲突，全部未写入，请稍后重试。")
+    if report.errors:
+        report.created = report.updated = report.unchanged = 0
+    report.errors.sort(key=lambda e: e.row_number)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def write_error_sheet(path: Path | str, report: ImportReport, out) -> None:
+    """The original rows as .xlsx, each at its own row number, with the Chinese error messages in a first
+    column "错误信息" beside the bad rows (highlighted), so the user can fix them and import the sheet again."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font, PatternFill
+
+    by_row: dict[int, list[str]] = {}
+    for error in report.errors:
+        by_row.setdefault(error.row_number, []).append(error.message)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("错误信息")
+    sheet.freeze_panes = "B1"
+    sheet.column_dimensions["A"].width = 60
+    bad_fill = PatternFill("solid", fgColor="FFD7D7")
+    bold_red = Font(bold=True, color="C00000")
+    header_rows = set(report.header_rows[-1:])
+    if 0 in by_row:  # about the file as a whole: shown in the first row, so row numbers stay the user's
+        by_row[1] = by_row.pop(0) + by_row.get(1, [])
+    written = 0
+    try:
+        rows, _height = raw_rows(path)
+        for number, cells in rows:
+            first = WriteOnlyCell(sheet, value="")
+            if number in by_row:
+                first.value = "；".join(by_row[number])
+                first.fill = bad_fill
+                first.font = Font(color="C00000")
+            elif number in header_rows:
+                first.value = "错误信息"
+                first.font = bold_red
+            sheet.append([first, *(_plain(sheet, cell) for cell in cells)])
+            written += 1
+    except SheetError:
+        pass  # unreadable: only the messages can be shown
+    if not written and 1 in by_row:
+        sheet.append(["；".join(by_row[1])])
+    book.save(out)
+
+
+def _plain(sheet, value):
+    """A cell value as it was; text starting with "=" stays text (openpyxl would write it as a formula, and a
+    sheet handed back must not run what an uploaded file brought in)."""
+    if isinstance(value, str) and value.startswith("="):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value

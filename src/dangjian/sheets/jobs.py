@@ -1,0 +1,153 @@
+"""Running an import job in the background: a thread started by the upload view, progress the page can poll.
+
+Kept deliberately simple and portable (SQLite in WAL mode or PostgreSQL, one process with threads such as
+`dangjian serve`): the job row is claimed with a conditional UPDATE, the import core does the writing, and the
+thread closes its own database connection when it ends. Progress goes to the cache as well as to the row,
+because the import core may hold its rows in a transaction the polling request cannot see into yet.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections, transaction
+from django.utils import timezone
+
+from .models import STALE_AFTER, ImportJob, JobStatus, imports_dir
+
+logger = logging.getLogger(__name__)
+
+FAILED_MESSAGE = "导入未能完成：系统处理时出错，已记录，未写入任何数据。请稍后重试，或联系系统管理员。"
+
+
+def progress_key(job_id: int) -> str:
+    return f"dangjian:import-job:{job_id}:progress"
+
+
+def new_job_dir() -> str:
+    """A fresh folder under imports/ for one upload; random so names cannot be guessed or collide."""
+    name = uuid.uuid4().hex
+    (imports_dir() / name).mkdir(parents=True, exist_ok=True)
+    return name
+
+
+class Progress:
+    """The `progress(done, total)` callback: cheap to call per row, writes the cache a few times a second.
+
+    The import core runs in one transaction, so the job row could not show progress before the end anyway."""
+
+    EVERY = 0.3  # seconds
+
+    def __init__(self, job_id: int, estimate: int | None = None):
+        self.job_id = job_id
+        self.estimate = estimate
+        self._last = 0.0
+
+    def __call__(self, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if now - self._last < self.EVERY:
+            return
+        self._last = now
+        total = total or self.estimate or 0
+        if total and done > total:  # the estimate was short (quoted line breaks in a CSV)
+            total = done
+        cache.set(progress_key(self.job_id), (done, total, timezone.now()), timeout=24 * 3600)
+
+
+def estimate_rows(path: Path) -> int | None:
+    """A CSV does not say how many rows it has; its line count (less the header) is close enough for a bar."""
+    if path.suffix.lower() != ".csv":
+        return None
+    lines = 0
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            lines += block.count(b"\n")
+    return max(lines - 1, 0)
+
+
+def current_progress(job: ImportJob) -> tuple[int, int, datetime.datetime | None]:
+    """(done, total, when last reported) as fresh as possible: the cache while the job runs, the row after."""
+    if not job.finished:
+        cached = cache.get(progress_key(job.pk))
+        if cached:
+            return cached
+    return job.done, job.total, job.heartbeat
+
+
+def is_stale(job: ImportJob) -> bool:
+    """A running job silent for long will never finish: its thread died with the server."""
+    if job.finished:
+        return False
+    _done, _total, last = current_progress(job)
+    last = last or job.started_at or job.created_at
+    return timezone.now() - last > STALE_AFTER
+
+
+def run(job_id: int) -> None:
+    """Run one pending job to the end. Claims it first, so two runners never run the same job."""
+    from dangjian.sheets.imports import run_import, write_error_sheet
+
+    now = timezone.now()
+    claimed = ImportJob.objects.filter(pk=job_id, status=JobStatus.PENDING).update(
+        status=JobStatus.RUNNING, started_at=now, heartbeat=now
+    )
+    if not claimed:
+        return
+    job = ImportJob.objects.select_related("user").get(pk=job_id)
+    try:
+        progress = Progress(job_id, estimate_rows(job.path))
+        report = run_import(job.kind, job.path, job.user, dry_run=job.dry_run, progress=progress)
+        error_file = ""
+        if report.errors:
+            error_file = str(Path(job.file).parent / "errors.xlsx")
+            write_error_sheet(job.path, report, imports_dir() / error_file)
+        # Row 0 is the file itself (unreadable, no header found, a write conflict): the job failed as a whole.
+        about_file = [e.message for e in report.errors if e.row_number == 0]
+        ImportJob.objects.filter(pk=job_id).update(
+            status=JobStatus.FAILED if about_file else JobStatus.DONE,
+            message="；".join(about_file)[:500],
+            done=report.total,
+            total=report.total,
+            created=report.created,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            rejected=len({e.row_number for e in report.errors if e.row_number}),
+            error_file=error_file,
+            finished_at=timezone.now(),
+            heartbeat=timezone.now(),
+        )
+    except Exception:
+        logger.exception("import job %s failed", job_id)
+        ImportJob.objects.filter(pk=job_id).update(
+            status=JobStatus.FAILED, message=FAILED_MESSAGE, finished_at=timezone.now()
+        )
+    finally:
+        cache.delete(progress_key(job_id))
+        # The upload holds ID numbers in clear: keep it no longer than the job needs it. The error sheet
+        # the user downloads is written before this, and is theirs alone.
+        job.path.unlink(missing_ok=True)
+
+
+def _run_in_thread(job_id: int) -> None:
+    try:
+        run(job_id)
+    finally:
+        connections.close_all()  # this thread's connections; the request threads keep theirs
+
+
+def start(job: ImportJob) -> threading.Thread | None:
+    """Start the job: in a background thread once the row is committed (at once, as views run in autocommit),
+    or right here when settings.IMPORT_JOBS_INLINE is set (tests, or installations that prefer to wait)."""
+    if settings.IMPORT_JOBS_INLINE:
+        run(job.pk)
+        return None
+    thread = threading.Thread(target=_run_in_thread, args=(job.pk,), name=f"import-job-{job.pk}", daemon=True)
+    transaction.on_commit(thread.start)
+    return thread

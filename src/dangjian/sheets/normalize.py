@@ -1,0 +1,228 @@
+"""Turning what people really type into clean values: full-width characters, stray spaces and invisible
+characters, the many ways of writing a date, numbers stored as text, ID numbers with a lowercase x, phone
+numbers with separators. Each function takes a raw cell (str, int, float, date, bool or None) and returns the
+clean value, or raises CellError with a Chinese message that the importer prefixes with row and column.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import re
+import unicodedata
+
+from dangjian.members.validators import check_digit, id_number_problem
+
+
+class CellError(ValueError):
+    """A cell's value cannot be used; the message is Chinese and names no row or column."""
+
+
+# Zero-width spaces and joiners, direction marks, soft hyphen, BOM: pasted in from web pages and phones.
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u202a\u202b\u202c\u202d\u202e"),
+    None,
+)
+_SPACES = re.compile(r"\s+")
+EXCEL_EPOCH = datetime.date(1899, 12, 30)  # serial 1 is 1900-01-01 once Excel's fictitious 1900-02-29 is skipped
+
+
+def text(value) -> str:
+    """Any cell as trimmed text: None is "", 12.0 is "12", invisible characters dropped, runs of spaces
+    (including the full-width space and the no-break space) become one space."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return _SPACES.sub(" ", str(value).translate(_INVISIBLE)).strip()
+
+
+def folded(value) -> str:
+    """Text with full-width letters and digits folded to ASCII (NFKC) and every space removed: for codes,
+    numbers, dates, ID and phone numbers, where a space is never meant."""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text(value)))
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\U00020000" <= ch <= "\U0003134f"
+
+
+def person_name(value) -> str:
+    """A person's name; spaces typed to align two-character Chinese names (王  芳) are dropped."""
+    value = text(value)
+    squeezed = value.replace(" ", "")
+    if squeezed and all(_is_cjk(ch) or ch in "·•" for ch in squeezed):
+        return squeezed.replace("•", "·")
+    return value
+
+
+def code(value) -> str:
+    return folded(value)
+
+
+def _choice_key(value: str) -> str:
+    return folded(value).lower()
+
+
+def choice(value, choices: tuple[tuple[str, str], ...]) -> str:
+    """The stored value for a label (as the template's dropdown offers it) or for the stored value itself."""
+    key = _choice_key(value)
+    if not key:
+        return ""
+    for stored, label in choices:
+        if key in (_choice_key(label), stored.lower()):
+            return stored
+    shown = "、".join(label for _stored, label in choices)
+    if len(shown) > 60:
+        shown = shown[:60] + "……"
+    raise CellError(f"“{text(value)}”不是可选的值（可选：{shown}）")
+
+
+_TRUE = {"是", "y", "yes", "true", "1", "√", "✓", "✔", "对", "有"}
+_FALSE = {"否", "n", "no", "false", "0", "×", "✗", "x", "无", "不是"}
+
+
+def boolean(value) -> bool | None:
+    """是/否 and the other ways of saying it; None when the cell is empty."""
+    if isinstance(value, bool):
+        return value
+    key = _choice_key(value)
+    if not key:
+        return None
+    if key in _TRUE:
+        return True
+    if key in _FALSE:
+        return False
+    raise CellError(f"“{text(value)}”应填“是”或“否”")
+
+
+_DATE = re.compile(
+    r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
+    r"(?:T?\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"  # a time of day written after it, as some exports do
+)
+
+
+def from_serial(serial: float) -> datetime.date:
+    """An Excel serial day number (1900 date system) as a date."""
+    if not 1 <= serial < 2_958_466:
+        raise CellError(f"“{text(serial)}”不是有效的日期")
+    day = int(serial)
+    return EXCEL_EPOCH + datetime.timedelta(days=day if day > 60 else day + 1)
+
+
+def date(value) -> datetime.date | None:
+    """2016-11-16, 2016/11/16, 2016.11.16, 2016年11月16日, 20161116, a date cell or an Excel serial number."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return from_serial(value)
+    raw = folded(value)
+    if not raw:
+        return None
+    match = _DATE.fullmatch(raw)
+    try:
+        if match:
+            return datetime.date(int(match[1]), int(match[2]), int(match[3]))
+        if re.fullmatch(r"\d{8}", raw):
+            return datetime.date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
+    except ValueError:
+        raise CellError(f"日期“{text(value)}”不存在") from None
+    if re.fullmatch(r"\d{4,5}(\.\d+)?", raw):  # a serial number that arrived as text (CSV saved by Excel)
+        return from_serial(float(raw))
+    raise CellError(f"“{text(value)}”不是可识别的日期，请写成 2016-11-16 的形式")
+
+
+def _number_text(value) -> str:
+    raw = folded(value).replace(",", "").replace("，", "")
+    for unit in ("元", "¥", "￥", "人", "个", "年", "名"):
+        raw = raw.replace(unit, "")
+    return raw
+
+
+def integer(value) -> int | None:
+    """A non-negative whole number, also when stored as text ("12", "12.0", "１２", "1,200")."""
+    if value is None or value == "":
+        return None
+    raw = _number_text(value)
+    if not raw:
+        return None
+    try:
+        number = decimal.Decimal(raw)
+    except decimal.InvalidOperation:
+        raise CellError(f"“{text(value)}”不是整数") from None
+    if number != number.to_integral_value() or number < 0:
+        raise CellError(f"“{text(value)}”应为不小于 0 的整数")
+    if number > 2_000_000_000:
+        raise CellError(f"“{text(value)}”超出了允许的范围")
+    return int(number)
+
+
+def amount(value) -> decimal.Decimal | None:
+    """A sum of money in yuan with at most two decimals ("5,000.00元", "￥5000")."""
+    if value is None or value == "":
+        return None
+    raw = _number_text(value)
+    if not raw:
+        return None
+    try:
+        number = decimal.Decimal(raw)
+    except decimal.InvalidOperation:
+        raise CellError(f"“{text(value)}”不是金额") from None
+    if not number.is_finite() or number < 0 or number >= 10**10:
+        raise CellError(f"“{text(value)}”不是有效的金额")
+    return number.quantize(decimal.Decimal("0.01"), rounding=decimal.ROUND_HALF_UP)
+
+
+def id_number(value) -> str:
+    """An 18-character ID number checked against GB 11643 (format, birth date, check digit)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # Excel keeps 15 significant digits: an ID typed into a number cell has lost its last digits.
+        raise CellError("公民身份号码被存成了数字，后几位已丢失；请把该列设为文本格式后重新填写")
+    raw = folded(value).upper().replace("-", "")
+    if not raw:
+        return ""
+    problem = id_number_problem(raw)
+    if problem and "校验" in problem:
+        # Name the digit the first 17 give: a typo in the check digit is then fixed at once; a typo elsewhere
+        # still shows, because the ID no longer matches the person's papers.
+        raise CellError(f"校验码错误（按前 17 位应为 {check_digit(raw[:17])}），请核对号码")
+    if problem:
+        raise CellError(problem.rstrip("。"))
+    return raw
+
+
+def birth_date_of(id_no: str) -> datetime.date:
+    return datetime.date(int(id_no[6:10]), int(id_no[10:12]), int(id_no[12:14]))
+
+
+def gender_of(id_no: str) -> str:
+    """GB 11643: the 17th character is odd for men, even for women."""
+    return "male" if int(id_no[16]) % 2 else "female"
+
+
+def phone(value) -> str:
+    """Digits only: separators (space, -, parentheses, dots) and a +86 prefix dropped; 11-digit mobile numbers
+    or fixed-line numbers of 7, 8 or (with area code) 11–12 digits, as the member form accepts."""
+    raw = folded(value)
+    if not raw:
+        return ""
+    digits = re.sub(r"[\s\-()./]", "", raw)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    if not digits.isdigit() or len(digits) not in (7, 8, 11, 12):
+        raise CellError(f"“{text(value)}”不是有效的电话号码，应为 11 位手机号或固定电话号码")
+    return digits

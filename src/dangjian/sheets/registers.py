@@ -1,0 +1,48 @@
+"""The organization and member registers (名册) as export columns: the import's own columns, so an exported
+sheet can be edited and imported back. Values are written the way people type them: choice labels, 是/否."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dangjian.core.crypto import mask_id_number, mask_phone
+
+from .columns import BOOL, CHOICE, COLUMNS, ID_NUMBER, PHONE, Column
+
+# Columns that name a related object by its code or name rather than a field of the row itself.
+REFERENCES: dict[str, Callable[[Any], Any]] = {
+    "parent_code": lambda o: o.parent.code if o.parent_id else "",
+    "system_name": lambda o: o.system.name if o.system_id else "",
+    "system_parent_code": lambda o: o.system_parent.code if o.system_parent_id else "",
+    "org_code": lambda m: m.org.code,
+}
+MASKS = {ID_NUMBER: mask_id_number, PHONE: mask_phone}
+
+
+def _getter(column: Column, unmasked: bool) -> Callable[[Any], Any]:
+    if column.field in REFERENCES:
+        return REFERENCES[column.field]
+    name = column.field
+    if column.type == BOOL:
+        return lambda row: "是" if getattr(row, name) else "否"
+    if column.type == CHOICE or column.choices:
+        labels = dict(column.choices)
+        return lambda row: labels.get(str(getattr(row, name)), getattr(row, name)) if getattr(row, name) else ""
+    if column.sensitive and not unmasked:
+        mask = MASKS.get(column.type, lambda value: "*" * len(value))
+        return lambda row: mask(getattr(row, name) or "")
+    return lambda row: getattr(row, name)
+
+
+def register_columns(kind: str, *, unmasked: bool = False) -> list[tuple[str, Callable[[Any], Any]]]:
+    """(header, getter) for every import column of `kind`; sensitive ones masked unless `unmasked`."""
+    return [(column.header, _getter(column, unmasked)) for column in COLUMNS[kind]]
+
+
+def org_columns() -> list[tuple[str, Callable[[Any], Any]]]:
+    return register_columns("orgs")
+
+
+def member_columns(*, unmasked: bool) -> list[tuple[str, Callable[[Any], Any]]]:
+    return register_columns("members", unmasked=unmasked)

@@ -1,0 +1,232 @@
+"""Import pages (upload, background job, progress, error sheet) and the exports of the organization and member lists."""
+
+from __future__ import annotations
+
+import io
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views import View
+
+from dangjian.core.scope import ALL, Action, scope_paths
+from dangjian.core.views import ScopedViewMixin
+from dangjian.members.filtersets import MemberFilterSet
+from dangjian.members.models import Member
+from dangjian.members.sensitive import can_unmask
+from dangjian.orgs.filtersets import OrgFilterSet
+from dangjian.orgs.models import Organization
+
+from . import jobs
+from .export import XLSX_TYPE, ExportTooLarge, describe_filters, export_response, private
+from .forms import UploadForm, max_upload_bytes, too_large_message
+from .models import ImportJob, ImportKind, imports_dir
+from .registers import member_columns, org_columns
+
+RECENT_JOBS = 10
+NOT_FOUND = "未找到该导入任务。"
+
+
+def may_import(user) -> bool:
+    """Whoever may change something somewhere may upload; each row is then checked against their scope."""
+    paths = scope_paths(user, Action.CHANGE)
+    return paths is ALL or bool(paths)
+
+
+def _kind(kind: str) -> ImportKind:
+    try:
+        return ImportKind(kind)
+    except ValueError as exc:
+        raise Http404(NOT_FOUND) from exc
+
+
+def get_job_for_user(user, pk: int) -> ImportJob:
+    """A job is the uploader's alone: anyone else, however wide their scope, gets 404 as for a missing job."""
+    job = ImportJob.objects.filter(pk=pk, user=user).first()
+    if job is None:
+        raise Http404(NOT_FOUND)
+    return job
+
+
+class ImportView(LoginRequiredMixin, View):
+    """Download the template, upload a file, choose check-only or import; the job then runs in the background."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not may_import(request.user):
+            raise PermissionDenied("您只有查看权限，不能导入数据。")
+        return super().dispatch(request, *args, **kwargs)
+
+    def render_page(self, request, kind: ImportKind, form, status=200, error=""):
+        recent = ImportJob.objects.filter(user=request.user, kind=kind)[:RECENT_JOBS]
+        context = {"kind": kind, "form": form, "jobs": recent, "max_mb": settings.IMPORT_MAX_MB, "error": error}
+        return render(request, "sheets/import.html", context, status=status)
+
+    def get(self, request, kind):
+        kind = _kind(kind)
+        return self.render_page(request, kind, UploadForm())
+
+    def post(self, request, kind):
+        kind = _kind(kind)
+        # Refuse an oversized upload by its declared length before Django spools it to disk.
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        if declared.isdigit() and int(declared) > max_upload_bytes() + 64 * 1024:
+            return self.render_page(request, kind, UploadForm(), status=400, error=too_large_message())
+        form = UploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_page(request, kind, form, status=400)
+        upload = form.cleaned_data["file"]
+        folder = jobs.new_job_dir()
+        relative = f"{folder}/upload{form.extension}"
+        with open(imports_dir() / relative, "wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        job = ImportJob.objects.create(
+            user=request.user,
+            kind=kind,
+            dry_run=form.dry_run,
+            original_name=upload.name[:255],
+            file=relative,
+        )
+        jobs.start(job)
+        return redirect("sheets:job", job.pk)
+
+
+class TemplateDownloadView(LoginRequiredMixin, View):
+    """The empty import template with its column headers and notes."""
+
+    def get(self, request, kind):
+        from .template import write_template
+
+        kind = _kind(kind)
+        out = io.BytesIO()
+        write_template(kind.value, out)
+        response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
+        filename = f"{kind.label}导入模板.xlsx"
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        return response
+
+
+class JobView(LoginRequiredMixin, View):
+    def get(self, request, pk):
+        job = get_job_for_user(request.user, pk)
+        done, total, _ = jobs.current_progress(job)
+        return render(
+            request,
+            "sheets/job.html",
+            {"job": job, "done": done, "total": total, "stale": jobs.is_stale(job)},
+        )
+
+
+class JobProgressView(LoginRequiredMixin, View):
+    """JSON for the progress bar, polled by sheets/job.js."""
+
+    def get(self, request, pk):
+        job = get_job_for_user(request.user, pk)
+        done, total, _ = jobs.current_progress(job)
+        return JsonResponse(
+            {
+                "status": job.status,
+                "status_display": job.get_status_display(),
+                "finished": job.finished,
+                "stale": jobs.is_stale(job),
+                "done": done,
+                "total": total,
+                "percent": 100 if job.finished else (int(done * 100 / total) if total else 0),
+                "created": job.created,
+                "updated": job.updated,
+                "unchanged": job.unchanged,
+                "rejected": job.rejected,
+                "message": job.message,
+                "errors_url": reverse("sheets:job_errors", args=[job.pk]) if job.error_file else "",
+            }
+        )
+
+
+class JobErrorsView(LoginRequiredMixin, View):
+    """The uploaded rows that were rejected, each with its Chinese error beside it."""
+
+    def get(self, request, pk):
+        job = get_job_for_user(request.user, pk)
+        path = job.error_path
+        if path is None or not path.exists():
+            raise Http404("该任务没有错误表。")
+        stem = job.original_name.rsplit(".", 1)[0]
+        response = FileResponse(
+            open(path, "rb"), as_attachment=True, filename=f"{stem}_错误表.xlsx", content_type=XLSX_TYPE
+        )
+        return private(response)
+
+
+def _stamp() -> str:
+    return timezone.localtime().strftime("%Y%m%d%H%M")
+
+
+def _too_large(request, exc: ExportTooLarge, back: str):
+    messages.error(request, str(exc))
+    query = request.GET.urlencode()
+    return redirect(f"{back}?{query}" if query else back)
+
+
+class OrgExportView(ScopedViewMixin, View):
+    """The organizations the user sees, with the filters of the organization pages (and the API)."""
+
+    model = Organization
+
+    def get(self, request):
+        qs = self.get_queryset().select_related("parent", "system", "system_parent").order_by("path")
+        filterset = OrgFilterSet(request.GET, queryset=qs)
+        try:
+            return export_response(
+                request=request,
+                title="党组织名册",
+                columns=org_columns(),
+                rows=filterset.qs,
+                filename=f"党组织名册_{_stamp()}",
+                filters=describe_filters(filterset),
+            )
+        except ExportTooLarge as exc:
+            back = reverse("orgs:search") if request.GET.get("q") else reverse("orgs:tree")
+            return _too_large(request, exc, back)
+
+
+class MemberExportView(ScopedViewMixin, View):
+    """Exactly the members the member list shows for the same filters, every page of them."""
+
+    model = Member
+
+    def get(self, request):
+        qs = self.get_queryset().select_related("org").order_by("org_id", "id")
+        filterset = MemberFilterSet(request.GET, queryset=qs)
+        unmasked = can_unmask(request.user)
+        org = _filter_org(filterset, self.scoped(Organization))
+        try:
+            return export_response(
+                request=request,
+                title="党员名册",
+                columns=member_columns(unmasked=unmasked),
+                rows=filterset.qs,
+                filename=f"党员名册_{_stamp()}",
+                filters=describe_filters(filterset),
+                org=org,
+                unmasked=unmasked,
+            )
+        except ExportTooLarge as exc:
+            return _too_large(request, exc, reverse("members:list"))
+
+
+def _filter_org(filterset, visible_orgs):
+    """The organization a member list was narrowed to, for the audit record's scope; None when not narrowed."""
+    if not filterset.is_valid():
+        return None
+    data = filterset.form.cleaned_data
+    if data.get("org"):
+        return visible_orgs.filter(pk=data["org"]).first()
+    if data.get("org_code"):
+        return visible_orgs.filter(code=data["org_code"].strip()).first()
+    return None

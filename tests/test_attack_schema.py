@@ -1,0 +1,44 @@
+"""Schemathesis against the OpenAPI schema (/api/schema/), as a county user by token: whatever it sends,
+the API never answers with a server error. Bounded examples, so it runs in seconds."""
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+
+# The project's own WSGI application, in this process, so each case reads the test database of its test.
+# Loaded at collection (the schema needs no database); schemathesis' lazy `from_fixture` does not run on pytest 9.2.
+schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+
+
+@pytest.fixture
+def api_schema():
+    return schema
+
+
+@pytest.fixture
+def auth(county_user):
+    return {"Authorization": f"Token {Token.objects.create(user=county_user).key}"}
+
+
+@schema.parametrize()
+@settings(
+    max_examples=15,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_no_generated_request_gets_a_server_error(case, region, auth):
+    response = case.call(headers=auth)
+    assert response.status_code < 500, (case.method, case.formatted_path, case.query, response.text[:300])
+    assert "Traceback" not in response.text
+    assert "南岭" not in response.text or case.path == "/api/token/"  # nothing of the other county either
+
+
+def test_the_schema_lists_the_routes_schemathesis_walks(api_schema):
+    paths = set(api_schema.raw_schema["paths"])
+    assert {"/api/orgs/", "/api/members/", "/api/members/{id}/", "/api/token/"} <= paths
+    unmask = [p for p in api_schema.raw_schema["paths"]["/api/members/"]["get"]["parameters"] if p["name"] == "unmask"]
+    assert unmask and unmask[0]["schema"]["type"] == "boolean"

@@ -1,0 +1,243 @@
+"""`dangjian backup FILE` / `dangjian restore FILE`: one checked file, ciphertext kept, all or nothing."""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import uuid
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from dangjian.core import backup
+from dangjian.core.models import AuditAction, AuditLog
+from dangjian.members.models import Member
+
+from conftest import id_number
+
+# Tables the restore itself writes to (its audit record and the audit chain's head).
+AUDIT_TABLES = {"core_auditlog", "core_auditchainhead"}
+
+
+def tables_of(path: Path) -> dict[str, list]:
+    with zipfile.ZipFile(path) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+    return {e["table"]: list(backup.part_rows(path, e["table"])) for e in manifest["tables"]}
+
+
+def assert_same_data(first: Path, second: Path) -> None:
+    """Every table equal row by row; the audit log may only have grown at its end."""
+    a, b = tables_of(first), tables_of(second)
+    assert a.keys() == b.keys()
+    for table in a.keys() - AUDIT_TABLES:
+        assert a[table] == b[table], table
+    assert b["core_auditlog"][: len(a["core_auditlog"])] == a["core_auditlog"]
+
+
+@pytest.fixture
+def saved(region, city_admin, tmp_path, capsys) -> Path:
+    path = tmp_path / "dangjian.zip"
+    call_command("backup", str(path))
+    return path
+
+
+def test_a_backup_restores_every_table_exactly(saved, region, tmp_path, capsys):
+    out = capsys.readouterr().out
+    assert "密钥文件不在备份中" in out
+    assert AuditLog.objects.filter(action=AuditAction.BACKUP).exists()
+    manifest = json.loads(zipfile.ZipFile(saved).read("manifest.json"))
+    assert {"members_member", "orgs_organization", "auth_user", "django_content_type"} <= {
+        t["table"] for t in manifest["tables"]
+    }
+    assert "django_session" not in {t["table"] for t in manifest["tables"]}
+
+    Member.objects.filter(name="孙白桦").delete()
+    Member.objects.filter(name="王春生").update(name="改过的名字")
+    call_command("restore", str(saved), "--force")
+    connection.check_constraints()
+
+    assert Member.objects.get(name="孙白桦").id_number == id_number(4)
+    assert not Member.objects.filter(name="改过的名字").exists()
+    assert AuditLog.objects.filter(action=AuditAction.RESTORE).count() == 1
+    again = tmp_path / "again.zip"
+    call_command("backup", str(again))
+    assert_same_data(saved, again)
+
+
+def test_encrypted_values_stay_ciphertext_in_the_file(saved, region):
+    with zipfile.ZipFile(saved) as zf:
+        content = b"".join(zf.read(name) for name in zf.namelist())
+    for seq in range(1, 6):
+        assert id_number(seq).encode() not in content
+    assert b"13800001111" not in content
+    member = next(r for r in backup.part_rows(saved, "members_member") if r[1] == "欧阳南风")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phone FROM members_member WHERE name = %s", ["欧阳南风"])
+        assert cursor.fetchone()[0] in member
+
+
+def flip_a_byte_in(path: Path, part: str) -> Path:
+    """Change one byte in the middle of a part's compressed data."""
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(part)
+    data = bytearray(path.read_bytes())
+    header = (
+        30
+        + len(info.filename.encode())
+        + int.from_bytes(data[info.header_offset + 28 : info.header_offset + 30], "little")
+    )
+    data[info.header_offset + header + info.compress_size // 2] ^= 0x10
+    broken = path.with_name("broken.zip")
+    broken.write_bytes(bytes(data))
+    return broken
+
+
+@pytest.mark.parametrize("part", ["tables/members_member.jsonl", "tables/orgs_organization.jsonl", "manifest.json"])
+def test_a_flipped_byte_is_refused_and_nothing_is_written(saved, region, part):
+    broken = flip_a_byte_in(saved, part)
+    Member.objects.filter(name="王春生").update(name="改过的名字")
+    audit_rows = AuditLog.objects.count()
+    with pytest.raises(CommandError, match="备份文件已损坏或不完整"):
+        call_command("restore", str(broken), "--force")
+    assert Member.objects.filter(name="改过的名字").exists()
+    assert AuditLog.objects.count() == audit_rows
+
+
+def test_a_truncated_file_is_refused(saved, region):
+    cut = saved.with_name("cut.zip")
+    cut.write_bytes(saved.read_bytes()[: saved.stat().st_size // 2])
+    with pytest.raises(CommandError, match="备份文件已损坏或不完整"):
+        call_command("restore", str(cut), "--force")
+    with pytest.raises(CommandError, match="找不到备份文件"):
+        call_command("restore", str(saved.with_name("nope.zip")))
+
+
+def test_a_database_with_data_is_refused_without_force(saved, region):
+    with pytest.raises(CommandError, match="目标数据库不是空的.*--force"):
+        call_command("restore", str(saved))
+    assert not AuditLog.objects.filter(action=AuditAction.RESTORE).exists()
+
+
+def test_a_backup_of_another_schema_is_refused(saved, region, tmp_path):
+    """Migration state differs: the operator is told to migrate first."""
+    other = tmp_path / "other.zip"
+    with zipfile.ZipFile(saved) as src, zipfile.ZipFile(other, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item)
+            if item.filename == "manifest.json":
+                manifest = json.loads(body)
+                manifest["migrations"].append(["members", "9999_future"])
+                body = json.dumps(manifest).encode()
+            elif item.filename == "manifest.sha256":
+                continue
+            dst.writestr(item.filename, body)
+        dst.writestr("manifest.sha256", hashlib.sha256(json.dumps(manifest).encode()).hexdigest())
+    with pytest.raises(CommandError, match="请先.*dangjian migrate"):
+        call_command("restore", str(other), "--force")
+
+
+def test_uploaded_files_travel_with_the_backup(region, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    report = settings.MEDIA_ROOT / "assess" / "reports" / "2026" / "述职报告.pdf"
+    report.parent.mkdir(parents=True)
+    report.write_bytes(b"%PDF-1.4 report")
+    path = tmp_path / "with-files.zip"
+    call_command("backup", str(path))
+    report.unlink()
+    call_command("restore", str(path), "--force")
+    assert report.read_bytes() == b"%PDF-1.4 report"
+
+
+def test_a_file_name_leaving_the_upload_folder_is_refused(region, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    (settings.MEDIA_ROOT / "a.txt").parent.mkdir(parents=True)
+    (settings.MEDIA_ROOT / "a.txt").write_text("x")
+    path = tmp_path / "b.zip"
+    call_command("backup", str(path))
+    crafted = tmp_path / "crafted.zip"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(crafted, "w") as dst:
+        manifest = json.loads(src.read("manifest.json"))
+        manifest["files"][0]["path"] = "../../evil.txt"
+        body = json.dumps(manifest).encode()
+        for item in src.infolist():
+            if item.filename not in ("manifest.json", "manifest.sha256"):
+                dst.writestr(item.filename, src.read(item))
+        dst.writestr("manifest.json", body)
+        dst.writestr("manifest.sha256", hashlib.sha256(body).hexdigest())
+    with pytest.raises(CommandError, match="文件名不合法"):
+        call_command("restore", str(crafted), "--force")
+    assert not (tmp_path / "evil.txt").exists()
+
+
+# --- PostgreSQL: SQLite → PostgreSQL and PostgreSQL → PostgreSQL, through the real command line ---------------------
+
+PG = "postgres://postgres@127.0.0.1:5432/"
+
+
+def dangjian(db: str, data_dir: Path, *args: str) -> str:
+    env = {
+        **os.environ,
+        "DATABASE_URL": PG + db,
+        "DANGJIAN_DATA_DIR": str(data_dir),
+        "DANGJIAN_FIELD_KEY": settings.FIELD_KEY,
+    }
+    done = subprocess.run(  # noqa: S603 - our own console script with fixed arguments
+        [str(Path(sys.executable).with_name("dangjian")), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+@pytest.fixture
+def pg_database():
+    """Creates PostgreSQL databases of our own (empty, or copied from a template), dropped afterwards."""
+    names = []
+
+    def create(template: str = "") -> str:
+        name = f"dj_backup_{uuid.uuid4().hex[:10]}"
+        extra = ["-T", template] if template else []
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", *extra, name], check=True)  # noqa: S603,S607
+        names.append(name)
+        return name
+
+    yield create
+    for name in names:
+        dropdb = ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "-f", name]
+        subprocess.run(dropdb, check=True)  # noqa: S603,S607
+
+
+def test_sqlite_to_postgresql_and_postgresql_to_postgresql(saved, pg_database, tmp_path):
+    first = pg_database()
+    data_dir = tmp_path / "pg-data"
+    dangjian(first, data_dir, "migrate", "-v0", "--skip-checks")
+    second = pg_database(template=first)  # migrated and empty as well
+    assert "来源数据库 sqlite" in dangjian(first, data_dir, "restore", str(saved), "--skip-checks")
+    probe = (
+        "from dangjian.members.models import Member; from dangjian.core.crypto import digest;"
+        f"print(Member.objects.get(id_number_digest=digest('{id_number(5)}')).phone)"
+    )
+    assert dangjian(first, data_dir, "shell", "--no-imports", "-c", probe).strip() == "13800001111"
+    from_pg = tmp_path / "from-pg.zip"
+    dangjian(first, data_dir, "backup", str(from_pg), "--skip-checks")
+    assert json.loads(zipfile.ZipFile(from_pg).read("manifest.json"))["vendor"] == "postgresql"
+    assert_same_data(saved, from_pg)
+
+    dangjian(second, data_dir, "restore", str(from_pg), "--skip-checks")
+    again = tmp_path / "again.zip"
+    dangjian(second, data_dir, "backup", str(again), "--skip-checks")
+    assert_same_data(from_pg, again)
+    # Sequences were reset: a new member gets a fresh id instead of colliding with a restored one.
+    new_id = (
+        "from dangjian.members.models import Member;print(Member.objects.create(name='新', gender='male', org_id=1).pk)"
+    )
+    assert int(dangjian(second, data_dir, "shell", "--no-imports", "-c", new_id)) > Member.objects.order_by("-pk")[0].pk
