@@ -133,3 +133,21 @@ def test_gen_refuses_a_database_that_has_data(region):
 
     with pytest.raises(CommandError, match="空"):
         call_command("gen", orgs=10, members=10, verbosity=0)
+
+
+def test_the_example_scheme_runs_on_the_demo_county_and_the_weak_list_meets_the_floors(demo):
+    from dangjian.assess.models import Assessment, Result
+    from dangjian.assess.result_views import quota_lines
+
+    assessment = Assessment.objects.get(root__name="示范市漠北县委")
+    results = list(Result.objects.filter(participant__assessment=assessment).select_related("participant"))
+    assert len(results) == 228
+    lines = {q.domain: q for q in quota_lines(assessment, results)}
+    # 15% of the villages, 10% of the communities, 5% of each other domain, rounded up; grade D on top.
+    for domain, line in lines.items():
+        if line.organizations:
+            assert line.weak == max(line.floor, line.grade_d), (domain, line.text, line.weak)
+    assert lines["village"].text.startswith("农村 ") and "× 15% =" in lines["village"].text
+    vetoed = [r for r in results if any("一票否决" in g for g in r.grade_reasons)]
+    assert len(vetoed) == 1 and vetoed[0].grade == "D" and vetoed[0].weak
+    assert not assessment.published  # left for demo_county to review and publish

@@ -137,6 +137,10 @@ def _score_line(
     if value is None:
         if method is Method.DEDUCTION:
             return ind.max_cents, "无扣分记录"
+        if method in (Method.BONUS, Method.PENALTY):
+            return 0, "无"
+        if method is Method.VETO:
+            return 0, "未触发"
         return 0, "未录入"
     if method is Method.GIVEN:
         scores = list(value) if isinstance(value, list | tuple) else [value]

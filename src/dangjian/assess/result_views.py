@@ -29,6 +29,13 @@ def group_label(key: str) -> str:
     return DOMAIN_LABELS.get(domain, domain) + (f"（{level}）" if level else "")
 
 
+def group_order(key: str) -> tuple[int, str]:
+    """Groups in the usual order of the domains (农村, 社区, 机关, ...), levels after their domain."""
+    domain = key.partition(":")[0]
+    order = list(DOMAIN_LABELS)
+    return (order.index(domain) if domain in order else len(order), key)
+
+
 def grade_bars(counts: Counter) -> list[dict]:
     top = max(counts.values(), default=0) or 1
     return [
@@ -87,7 +94,7 @@ class ResultsView(_ResultsBase):
                 "bars": grade_bars(Counter(r.grade for r in rows)),
                 "weak": [r for r in rows if r.weak],
             }
-            for key, rows in sorted(groups.items())
+            for key, rows in sorted(groups.items(), key=lambda item: group_order(item[0]))
         ]
         return render(
             request,

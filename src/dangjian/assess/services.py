@@ -396,6 +396,12 @@ def compute(assessment: Assessment) -> tuple[Scheme, engine.RunResult, list[Part
     return scheme, outcome, participants
 
 
+def _named_metric(line) -> str:
+    """The engine names a derived indicator's metric by its key; people read its label."""
+    metric = METRICS.get(line.indicator.metric)
+    return line.source.replace(f"（{metric.key}）", f"（{metric.label}）") if metric else line.source
+
+
 def _combined(total: Decimal, rating: str, weight: Decimal) -> Decimal | None:
     if not weight or not rating:
         return None
@@ -443,7 +449,7 @@ def run_assessment(assessment: Assessment, *, actor) -> engine.RunResult:
                         "method": ln.indicator.method.value,
                         "max": str(cents_to_decimal(ln.indicator.max_cents)),
                         "points": str(cents_to_decimal(ln.cents)),
-                        "source": ln.source,
+                        "source": _named_metric(ln),
                     }
                     for ln in r.lines
                 ],

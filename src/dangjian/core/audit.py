@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import hashlib
+import hmac
+import json
 from typing import Any
 
 from django.core.cache import cache
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .audit_chain import GENESIS, entry_hash, fields_of, json_safe, seal
+from .audit_chain import GENESIS, HASHED_FIELDS, entry_hash, fields_of, json_safe, seal
 from .context import current_request
 from .models import AuditAction, AuditChainHead, AuditLog
 
@@ -165,12 +168,129 @@ def record_many(entries: list[dict[str, Any]]) -> list[AuditLog]:
     """Append many audit records in one go, chained in the order given (bulk imports).
 
     Each item of `entries` is a dict of the keyword arguments of `record` plus `action`, e.g.
-    `{"action": AuditAction.CREATE, "actor": user, "obj": member, "org": member.org, "after": {...}}`.
-    The chain head is locked once and the rows are inserted in batches; call it inside the import's transaction.
+    `{"action": AuditAction.CREATE, "actor": user, "obj": member, "org": member.org, "after": {...}}`; instead of
+    `obj` an item may give `object_type`, `object_id` and `object_repr` (a bulk writer that has no instances).
+    The chain head is locked once and the rows are inserted in multi-row statements; call it inside the import's
+    transaction. The records are the ones `record` would write, chained the same way; what differs is speed: no
+    model instance per row before the insert, the JSON of before/after serialized once (its canonical text is both
+    the stored value and the part of the hashed text), the other fields of a record hashed around it.
     """
     if not entries:
         return []
-    rows = [_entry(**item) for item in entries]
-    if any(row.action not in _NOT_WRITES for row in rows):
+    req = current_request()
+    request_id, ip = (req.request_id if req else "")[:32], (req.ip if req else "")[:64]
+    users: dict[int, tuple[int | None, str]] = {}
+    rows = []
+    for item in entries:
+        rows.append(_fast_entry(users, request_id, ip, **item))
+    if any(row["action"] not in _NOT_WRITES for row in rows):
         _bump_data_version()
-    return _append(rows)
+    return _append_many(rows)
+
+
+_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=True, separators=(",", ":")).encode  # = audit_chain.canonical
+_PLAIN = frozenset({str, int, bool, type(None)})
+_COLUMNS = (*HASHED_FIELDS, "prev_hash", "hash")
+
+
+def _json_value(value: Any) -> tuple[Any, str | None]:
+    """A before/after value as the database gives it back (`json_safe`), and its canonical JSON text."""
+    if value is None:
+        return None, None
+    if type(value) is dict and all(type(k) is str for k in value) and all(type(v) in _PLAIN for v in value.values()):
+        safe = value  # a flat dict of plain values (a snapshot): the JSON round trip would give it back unchanged
+    else:
+        safe = json_safe(value)
+    return safe, _JSON(safe)
+
+
+def _fast_entry(
+    users: dict,
+    request_id: str,
+    ip: str,
+    action: AuditAction | str,
+    *,
+    actor=None,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    org=None,
+    before: dict | None = None,
+    after: dict | None = None,
+    success: bool = True,
+    detail: str = "",
+    username: str = "",
+) -> dict[str, Any]:
+    """The column values of one record as `_entry` sets them (plus the JSON texts), without a model instance."""
+    key = id(actor)
+    if key not in users:
+        user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+        users[key] = (user.pk, user.get_username()) if user else (None, "")
+    user_id, user_name = users[key]
+    if obj is not None:
+        object_type = obj._meta.model_name
+        object_id = str(obj.pk) if obj.pk is not None else ""
+        object_repr = str(obj)
+    before, before_text = _json_value(before)
+    after, after_text = _json_value(after)
+    return {
+        "user_id": user_id,
+        "username": (username or user_name)[:150],
+        "action": str(action),
+        "success": bool(success),
+        "object_type": object_type[:50],
+        "object_id": str(object_id)[:64],
+        "object_repr": str(object_repr)[:200],
+        "org_id_snapshot": org.pk if org is not None else None,
+        "org_path": org.path[:255] if org is not None else "",
+        "before": before,
+        "after": after,
+        "request_id": request_id,
+        "ip": ip,
+        "detail": (detail or "")[:500],
+        "before_text": before_text,
+        "after_text": after_text,
+    }
+
+
+def _append_many(rows: list[dict[str, Any]]) -> list[AuditLog]:
+    """Chain and insert `rows` as `_append` does; the hashed text is `audit_chain.canonical` of the record's fields,
+    assembled from the JSON texts of before/after and one serialization of the other fields (sorted after them)."""
+    from .audit_chain import _key, canonical_time
+    from .bulk_insert import insert_rows
+
+    with transaction.atomic(savepoint=False):
+        head = _lock_head(len(rows))
+        seq, prev_hash = head.seq - len(rows), head.hash
+        sealed = head.seal == seal(seq, prev_hash)  # as in _append: an altered head is never re-sealed
+        now = timezone.now()
+        at_text = _JSON(canonical_time(now))
+        db_now = connection.ops.adapt_datetimefield_value(now)
+        mac = hmac.new(_key(), digestmod=hashlib.sha256)
+        values = []
+        for row in rows:
+            seq += 1
+            rest = {name: row[name] for name in _AFTER_BEFORE}
+            rest["seq"], rest["prev_hash"] = seq, prev_hash
+            text = (
+                f'{{"action":{_JSON(row["action"])},"after":{row["after_text"] or "null"},"at":{at_text},'
+                f'"before":{row["before_text"] or "null"},{_JSON(rest)[1:]}'
+            )
+            h = mac.copy()
+            h.update(text.encode())
+            row["seq"], row["at"], row["prev_hash"] = seq, now, prev_hash
+            row["hash"] = prev_hash = h.hexdigest()
+            values.append(
+                tuple(
+                    db_now if name == "at" else row[f"{name}_text"] if name in ("before", "after") else row[name]
+                    for name in _COLUMNS
+                )
+            )
+        insert_rows(AuditLog, [AuditLog._meta.get_field(name).column for name in _COLUMNS], values)
+        AuditChainHead.objects.filter(pk=1).update(hash=prev_hash, seal=seal(seq, prev_hash) if sealed else head.seal)
+    return [AuditLog(**{name: row[name] for name in _COLUMNS}) for row in rows]
+
+
+# The hashed fields whose names sort after "before" (all but action, after, at, before), plus prev_hash and seq.
+_AFTER_BEFORE = tuple(name for name in HASHED_FIELDS if name > "before" and name != "seq")

@@ -15,6 +15,7 @@ from dangjian.members.models import Member, MemberTransfer
 from dangjian.orgs.choices import GRASSROOTS_KINDS
 from dangjian.orgs.models import CommitteePost, Organization, VerticalSystem, Workstation
 
+from .assessment import build_demo_assessment
 from .people import make_members, make_posts, make_transfers
 from .region import CITY_NAME, HEXI_NAME, MOHE_NAME, RegionBuilder
 from .writer import next_id, reset_sequences
@@ -97,6 +98,8 @@ def build_demo(seed: int = DEFAULT_SEED, today: datetime.date | None = None) -> 
     CommitteePost.objects.bulk_create(posts, batch_size=500)
     MemberTransfer.objects.bulk_create(transfers)
     reset_sequences(Organization, VerticalSystem, Workstation, Member, CommitteePost, MemberTransfer)
+
+    build_demo_assessment(rng)
 
     summary = summarize()
     summary.seconds = time.monotonic() - started
