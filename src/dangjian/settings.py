@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "dangjian.demo",
     "dangjian.sheets",
     "dangjian.assess",
+    "dangjian.rectify",
 ]
 
 MIDDLEWARE = [
