@@ -7,7 +7,8 @@ The script creates its own database (dj_bench_import_<pid>) on the server, migra
 (`dangjian gen`'s tree), writes an .xlsx of `--rows` members under a title row, then in one run measures
   floor:  python-calamine reading every row + PostgreSQL COPY of the same cells into a plain text table;
   import: `run_import("members", file, None)` (validation, lookups, encryption, bulk writes, audit chain);
-prints both, their ratio and the peak memory, and drops the database.
+prints both, their ratio and the peak memory, checks the audit chain, and drops the database and its files.
+`--profile` prints the import's profile (sorted by cumulative time; BENCH_SORT=tottime for own time).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import datetime
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -138,7 +140,7 @@ def main() -> None:
 
             profiler = cProfile.Profile()
             report = profiler.runcall(run_import, "members", path, None)
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+            pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(30)
         else:
             report = run_import("members", path, None)
         import_s = time.monotonic() - t
@@ -150,10 +152,16 @@ def main() -> None:
         again = run_import("members", path, None)
         print(f"same file again: {time.monotonic() - t:.1f} s, unchanged {again.unchanged:,}, updated {again.updated}")
         print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        from dangjian.core.audit_verify import verify_chain
+
+        t = time.monotonic()
+        chain = verify_chain()
+        print(f"audit chain: {chain.summary()} ({time.monotonic() - t:.1f} s)")
         connection.close()
     finally:
         with psycopg.connect(f"{args.server}/postgres", autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

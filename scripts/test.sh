@@ -16,6 +16,19 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
+# The quarterly bulletin's test opens the .docx in LibreOffice and reads the PDF back (pdftotext).
+if ! command -v libreoffice >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "安装 LibreOffice 与 poppler-utils（通报测试用）/ installing LibreOffice and poppler-utils for the bulletin tests"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui libreoffice-calc-nogui \
+      poppler-utils fonts-noto-cjk >/dev/null
+  else
+    echo "缺少 libreoffice 或 pdftotext：请先安装（Debian: apt-get install libreoffice-writer-nogui poppler-utils）" >&2
+    exit 1
+  fi
+fi
+
 # pytest exits 5 when it collected no test: that must fail, never pass silently.
 set +e
 "$VENV/bin/pytest" "$@"

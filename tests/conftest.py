@@ -128,6 +128,12 @@ def _identification_settings(settings):
 
 
 @pytest.fixture(autouse=True)
+def _changeset_dir(settings, tmp_path_factory):
+    """Bulk imports write their audit change sets (core/changesets.py) into a folder of the test's own."""
+    settings.AUDIT_CHANGESET_DIR = tmp_path_factory.mktemp("changesets")
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache: rate-limit counters (20 logins a minute per address) and cached
     figures must not leak from one test into the next."""

@@ -5,7 +5,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.pagination import PageNumberPagination
@@ -70,7 +69,12 @@ def test_assessments_are_listed_within_the_scope_only(assessment, south_assessme
     listed = api(county_user).get("/api/assessments/").json()["results"]
     assert [a["title"] for a in listed] == [assessment.title]
     item = listed[0]
-    assert (item["root_code"], item["year"], item["status"], item["cutoff"]) == ("T-NORTH", 2026, "collecting", "2026-12-31")
+    assert (item["root_code"], item["year"], item["status"], item["cutoff"]) == (
+        "T-NORTH",
+        2026,
+        "collecting",
+        "2026-12-31",
+    )
     assert item["digest"] == assessment.__class__.objects.get(pk=assessment.pk).digest and item["published_at"] is None
     assert api(county_user).get(f"/api/assessments/{south_assessment.pk}/").status_code == 404
     assert api(outsider).get(f"/api/assessments/{assessment.pk}/").status_code == 404
@@ -177,7 +181,7 @@ def test_a_rater_enters_through_the_api_audited_and_a_blank_value_removes(assess
     entry = Entry.objects.get(participant__code="T-VILLAGE", indicator="G01", rater=town_user)
     assert (entry.points, entry.note) == (Decimal("77.50"), "走访核实")
     log = AuditLog.objects.filter(object_type="entry", username="town_user").latest("seq")
-    assert (log.action, Decimal(log.after["points"])) == ("create", Decimal("77.5"))
+    assert (log.action, log.before["points"], Decimal(log.after["points"])) == ("update", "78.00", Decimal("77.5"))
 
     assert post_entry(client, assessment, participant="T-VILLAGE", indicator="R01", value="2").json()["count"] == 2
     assert post_entry(client, assessment, participant="T-VILLAGE", indicator="V01", value=True).json()["flag"] is True
@@ -230,15 +234,33 @@ def test_the_api_offers_no_other_writes(assessment, county_user):
     assert client.get(f"/api/assessments/{assessment.pk}/entries/").status_code == 405
 
 
-def test_the_schema_lists_the_assessment_routes_without_warnings(tmp_path):
-    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
-    schema = (tmp_path / "schema.yaml").read_text(encoding="utf-8")
-    for route in (
-        "/api/assessments/:",
-        "/api/assessments/{id}/:",
-        "/api/assessments/{assessment_pk}/results/:",
-        "/api/assessments/{assessment_pk}/results/{code}/:",
-        "/api/assessments/{assessment_pk}/entries/:",
-        "/api/schemes/{id}/:",
-    ):
-        assert f"  {route}" in schema, route
+def test_the_assessment_routes_make_a_valid_schema_without_warnings():
+    """Generated for the assessment routes alone, so a warning here is this API's own."""
+    from drf_spectacular.drainage import GENERATOR_STATS
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.validation import validate_schema
+
+    from dangjian import api_urls
+
+    ours = ("assessments", "^assessments", "^schemes")
+    patterns = [p for p in [*api_urls.urlpatterns, *api_urls.router.urls] if str(p.pattern).startswith(ours)]
+    GENERATOR_STATS.reset()
+    schema = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
+    assert not GENERATOR_STATS, "drf-spectacular warned about the assessment API"
+    validate_schema(schema)
+    assert set(schema["paths"]) == {
+        "/assessments/",
+        "/assessments/{id}/",
+        "/assessments/{assessment_pk}/results/",
+        "/assessments/{assessment_pk}/results/{code}/",
+        "/assessments/{assessment_pk}/entries/",
+        "/schemes/",
+        "/schemes/{id}/",
+    }
+    assert "AssessmentStatusEnum" in schema["components"]["schemas"]
+
+
+def test_the_full_schema_lists_the_assessment_routes():
+    body = Client().get("/api/schema/").content.decode()
+    for route in ("/api/assessments/{id}/:", "/api/assessments/{assessment_pk}/results/{code}/:", "/api/schemes/:"):
+        assert route in body, route

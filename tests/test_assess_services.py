@@ -11,7 +11,8 @@ from dangjian.assess import services
 from dangjian.assess.models import Adjustment, Assessment, Entry, Participant, Result, SurveyLink
 from dangjian.core.models import AuditLog
 from dangjian.core.services import OutOfScope
-from dangjian.orgs.choices import Domain, Level, OrgKind
+from dangjian.orgs.choices import Domain, Level, OrgKind, Post
+from dangjian.orgs.models import CommitteePost
 from dangjian.orgs.services import move_org
 
 from conftest import make_member, make_org
@@ -142,6 +143,29 @@ def test_run_combines_entries_metrics_and_flags(region, assessment, town_user, c
         "points": "76.00",
         "source": "2 位评分人平均",
     }
+
+
+def test_a_result_stores_only_its_points_and_the_explanation_derives_the_words(assessment, town_user, county_user):
+    village = participant(assessment, "T-VILLAGE")
+    services.enter(village, "G01", "78", actor=town_user)
+    services.enter(village, "R01", "2", actor=town_user)
+    services.run_assessment(assessment, actor=county_user)
+    result = Result.objects.select_related("participant").get(participant=village)
+    assert result.cents == [1000, 7800, 600, 0]  # T01, G01, R01, V01 in the scheme's order
+    assert [(ln["code"], ln["points"], ln["source"]) for ln in result.lines] == [
+        ("T01", "10.00", "系统数据（secretary_in_post）完成 100.0%"),
+        ("G01", "78.00", "评分"),
+        ("R01", "6.00", "2 次，每次扣 2.00 分"),
+        ("V01", "0.00", "未触发"),
+    ]
+
+
+def test_explanation_keeps_the_stored_points_when_a_record_changed_since_the_run(region, assessment, county_user):
+    services.run_assessment(assessment, actor=county_user)
+    CommitteePost.objects.filter(org=region.village, post=Post.SECRETARY).delete()  # the secretary left afterwards
+    result = Result.objects.select_related("participant").get(participant__code="T-VILLAGE")
+    line = result.lines[0]
+    assert (line["code"], line["points"], line["source"]) == ("T01", "10.00", services.STALE)
 
 
 def test_same_records_same_digest(assessment, town_user, county_user):

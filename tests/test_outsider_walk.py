@@ -80,6 +80,13 @@ ROUTES = {
     "org-detail": "org",
     "member-list": None,
     "member-detail": "member",
+    "assessment-list": None,
+    "assessment-detail": "assessment",
+    "assessment-results": "assessment",
+    "assessment-result": "assessment",
+    "assessment-entries": "assessment",
+    "scheme-list": None,
+    "scheme-detail": "scheme",
     "users:list": None,
     "users:create": None,
     "users:detail": "user",
@@ -94,6 +101,7 @@ ROUTES = {
     "audit:export": None,
     "audit:verify": None,
     "audit:detail": "audit",
+    "audit:changeset": "audit",
     "assess:list": None,
     "assess:create": None,
     "assess:scheme_create": None,
@@ -119,6 +127,51 @@ ROUTES = {
     "assess:review_upload": "participant",
     "assess:review_report": "participant",
     "survey_answer": None,
+    "accountability:list": None,
+    "accountability:export": None,
+    "accountability:create": None,
+    "accountability:person": None,
+    "accountability:proposals": None,
+    "accountability:generate": None,
+    "accountability:ratings": None,
+    "accountability:rating_create": None,
+    "accountability:commendations": None,
+    "accountability:commendation_create": None,
+    "accountability:detail": "acc_record",
+    "accountability:proposal": "acc_proposal",
+    "accountability:confirm": "acc_proposal",
+    "accountability:dismiss": "acc_proposal",
+    "accountability-record-list": None,
+    "accountability-record-detail": "acc_record",
+    "accountability-proposal-list": None,
+    "accountability-proposal-detail": "acc_proposal",
+    "rectify:list": None,
+    "rectify:create": None,
+    "rectify:rollover": None,
+    "rectify:ledger": None,
+    "rectify:open_for_assessment": "assessment",
+    "rectify:ledger_org": "org",
+    "rectify:detail": "case",
+    "rectify:edit": "case",
+    "rectify:measure_add": "case",
+    "rectify:supporters": "case",
+    "rectify:fund_add": "case",
+    "rectify:town_check": "case",
+    "rectify:close": "case",
+    "rectify:reopen": "case",
+    "rectify:measure_done": "measure",
+    "rectify:entry_add": "measure",
+    "rectify:file": "ledger_file",
+    "rectify_bulletin:index": None,
+    "rectify_bulletin:docx": None,
+    "rectify_bulletin:xlsx": None,
+    "rectify_bulletin:cases_export": None,
+    "case-list": None,
+    "case-detail": "case",
+    "cadence:list": None,
+    "cadence:read": "notification",
+    "cadence:read_all": None,
+    "cadence:spot_checks": None,
 }
 # The other county's assessment: its scheme, participants, entries' pages, evidence, results.
 ASSESS_PAGES = {
@@ -144,8 +197,47 @@ ASSESS_PAGES = {
     "assess:review_upload": "/assess/orgs/{participant}/review/report/",
     "assess:review_report": "/assess/orgs/{participant}/review/report/file/",
 }
+# The other county's rectification case: its plan, ledger, evidence, the steps of closure, its ledger roll-up.
+RECTIFY_PAGES = {
+    "rectify:open_for_assessment": "/rectify/assessment/{assessment}/open/",
+    "rectify:ledger_org": "/rectify/ledger/{org}/",
+    "rectify:detail": "/rectify/{case}/",
+    "rectify:edit": "/rectify/{case}/edit/",
+    "rectify:measure_add": "/rectify/{case}/measures/add/",
+    "rectify:supporters": "/rectify/{case}/supporters/",
+    "rectify:fund_add": "/rectify/{case}/funds/add/",
+    "rectify:town_check": "/rectify/{case}/town-check/",
+    "rectify:close": "/rectify/{case}/close/",
+    "rectify:reopen": "/rectify/{case}/reopen/",
+    "rectify:measure_done": "/rectify/measures/{measure}/done/",
+    "rectify:entry_add": "/rectify/measures/{measure}/entries/add/",
+    "rectify:file": "/rectify/files/{ledger_file}/",
+}
+# The other county's accountability: a talk, the proposal its chief's rating made, and the decisions on it.
+ACCOUNTABILITY_PAGES = {
+    "accountability:detail": "/accountability/{acc_record}/",
+    "accountability:proposal": "/accountability/proposals/{acc_proposal}/",
+    "accountability:confirm": "/accountability/proposals/{acc_proposal}/confirm/",
+    "accountability:dismiss": "/accountability/proposals/{acc_proposal}/dismiss/",
+}
+ACCOUNTABILITY_LISTS = {
+    "accountability:list": "/accountability/",
+    "accountability:export": "/accountability/records.xlsx",
+    "accountability:create": "/accountability/new/",
+    "accountability:person": "/accountability/person/",
+    "accountability:proposals": "/accountability/proposals/",
+    "accountability:generate": "/accountability/proposals/generate/",
+    "accountability:ratings": "/accountability/ratings/",
+    "accountability:rating_create": "/accountability/ratings/new/",
+    "accountability:commendations": "/accountability/commendations/",
+    "accountability:commendation_create": "/accountability/commendations/new/",
+    "accountability-record-list": "/api/accountability/records/",
+    "accountability-proposal-list": "/api/accountability/proposals/",
+}
 PAGES_WITH_OBJECT = {
     **ASSESS_PAGES,
+    **ACCOUNTABILITY_PAGES,
+    **RECTIFY_PAGES,
     "orgs:detail": "/orgs/{org}/",
     "orgs:children": "/orgs/{org}/children/",
     "orgs:edit": "/orgs/{org}/edit/",
@@ -171,6 +263,8 @@ PAGES_WITH_OBJECT = {
     "users:unmask": "/users/{user}/unmask/",
     "members:unmask": "/members/{member}/unmask/",
     "audit:detail": "/audit/{audit}/",
+    "audit:changeset": "/audit/{audit}/changeset/",
+    "cadence:read": "/notifications/{notification}/read/",
 }
 FULL_NAMES = {
     "南岭县委",
@@ -196,10 +290,32 @@ POST_ONLY |= {
 }
 POST_ONLY |= {"assess:run", "assess:publish", "assess:evidence_upload", "assess:scheme_clone"}
 POST_ONLY |= {"assess:review_upload"}
+POST_ONLY |= {"accountability:confirm", "accountability:dismiss"}
+POST_ONLY |= {"cadence:read"}
 FORMS = {"orgs:edit", "orgs:move", "orgs:delete", "members:edit", "members:transfer", "members:delete"}
 FORMS |= {"assess:grid", "assess:participant", "assess:explain", "assess:scheme_edit"}
 FORMS |= {"assess:survey", "assess:survey_links", "assess:review"}
+POST_ONLY |= {"rectify:open_for_assessment"}
+FORMS |= {f"rectify:{name}" for name in ("edit", "measure_add", "supporters", "fund_add", "town_check", "close")}
+FORMS |= {"rectify:reopen", "rectify:measure_done", "rectify:entry_add"}
 API_WITH_OBJECT = ["/api/orgs/{org}/", "/api/orgs/{org}.json", "/api/members/{member}/", "/api/members/{member}.json"]
+# The other county's assessment through the API: the assessment, its results, one explanation, its scheme, entries.
+API_ASSESS = {
+    "assessment-detail": "/api/assessments/{assessment}/",
+    "assessment-results": "/api/assessments/{assessment}/results/",
+    "assessment-result": "/api/assessments/{assessment}/results/NL-VILLAGE/",
+    "assessment-entries": "/api/assessments/{assessment}/entries/",
+    "scheme-detail": "/api/schemes/{scheme}/",
+}
+API_WITH_OBJECT += [*API_ASSESS.values(), "/api/assessments/{assessment}.json", "/api/schemes/{scheme}.json"]
+API_POST_ONLY = {"/api/assessments/{assessment}/entries/"}  # GET is 405 before any lookup
+API_ACCOUNTABILITY = {
+    "accountability-record-detail": "/api/accountability/records/{acc_record}/",
+    "accountability-proposal-detail": "/api/accountability/proposals/{acc_proposal}/",
+}
+API_WITH_OBJECT += list(API_ACCOUNTABILITY.values())
+API_RECTIFY = {"case-detail": "/api/cases/{case}/"}
+API_WITH_OBJECT += [*API_RECTIFY.values(), "/api/cases/{case}.json"]
 LIST_PAGES = [
     "/",
     "/orgs/",
@@ -219,10 +335,40 @@ LIST_PAGES = [
     "/api/members/?search=欧阳",
     "/api/",
     "/api/schema/",
+    "/api/assessments/",
+    "/api/assessments/?search=南岭",
+    "/api/schemes/",
+    "/api/schemes/?search=南岭",
+    "/api/cases/",
+    "/api/cases/?search=南岭",
+    "/api/cases/?org_code=NL-COUNTY",
+    "/rectify/bulletins/",
+    "/rectify/bulletins/?org=W-NORTH&year=2026&quarter=4",
     "/accounts/password/",
     "/accounts/otp/setup/",
     "/assess/",
     "/assess/new/",
+    "/accountability/",
+    "/accountability/?org_code=NL-COUNTY",
+    "/accountability/?q=南岭书记",
+    "/accountability/person/?q=南岭书记",
+    "/accountability/new/",
+    "/accountability/proposals/",
+    "/accountability/proposals/?q=南岭站长",
+    "/accountability/ratings/",
+    "/accountability/ratings/new/",
+    "/accountability/commendations/",
+    "/accountability/commendations/new/",
+    "/api/accountability/records/",
+    "/api/accountability/records/?search=南岭书记",
+    "/api/accountability/proposals/",
+    "/rectify/",
+    "/rectify/?org_code=NL-VILLAGE",
+    "/rectify/?year=2026",
+    "/rectify/ledger/",
+    "/rectify/new/",
+    "/notifications/",
+    "/notifications/spot-checks/",
 ]
 
 
@@ -254,6 +400,56 @@ def south_assessment(south, clerk):
     review.rate(village, rating="poor", secretary="南岭书记", comment="南岭村书记点评", actor=None)
     assess.run_assessment(assessment, actor=None)
     return assessment
+
+
+def south_case(branch) -> dict:
+    """A rectification case of the other county (opened from an inspection) with a measure, a ledger entry and its
+    evidence file."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.rectify import services as rectify
+
+    case = rectify.open_case(branch, year=2026, source="inspection", actor=None, note="南岭村督查发现问题")
+    measure = rectify.add_measure(
+        case,
+        actor=None,
+        problem="南岭村问题",
+        action="南岭村措施",
+        responsible="南岭书记",
+        deadline=datetime.date(2026, 12, 31),
+    )
+    photo = SimpleUploadedFile("南岭整改照片.jpg", "南岭村".encode())
+    entry = rectify.add_entry(measure, actor=None, date=datetime.date(2026, 1, 5), content="南岭村进展", files=[photo])
+    return {"case": case.pk, "measure": measure.pk, "ledger_file": entry.files.get().pk}
+
+
+def south_notification(clerk) -> int:
+    """A notification of the other county's user (only its owner may read or mark it)."""
+    from dangjian.cadence.models import Notification
+    from dangjian.cadence.notify import notify
+
+    notify([clerk], title="南岭村逾期上报", body="南岭镇党委", url="/rectify/", key="walk")
+    return Notification.objects.get(user=clerk).pk
+
+
+def south_accountability(branch, station) -> dict:
+    """The other county's accountability: a talk to its secretary, a commendation refused for it, and the admonition
+    proposal its workstation chief's rating made."""
+    from dangjian.accountability import services as accountability
+    from dangjian.accountability.models import Proposal
+
+    talk = accountability.record_accountability(
+        actor=None,
+        org=branch,
+        person_name="南岭书记",
+        kind="talk",
+        date=datetime.date(2026, 3, 1),
+        reason="南岭村组织生活不正常",
+    )
+    accountability.commend(actor=None, org=branch, person_name="欧阳雪松", year=2026, kind="honour", reason="南岭推荐")
+    accountability.rate_chief(actor=None, workstation=station, year=2026, chief_name="南岭站长", rating="basic")
+    proposal = Proposal.objects.get(workstation=station)
+    return {"acc_record": talk.pk, "acc_proposal": proposal.pk}
 
 
 def org(parent, name, code, kind, level, domain="", **extra):
@@ -321,6 +517,9 @@ def region():
             "participant": assessment.participants.get(code="NL-VILLAGE").pk,
             "scheme": assessment.scheme_id,
             "evidence": Evidence.objects.get().pk,
+            **south_case(branch),
+            "notification": south_notification(clerk),
+            **south_accountability(spare, station),
         },
     }
 
@@ -385,7 +584,9 @@ def test_every_route_is_walked():
     unknown = names - set(ROUTES)
     assert not unknown, f"新增路由未纳入数据范围巡检：{sorted(unknown)}"
     with_object = {name for name, kind in ROUTES.items() if kind}
-    assert with_object - {"org-detail", "member-detail"} == set(PAGES_WITH_OBJECT)
+    assert with_object - {"org-detail", "member-detail", *API_ASSESS, *API_ACCOUNTABILITY, *API_RECTIFY} == set(
+        PAGES_WITH_OBJECT
+    )
 
 
 @pytest.mark.parametrize("name", sorted(PAGES_WITH_OBJECT))
@@ -411,16 +612,18 @@ def test_api_objects_of_another_county_answer_404_or_403_and_change_nothing(regi
     client = Client()
     token = client.post("/api/token/", {"username": "north_manager", "password": PASSWORD}).json()["token"]
     auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
-    before = fingerprint()
+    before, audit_before = fingerprint(), AuditLog.objects.count()
 
     response = client.get(url, **auth)
-    assert response.status_code == 404
+    assert response.status_code == (405 if template in API_POST_ONLY else 404)
     assert_nothing_shown(response)
-    for method in (client.put, client.patch, client.delete):
-        response = method(url, data={"name": "被篡改"}, content_type="application/json", **auth)
+    hostile = {"name": "被篡改", "participant": "NL-VILLAGE", "indicator": "G01", "value": "0"}
+    for method in (client.post, client.put, client.patch, client.delete):
+        response = method(url, data=hostile, content_type="application/json", **auth)
         assert response.status_code in (403, 404, 405), (method, url, response.status_code)
         assert_nothing_shown(response)
     assert fingerprint() == before
+    assert AuditLog.objects.count() == audit_before  # no entry written, nothing else either
 
 
 @pytest.mark.parametrize("url", LIST_PAGES)
@@ -503,13 +706,31 @@ ANONYMOUS_URLS = {
     "audit:list": "/audit/",
     "audit:export": "/audit/export/",
     "audit:verify": "/audit/verify/",
+    "cadence:list": "/notifications/",
+    "cadence:read_all": "/notifications/read-all/",
+    "cadence:spot_checks": "/notifications/spot-checks/",
     "assess:list": "/assess/",
     "assess:create": "/assess/new/",
     "assess:scheme_create": "/assess/schemes/new/",
+    "rectify:list": "/rectify/",
+    "rectify:create": "/rectify/new/",
+    "rectify:rollover": "/rectify/rollover/",
+    "rectify:ledger": "/rectify/ledger/",
     "org-list": "/api/orgs/",
     "org-detail": "/api/orgs/{org}/",
     "member-list": "/api/members/",
     "member-detail": "/api/members/{member}/",
+    "assessment-list": "/api/assessments/",
+    "scheme-list": "/api/schemes/",
+    **API_ASSESS,
+    **API_ACCOUNTABILITY,
+    **ACCOUNTABILITY_LISTS,
+    "rectify_bulletin:index": "/rectify/bulletins/",
+    "rectify_bulletin:docx": "/rectify/bulletins/bulletin.docx",
+    "rectify_bulletin:xlsx": "/rectify/bulletins/bulletin.xlsx",
+    "rectify_bulletin:cases_export": "/rectify/bulletins/cases.xlsx",
+    "case-list": "/api/cases/",
+    **API_RECTIFY,
 }
 OPEN_ROUTES = {"login", "logout", "ping", "api-token", "api-schema", "api-root"}
 OPEN_ROUTES |= {"survey_answer"}  # the residents' survey: public by design, each link answerable once

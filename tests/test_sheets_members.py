@@ -7,9 +7,13 @@ import datetime
 import openpyxl
 import pytest
 
+from dangjian.core import changesets
+from dangjian.core.audit_verify import verify_chain
+from dangjian.core.changesets import read_rows
 from dangjian.core.crypto import digest
 from dangjian.core.models import AuditAction, AuditLog
 from dangjian.members.models import Member, MemberTransfer
+from dangjian.members.services import member_snapshot
 from dangjian.members.validators import check_digit
 from dangjian.sheets.imports import run_import, write_error_sheet
 from sheets_files import MEMBER_HEADERS, read_xlsx, write_csv, write_xlsx
@@ -218,7 +222,7 @@ def test_importing_the_same_file_twice_changes_nothing(region, tmp_path):
     assert _member(NEW1).updated_at == stamp
 
 
-def test_it_updates_by_id_number_and_audits_before_and_after(region, tmp_path):
+def test_it_updates_by_id_number_and_audits_before_and_after_in_the_change_set(region, tmp_path):
     existing = Member.objects.get(name="王春生")
     headers = ["所在党组织编码", "姓名", "公民身份号码", "联系电话", "学历"]
     path = write_csv(
@@ -228,11 +232,20 @@ def test_it_updates_by_id_number_and_audits_before_and_after(region, tmp_path):
     assert (report.created, report.updated) == (0, 1)
     existing.refresh_from_db()
     assert (existing.phone, existing.education, existing.gender) == ("13900001111", "bachelor", "male")
-    log = AuditLog.objects.filter(action=AuditAction.UPDATE, object_id=str(existing.pk)).get()
-    assert log.before["education"] == "" and log.after["education"] == "bachelor"
-    assert "phone" not in log.after and "id_number" not in log.after
+    assert not AuditLog.objects.filter(action=AuditAction.UPDATE, object_id=str(existing.pk)).exists()
     summary = AuditLog.objects.filter(action=AuditAction.IMPORT).get()
     assert summary.after["updated"] == 1
+    assert summary.org_id_snapshot == region.village.pk  # filed under the one organization it changed
+    [line] = read_rows(summary.after["changeset"])
+    assert (line["id"], line["action"], line["org"], line["repr"]) == (
+        existing.pk,
+        "update",
+        region.village.pk,
+        "王春生",
+    )
+    assert line["before"]["education"] == "" and line["after"]["education"] == "bachelor"
+    assert line["after"] == member_snapshot(existing)
+    assert "phone" not in line["after"] and "id_number" not in line["after"]
 
 
 def test_it_moves_a_member_and_records_the_transfer(region, tmp_path, town_user):
@@ -248,13 +261,62 @@ def test_it_moves_a_member_and_records_the_transfer(region, tmp_path, town_user)
     assert (transfer.from_name, transfer.to_name, transfer.actor) == ("白桦村党支部", "青松村党支部", town_user)
 
 
-def test_creates_are_audited_one_record_each_plus_the_summary(region, tmp_path, county_user):
+def test_an_import_is_one_audit_record_naming_its_change_set(region, tmp_path, county_user):
     path = write_csv(tmp_path / "m.csv", [MEMBER_HEADERS, _row(), _row(idn=NEW2, gender="女")])
+    logs = AuditLog.objects.count()
     run_import("members", path, county_user)
-    created = AuditLog.objects.filter(action=AuditAction.CREATE, object_type="member", user=county_user)
-    assert created.count() == 2
-    assert created.first().org_path.startswith(region.town.path)
-    assert AuditLog.objects.filter(action=AuditAction.IMPORT, user=county_user).count() == 1
+    assert AuditLog.objects.count() == logs + 1
+    entry = AuditLog.objects.get(action=AuditAction.IMPORT, user=county_user)
+    assert (
+        not AuditLog.objects.filter(action=AuditAction.CREATE, object_type="member").exclude(seq__lt=entry.seq).exists()
+    )
+    assert entry.org_path == region.village.path  # both rows went to 青松村党支部
+    changeset = entry.after["changeset"]
+    assert changeset["rows"] == 2 and len(changeset["sha256"]) == 64
+    file = changesets.path_of(changeset["file"])
+    assert file.parent == changesets.folder() and file.stat().st_mode & 0o077 == 0  # personal data: owner only
+    ids = sorted([_member(NEW1).pk, _member(NEW2).pk])
+    assert changesets.in_ranges(ids[0], changeset["ids"]) and changesets.in_ranges(ids[1], changeset["ids"])
+
+
+def test_each_created_member_is_in_the_change_set_with_its_snapshot_and_the_chain_holds(region, tmp_path, county_user):
+    path = write_csv(
+        tmp_path / "m.csv", [MEMBER_HEADERS, _row(phone="13800005555"), _row(idn=NEW2, gender="女", join="")]
+    )
+    assert run_import("members", path, county_user).created == 2
+    entry = AuditLog.objects.get(action=AuditAction.IMPORT)
+    lines = {line["id"]: line for line in read_rows(entry.after["changeset"])}
+    for idn in (NEW1, NEW2):
+        member = _member(idn)
+        line = lines[member.pk]
+        assert line["after"] == member_snapshot(member)  # what the member services record for one member
+        assert (line["action"], line["repr"], line["org"], line["before"]) == (
+            "create",
+            member.name,
+            member.org_id,
+            None,
+        )
+    assert _member(NEW1).phone == "13800005555" and _member(NEW2).join_date is None
+    assert verify_chain().ok
+
+
+def test_an_import_across_villages_is_filed_under_their_town(region, tmp_path, county_user):
+    path = write_csv(tmp_path / "m.csv", [MEMBER_HEADERS, _row(), _row(code="T-BIRCH", idn=NEW2, gender="女")])
+    assert run_import("members", path, county_user).ok
+    assert AuditLog.objects.get(action=AuditAction.IMPORT).org_path == region.town.path
+
+
+def test_an_import_that_is_not_kept_leaves_no_change_set(region, tmp_path, monkeypatch):
+    from dangjian.sheets import imports
+
+    def broken(*args, **kwargs):
+        raise imports.IntegrityError("meanwhile")
+
+    monkeypatch.setattr(imports, "_record_import", broken)  # fails after the change set is written
+    report = run_import("members", write_csv(tmp_path / "m.csv", [MEMBER_HEADERS, _row()]), None)
+    assert "全部未写入" in report.errors[0].message
+    assert list(changesets.folder().iterdir()) == []
+    assert not Member.objects.filter(id_number_digest=digest(NEW1)).exists()
 
 
 def test_an_out_of_scope_code_reads_like_a_missing_one(region, tmp_path, county_user):

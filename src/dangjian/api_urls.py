@@ -4,17 +4,23 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
+from dangjian.accountability.api.views import ProposalViewSet as AccountabilityProposalViewSet
+from dangjian.accountability.api.views import RecordViewSet as AccountabilityRecordViewSet
 from dangjian.accounts.api import ObtainTokenView
 from dangjian.assess.api.views import AssessmentViewSet, EntryCreateView, ResultViewSet, SchemeViewSet
 from dangjian.core.ratelimit import LoginRateThrottle
 from dangjian.members.api.views import MemberViewSet
 from dangjian.orgs.api.views import OrgViewSet
+from dangjian.rectify.api.views import CaseViewSet
 
 router = DefaultRouter()
 router.register("orgs", OrgViewSet, basename="org")
 router.register("members", MemberViewSet, basename="member")
 router.register("assessments", AssessmentViewSet, basename="assessment")
 router.register("schemes", SchemeViewSet, basename="scheme")
+router.register("cases", CaseViewSet, basename="case")
+router.register("accountability/records", AccountabilityRecordViewSet, basename="accountability-record")
+router.register("accountability/proposals", AccountabilityProposalViewSet, basename="accountability-proposal")
 results = ResultViewSet.as_view({"get": "list"})
 result = ResultViewSet.as_view({"get": "retrieve"})
 

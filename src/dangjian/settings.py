@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "dangjian.sheets",
     "dangjian.assess",
     "dangjian.rectify",
+    "dangjian.cadence",
+    "dangjian.accountability",
 ]
 
 MIDDLEWARE = [
@@ -143,6 +145,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dangjian.accounts.duties.duties_context",
+                "dangjian.cadence.context.notifications_context",
             ],
         },
     },
@@ -242,6 +245,10 @@ IMPORT_MAX_MB = env_int("DANGJIAN_IMPORT_MAX_MB", 50)
 IMPORT_JOBS_INLINE = env_bool("DANGJIAN_IMPORT_INLINE", False)
 # Rows one export may hold; Excel's sheet limit (1,048,576 less title, note and header) is the ceiling.
 EXPORT_MAX_ROWS = env_int("DANGJIAN_EXPORT_MAX_ROWS", 1_048_573)
+# Who accepts and closes a rectification case (销号): the county's organization department, or the town.
+DANGJIAN_CASE_CLOSING_LEVEL = env_str("DANGJIAN_CASE_CLOSING_LEVEL", "county")
+if DANGJIAN_CASE_CLOSING_LEVEL not in ("county", "town"):
+    raise ImproperlyConfigured(f"DANGJIAN_CASE_CLOSING_LEVEL must be county or town, not {DANGJIAN_CASE_CLOSING_LEVEL}")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -264,6 +271,17 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "组织与党员数据接口；所有数据按用户的数据范围过滤。",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Choice sets sharing a field name ("status") each get their own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "AssessmentStatusEnum": "dangjian.assess.models.AssessmentStatus",
+        "CaseStatusEnum": "dangjian.rectify.models.CaseStatus",
+        "MeasureStatusEnum": "dangjian.rectify.models.MeasureStatus",
+        "WeaknessKindEnum": "dangjian.rectify.models.WeaknessKind",
+        "CaseEventKindEnum": "dangjian.rectify.models.CaseEventKind",
+        "OrgKindEnum": "dangjian.orgs.choices.OrgKind",
+        "RecordKindEnum": "dangjian.accountability.choices.RecordKind",
+        "ProposalStatusEnum": "dangjian.accountability.choices.ProposalStatus",
+    },
 }
 
 LOGGING = {
@@ -276,3 +294,24 @@ LOGGING = {
 # The demo command marks its data directory; the login page then shows the demo accounts.
 DEMO_MODE = env_bool("DANGJIAN_DEMO", False) or (DATA_DIR / "demo-installation").exists()
 TRUSTED_PROXY = env_bool("DANGJIAN_TRUSTED_PROXY", False)
+
+# Scheduled jobs and notifications (dangjian.cadence; docs/operations.md "定期任务与通知").
+# Senders beyond the in-app notification, comma-separated dotted paths, e.g. dangjian.cadence.senders.EmailSender.
+DANGJIAN_NOTIFY_SENDERS = [s.strip() for s in env_str("DANGJIAN_NOTIFY_SENDERS").split(",") if s.strip()]
+DANGJIAN_SITE_URL = env_str("DANGJIAN_SITE_URL")  # e.g. https://dangjian.example.cn, for links in e-mail and SMS
+DANGJIAN_SMS_URL = env_str("DANGJIAN_SMS_URL")
+DANGJIAN_SMS_TOKEN = env_str("DANGJIAN_SMS_TOKEN")
+DANGJIAN_SMS_PHONE_OF = env_str("DANGJIAN_SMS_PHONE_OF")  # dotted path of a callable: user -> phone number or ""
+EMAIL_HOST = env_str("DANGJIAN_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("DANGJIAN_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("DANGJIAN_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_str("DANGJIAN_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("DANGJIAN_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DANGJIAN_EMAIL_FROM", "dangjian@localhost")
+DANGJIAN_ESCALATION_GRACE_DAYS = env_int("DANGJIAN_ESCALATION_GRACE_DAYS", 7)
+DANGJIAN_SPOT_CHECK_SHARE = env_int("DANGJIAN_SPOT_CHECK_SHARE", 20)  # percent of each county's open cases a month
+DANGJIAN_CADENCE_MAX_CATCHUP = env_int("DANGJIAN_CADENCE_MAX_CATCHUP", 400)  # periods caught up per job at most
+if DANGJIAN_ESCALATION_GRACE_DAYS < 1:
+    raise ImproperlyConfigured("DANGJIAN_ESCALATION_GRACE_DAYS must be at least 1")
+if not 1 <= DANGJIAN_SPOT_CHECK_SHARE <= 100:
+    raise ImproperlyConfigured("DANGJIAN_SPOT_CHECK_SHARE must be a percentage from 1 to 100")

@@ -10,11 +10,15 @@ urlpatterns = [
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
     path("assess/", include("dangjian.assess.urls")),
+    path("rectify/bulletins/", include("dangjian.rectify.bulletin_urls")),  # before rectify/: <pk>/ routes
+    path("rectify/", include("dangjian.rectify.urls")),
+    path("accountability/", include("dangjian.accountability.urls")),
     # The residents' survey: public and short, since its address is printed under each QR code.
     path("s/<str:token>/", SurveyAnswerView.as_view(), name="survey_answer"),
     path("sheets/", include("dangjian.sheets.urls")),
     path("users/", include("dangjian.accounts.admin_urls")),
     path("audit/", include("dangjian.core.audit_urls")),
+    path("notifications/", include("dangjian.cadence.urls")),
     path("api/", include("dangjian.api_urls")),
 ]
 

@@ -6,12 +6,18 @@ published result can be checked by running it again. All points are integer hund
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from collections import defaultdict
+import math
+from array import array
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import chain, repeat
+from operator import attrgetter
+from typing import NamedTuple
 
 from .scheme import GRADES, PROBLEMS, Group, Indicator, Method, Scheme, cents_to_decimal, quota
 
@@ -33,8 +39,9 @@ class EntryError(ValueError):
         super().__init__("；".join(problems[:20]) + (f"；等共 {len(problems)} 处" if len(problems) > 20 else ""))
 
 
-@dataclass(frozen=True)
-class OrgEntry:
+class OrgEntry(NamedTuple):
+    """An organization as the engine takes it (a named tuple: a province makes 300,000 of them)."""
+
     code: str
     name: str
     domain: str
@@ -63,7 +70,7 @@ class Line:
     source: str  # how the points came about, in words
 
 
-@dataclass
+@dataclass(slots=True)
 class OrgResult:
     org: OrgEntry
     group: str
@@ -71,7 +78,8 @@ class OrgResult:
     bonus_cents: int = 0
     penalty_cents: int = 0
     total_cents: int = 0
-    lines: list[Line] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)  # in words; filled only when the run is asked for them
+    cents: tuple[int, ...] = ()  # points per indicator, in the order of the group's indicators
     rank: int = 0  # 1 = highest in its group; ties share a rank
     reverse_rank: int = 0  # 1 = lowest in its group (倒序名次)
     grade: str = ""
@@ -192,105 +200,262 @@ def _grade(group: Group, total: int) -> str:
     return "A" if total >= a else "B" if total >= b else "C" if total >= c else "D"
 
 
-def _competition_ranks(items: list[OrgResult], key):
-    """Yield (result, rank) in `key` order with 1, 2, 2, 4 ranking: equal totals share a rank."""
-    previous, rank = None, 0
-    for position, result in enumerate(sorted(items, key=key), start=1):
-        if result.total_cents != previous:
-            rank, previous = position, result.total_cents
-        yield result, rank
-
-
 def run(
     scheme: Scheme,
     orgs: Iterable[OrgEntry],
     values: Mapping[tuple[str, str], object],
     surveys: Mapping[str, Survey] | None = None,
     overrides: Mapping[tuple[str, str], tuple[int, str]] | None = None,
+    *,
+    with_lines: bool = True,
 ) -> RunResult:
     """Assess every organization. `values[(org_code, indicator_code)]` holds what was entered for that indicator:
     a list of raters' centipoints (given), a count of occurrences (deduction, penalty), a share 0..1 or a bool
     (derived), a bool (yes/no, veto) or centipoints (bonus). `overrides[(org_code, indicator_code)]` =
     (centipoints, reason) replaces an indicator's points after review (复核调整). Raises EntryError listing every
-    bad value."""
-    surveys = surveys or {}
-    overrides = overrides or {}
-    problems: list[str] = []
-    results: list[OrgResult] = []
-    seen: set[str] = set()
+    bad value. Each result carries its points per indicator (`cents`) and, `with_lines`, its lines in words."""
+
+    orgs = list(orgs)
+    rows = {}
     for org in orgs:
-        if org.code in seen:
-            problems.append(f"组织编码 {org.code} 重复")
-            continue
-        seen.add(org.code)
         group = scheme.group_for(org.domain, org.level)
-        if group is None:
-            problems.append(f"{org.code} {org.name}：方案中没有“{DOMAIN_LABELS.get(org.domain, org.domain)}”的指标")
+        if group is not None:
+            rows[org.code] = [values.get((org.code, ind.code)) for ind in group.indicators]
+    return _run(scheme, orgs, rows, surveys or {}, overrides or {}, with_lines)
+
+
+def run_rows(
+    scheme: Scheme,
+    orgs: Iterable[OrgEntry],
+    rows: Mapping[str, list],
+    surveys: Mapping[str, Survey] | None = None,
+    overrides: Mapping[tuple[str, str], tuple[int, str]] | None = None,
+    *,
+    with_lines: bool = False,
+) -> RunResult:
+    """`run` with the values already laid out per organization: `rows[org_code]` lists what was entered in the
+    order of its group's indicators (None where nothing was), as a province-sized run reads them."""
+    return _run(scheme, orgs, rows, surveys or {}, overrides or {}, with_lines)
+
+
+def _run(scheme, orgs, rows, surveys, overrides, with_lines) -> RunResult:
+    problems: list[tuple[int, int, str]] = []  # (organization's place, indicator's place, text): reported in order
+    members: dict[str, Members] = {}
+    group_of: dict[tuple[str, str], Group | None] = {}
+    seen: set[str] = set()
+    for place, org in enumerate(orgs):
+        code = org.code
+        if code in seen:
+            problems.append((place, -1, f"组织编码 {code} 重复"))
             continue
-        results.append(_assess_one(scheme, group, org, values, surveys.get(org.code), overrides, problems))
+        seen.add(code)
+        key = (org.domain, org.level)
+        group = group_of[key] if key in group_of else group_of.setdefault(key, scheme.group_for(*key))
+        if group is None:
+            label = DOMAIN_LABELS.get(org.domain, org.domain)
+            problems.append((place, -1, f"{code} {org.name}：方案中没有“{label}”的指标"))
+            continue
+        them = members.get(group.key)
+        if them is None:
+            them = members[group.key] = Members(group)
+        them.places.append(place)
+        them.orgs.append(org)
+        them.rows.append(rows.get(code))
+    results: list[OrgResult] = []
+    for them in members.values():
+        results += _assess_group(scheme, them, surveys, overrides, with_lines, problems)
     if problems:
-        raise EntryError(problems)
-    _rank(results)
+        raise EntryError([text for _, _, text in sorted(problems, key=lambda p: (p[0], p[1]))])
+    groups = {key: them.group for key, them in members.items()}
     quotas = _choose_weak(scheme, results)
     for result in results:
-        _consequences(result)
-    results.sort(key=lambda r: (r.group, r.rank, r.org.code))
-    return RunResult(results=results, quotas=quotas, digest=_digest(scheme, results))
+        if result.weak and result.org.weak_last_year:
+            _consequences(result)
+    results.sort(key=attrgetter("org.code"))  # the digest's order, and ties in rank by code below (a stable sort)
+    digest = _digest(scheme, groups, results)
+    results.sort(key=attrgetter("group", "rank"))
+    return RunResult(results=results, quotas=quotas, digest=digest)
 
 
-def _assess_one(scheme, group, org, values, survey, overrides, problems) -> OrgResult:
-    result = OrgResult(org=org, group=group.key)
-    area_got: dict[str, int] = defaultdict(int)
-    area_max: dict[str, int] = defaultdict(int)
-    for ind in group.indicators:
-        where = f"{org.code} {org.name}「{ind.name}」"
-        cents, source = _score_line(ind, values.get((org.code, ind.code)), survey, scheme, where, problems)
-        if (org.code, ind.code) in overrides:
-            adjusted, reason = overrides[(org.code, ind.code)]
-            if not 0 <= adjusted <= max(ind.max_cents, ind.per_occurrence_cents * 100):
-                problems.append(f"{where}：复核调整分值超出范围")
-            source = f"复核调整：{cents_to_decimal(cents)} → {cents_to_decimal(adjusted)} 分（{reason}）"
-            cents = adjusted
-        result.lines.append(Line(ind, cents, source))
-        if ind.method is Method.BONUS:
-            result.bonus_cents += cents
-        elif ind.method is Method.PENALTY:
-            result.penalty_cents += cents
-        elif ind.method is Method.VETO:
-            if values.get((org.code, ind.code)) is True:
-                result.grade_reasons.append(f"一票否决：{ind.name}")
-        else:
-            result.base_cents += cents
-            if ind.problem:
-                area_got[ind.problem] += cents
-                area_max[ind.problem] += ind.max_cents
+@dataclass
+class Members:
+    """The organizations of one group, in input order: their places in the input, themselves, their values."""
+
+    group: Group
+    places: list[int] = field(default_factory=list)
+    orgs: list[OrgEntry] = field(default_factory=list)
+    rows: list[list | None] = field(default_factory=list)
+
+
+def _column(scheme, ind: Indicator, j: int, col: tuple, them: Members, surveys, problems) -> list[int]:
+    """One indicator's points for every organization of a group. Columns of the usual values are taken whole
+    (in C, through `map`); any other value, and every bad one for its message, goes through `_score_line`."""
+    top, method = ind.max_cents, ind.method
+
+    def slow(k: int, value) -> int:
+        place, org = them.places[k], them.orgs[k]
+        bad: list[str] = []
+        survey = surveys.get(org.code) if method is Method.SURVEY else None
+        cents, _ = _score_line(ind, value, survey, scheme, f"{org.code} {org.name}「{ind.name}」", bad)
+        problems.extend((place, j, text) for text in bad)
+        return cents
+
+    kinds = set(map(type, col))
+    if method is Method.GIVEN or method is Method.BONUS:
+        if kinds == {int} and min(col) >= 0 and max(col) <= top:  # one rater each, in range: the points as given
+            return list(col)
+        return [
+            (v if v.__class__ is int and 0 <= v <= top else 0 if v is None else slow(k, v)) for k, v in enumerate(col)
+        ]
+    if method is Method.DEDUCTION or method is Method.PENALTY:
+        per, floor = ind.per_occurrence_cents, ind.floor_cents
+        if kinds == {int} and min(col) >= 0:
+            taken = list(map(per.__mul__, col))
+            if method is Method.PENALTY:
+                return taken
+            if top - max(taken) >= floor:
+                return list(map(top.__sub__, taken))
+        if method is Method.PENALTY:
+            return [
+                (v * per if v.__class__ is int and v >= 0 else 0 if v is None else slow(k, v))
+                for k, v in enumerate(col)
+            ]
+        return [
+            (max(top - v * per, floor) if v.__class__ is int and v >= 0 else top if v is None else slow(k, v))
+            for k, v in enumerate(col)
+        ]
+    if method is Method.YESNO or method is Method.DERIVED:
+        if kinds == {bool}:
+            return list(map(top.__mul__, col))  # True × top, False × top
+        if kinds <= {bool, type(None)}:
+            return [top if v else 0 for v in col]
+        return [top if v is True else 0 if v is False or v is None else slow(k, v) for k, v in enumerate(col)]
+    if method is Method.VETO:
+        if kinds <= {bool, type(None)}:
+            return [0] * len(col)
+        return [0 if v is None or v is True or v is False else slow(k, v) for k, v in enumerate(col)]
+    return [slow(k, v) for k, v in enumerate(col)]  # survey: each organization's own answers
+
+
+def _assess_group(scheme, them: Members, surveys, overrides, with_lines, problems) -> list[OrgResult]:
+    """Every organization of one group, indicator by indicator: points as columns, then totals per organization.
+    Only the organizations that need more (a veto, a survey, a problem area, the lines) are visited one by one."""
+    group, orgs, rows = them.group, them.orgs, them.rows
+    indicators = group.indicators
+    count, width = len(orgs), len(indicators)
+    empty = (None,) * width
+    values = list(zip(*(row or empty for row in rows), strict=True)) if count else [()] * width
+    columns = [_column(scheme, ind, j, values[j], them, surveys, problems) for j, ind in enumerate(indicators)]
+    adjusted: dict[int, dict[int, tuple[int, str]]] = defaultdict(dict)  # row → indicator → (points before, reason)
+    place_of = {org.code: k for k, org in enumerate(orgs)} if overrides or surveys else {}
+    if overrides:
+        position = {ind.code: j for j, ind in enumerate(indicators)}
+        for (code, ind_code), (cents, reason) in overrides.items():
+            k, j = place_of.get(code), position.get(ind_code)
+            if k is None or j is None:
+                continue
+            ind = indicators[j]
+            if not 0 <= cents <= max(ind.max_cents, ind.per_occurrence_cents * 100):
+                problems.append(
+                    (them.places[k], j, f"{orgs[k].code} {orgs[k].name}「{ind.name}」：复核调整分值超出范围")
+                )
+            adjusted[k][j] = (columns[j][k], reason)
+            columns[j][k] = cents
+    zeros = [0] * count
+
+    def sums(kept: list[int]) -> list[int]:
+        return list(map(sum, zip(*(columns[j] for j in kept), strict=True))) if kept else zeros
+
+    base = sums([j for j, ind in enumerate(indicators) if ind.counts_in_base])
+    bonus = sums([j for j, ind in enumerate(indicators) if ind.method is Method.BONUS])
+    penalty = sums([j for j, ind in enumerate(indicators) if ind.method is Method.PENALTY])
     if scheme.bonus_cap_cents:
-        result.bonus_cents = min(result.bonus_cents, scheme.bonus_cap_cents)
+        bonus = [min(b, scheme.bonus_cap_cents) for b in bonus]
     if scheme.penalty_cap_cents:
-        result.penalty_cents = min(result.penalty_cents, scheme.penalty_cap_cents)
-    result.total_cents = max(result.base_cents + result.bonus_cents - result.penalty_cents, 0)
-    result.grade = _grade(group, result.total_cents)
-    if scheme.survey_fail_share is not None and survey is not None and survey.answers:
-        if Decimal(survey.dissatisfied) / survey.answers > scheme.survey_fail_share:
-            share = (scheme.survey_fail_share * 100).normalize()
-            result.grade_reasons.append(f"群众不满意超过 {share:f}%（{survey.dissatisfied}/{survey.answers}）")
-    if result.grade_reasons:
-        result.grade = "D"
-    flagged = set(org.flags)
-    flagged |= {area for area, top in area_max.items() if top and area_got[area] < scheme.problem_share * top}
-    result.problems = [PROBLEMS[key] for key in PROBLEMS if key in flagged]
-    return result
+        penalty = [min(p, scheme.penalty_cap_cents) for p in penalty]
+    if bonus is zeros and penalty is zeros:
+        totals = base  # base points are never negative
+    else:
+        totals = [max(t + b - p, 0) for t, b, p in zip(base, bonus, penalty, strict=True)]
+    a, b, c = group.lines_cents
+    grades = ["A" if t >= a else "B" if t >= b else "C" if t >= c else "D" for t in totals]
+    points = list(zip(*columns, strict=True)) if columns else [()] * count
+    key = group.key
+    results = [
+        OrgResult(org, key, b, bo, pe, t, [], pts, grade=g)
+        for org, b, bo, pe, t, pts, g in zip(orgs, base, bonus, penalty, totals, points, grades, strict=True)
+    ]
+    _rank_group(results, totals)
+    for j, ind in enumerate(indicators):
+        if ind.method is Method.VETO:
+            for k in (k for k, v in enumerate(values[j]) if v is True):
+                results[k].grade_reasons.append(f"一票否决：{ind.name}")
+                results[k].grade = "D"
+    if scheme.survey_fail_share is not None:
+        share = (scheme.survey_fail_share * 100).normalize()
+        for code, survey in surveys.items():
+            k = place_of.get(code)
+            if (
+                k is not None
+                and survey.answers
+                and Decimal(survey.dissatisfied) / survey.answers > scheme.survey_fail_share
+            ):
+                results[k].grade_reasons.append(f"群众不满意超过 {share:f}%（{survey.dissatisfied}/{survey.answers}）")
+                results[k].grade = "D"
+    _problem_areas(scheme, indicators, results, sums)
+    if with_lines:
+        for k, (result, row) in enumerate(zip(results, rows, strict=True)):
+            survey = surveys.get(result.org.code)
+            result.lines = _lines(scheme, group, result.org, row, survey, points[k], adjusted.get(k, {}))
+    return results
 
 
-def _rank(results: list[OrgResult]) -> None:
-    groups: dict[str, list[OrgResult]] = defaultdict(list)
-    for result in results:
-        groups[result.group].append(result)
-    for members in groups.values():
-        for result, rank in _competition_ranks(members, key=lambda r: (-r.total_cents, r.org.code)):
-            result.rank = rank
-        for result, rank in _competition_ranks(members, key=lambda r: (r.total_cents, r.org.code)):
-            result.reverse_rank = rank
+def _problem_areas(scheme, indicators, results: list[OrgResult], sums) -> None:
+    """The problem areas of each organization: those its records show, and those scoring below their share."""
+    lows = []
+    for area in PROBLEMS:
+        kept = [j for j, ind in enumerate(indicators) if ind.counts_in_base and ind.problem == area]
+        top = sum(indicators[j].max_cents for j in kept)
+        if top:
+            line = math.ceil(scheme.problem_share * top)  # whole centipoints: below the share ⟺ below its ceiling
+            lows.append([(area,) if got < line else () for got in sums(kept)])
+    low_areas = list(map(sum, zip(*lows, strict=True), repeat(()))) if lows else repeat(())
+    texts: dict[frozenset, list[str]] = {}
+    for result, low in zip(results, low_areas, strict=False):
+        if not (low or result.org.flags):
+            continue
+        flagged = result.org.flags.union(low)
+        shown = texts.get(flagged)
+        if shown is None:
+            shown = texts[flagged] = [PROBLEMS[key] for key in PROBLEMS if key in flagged]
+        result.problems = list(shown)
+
+
+def _lines(scheme, group: Group, org: OrgEntry, row, survey, points, adjusted) -> list[Line]:
+    """The lines of one organization in words: where each indicator's points came from."""
+    lines = []
+    for j, ind in enumerate(group.indicators):
+        value = row[j] if row is not None else None
+        cents, source = _score_line(ind, value, survey if ind.method is Method.SURVEY else None, scheme, "", [])
+        if j in adjusted:
+            before, reason = adjusted[j]
+            source = f"复核调整：{cents_to_decimal(before)} → {cents_to_decimal(points[j])} 分（{reason}）"
+        lines.append(Line(ind, points[j], source))
+    return lines
+
+
+def _rank_group(results: list[OrgResult], totals: list[int]) -> None:
+    """Competition ranks (1, 2, 2, 4) both ways: one more than the organizations with a higher (lower) total."""
+    above: dict[int, int] = {}
+    seen = 0
+    counts = Counter(totals)
+    for total in sorted(counts, reverse=True):
+        above[total] = seen
+        seen += counts[total]
+    count = len(totals)
+    for result, total in zip(results, totals, strict=True):
+        result.rank = above[total] + 1
+        result.reverse_rank = count - above[total] - counts[total] + 1
 
 
 def _choose_weak(scheme: Scheme, results: list[OrgResult]) -> list[QuotaLine]:
@@ -313,16 +478,15 @@ def _choose_weak(scheme: Scheme, results: list[OrgResult]) -> list[QuotaLine]:
         line = QuotaLine(domain, len(members), share, floor, grade_d, grade_d)
         missing = floor - grade_d
         if missing > 0:
-            rest = sorted((r for r in members if not r.weak), key=lambda r: (r.total_cents, r.org.code))
-            chosen = rest[:missing]
-            if scheme.tie_rule == "include" and chosen:
-                cut = chosen[-1].total_cents
-                chosen = [r for r in rest if r.total_cents <= cut]
+            rest = [r for r in members if not r.weak]
+            # The total at the cut, found on the totals alone; only the organizations at or below it are sorted.
+            cut = sorted(r.total_cents for r in rest)[min(missing, len(rest)) - 1] if rest else None
+            below = sorted((r for r in rest if r.total_cents <= cut), key=attrgetter("total_cents", "org.code"))
+            chosen = below if scheme.tie_rule == "include" else below[:missing]
+            tied = len(chosen) > missing
             for result in chosen:
                 result.weak = True
-                tie = (
-                    "（与比例线并列）" if result.total_cents == chosen[-1].total_cents and len(chosen) > missing else ""
-                )
+                tie = "（与比例线并列）" if tied and result.total_cents == cut else ""
                 result.weak_reasons.append(f"倒排进入比例线：{line.text}{tie}")
         line.weak = sum(1 for r in members if r.weak)
         if members or share:
@@ -338,15 +502,22 @@ def _consequences(result: OrgResult) -> None:
         result.consequences.append(f"二级党支部连续两年软弱涣散：同时撤换上级党组织（{result.org.parent_code}）书记")
 
 
-def _digest(scheme: Scheme, results: list[OrgResult]) -> str:
-    """A fingerprint of the inputs that mattered and of the outcome: same inputs, same digest."""
+def _digest(scheme: Scheme, groups: dict[str, Group], results: list[OrgResult]) -> str:
+    """A fingerprint of the inputs that mattered and of the outcome: same inputs, same digest.
+
+    `results` come sorted by organization code. Each field goes in as one piece for all organizations (JSON for
+    text, fixed-width integers for numbers), so a province is hashed by C loops, not one serialization per row;
+    each group's indicator codes come once, and each organization's points follow in that order."""
+    dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
     h = hashlib.sha256()
     h.update(f"{scheme.year}|{scheme.name}|{scheme.tie_rule}|{sorted(scheme.weak_floors.items())}".encode())
-    for r in sorted(results, key=lambda r: r.org.code):
-        row = [r.org.code, r.group, [(ln.indicator.code, ln.cents) for ln in r.lines], r.bonus_cents]
-        row += [r.penalty_cents, r.total_cents, r.rank, r.reverse_rank, r.grade, r.weak, r.weak_reasons]
-        h.update(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode())
+    h.update(dumps({key: [ind.code for ind in group.indicators] for key, group in sorted(groups.items())}).encode())
+    for field_name in ("org.code", "group", "grade", "weak", "weak_reasons"):
+        h.update(dumps(list(map(attrgetter(field_name), results))).encode())
+    for field_name in ("bonus_cents", "penalty_cents", "total_cents", "rank", "reverse_rank"):
+        h.update(array("q", map(attrgetter(field_name), results)).tobytes())
+    h.update(array("q", chain.from_iterable(map(attrgetter("cents"), results))).tobytes())
     return h.hexdigest()
 
 
-__all__ = ["EntryError", "GRADES", "OrgEntry", "OrgResult", "QuotaLine", "RunResult", "Survey", "run"]
+__all__ = ["EntryError", "GRADES", "OrgEntry", "OrgResult", "QuotaLine", "RunResult", "Survey", "run", "run_rows"]

@@ -29,6 +29,7 @@ class Metric:
 
 
 METRICS: dict[str, Metric] = {}
+SUBQUERY_FROM = 500  # participants from which metrics filter by the assessment rather than by a list of ids
 
 
 def register(key: str, label: str, explain: str):
@@ -39,26 +40,46 @@ def register(key: str, label: str, explain: str):
     return wrap
 
 
-def _org_ids(participants) -> list[int]:
+def _org_ids(participants):
+    """The participants' organizations, for `__in` filters. Many of one assessment (a run): a subquery, so a
+    province's 300,000 ids are not sent as a literal list; a few (an explanation): the list itself."""
+    assessments = {getattr(p, "assessment_id", None) for p in participants}
+    if len(participants) > SUBQUERY_FROM and len(assessments) == 1 and None not in assessments:
+        from .models import Participant
+
+        return Participant.objects.filter(assessment_id=assessments.pop(), org__isnull=False).values("org_id")
     return [p.org_id for p in participants if p.org_id]
 
 
 def _posts(participants) -> tuple[Counter, set[int]]:
-    """Filled committee posts per organization, and the organizations whose secretary post is held."""
+    """Filled committee posts per organization, and the organizations whose secretary post is held: counted by
+    the database, one row per organization."""
     filled: Counter = Counter()
     with_secretary: set[int] = set()
-    rows = CommitteePost.objects.filter(org_id__in=_org_ids(participants)).values_list("org_id", "post")
-    for org_id, post in rows.iterator(chunk_size=5000):
-        filled[org_id] += 1
-        if post == Post.SECRETARY:
+    rows = (
+        CommitteePost.objects.filter(org_id__in=_org_ids(participants))
+        .order_by()
+        .values("org_id")
+        .annotate(filled=Count("id"), secretaries=Count("id", filter=Q(post=Post.SECRETARY)))
+        .values_list("org_id", "filled", "secretaries")
+    )
+    for org_id, count, secretaries in rows.iterator(chunk_size=10000):
+        filled[org_id] = count
+        if secretaries:
             with_secretary.add(org_id)
     return filled, with_secretary
+
+
+def _seats(participants) -> dict[int, int]:
+    """Approved committee seats of the organizations that have them (the others need none)."""
+    rows = Organization.objects.filter(id__in=_org_ids(participants), committee_seats__gt=0)
+    return dict(rows.values_list("id", "committee_seats").iterator(chunk_size=10000))
 
 
 @register("committee_complete", "班子配备齐全", "已配委员数 ÷ 核定委员职数（未核定职数的以书记在岗为齐全）")
 def committee_complete(participants, cutoff, year):
     filled, with_secretary = _posts(participants)
-    seats = dict(Organization.objects.filter(id__in=_org_ids(participants)).values_list("id", "committee_seats"))
+    seats = _seats(participants)
     out = {}
     for p in participants:
         need = seats.get(p.org_id, 0)
@@ -77,8 +98,11 @@ def secretary_in_post(participants, cutoff, year):
 
 @register("election_on_time", "按期换届", "截至快照日期本届任期未到期，或已按期换届")
 def election_on_time(participants, cutoff, year):
-    orgs = Organization.objects.filter(id__in=_org_ids(participants)).only("id", "term_start", "term_years")
-    overdue = {org.id for org in orgs.iterator(chunk_size=5000) if org.election_overdue(cutoff)}
+    rows = Organization.objects.filter(id__in=_org_ids(participants)).values_list(
+        "id", "term_start", "term_years", named=True
+    )
+    due_of = Organization.election_due.fget  # the model's rule, applied to plain rows (no instance per organization)
+    overdue = {row.id for row in rows.iterator(chunk_size=5000) if (due := due_of(row)) is not None and due < cutoff}
     return {p.id: bool(p.org_id) and p.org_id not in overdue for p in participants}
 
 
@@ -116,13 +140,12 @@ def member_count_ok(participants, cutoff, year):
 def record_flags(participants) -> dict[int, frozenset[str]]:
     """Problem areas the register itself shows: vacancies on the committee, no secretary."""
     filled, with_secretary = _posts(participants)
-    seats = dict(Organization.objects.filter(id__in=_org_ids(participants)).values_list("id", "committee_seats"))
+    seats = _seats(participants)
     out = {}
+    vacant, short = frozenset({"committee", "secretary"}), frozenset({"committee"})
     for p in participants:
-        flags = set()
         if p.org_id not in with_secretary:
-            flags |= {"committee", "secretary"}
+            out[p.id] = vacant
         elif filled[p.org_id] < seats.get(p.org_id, 0):
-            flags.add("committee")
-        out[p.id] = frozenset(flags)
-    return out
+            out[p.id] = short
+    return out  # organizations without a flag are left out

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import cached_property
 
 from dangjian.core.scope import ALL, Action, ScopedQuerySet, scope_paths
 from dangjian.orgs.models import Organization
@@ -299,7 +300,9 @@ class Result(models.Model):
     grade_reasons = models.JSONField("定等原因", default=list)
     problems = models.JSONField("问题类型", default=list)
     consequences = models.JSONField("后果", default=list)
-    lines = models.JSONField("得分明细", default=list)
+    # Only what cannot be derived: the points per indicator in centipoints, in the order of the group's indicators
+    # in the assessment's scheme (frozen with it); names, maxima and the words come from the scheme and the records.
+    cents = models.JSONField("各项得分（百分之一分）", default=list)
 
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "participant__path"
@@ -317,3 +320,10 @@ class Result(models.Model):
         from .scheme import GRADE_LABELS
 
         return GRADE_LABELS.get(self.grade, "")
+
+    @cached_property
+    def lines(self) -> list[dict]:
+        """Every indicator's line of the explanation (code, name, category, method, max, points, source)."""
+        from .services import result_lines
+
+        return result_lines(self)

@@ -122,6 +122,7 @@ class ExplainView(ScopedViewMixin, View):
         result = Result.objects.filter(participant=p).first()
         if result is None:
             raise Http404("尚未计算考核结果。")
+        result.participant = p  # its lines are derived from the participant's records (Result.lines)
         evidence = defaultdict(list)
         for item in Evidence.objects.filter(participant=p):
             evidence[item.indicator].append(item)

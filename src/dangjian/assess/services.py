@@ -7,24 +7,31 @@ organization never scores itself); an organization attaches its own evidence (CH
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import dataclasses
 import datetime
 import functools
+import gc
+import json
 import re
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F, IntegerField
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
 from dangjian.core.audit import record
+from dangjian.core.bulk_insert import insert_rows
 from dangjian.core.models import AuditAction
 from dangjian.core.scope import Action
 from dangjian.core.services import ensure_in_scope
 from dangjian.orgs.choices import GRASSROOTS_KINDS, OrgKind, Post
 from dangjian.orgs.models import CommitteePost, Organization
 
-from . import engine
+from . import engine, inputs
 from .metrics import METRICS, record_flags
 from .models import (
     RATING_POINTS,
@@ -40,7 +47,7 @@ from .models import (
     SurveyAnswer,
     SurveyLink,
 )
-from .scheme import CENT, Indicator, Method, Scheme, SchemeError, cents_to_decimal
+from .scheme import CENT, Group, Indicator, Method, Scheme, SchemeError, cents_to_decimal
 from .schemefile import dump_scheme, load_scheme
 
 SECOND_TIER_PARENTS = {OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH}
@@ -322,38 +329,109 @@ def attach_evidence(participant: Participant, upload, *, indicator: str = "", de
     return item
 
 
-def _values(assessment: Assessment, scheme: Scheme, participants: list[Participant]):
-    """Entries, metrics, surveys and adjustments as the engine's inputs, keyed by organization code."""
+# Participant fields the run reads; a participant is taken as a plain row, not a model instance (300,000 of them).
+PARTICIPANT_FIELDS = [f.attname for f in Participant._meta.concrete_fields]
+ParticipantRow = collections.namedtuple("ParticipantRow", PARTICIPANT_FIELDS)
+RESULT_COLUMNS = (
+    "participant_id",
+    "group",
+    "total",
+    "base",
+    "bonus",
+    "penalty",
+    "combined",
+    "rank",
+    "reverse_rank",
+    "grade",
+    "weak",
+    "reasons",
+    "grade_reasons",
+    "problems",
+    "consequences",
+    "cents",
+)
+RESULT_BATCH = 5_000  # results built and written per batch, so a province never sits in memory twice
+READ_CHUNK = 20_000
+STALE = "记录在计算后有变化，以计算时的得分为准"
+
+
+def _rows(queryset):
+    """The queryset's rows as plain tuples, without Django's per-row conversions, so every value selected must
+    already be what Python wants (ints, text; SQLite booleans come as 0/1). A client-side cursor: psycopg builds
+    the rows in C from one result (a server-side cursor costs a round trip per chunk and is planned for its first
+    rows); on PostgreSQL a run reads this way one row per participant at most (entries come packed: inputs.py)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(READ_CHUNK):
+            yield from chunk
+
+
+@contextlib.contextmanager
+def _no_cycle_collection():
+    """Pause Python's cycle collector for a run: it would walk the millions of live objects of a province again and
+    again while they are made (a third of the engine's time); a run makes no reference cycles worth collecting."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _layout(scheme: Scheme, participants: list) -> dict[int, tuple[list, dict[str, int], Group]]:
+    """Per participant (by id) an empty row of its group's indicators, the indicator positions and the group.
+    Participants the scheme has no group for are left out: the engine names them."""
+    group_of: dict[tuple[str, str], Group | None] = {}
+    index_of: dict[str, dict[str, int]] = {}
+    slots = {}
+    for p in participants:
+        key = (p.domain, p.level)
+        group = group_of[key] if key in group_of else group_of.setdefault(key, scheme.group_for(*key))
+        if group is None:
+            continue
+        index = index_of.get(group.key)
+        if index is None:
+            index = index_of[group.key] = {ind.code: j for j, ind in enumerate(group.indicators)}
+        slots[p.id] = ([None] * len(index), index, group)
+    return slots
+
+
+def _values(assessment: Assessment, scheme: Scheme, participants: list, *, every: bool = True):
+    """Entries, metrics, surveys and adjustments as the engine's inputs: `rows[code]` lists what was entered for
+    each indicator of the organization's group, in the group's order (see `engine.run_rows`). `every`: the
+    participants are the whole assessment (a run), else a few of them (an explanation)."""
     code_of = {p.id: p.code for p in participants}
-    values: dict[tuple[str, str], object] = {}
-    rows = (
-        Entry.objects.filter(participant__assessment=assessment)
+    slots = _layout(scheme, participants)
+    mine = {"participant__assessment": assessment} if every else {"participant_id__in": list(code_of)}
+    # Points as whole centipoints computed by the database (rounded: SQLite keeps decimals as floating point).
+    entries = (
+        Entry.objects.filter(**mine)
+        .annotate(cents=Cast(Round(F("points") * CENT), IntegerField()))
         .order_by("participant_id", "indicator", "entered_at", "id")
-        .values_list("participant_id", "indicator", "points", "count", "flag")
+        .values_list("participant_id", "indicator", "cents", "count", "flag")
     )
-    for pid, indicator, points, count, flag in rows.iterator(chunk_size=10000):
-        key = (code_of[pid], indicator)
-        if points is not None:
-            cents = int(points * CENT)
-            if isinstance(values.get(key), list):
-                values[key].append(cents)
-            else:
-                values[key] = [cents]
-        elif count is not None:
-            values[key] = count  # a fact, not an opinion: the latest entry stands
-        elif flag is not None:
-            values[key] = flag
+    if every and connection.vendor == "postgresql":
+        inputs.read_packed(assessment.pk, slots)
+    else:
+        inputs.read_rows(_rows(entries), slots)
     needed = {ind.metric for g in scheme.groups for ind in g.indicators if ind.method is Method.DERIVED}
     for metric in sorted(needed):
         derived = METRICS[metric].compute(participants, assessment.cutoff, assessment.year)
-        for g in scheme.groups:
-            for ind in g.indicators:
-                if ind.method is Method.DERIVED and ind.metric == metric:
-                    for p in participants:
-                        values.setdefault((p.code, ind.code), derived.get(p.id, False))
+        places: dict[str, list[int]] = {}  # group key → positions of the indicators this metric fills
+        for pid, (row, _, group) in slots.items():
+            where = places.get(group.key)
+            if where is None:
+                where = places[group.key] = [
+                    j for j, ind in enumerate(group.indicators) if ind.method is Method.DERIVED and ind.metric == metric
+                ]
+            for j in where:
+                if row[j] is None:
+                    row[j] = derived.get(pid, False)
     surveys: dict[str, engine.Survey] = {}
     counts: dict[int, dict[str, int]] = {}
-    answered = SurveyLink.objects.filter(participant__assessment=assessment).exclude(answer="")
+    answered = SurveyLink.objects.filter(**mine).exclude(answer="")
     for pid, answer in answered.values_list("participant_id", "answer").iterator(chunk_size=10000):
         counts.setdefault(pid, {}).setdefault(answer, 0)
         counts[pid][answer] += 1
@@ -363,43 +441,85 @@ def _values(assessment: Assessment, scheme: Scheme, participants: list[Participa
         )
     overrides = {
         (code_of[pid], indicator): (int(points * CENT), reason)
-        for pid, indicator, points, reason in Adjustment.objects.filter(participant__assessment=assessment).values_list(
+        for pid, indicator, points, reason in Adjustment.objects.filter(**mine).values_list(
             "participant_id", "indicator", "points", "reason"
         )
     }
-    return values, surveys, overrides
+    rows = {code_of[pid]: row for pid, (row, _, _) in slots.items()}
+    return rows, surveys, overrides
 
 
-def compute(assessment: Assessment) -> tuple[Scheme, engine.RunResult, list[Participant]]:
-    """Run the engine over everything entered so far. Nothing is written."""
+def _participants(queryset) -> list:
+    """Participants as plain rows (`ParticipantRow`: every field of `Participant`, by attribute)."""
+    participants = list(map(ParticipantRow._make, _rows(queryset.values_list(*PARTICIPANT_FIELDS))))
+    if connection.vendor == "sqlite":  # raw rows: SQLite gives its booleans as 0/1
+        participants = [p._replace(second_tier=bool(p.second_tier), weak_last_year=bool(p.weak_last_year))
+                        for p in participants]  # fmt: skip
+    return participants
+
+
+def _org_entry(p, flags=frozenset()) -> engine.OrgEntry:
+    return engine.OrgEntry(
+        code=p.code,
+        name=p.name,
+        domain=p.domain,
+        level=p.level,
+        parent_code=p.parent_code,
+        second_tier=p.second_tier,
+        weak_last_year=p.weak_last_year,
+        flags=flags,
+    )
+
+
+def compute(assessment: Assessment, *, with_lines: bool = True) -> tuple[Scheme, engine.RunResult, list]:
+    """Run the engine over everything entered so far. Nothing is written. The participants come back as plain rows
+    (`ParticipantRow`) in the snapshot's order. `with_lines`: each result with its lines in words as well."""
     scheme = _parse(assessment.scheme.text)
-    participants = list(assessment.participants.all())
+    participants = _participants(Participant.objects.filter(assessment=assessment).order_by("path"))
     flags = record_flags(participants)
-    orgs = [
-        engine.OrgEntry(
-            code=p.code,
-            name=p.name,
-            domain=p.domain,
-            level=p.level,
-            parent_code=p.parent_code,
-            second_tier=p.second_tier,
-            weak_last_year=p.weak_last_year,
-            flags=flags.get(p.id, frozenset()),
-        )
-        for p in participants
-    ]
-    values, surveys, overrides = _values(assessment, scheme, participants)
+    empty = frozenset()
+    orgs = [_org_entry(p, flags.get(p.id, empty)) for p in participants]
+    rows, surveys, overrides = _values(assessment, scheme, participants)
     try:
-        outcome = engine.run(scheme, orgs, values, surveys, overrides)
+        outcome = engine.run_rows(scheme, orgs, rows, surveys, overrides, with_lines=with_lines)
     except engine.EntryError as exc:
         raise ValidationError(exc.problems) from None
     return scheme, outcome, participants
 
 
-def _named_metric(line) -> str:
-    """The engine names a derived indicator's metric by its key; people read its label."""
-    metric = METRICS.get(line.indicator.metric)
-    return line.source.replace(f"（{metric.key}）", f"（{metric.label}）") if metric else line.source
+def result_lines(result: Result) -> list[dict]:
+    """A stored result's lines as the explanation shows them: code, name, category, method, max, points, source.
+
+    The run stores only the points per indicator (`Result.cents`, in the group's order of the frozen scheme); the
+    words saying where they came from are derived again by running the engine for this one organization over its
+    own records. Where a record has changed since the run (a register fact behind a derived indicator), the stored
+    points stand and the line says so."""
+    p = result.participant
+    assessment = p.assessment
+    scheme = _parse(assessment.scheme.text)
+    group = scheme.group_for(p.domain, p.level)
+    if group is None or group.key != result.group or len(group.indicators) != len(result.cents):
+        return []  # the scheme was edited after this run: the next run brings the lines back
+    row = _participants(Participant.objects.filter(pk=p.pk))
+    rows, surveys, overrides = _values(assessment, scheme, row, every=False)
+    try:
+        [again] = engine.run_rows(scheme, [_org_entry(row[0])], rows, surveys, overrides, with_lines=True).results
+        lines = zip(again.lines, result.cents, strict=True)
+        sources = [ln.source if ln.cents == cents else STALE for ln, cents in lines]
+    except engine.EntryError:
+        sources = [STALE] * len(group.indicators)
+    return [
+        {
+            "code": ind.code,
+            "name": ind.name,
+            "category": ind.category,
+            "method": ind.method.value,
+            "max": _points(ind.max_cents),
+            "points": _points(cents),
+            "source": source,
+        }
+        for ind, cents, source in zip(group.indicators, result.cents, sources, strict=True)
+    ]
 
 
 def _combined(total: Decimal, rating: str, weight: Decimal) -> Decimal | None:
@@ -409,53 +529,88 @@ def _combined(total: Decimal, rating: str, weight: Decimal) -> Decimal | None:
     return (total * (1 - weight) + points * weight).quantize(Decimal("0.01"))
 
 
-@transaction.atomic
-def run_assessment(assessment: Assessment, *, actor) -> engine.RunResult:
-    """Compute and store the results (replacing the previous run's); refused once published."""
-    assessment = _open_for_entries(assessment)
-    ensure_in_scope(actor, assessment.root.path, Action.MANAGE)
-    _, outcome, participants = compute(assessment)
-    by_code = {p.code: p for p in participants}
-    ratings = dict(
-        SecretaryReview.objects.filter(participant__assessment=assessment).values_list("participant_id", "rating")
-    )
-    Result.objects.filter(participant__assessment=assessment).delete()
-    rows = []
+def _points(cents: int) -> str:
+    """Centipoints as the two-decimal text stored ("12.50"), the same as `cents_to_decimal` without Decimal."""
+    sign, cents = ("-", -cents) if cents < 0 else ("", cents)
+    return f"{sign}{cents // CENT}.{cents % CENT:02d}"
+
+
+def _json_list(items: list) -> str:
+    return json.dumps(items, ensure_ascii=False) if items else "[]"
+
+
+def _result_rows(outcome: engine.RunResult, ids: dict[str, int], ratings: dict[int, str], weight: Decimal):
+    """Each result as a database-ready row of RESULT_COLUMNS (JSON as text), yielded in batches."""
+    problems: dict[tuple[str, ...], str] = {}  # few distinct problem lists: each serialized once
+    texts: dict[int, str] = {}  # few distinct totals too: each written out once
+
+    def shown_points(cents: int) -> str:
+        text = texts.get(cents)
+        if text is None:
+            text = texts[cents] = _points(cents)
+        return text
+
+    batch = []
     for r in outcome.results:
-        participant = by_code[r.org.code]
-        total = cents_to_decimal(r.total_cents)
-        rows.append(
-            Result(
-                participant=participant,
-                group=r.group,
-                total=total,
-                base=cents_to_decimal(r.base_cents),
-                bonus=cents_to_decimal(r.bonus_cents),
-                penalty=cents_to_decimal(r.penalty_cents),
-                combined=_combined(total, ratings.get(participant.id, ""), assessment.review_weight),
-                rank=r.rank,
-                reverse_rank=r.reverse_rank,
-                grade=r.grade,
-                weak=r.weak,
-                reasons=r.weak_reasons,
-                grade_reasons=r.grade_reasons,
-                problems=r.problems,
-                consequences=r.consequences,
-                lines=[
-                    {
-                        "code": ln.indicator.code,
-                        "name": ln.indicator.name,
-                        "category": ln.indicator.category,
-                        "method": ln.indicator.method.value,
-                        "max": str(cents_to_decimal(ln.indicator.max_cents)),
-                        "points": str(cents_to_decimal(ln.cents)),
-                        "source": _named_metric(ln),
-                    }
-                    for ln in r.lines
-                ],
+        pid = ids[r.org.code]
+        rating = ratings.get(pid, "") if ratings else ""
+        combined = _combined(cents_to_decimal(r.total_cents), rating, weight) if weight and rating else None
+        shown = problems.get(key := tuple(r.problems))
+        if shown is None:
+            shown = problems[key] = _json_list(r.problems)
+        batch.append(
+            (
+                pid,
+                r.group,
+                shown_points(r.total_cents),
+                shown_points(r.base_cents),
+                shown_points(r.bonus_cents),
+                shown_points(r.penalty_cents),
+                None if combined is None else str(combined),
+                r.rank,
+                r.reverse_rank,
+                r.grade,
+                r.weak,
+                _json_list(r.weak_reasons),
+                _json_list(r.grade_reasons),
+                shown,
+                _json_list(r.consequences),
+                "[" + ",".join(map(str, r.cents)) + "]",
             )
         )
-    Result.objects.bulk_create(rows, batch_size=2000)
+        if len(batch) == RESULT_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@transaction.atomic
+def run_assessment(assessment: Assessment, *, actor) -> engine.RunResult:
+    """Compute and store the results (replacing the previous run's); refused once published.
+
+    Results are written as prepared rows (`core.bulk_insert`: COPY on PostgreSQL, multi-row INSERT elsewhere):
+    `bulk_create` would adapt each JSON list again, client-side, which at 300,000 organizations costs more than
+    the whole computation."""
+    assessment = _open_for_entries(assessment)
+    ensure_in_scope(actor, assessment.root.path, Action.MANAGE)
+    with _no_cycle_collection():
+        return _run_and_store(assessment, actor)
+
+
+def _run_and_store(assessment: Assessment, actor) -> engine.RunResult:
+    _, outcome, participants = compute(assessment, with_lines=False)
+    ids = {p.code: p.id for p in participants}
+    del participants
+    ratings = dict(
+        SecretaryReview.objects.filter(participant__assessment=assessment)
+        .exclude(rating="")
+        .values_list("participant_id", "rating")
+    )
+    # One DELETE: nothing depends on a result, so Django deletes them without collecting them first.
+    Result.objects.filter(participant__assessment=assessment).delete()
+    for rows in _result_rows(outcome, ids, ratings, assessment.review_weight):
+        insert_rows(Result, RESULT_COLUMNS, rows)
     assessment.digest = outcome.digest
     assessment.run_at = timezone.now()
     assessment.save(update_fields=["digest", "run_at"])
@@ -487,6 +642,10 @@ def publish(assessment: Assessment, *, actor) -> engine.RunResult:
         after={"status": "published", "digest": outcome.digest},
         detail="发布考核结果",
     )
+    # Publishing opens the rectification cases of the weak organizations (issue #6), in the same transaction.
+    from dangjian.rectify.services import open_cases_for
+
+    open_cases_for(assessment, actor=actor)
     return outcome
 
 

@@ -10,6 +10,7 @@ import decimal
 import hashlib
 import hmac
 import json
+import operator
 from typing import Any
 
 from django.core.cache import cache
@@ -164,16 +165,18 @@ def record(
     return _append([entry])[0]
 
 
-def record_many(entries: list[dict[str, Any]]) -> list[AuditLog]:
+def record_many(entries: list[dict[str, Any]]) -> list[int]:
     """Append many audit records in one go, chained in the order given (bulk imports).
 
     Each item of `entries` is a dict of the keyword arguments of `record` plus `action`, e.g.
     `{"action": AuditAction.CREATE, "actor": user, "obj": member, "org": member.org, "after": {...}}`; instead of
     `obj` an item may give `object_type`, `object_id` and `object_repr` (a bulk writer that has no instances).
     The chain head is locked once and the rows are inserted in multi-row statements; call it inside the import's
-    transaction. The records are the ones `record` would write, chained the same way; what differs is speed: no
-    model instance per row before the insert, the JSON of before/after serialized once (its canonical text is both
-    the stored value and the part of the hashed text), the other fields of a record hashed around it.
+    transaction. Returns the records' sequence numbers (`seq`), in order.
+
+    The records are the ones `record` would write, chained the same way; what differs is speed: no model instance
+    per row, the JSON of before/after serialized once (its canonical text is both the stored value and part of the
+    hashed text) and the other fields hashed around it, the rows inserted by `core.bulk_insert` (COPY on PostgreSQL).
     """
     if not entries:
         return []
@@ -193,15 +196,13 @@ _PLAIN = frozenset({str, int, bool, type(None)})
 _COLUMNS = (*HASHED_FIELDS, "prev_hash", "hash")
 
 
-def _json_value(value: Any) -> tuple[Any, str | None]:
-    """A before/after value as the database gives it back (`json_safe`), and its canonical JSON text."""
+def _json_text(value: Any) -> str | None:
+    """The canonical JSON text of a before/after value as the database gives it back (`json_safe`); None for NULL."""
     if value is None:
-        return None, None
+        return None
     if type(value) is dict and all(type(k) is str for k in value) and all(type(v) in _PLAIN for v in value.values()):
-        safe = value  # a flat dict of plain values (a snapshot): the JSON round trip would give it back unchanged
-    else:
-        safe = json_safe(value)
-    return safe, _JSON(safe)
+        return _JSON(value)  # a flat dict of plain values (a snapshot): the JSON round trip would not change it
+    return _JSON(json_safe(value))
 
 
 def _fast_entry(
@@ -222,7 +223,7 @@ def _fast_entry(
     detail: str = "",
     username: str = "",
 ) -> dict[str, Any]:
-    """The column values of one record as `_entry` sets them (plus the JSON texts), without a model instance."""
+    """The column values of one record as `_entry` sets them, before/after as JSON text, without a model instance."""
     key = id(actor)
     if key not in users:
         user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
@@ -232,8 +233,6 @@ def _fast_entry(
         object_type = obj._meta.model_name
         object_id = str(obj.pk) if obj.pk is not None else ""
         object_repr = str(obj)
-    before, before_text = _json_value(before)
-    after, after_text = _json_value(after)
     return {
         "user_id": user_id,
         "username": (username or user_name)[:150],
@@ -244,17 +243,15 @@ def _fast_entry(
         "object_repr": str(object_repr)[:200],
         "org_id_snapshot": org.pk if org is not None else None,
         "org_path": org.path[:255] if org is not None else "",
-        "before": before,
-        "after": after,
+        "before": _json_text(before),  # as text from here on: the stored value and part of the hashed text
+        "after": _json_text(after),
         "request_id": request_id,
         "ip": ip,
         "detail": (detail or "")[:500],
-        "before_text": before_text,
-        "after_text": after_text,
     }
 
 
-def _append_many(rows: list[dict[str, Any]]) -> list[AuditLog]:
+def _append_many(rows: list[dict[str, Any]]) -> list[int]:
     """Chain and insert `rows` as `_append` does; the hashed text is `audit_chain.canonical` of the record's fields,
     assembled from the JSON texts of before/after and one serialization of the other fields (sorted after them)."""
     from .audit_chain import _key, canonical_time
@@ -269,27 +266,23 @@ def _append_many(rows: list[dict[str, Any]]) -> list[AuditLog]:
         db_now = connection.ops.adapt_datetimefield_value(now)
         mac = hmac.new(_key(), digestmod=hashlib.sha256)
         values = []
+        columns = operator.itemgetter(*_COLUMNS)
         for row in rows:
             seq += 1
             rest = {name: row[name] for name in _AFTER_BEFORE}
             rest["seq"], rest["prev_hash"] = seq, prev_hash
             text = (
-                f'{{"action":{_JSON(row["action"])},"after":{row["after_text"] or "null"},"at":{at_text},'
-                f'"before":{row["before_text"] or "null"},{_JSON(rest)[1:]}'
+                f'{{"action":{_JSON(row["action"])},"after":{row["after"] or "null"},"at":{at_text},'
+                f'"before":{row["before"] or "null"},{_JSON(rest)[1:]}'
             )
             h = mac.copy()
             h.update(text.encode())
-            row["seq"], row["at"], row["prev_hash"] = seq, now, prev_hash
+            row["seq"], row["at"], row["prev_hash"] = seq, db_now, prev_hash
             row["hash"] = prev_hash = h.hexdigest()
-            values.append(
-                tuple(
-                    db_now if name == "at" else row[f"{name}_text"] if name in ("before", "after") else row[name]
-                    for name in _COLUMNS
-                )
-            )
+            values.append(columns(row))
         insert_rows(AuditLog, [AuditLog._meta.get_field(name).column for name in _COLUMNS], values)
         AuditChainHead.objects.filter(pk=1).update(hash=prev_hash, seal=seal(seq, prev_hash) if sealed else head.seal)
-    return [AuditLog(**{name: row[name] for name in _COLUMNS}) for row in rows]
+    return [row["seq"] for row in rows]
 
 
 # The hashed fields whose names sort after "before" (all but action, after, at, before), plus prev_hash and seq.

@@ -11,4 +11,5 @@ urlpatterns = [
     path("export/", audit_views.AuditLogExportView.as_view(), name="export"),
     path("verify/", audit_views.AuditVerifyView.as_view(), name="verify"),
     path("<int:pk>/", audit_views.AuditLogDetailView.as_view(), name="detail"),
+    path("<int:pk>/changeset/", audit_views.AuditChangeSetView.as_view(), name="changeset"),
 ]

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .audit_chain import GENESIS, HASHED_FIELDS, entry_hash, fields_of, seal
+from .changesets import changeset_of, check_changeset, delete_files
 from .models import AuditAction, AuditChainHead, AuditCheckpoint, AuditLog
 
 BATCH = 2000
@@ -74,7 +75,8 @@ def _below_start(first_seq: int) -> AuditLog | None:
 def verify_chain(batch: int = BATCH) -> Verification:
     """Walk the chain from the latest prune checkpoint (or the first record) to the head and report every break:
     a row whose content no longer matches its hash (altered), seq gaps and rows cut off the end (deleted), a row
-    not linked to the one before it or out of writing order (reordered or replaced), a head or checkpoint altered.
+    not linked to the one before it or out of writing order (reordered or replaced), a head or checkpoint altered,
+    a change-set file that a record names missing or altered (its SHA-256 is in the record's hashed `after`).
     """
     head = AuditChainHead.objects.filter(pk=1).first()
     checkpoint = AuditCheckpoint.objects.order_by("-seq").first()
@@ -108,6 +110,11 @@ def verify_chain(batch: int = BATCH) -> Verification:
             problems.append("未接在前一条记录之后（顺序被调换或记录被替换）")
         if prev_id is not None and row["id"] < prev_id:
             problems.append("排列顺序与写入顺序不符（记录被调换）")
+        if (changeset := changeset_of(row["after"])) is not None:
+            # The record's hash covers the file's digest: a file missing or altered breaks the chain like a row.
+            check = check_changeset(changeset)
+            if not check.ok:
+                problems.append(check.problem)
         if problems:
             result.breaks.append(Break(row["seq"], row["id"], "；".join(problems)))
         prev_hash, expected, prev_id = row["hash"], row["seq"] + 1, row["id"]
@@ -163,7 +170,13 @@ def prune_before(before: datetime.date, *, actor=None) -> Pruned:
             )
             return Pruned(0, None, None)
         first_seq = old.order_by("seq").values_list("seq", flat=True).first()
+        files = [
+            changeset["file"]
+            for after in old.filter(action=AuditAction.IMPORT).values_list("after", flat=True)
+            if (changeset := changeset_of(after)) is not None
+        ]
         count = old._prune()
+        transaction.on_commit(lambda: delete_files(files))  # the change sets of pruned imports go with them
         AuditCheckpoint.objects.create(
             seq=last["seq"], hash=last["hash"], seal=seal(last["seq"], last["hash"]), before=before, count=count
         )

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from dangjian.accounts.duties import Duty, has_duty
 from .audit import record
 from .audit_filtersets import AuditLogFilterSet
 from .audit_verify import verify_chain
+from .changesets import changeset_of, check_changeset, path_of, read_rows
 from .models import AuditAction, AuditLog
 from .paging import CappedPaginator
 from .views import ScopedViewMixin
@@ -134,10 +135,63 @@ class AuditLogDetailView(AuditorViewMixin, View):
     def get(self, request, pk):
         entry = next(with_org_names([self.get_object_or_404(pk)]))
         lines = diff_rows(entry.before or {}, entry.after or {}) if entry.before or entry.after else []
-        return render(
-            request,
-            "audit/detail.html",
-            {"entry": entry, "lines": lines, "changed": sum(1 for line in lines if line["changed"])},
+        context = {"entry": entry, "lines": lines, "changed": sum(1 for line in lines if line["changed"])}
+        if (changeset := changeset_of(entry.after)) is not None:
+            context.update(changeset=changeset, check=check_changeset(changeset), preview=changeset_preview(changeset))
+        return render(request, "audit/detail.html", context)
+
+
+PREVIEW_ROWS = 20
+
+
+def changeset_preview(changeset: dict[str, Any]) -> list[dict[str, Any]]:
+    """The first rows of an import's change set as the detail page lists them: member, organization, what changed."""
+    from dangjian.orgs.models import Organization
+
+    rows = list(read_rows(changeset, PREVIEW_ROWS))
+    names = dict(Organization.objects.filter(pk__in={row.get("org") for row in rows}).values_list("pk", "name"))
+    shown = []
+    for row in rows:
+        before, after = row.get("before") or {}, row.get("after") or {}
+        changed = [key for key in after if key not in ("updated_at", "created_at") and before.get(key) != after[key]]
+        shown.append(
+            {
+                "id": row.get("id"),
+                "action": "新增" if row.get("action") == "create" else "修改",
+                "repr": row.get("repr", ""),
+                "org": names.get(row.get("org"), f"（组织 {row.get('org')}）"),
+                "changed": "、".join(changed) if before else "",
+                "detail": row.get("detail", ""),
+            }
+        )
+    return shown
+
+
+class AuditChangeSetView(AuditorViewMixin, View):
+    """Download an import's change set as it is stored (gzip'd JSON lines), for an auditor who may read the record;
+    recorded as EXPORT. A record without a change set, or whose file is gone, is 404."""
+
+    def get(self, request, pk):
+        entry = self.get_object_or_404(pk)
+        changeset = changeset_of(entry.after)
+        if changeset is None:
+            raise Http404(NOT_FOUND)
+        try:
+            path = path_of(changeset.get("file"))
+            handle = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
+        except (ValueError, OSError):
+            raise Http404("变更集文件缺失。") from None
+        from dangjian.orgs.models import Organization
+
+        org = Organization.objects.filter(pk=entry.org_id_snapshot).first() if entry.org_id_snapshot else None
+        record(
+            AuditAction.EXPORT,
+            actor=request.user,
+            org=org,
+            detail=f"下载导入变更集：审计日志第 {entry.seq} 条，{changeset.get('rows')} 行（{changeset.get('file')}）",
+        )
+        return FileResponse(
+            handle, as_attachment=True, filename=f"导入变更集-第{entry.seq}条.jsonl.gz", content_type="application/gzip"
         )
 
 

@@ -6,9 +6,10 @@ table its columns, row count and SHA-256), `manifest.sha256`, and one JSON-lines
 fields stay the ciphertext stored in the database; key files are not in the backup.
 
 Backup reads one consistent snapshot (one transaction, REPEATABLE READ on PostgreSQL) and streams rows through the
-zip, so memory stays bounded whatever the size. Uploaded files (MEDIA_ROOT) travel under `files/`, checked the
-same way. Restore verifies every checksum before writing anything, then replaces every table in one transaction
-(foreign keys are checked at commit: Django creates them deferrable), and only then puts the files back.
+zip, so memory stays bounded whatever the size. Uploaded files (MEDIA_ROOT) travel under `files/`, the audit
+log's change-set files (`core.changesets`) under `changesets/`, each checked the same way. Restore verifies every
+checksum before writing anything, then replaces every table in one transaction (foreign keys are checked at
+commit: Django creates them deferrable), and only then puts the files back.
 """
 
 from __future__ import annotations
@@ -148,6 +149,7 @@ def write_backup(path: Path, log: Callable[[str], None] = lambda _: None) -> Bac
                     total += entry["rows"]
                     log(f"{model._meta.verbose_name}（{entry['table']}）：{entry['rows']} 行")
             manifest["files"] = [_write_file(zf, f, root) for f, root in _media_files()]
+            manifest["changesets"] = [_write_file(zf, f, root, "changesets/") for f, root in _changeset_files()]
             body = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
             zf.writestr(MANIFEST, body)
             zf.writestr(MANIFEST_SUM, hashlib.sha256(body).hexdigest())
@@ -197,9 +199,20 @@ def _media_files() -> Iterator[tuple[Path, Path]]:
                 yield path, root
 
 
-def _write_file(zf: zipfile.ZipFile, path: Path, root: Path) -> dict[str, Any]:
+def _changeset_files() -> Iterator[tuple[Path, Path]]:
+    """The audit log's change-set files: the IMPORT records hash them, so a restored log needs them to verify."""
+    from .changesets import folder
+
+    root = folder()
+    if root.is_dir():
+        for path in sorted(root.iterdir()):
+            if path.is_file():
+                yield path, root
+
+
+def _write_file(zf: zipfile.ZipFile, path: Path, root: Path, prefix: str = "files/") -> dict[str, Any]:
     rel = path.relative_to(root).as_posix()
-    info = zipfile.ZipInfo("files/" + rel, date_time=time.localtime(path.stat().st_mtime)[:6])
+    info = zipfile.ZipInfo(prefix + rel, date_time=time.localtime(path.stat().st_mtime)[:6])
     info.compress_type = zipfile.ZIP_DEFLATED
     sha = hashlib.sha256()
     with open(path, "rb") as src, zf.open(info, "w", force_zip64=True) as part:
@@ -226,11 +239,18 @@ def _check_file(zf: zipfile.ZipFile, entry: dict[str, Any]) -> None:
 
 
 def _restore_files(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> None:
-    """Put the uploaded files back (already verified); files of the same name are replaced, others left."""
+    """Put the uploaded and change-set files back (already verified); files of the same name are replaced, others
+    left."""
+    from .changesets import folder
+
     root = _media_root()
-    if root is None:
-        return
-    for entry in manifest.get("files", []):
+    if root is not None:
+        _put_back(zf, manifest.get("files", []), root)
+    _put_back(zf, manifest.get("changesets", []), folder())
+
+
+def _put_back(zf: zipfile.ZipFile, entries: list[dict[str, Any]], root: Path) -> None:
+    for entry in entries:
         target = _file_target(entry, root)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + ".restoring")
@@ -290,10 +310,13 @@ def verify(path: Path) -> dict[str, Any]:
             for entry in manifest["tables"]:
                 for _ in _lines(zf, entry):
                     pass
+            from .changesets import folder
+
             root = _media_root() or Path("/nonexistent")
-            for entry in manifest.get("files", []):
-                _file_target(entry, root)
-                _check_file(zf, entry)
+            for entries, under in ((manifest.get("files", []), root), (manifest.get("changesets", []), folder())):
+                for entry in entries:
+                    _file_target(entry, under)
+                    _check_file(zf, entry)
     except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, OSError) as exc:
         raise BackupError(f"{_BROKEN}（{exc}）") from exc
     return manifest

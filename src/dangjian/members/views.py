@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.views import View
 
+from dangjian.core.changesets import imports_of
 from dangjian.core.paging import CappedPaginator
 from dangjian.core.scope import Action, path_in_scope
 from dangjian.core.security import no_store
@@ -47,6 +48,7 @@ def detail_context(request, member: Member, *, clear: bool = False) -> dict:
     return {
         "member": member,
         "transfers": member.transfers.all()[:50],
+        "imports": imports_of(member),  # bulk imports that wrote this member (their audit is one change set)
         "can_change": path_in_scope(request.user, member.org.path, Action.CHANGE),
         "can_unmask": can_unmask(request.user),
         "clear": clear,

@@ -9,6 +9,7 @@ sees and a Chinese message naming the column, for the report and the error sheet
 
 from __future__ import annotations
 
+import operator
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from dangjian.core.models import AuditAction
 from dangjian.core.scope import path_in_scope
 
 from . import normalize as N
-from .columns import BOOL, CHOICE, CODE, COLUMNS, DATE, DECIMAL, ID_NUMBER, INT, NAME, PHONE, TITLES, Column
+from .columns import BOOL, CHOICE, CODE, COLUMNS, DATE, DECIMAL, ID_NUMBER, INT, NAME, PHONE, TEXT, TITLES, Column
 from .read import SheetError, open_sheet, raw_rows
 
 CHUNK = 2_000  # rows validated, looked up and written together
@@ -70,7 +71,7 @@ class Row:
 
     number: int
     values: dict[str, Any]
-    present: set[str]  # fields whose column the file has (a missing optional column leaves a record alone)
+    present: frozenset[str]  # fields whose column the file has (a missing optional column leaves a record alone)
     errors: list[str]
 
 
@@ -84,64 +85,129 @@ def cell_message(number: int, column: Column | str, message: str) -> str:
     return f"第 {number} 行「{header}」：{message}" if header else f"第 {number} 行：{message}"
 
 
-def _parse_cell(raw, column: Column):
-    kind = column.type
-    if kind == CHOICE:
-        return N.choice(raw, column.choices)
-    if kind == BOOL:
-        return N.boolean(raw)
-    if kind == DATE:
-        return N.date(raw)
-    if kind == INT:
-        return N.integer(raw)
-    if kind == DECIMAL:
-        return N.amount(raw)
-    if kind == ID_NUMBER:
-        return N.id_number(raw)
-    if kind == PHONE:
-        return N.phone(raw)
-    if kind == CODE:
-        return N.code(raw)
-    if kind == NAME:
-        return N.person_name(raw)
+_PARSERS: dict[str, Callable[[Any, Column], Any]] = {
+    CHOICE: lambda raw, column: N.choice(raw, column.choices),
+    BOOL: lambda raw, _column: N.boolean(raw),
+    DATE: lambda raw, _column: N.date(raw),
+    INT: lambda raw, _column: N.integer(raw),
+    DECIMAL: lambda raw, _column: N.amount(raw),
+    ID_NUMBER: lambda raw, _column: N.id_number(raw),
+    PHONE: lambda raw, _column: N.phone(raw),
+    CODE: lambda raw, _column: N.code(raw),
+    NAME: lambda raw, _column: N.person_name(raw),
+}
+
+
+def _text(raw, _column: Column) -> str:
     return N.text(raw)
 
 
+def _parse_cell(raw, column: Column):
+    return _PARSERS.get(column.type, _text)(raw, column)
+
+
+# Columns whose cells repeat from row to row (labels, yes/no, organization codes, short texts such as a job): their
+# clean value is remembered per raw text, so each distinct cell is normalized once per file. Errors are not
+# remembered (each bad cell is reported on its own row). Bounded: a column of distinct texts stops adding.
+_REMEMBERED = {CHOICE, BOOL, CODE, TEXT}
+MEMO_SIZE = 4_096
+_MISSING = object()
+
+
+def _converter(column: Column) -> Callable[[Any], Any]:
+    """The function turning one raw cell of `column` into its clean value, or raising CellError with the message:
+    the type's normalizer and the required and length checks, put together once per file."""
+    parse = _PARSERS.get(column.type, _text)
+    required, limit = column.required, column.max_length
+
+    def convert(raw):
+        value = parse(raw, column)
+        if value == "" or value is None:
+            if required:
+                raise N.CellError("必填，不能为空")
+        elif limit and type(value) is str and len(value) > limit:
+            raise N.CellError(f"不能超过 {limit} 个字（现有 {len(value)} 个）")
+        return value
+
+    if column.type not in _REMEMBERED:
+        return convert
+    memo: dict[str, Any] = {}
+
+    def remembered(raw):
+        if type(raw) is not str:  # 1, 1.0 and True are equal keys: only text is remembered
+            return convert(raw)
+        value = memo.get(raw, _MISSING)
+        if value is _MISSING:
+            value = convert(raw)
+            if len(memo) < MEMO_SIZE:
+                memo[raw] = value
+        return value
+
+    return remembered
+
+
+class RowParser:
+    """Parses the rows of one sheet: each mapped column's converter is built once per file (`_converter`), and a
+    row's mapped cells are taken out in one call."""
+
+    def __init__(self, mapping: dict[int, Column]) -> None:
+        self.mapping = mapping
+        self.cells = [(column.field, column, _converter(column)) for column in mapping.values()]
+        self.width = max(mapping, default=-1) + 1  # rows shorter than this are padded with empty cells
+        indexes = list(mapping)
+        # itemgetter gives a tuple for two indexes or more, the bare item for one.
+        self.take = (
+            operator.itemgetter(*indexes) if len(indexes) > 1 else lambda cells: tuple(cells[i] for i in indexes)
+        )
+        self.present = frozenset(c.field for c in mapping.values())  # shared by every row: never changed
+        self.examples = [N.text(column.example) for column in mapping.values()]
+
+    def raw(self, cells: list) -> tuple:
+        """The mapped cells of a row, in mapping order."""
+        if len(cells) < self.width:
+            cells = [*cells, *([None] * (self.width - len(cells)))]
+        return self.take(cells)
+
+    def parse(self, number: int, cells: list) -> Row:
+        return self.parse_raw(number, self.raw(cells))
+
+    def parse_raw(self, number: int, raws: tuple) -> Row:
+        values: dict[str, Any] = {}
+        errors: list[str] = []
+        for (name, column, convert), raw in zip(self.cells, raws, strict=True):
+            try:
+                values[name] = convert(raw)
+            except N.CellError as exc:
+                errors.append(cell_message(number, column, str(exc)))
+        return Row(number, values, self.present, errors)
+
+    def skipped(self, cells: list) -> bool:
+        return self.skipped_raw(self.raw(cells))
+
+    def skipped_raw(self, raws: tuple) -> bool:
+        """A blank row, or the template's example row left in by the user: skipped rather than imported."""
+        text = N.text
+        for raw in raws:
+            if text(raw) != "":
+                break
+        else:
+            return True
+        return all(text(raw) == example for raw, example in zip(raws, self.examples, strict=True))
+
+
 def parse_row(number: int, cells: list, mapping: dict[int, Column]) -> Row:
-    values: dict[str, Any] = {}
-    errors: list[str] = []
-    for index, column in mapping.items():
-        raw = cells[index] if index < len(cells) else None
-        try:
-            value = _parse_cell(raw, column)
-        except N.CellError as exc:
-            errors.append(cell_message(number, column, str(exc)))
-            continue
-        if column.required and value in ("", None):
-            errors.append(cell_message(number, column, "必填，不能为空"))
-            continue
-        if column.max_length and isinstance(value, str) and len(value) > column.max_length:
-            errors.append(cell_message(number, column, f"不能超过 {column.max_length} 个字（现有 {len(value)} 个）"))
-            continue
-        values[column.field] = value
-    return Row(number, values, {c.field for c in mapping.values()}, errors)
-
-
-def _is_blank(cells: list, mapping: dict[int, Column]) -> bool:
-    return all(N.text(cells[i]) == "" for i in mapping if i < len(cells))
-
-
-def _is_template_example(cells: list, mapping: dict[int, Column]) -> bool:
-    """The template's example row, left in by the user: skipped rather than imported."""
-    return all(N.text(cells[i] if i < len(cells) else None) == N.text(column.example) for i, column in mapping.items())
+    return RowParser(mapping).parse(number, cells)
 
 
 def _chunks(rows: Iterator[tuple[int, list]], mapping: dict[int, Column]) -> Iterator[list[Row]]:
+    parser = RowParser(mapping)
+    raw_of, skipped, parse = parser.raw, parser.skipped_raw, parser.parse_raw
     chunk: list[Row] = []
     for number, cells in rows:
-        if _is_blank(cells, mapping) or _is_template_example(cells, mapping):
+        raws = raw_of(cells)
+        if skipped(raws):
             continue
-        chunk.append(parse_row(number, cells, mapping))
+        chunk.append(parse(number, raws))
         if len(chunk) >= CHUNK:
             yield chunk
             chunk = []
@@ -185,6 +251,7 @@ def run_import(
     report.header_rows = sheet.header_rows
     report.ignored_columns = sheet.ignored
     importer = _importer(kind, user, report)
+    kept = False
     try:
         with transaction.atomic():
             for chunk in _chunks(sheet.rows, sheet.mapping):
@@ -201,29 +268,44 @@ def run_import(
                 transaction.set_rollback(True)
             else:
                 importer.finish()
-                record(
-                    AuditAction.IMPORT,
-                    actor=user,
-                    detail=f"导入{TITLES[kind]}（{Path(path).name}）：共 {report.total} 行，新增 {report.created}，"
-                    f"修改 {report.updated}，无变化 {report.unchanged}",
-                    after={
-                        "kind": kind,
-                        "file": Path(path).name,
-                        "total": report.total,
-                        "created": report.created,
-                        "updated": report.updated,
-                        "unchanged": report.unchanged,
-                    },
-                )
+                _record_import(kind, path, user, report, importer)
+        kept = not report.errors and not dry_run  # committed
     except SheetError as exc:  # the file broke off half-way (bad encoding further down)
         report.add_error(0, str(exc))
     except IntegrityError:  # someone else wrote the same records meanwhile: nothing of ours was kept
         report.add_error(0, "写入时与其他操作冲突，全部未写入，请稍后重试。")
+    finally:
+        if not kept and hasattr(importer, "discard"):
+            importer.discard()  # the member import's change set: no record names it
     if report.errors:
         report.created = report.updated = report.unchanged = 0
     report.errors.sort(key=lambda e: e.row_number)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _record_import(kind: str, path: Path | str, user, report: ImportReport, importer) -> None:
+    """The run's IMPORT record. A member import's record also names its change set (file, SHA-256, rows, member ids:
+    `core.changesets`), the one audit trail of each member it created or updated, and is filed under the nearest
+    organization above all of them."""
+    after = {
+        "kind": kind,
+        "file": Path(path).name,
+        "total": report.total,
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+    }
+    if hasattr(importer, "changeset"):
+        after["changeset"] = importer.changeset
+    record(
+        AuditAction.IMPORT,
+        actor=user,
+        org=getattr(importer, "org", None),
+        detail=f"导入{TITLES[kind]}（{Path(path).name}）：共 {report.total} 行，新增 {report.created}，"
+        f"修改 {report.updated}，无变化 {report.unchanged}",
+        after=after,
+    )
 
 
 def write_error_sheet(path: Path | str, report: ImportReport, out) -> None:

@@ -35,9 +35,7 @@ NOT_FOUND = "未找到该记录，或它不在您的数据范围内。"
 
 def get_assessment_for_user(user, pk) -> Assessment:
     """The assessment if the user may see it; missing and out of scope are the same 404."""
-    assessment = (
-        Assessment.objects.restrict(user, Action.VIEW).select_related("root", "scheme").filter(pk=pk).first()
-    )
+    assessment = Assessment.objects.restrict(user, Action.VIEW).select_related("root", "scheme").filter(pk=pk).first()
     if assessment is None:
         raise Http404(NOT_FOUND)
     return assessment

@@ -10,10 +10,18 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1", help="监听地址，默认 127.0.0.1")
         parser.add_argument("--port", type=int, default=8000, help="端口，默认 8000")
         parser.add_argument("--threads", type=int, default=8, help="工作线程数，默认 8")
+        parser.add_argument(
+            "--with-scheduler", action="store_true", help="同时每 5 分钟执行到期的定期任务（未配置 cron 时使用）"
+        )
 
     def handle(self, *args, host, port, threads, **options):
         if not 0 < port < 65536:
             raise CommandError(f"端口 {port} 无效。")
+        if options.get("with_scheduler"):
+            from dangjian.cadence.scheduler import start
+
+            start()
+            self.stdout.write("已启动定期任务调度（每 5 分钟检查一次）。")
         from waitress import serve
 
         from dangjian.wsgi import application

@@ -1,0 +1,224 @@
+"""The rectification's cadence [004]: 每周一提示 (weekly reminder), 每月一抽查 (monthly spot-check), 每季一通报
+(quarterly bulletin), and the escalation of overdue measures one level up the tree after each grace period.
+
+Each job acts as of its period's first day (`Context.today`), so a caught-up period does what it would have done
+on time; notification keys name the job, the period and the object, so a re-run never repeats a message.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+from collections import defaultdict
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+
+from dangjian.core.audit import record
+from dangjian.core.models import AuditAction
+from dangjian.orgs.models import Organization
+from dangjian.rectify.models import Case, CaseEventKind, CaseStatus, Measure
+from dangjian.rectify.services import due_measures, overdue_measures, record_event
+
+from .jobs import Context, job
+from .models import SpotCheck
+from .notify import notify
+from .recipients import ancestor, county_of, holders, managers
+
+log = logging.getLogger("dangjian.cadence")
+
+
+def case_url(case_id: int) -> str:
+    try:
+        return reverse("rectify:detail", args=[case_id])
+    except NoReverseMatch:  # the rectification pages are not mounted (a trimmed installation)
+        return ""
+
+
+def _days(n: int) -> str:
+    return f"{n} 天"
+
+
+# ---------------------------------------------------------------------------------------------------- 每周一提示
+
+
+@job("weekly_reminder", every="week", title="每周一提示")
+def weekly_reminder(ctx: Context) -> None:
+    """Each open measure due within seven days or already overdue, to its responsible user and the editors of the
+    case's organization: one notification per measure and person, once a week."""
+    today = ctx.today
+    editors: dict[int, list] = {}
+    measures = [*overdue_measures(today, 0), *due_measures(today, 7)]
+    for measure in measures:
+        org = measure.case.org
+        if org.pk not in editors:
+            editors[org.pk] = holders(org)
+        late = (today - measure.deadline).days
+        state = f"已逾期 {_days(late)}" if late > 0 else f"将于 {measure.deadline:%m月%d日} 到期"
+        ctx.count("逾期措施" if late > 0 else "即将到期措施")
+        ctx.count(
+            "通知",
+            notify(
+                [measure.responsible_user, *editors[org.pk]],
+                title=f"每周一提示：{org.name}「{measure.action[:40]}」{state}",
+                body=(
+                    f"问题：{measure.problem}\n整改措施：{measure.action}\n责任人：{measure.responsible}\n"
+                    f"完成时限：{measure.deadline:%Y-%m-%d}"
+                ),
+                url=case_url(measure.case_id),
+                key=f"weekly_reminder:{ctx.period.key}:{measure.pk}",
+            ),
+        )
+
+
+# ---------------------------------------------------------------------------------------------------- 每月一抽查
+
+
+def spot_check_share() -> int:
+    """Percentage of each county's open cases drawn every month (`DANGJIAN_SPOT_CHECK_SHARE`, default 20)."""
+    return getattr(settings, "DANGJIAN_SPOT_CHECK_SHARE", 20)
+
+
+def draw(seed: str, cases: list[Case], share: int) -> list[Case]:
+    """A reproducible sample: `share` percent of `cases` (at least one), drawn with `seed` (the month's key) from
+    the cases in id order, so the same month and the same open cases always give the same draw."""
+    if not cases:
+        return []
+    ordered = sorted(cases, key=lambda c: c.pk)
+    size = min(len(ordered), max(1, math.ceil(len(ordered) * share / 100)))
+    return sorted(random.Random(seed).sample(ordered, size), key=lambda c: c.org.path)
+
+
+def open_cases_by_county() -> dict[Organization, list[Case]]:
+    """The cases not yet closed, grouped by the county above each (one query for the cases, one per county)."""
+    groups: dict[int, list[Case]] = defaultdict(list)
+    counties: dict[int, Organization] = {}
+    for case in Case.objects.exclude(status=CaseStatus.CLOSED).select_related("org").order_by("pk"):
+        county = county_of(case.org)
+        counties.setdefault(county.pk, county)
+        groups[county.pk].append(case)
+    return {counties[pk]: cases for pk, cases in sorted(groups.items(), key=lambda item: counties[item[0]].path)}
+
+
+@job("spot_check", every="month", title="每月一抽查")
+def spot_check(ctx: Context) -> None:
+    """Draw each county's spot-check list from its open cases; record it on each case and tell the county."""
+    key = ctx.period.key
+    for county, cases in open_cases_by_county().items():
+        drawn = draw(key, cases, spot_check_share())
+        for case in drawn:
+            spot, created = SpotCheck.objects.get_or_create(period=key, case=case, defaults={"county": county})
+            if not created:
+                continue
+            record_event(case, CaseEventKind.SPOT_CHECK, f"{key} 月度抽查抽中（{county.name}）", None)
+            record(
+                AuditAction.CREATE, obj=spot, org=case.org, after={"period": key, "case": case.pk}, detail="每月一抽查"
+            )
+            ctx.count("抽中案件")
+        names = "、".join(case.org.name for case in drawn)
+        ctx.count(
+            "通知",
+            notify(
+                managers(county),
+                title=f"每月一抽查：{key} 抽取 {len(drawn)} 个整顿对象（共 {len(cases)} 个在整顿）",
+                body=f"{county.name}本月抽查：{names}",
+                url=f"{reverse('cadence:spot_checks')}?period={key}",
+                key=f"spot_check:{key}:{county.pk}",
+            ),
+        )
+
+
+# ---------------------------------------------------------------------------------------------------- 逾期逐级上报
+
+
+def grace_days() -> int:
+    return getattr(settings, "DANGJIAN_ESCALATION_GRACE_DAYS", 7)
+
+
+@job("escalation", every="day", title="逾期逐级上报")
+def escalation(ctx: Context) -> None:
+    """A measure overdue past the grace period is raised to the level above its organization; after each further
+    grace period, one level higher. One level per day at most, each level once (`Measure.escalation_level`)."""
+    today, grace = ctx.today, grace_days()
+    for measure in overdue_measures(today, grace):
+        late = (today - measure.deadline).days
+        due_level = (late - 1) // grace  # level n once more than n grace periods have passed
+        level = measure.escalation_level + 1
+        if level > due_level:
+            continue
+        org = measure.case.org
+        above = ancestor(org, level)
+        if above is None:  # already raised to the top of the tree
+            continue
+        # Claimed by a conditional update: a concurrent run that raised this level first leaves nothing to do.
+        if not Measure.objects.filter(pk=measure.pk, escalation_level=level - 1).update(escalation_level=level):
+            continue
+        people = holders(above)
+        note = f"措施「{measure.action[:60]}」逾期 {_days(late)}，第 {level} 级上报至{above.name}"
+        if not people:
+            note += "（该组织无编辑或管理账号，未能通知到人）"
+        record_event(measure.case, CaseEventKind.ESCALATED, note, None)
+        record(
+            AuditAction.UPDATE,
+            obj=measure,
+            org=org,
+            before={"escalation_level": level - 1},
+            after={"escalation_level": level},
+            detail=f"逾期逐级上报：{above.name}",
+        )
+        ctx.count("上报")
+        ctx.count(
+            "通知",
+            notify(
+                people,
+                title=f"逾期上报：{org.name}「{measure.action[:40]}」已逾期 {_days(late)}",
+                body=(
+                    f"完成时限 {measure.deadline:%Y-%m-%d}，责任人 {measure.responsible}。"
+                    f"这是第 {level} 级上报（宽限期 {grace} 天）。"
+                ),
+                url=case_url(measure.case_id),
+                key=f"escalation:{measure.pk}:{measure.deadline}:{level}",
+            ),
+        )
+
+
+# ---------------------------------------------------------------------------------------------------- 每季一通报
+
+
+def bulletin_url(org: Organization, year: int, quarter: int) -> str:
+    """The bulletin's page for that organization and quarter (its .docx and .xlsx are downloaded from there)."""
+    try:
+        from dangjian.rectify.bulletin import page_url
+
+        return page_url(org, year, quarter)
+    except (ImportError, NoReverseMatch):  # the bulletin pages are not installed or not mounted
+        return ""
+
+
+@job("quarterly_bulletin", every="quarter", title="每季一通报")
+def quarterly_bulletin(ctx: Context) -> None:
+    """At the start of a quarter, the bulletin of the quarter just ended, and a word to each county's managers."""
+    last = ctx.period.previous()
+    year, quarter = last.start.year, (last.start.month - 1) // 3 + 1
+    try:
+        from dangjian.rectify.bulletin import write_quarterly
+    except ImportError:
+        message = "未找到季度通报模块（dangjian.rectify.bulletin.write_quarterly），本季度未生成通报。"
+        log.warning(message)
+        ctx.notes.append(message)
+        return
+    paths = write_quarterly(year, quarter)
+    ctx.count("通报文件", len(paths))
+    codes = sorted({path.stem.split("通报_", 1)[-1] for path in paths})
+    for org in Organization.objects.filter(code__in=codes).order_by("path"):
+        ctx.count(
+            "通知",
+            notify(
+                managers(org),
+                title=f"每季一通报：{year}年第{quarter}季度整顿工作通报已生成",
+                body=f"{org.name}{year}年第{quarter}季度软弱涣散基层党组织整顿工作进展通报（.docx 与 .xlsx）可以下载。",
+                url=bulletin_url(org, year, quarter),
+                key=f"quarterly_bulletin:{year}-Q{quarter}:{org.pk}",
+            ),
+        )

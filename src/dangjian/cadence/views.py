@@ -1,0 +1,68 @@
+"""The notification centre (a user's own notifications only) and the monthly spot-check lists (within scope)."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+
+from dangjian.core.views import ScopedViewMixin
+
+from . import services
+from .context import forget_unread
+from .models import Notification, SpotCheck
+
+PAGE_SIZE = 50
+
+
+class NotificationListView(LoginRequiredMixin, View):
+    def get(self, request):
+        own = Notification.objects.filter(user=request.user)
+        ordered = own.order_by(F("read_at").asc(nulls_first=True), "-created_at", "-id")
+        page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "cadence/list.html",
+            {"page": page, "notifications": page.object_list, "unread": own.filter(read_at__isnull=True).count()},
+        )
+
+
+class NotificationReadView(LoginRequiredMixin, View):
+    """POST: mark one read, then go to what it is about (or back to the list)."""
+
+    def post(self, request, pk):
+        notification = services.get_notification_for_user(request.user, pk)
+        services.mark_read(notification)
+        forget_unread(request)
+        target = notification.url if request.POST.get("open") else ""
+        if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            return redirect(target)
+        return redirect("cadence:list")
+
+
+class NotificationReadAllView(LoginRequiredMixin, View):
+    def post(self, request):
+        count = services.mark_all_read(request.user)
+        forget_unread(request)
+        messages.success(request, f"已将 {count} 条通知标为已读。" if count else "没有未读通知。")
+        return redirect("cadence:list")
+
+
+class SpotCheckListView(ScopedViewMixin, View):
+    """Each month's draw, of the cases within the user's scope, newest month first."""
+
+    model = SpotCheck
+
+    def get(self, request):
+        checks = self.get_queryset().select_related("case__org", "county")
+        periods = list(checks.order_by("-period").values_list("period", flat=True).distinct()[:24])
+        period = request.GET.get("period") or (periods[0] if periods else "")
+        shown = checks.filter(period=period).order_by("county__path", "case__org__path") if period else checks.none()
+        groups = [(county, list(rows)) for county, rows in groupby(shown, key=lambda s: s.county)]
+        return render(request, "cadence/spot_checks.html", {"periods": periods, "period": period, "groups": groups})
