@@ -177,3 +177,13 @@ def test_results_export_matches_the_page(assessment, county_user, town_user, log
     assert data["T-VILLAGE"][4] in (85, "85.00", Decimal("85.00"))
     assert data["T-BIRCH"][8] == "是" and data["T-VILLAGE"][8] == "否"
     assert AuditLog.objects.filter(action="export", username="county_user").exists()
+
+
+def test_an_unclosed_case_of_last_year_is_shown_on_the_organization_page(assessment, region, county_user, login):
+    from dangjian.rectify.models import Case, CaseSource
+
+    village = Participant.objects.get(code="T-VILLAGE")
+    client = login(county_user)
+    assert "上年度整顿" not in client.get(f"/assess/orgs/{village.pk}/").content.decode()
+    Case.objects.create(org=region.village, year=2025, source=CaseSource.MANUAL)
+    assert "未销号（已结转本年度）" in client.get(f"/assess/orgs/{village.pk}/").content.decode()

@@ -36,6 +36,13 @@ def shown(entry: Entry | None) -> str:
     return ""
 
 
+def unclosed_case(org_id: int, year: int) -> bool:
+    """Whether the organization's rectification case of `year` is still open: it rolls into this assessment."""
+    from dangjian.rectify.models import Case, CaseStatus
+
+    return Case.objects.filter(org_id=org_id, year=year).exclude(status=CaseStatus.CLOSED).exists()
+
+
 def hint(ind) -> str:
     if ind.method in (Method.GIVEN, Method.BONUS):
         return f"0～{cents_to_decimal(ind.max_cents)} 分"
@@ -159,6 +166,7 @@ class ParticipantView(ScopedViewMixin, View):
             "evidence": p.evidence.all(),
             "evidence_form": EvidenceForm(),
             "result": result,
+            "open_case_last_year": p.org_id is not None and unclosed_case(p.org_id, assessment.year - 1),
         }
 
     def post(self, request, pk):
