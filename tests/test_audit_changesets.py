@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import datetime
 import gzip
 import json
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from dangjian.accounts.duties import Duty
 from dangjian.accounts.models import Role
@@ -17,10 +20,11 @@ from dangjian.core import changesets
 from dangjian.core.audit_verify import verify_chain
 from dangjian.core.models import AuditAction, AuditLog
 from dangjian.members.models import Member
+from dangjian.orgs.choices import Domain, Level, OrgKind
 from dangjian.sheets.imports import run_import
 from sheets_files import MEMBER_HEADERS, write_csv
 
-from conftest import id_number, persona
+from conftest import id_number, make_org, persona
 
 pytestmark = pytest.mark.django_db
 
@@ -133,3 +137,17 @@ def test_a_member_page_names_the_import_that_changed_it(imported, region, login,
     assert "批量导入" in body and "m.csv" in body
     untouched = Member.objects.get(name="孙白桦")
     assert "m.csv" not in login(county_user).get(f"/members/{untouched.pk}/").content.decode()
+
+
+def test_pruning_an_old_import_removes_its_change_set(db, tmp_path, django_capture_on_commit_callbacks):
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=300), tick=False):
+        city = make_org(None, "示范市委", "T-CITY", OrgKind.CITY_COMMITTEE, Level.CITY)
+        make_org(city, "青松村党支部", "T-VILLAGE", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE)
+        run_import("members", write_csv(tmp_path / "m.csv", [MEMBER_HEADERS, *rows(3)]), None)
+    old = AuditLog.objects.get(action=AuditAction.IMPORT)
+    path = changesets.path_of(old.after["changeset"]["file"])
+    assert path.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("audit", "prune", "--before", (timezone.localdate() - datetime.timedelta(days=200)).isoformat())
+    assert not AuditLog.objects.filter(pk=old.pk).exists() and not path.exists()
+    assert verify_chain().ok

@@ -394,3 +394,11 @@ def test_an_unreadable_file_is_one_error_on_row_zero(region, tmp_path):
 
 def test_check_digit_helper_matches_the_fixture(region):
     assert check_digit(NEW1[:17]) == NEW1[17]
+
+
+def test_a_bad_value_repeated_on_many_rows_is_reported_on_each(region, tmp_path):
+    # Clean values are remembered per column (each distinct cell normalized once per file); errors never are.
+    rows = [MEMBER_HEADERS, _row(gender="男的"), _row(gender="男的", idn=NEW2), _row(gender="男", idn=id_number(103))]
+    report = run_import("members", write_csv(tmp_path / "m.csv", rows), None)
+    assert [e.row_number for e in report.errors] == [2, 3]
+    assert all("「性别」：“男的”不是可选的值" in e.message for e in report.errors)

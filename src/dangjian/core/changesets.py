@@ -190,12 +190,14 @@ def imports_of(member) -> list[dict[str, Any]]:
     from .models import AuditAction, AuditLog
 
     path = member.org.path
-    ancestors = ["", *(path[: i + 1] for i, ch in enumerate(path) if ch == ".")]  # "": filed under no organization
+    # Records filed exactly at the member's organization or one above it (an index on org_path serves the match);
+    # not those without organization: that is every login, far too many rows to sift on each page view.
+    ancestors = [path[: i + 1] for i, ch in enumerate(path) if ch == "."]
     found = []
     records = (
         AuditLog.objects.filter(action=AuditAction.IMPORT, org_path__in=ancestors)
         .order_by("-seq")
-        .values("seq", "at", "username", "after")[:LOOKBACK]
+        .values("seq", "at", "after")[:LOOKBACK]
     )
     for entry in records:
         changeset = changeset_of(entry["after"])

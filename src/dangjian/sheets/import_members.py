@@ -191,7 +191,7 @@ class MemberImporter:
         model's defaults, then the creation defaults (`CREATE_DEFAULTS`), then the file's non-blank values."""
         values = row.values
         fields = {**self.create_defaults}
-        fields.update({name: v for name, v in values.items() if v != "" and v is not None and name in _FIELD_SET})
+        fields.update({name: v for name, v in values.items() if name in _FIELD_SET and v is not None and v != ""})
         if values.get("gender") in ("", None):
             fields["gender"] = N.gender_of(values["id_number"])
         fields["org_id"] = org.pk

@@ -187,11 +187,12 @@ class RowParser:
     def skipped_raw(self, raws: tuple) -> bool:
         """A blank row, or the template's example row left in by the user: skipped rather than imported."""
         text = N.text
-        for raw in raws:
-            if text(raw) != "":
-                break
-        else:
+        pairs = zip(raws, self.examples, strict=True)
+        first = next(((shown, example) for raw, example in pairs if (shown := text(raw)) != ""), None)
+        if first is None:
             return True
+        if first[0] != first[1]:  # the usual data row: its first filled cell is not the example's
+            return False
         return all(text(raw) == example for raw, example in zip(raws, self.examples, strict=True))
 
 
