@@ -427,7 +427,19 @@ def test_a_failed_write_leaves_no_partial_file(region, community, scheme_file, t
 # ── The command ──────────────────────────────────────────────────────────────────────────────────────────────
 
 
-def test_the_command_writes_the_template_and_the_results(region, community, scheme_file, tmp_path, capsys):
+@pytest.fixture
+def keep_connections(monkeypatch):
+    """`execute_from_command_line` closes every connection when the command ends, as a process would; closing the
+    connection that holds the test's transaction marks it for rollback on PostgreSQL (SQLite's in-memory test
+    database ignores the close), so the next command in the same test could not query."""
+    import django.db
+
+    monkeypatch.setattr(django.db.connections, "close_all", lambda: None)
+
+
+def test_the_command_writes_the_template_and_the_results(
+    region, community, scheme_file, tmp_path, capsys, keep_connections
+):
     template = tmp_path / "scores.xlsx"
     execute_from_command_line(["dangjian", "assess", "template", "--scheme", str(scheme_file), "--out", str(template)])
     assert "4 个组织" in capsys.readouterr().out
@@ -442,7 +454,9 @@ def test_the_command_writes_the_template_and_the_results(region, community, sche
     assert AuditLog.objects.filter(action=AuditAction.EXPORT, detail__startswith="考核结果").exists()
 
 
-def test_the_command_exits_with_1_and_writes_nothing_on_bad_input(region, community, scheme_file, tmp_path, capsys):
+def test_the_command_exits_with_1_and_writes_nothing_on_bad_input(
+    region, community, scheme_file, tmp_path, capsys, keep_connections
+):
     sheet = write_sheet(tmp_path / "filled.xlsx", changed("T-BIRCH", "G 工作成效", 55))
     out = tmp_path / "result.xlsx"
     argv = ["dangjian", "assess", "run", "--scheme", str(scheme_file), "--scores", str(sheet), "--out", str(out)]

@@ -294,3 +294,19 @@ def test_survey_answers_feed_the_survey_indicator(region, county_user):
     _, outcome, _ = services.compute(assessment)
     line = next(ln for ln in outcome.by_code()["T-VILLAGE"].lines if ln.indicator.code == "S01")
     assert (line.cents, line.source) == (1, "满意及基本满意 1/1")
+
+
+def test_election_on_time_counts_a_term_run_out_before_the_cutoff(region, assessment):
+    from dangjian.assess.metrics import METRICS
+    from dangjian.orgs.models import Organization
+
+    Organization.objects.filter(pk=region.village.pk).update(term_start=datetime.date(2021, 3, 1), term_years=5)
+    Organization.objects.filter(pk=region.birch.pk).update(term_start=datetime.date(2024, 2, 29), term_years=3)
+    people = {p.code: p for p in assessment.participants.all()}
+    on_time = METRICS["election_on_time"].compute(list(people.values()), assessment.cutoff, assessment.year)
+    # Village: due 2026-03-01, before the cut-off 2026-12-31. Birch: due 2027-02-28 (no 29 February in 2027).
+    assert (on_time[people["T-VILLAGE"].id], on_time[people["T-BIRCH"].id]) == (False, True)
+    Organization.objects.filter(pk=region.village.pk).update(term_years=0)  # no term length: nothing to be late for
+    assert METRICS["election_on_time"].compute(list(people.values()), assessment.cutoff, assessment.year)[
+        people["T-VILLAGE"].id
+    ]

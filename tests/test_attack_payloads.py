@@ -80,7 +80,8 @@ def test_member_text_fields_keep_payloads_as_escaped_text(region, county_user, l
             data = {**MEMBER_BASE, "org": "T-BIRCH", "name": name, field: payload, "is_mobile": "on"}
             response = client.post("/members/new/", data)
             assert_safe(response)
-            member = Member.objects.filter(name=name.strip()).first()
+            # A NUL cannot be in a stored name (the form refuses it), and PostgreSQL cannot even compare one.
+            member = None if "\x00" in name else Member.objects.filter(name=name.strip()).first()
             stored_or_refused(response, payload, getattr(member, field) if member else None)
             if member:
                 body = assert_safe(client.get(f"/members/{member.pk}/"))

@@ -12,6 +12,21 @@ from rest_framework.authtoken.models import Token
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
 
 
+@pytest.fixture(autouse=True)
+def keep_test_connection():
+    """Through the real WSGI handler each request ends by closing "unusable" connections, and one inside the test's
+    transaction counts as such: on PostgreSQL that would end the transaction holding the test's data (SQLite's
+    in-memory database ignores the close). Django's own test client disconnects the same handler."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def api_schema():
     return schema

@@ -388,7 +388,10 @@ def _decide(proposal: Proposal, *, actor, status: str, reason: str, record: Reco
 
 
 def _locked_pending(proposal: Proposal) -> Proposal:
-    locked = Proposal.objects.select_for_update().select_related("org", "workstation__town").get(pk=proposal.pk)
+    # of=("self",): lock the proposal only; PostgreSQL refuses FOR UPDATE on the nullable side of the outer join.
+    locked = (
+        Proposal.objects.select_for_update(of=("self",)).select_related("org", "workstation__town").get(pk=proposal.pk)
+    )
     if not locked.pending:
         raise ValidationError(f"该建议已{locked.get_status_display()}，不能再次处理。")
     return locked

@@ -8,7 +8,7 @@ Metrics read the whole participant list at once, so a province-sized run costs a
 from __future__ import annotations
 
 import datetime
-from collections import Counter
+from collections import Counter, namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,6 +29,7 @@ class Metric:
 
 
 METRICS: dict[str, Metric] = {}
+_Term = namedtuple("_Term", "term_start term_years")  # what `Organization.election_due` reads of an organization
 SUBQUERY_FROM = 500  # participants from which metrics filter by the assessment rather than by a list of ids
 
 
@@ -98,11 +99,20 @@ def secretary_in_post(participants, cutoff, year):
 
 @register("election_on_time", "按期换届", "截至快照日期本届任期未到期，或已按期换届")
 def election_on_time(participants, cutoff, year):
-    rows = Organization.objects.filter(id__in=_org_ids(participants)).values_list(
-        "id", "term_start", "term_years", named=True
-    )
-    due_of = Organization.election_due.fget  # the model's rule, applied to plain rows (no instance per organization)
-    overdue = {row.id for row in rows.iterator(chunk_size=5000) if (due := due_of(row)) is not None and due < cutoff}
+    # Only a term begun before the cut-off can have run out by then; the model's rule decides, once per distinct
+    # (start, length) rather than once per organization.
+    rows = Organization.objects.filter(
+        id__in=_org_ids(participants), term_start__lt=cutoff, term_start__isnull=False, term_years__gt=0
+    ).values_list("id", "term_start", "term_years")
+    due_of = Organization.election_due.fget
+    late: dict[tuple, bool] = {}
+    overdue = set()
+    for org_id, start, years in rows.iterator(chunk_size=10000):
+        key = (start, years)
+        if key not in late:
+            late[key] = (due := due_of(_Term(start, years))) is not None and due < cutoff
+        if late[key]:
+            overdue.add(org_id)
     return {p.id: bool(p.org_id) and p.org_id not in overdue for p in participants}
 
 

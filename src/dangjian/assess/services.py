@@ -539,17 +539,24 @@ def _json_list(items: list) -> str:
     return json.dumps(items, ensure_ascii=False) if items else "[]"
 
 
+class _Texts(dict):
+    """Texts of numbers, each made once by `make` on first use."""
+
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: int) -> str:
+        text = self[key] = self.make(key)
+        return text
+
+
 def _result_rows(outcome: engine.RunResult, ids: dict[str, int], ratings: dict[int, str], weight: Decimal):
     """Each result as a database-ready row of RESULT_COLUMNS (JSON as text), yielded in batches."""
     problems: dict[tuple[str, ...], str] = {}  # few distinct problem lists: each serialized once
-    texts: dict[int, str] = {}  # few distinct totals too: each written out once
-
-    def shown_points(cents: int) -> str:
-        text = texts.get(cents)
-        if text is None:
-            text = texts[cents] = _points(cents)
-        return text
-
+    # Few distinct numbers too: each written out once (a C dictionary look-up per number after that).
+    shown_points = _Texts(_points).__getitem__
+    number = _Texts(str).__getitem__
     batch = []
     for r in outcome.results:
         pid = ids[r.org.code]
@@ -575,7 +582,7 @@ def _result_rows(outcome: engine.RunResult, ids: dict[str, int], ratings: dict[i
                 _json_list(r.grade_reasons),
                 shown,
                 _json_list(r.consequences),
-                "[" + ",".join(map(str, r.cents)) + "]",
+                "[" + ",".join(map(number, r.cents)) + "]",
             )
         )
         if len(batch) == RESULT_BATCH:
@@ -642,10 +649,13 @@ def publish(assessment: Assessment, *, actor) -> engine.RunResult:
         after={"status": "published", "digest": outcome.digest},
         detail="发布考核结果",
     )
-    # Publishing opens the rectification cases of the weak organizations (issue #6), in the same transaction.
+    # Publishing opens the rectification cases of the weak organizations and proposes the accountability the rules
+    # set (weak two years running → remove the secretary), in the same transaction; people confirm the proposals.
+    from dangjian.accountability.services import generate_proposals
     from dangjian.rectify.services import open_cases_for
 
     open_cases_for(assessment, actor=actor)
+    generate_proposals(assessment=assessment, actor=actor)
     return outcome
 
 

@@ -138,8 +138,9 @@ def write_backup(path: Path, log: Callable[[str], None] = lambda _: None) -> Bac
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # personal data: owner only
         with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+            outer = connection.in_atomic_block  # called inside a transaction (tests, a caller's): its snapshot is used
             with transaction.atomic():
-                if connection.vendor == "postgresql":
+                if connection.vendor == "postgresql" and not outer:
                     with connection.cursor() as cursor:  # must be the transaction's first statement
                         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 manifest["migrations"] = applied_migrations()

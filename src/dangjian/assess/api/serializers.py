@@ -86,7 +86,7 @@ class ResultSerializer(serializers.ModelSerializer):
 
 
 class ResultLineSerializer(serializers.Serializer):
-    """One indicator's points as the run stored them (`Result.lines`)."""
+    """One indicator's line: the points the run stored (`Result.cents`) and where they came from (`Result.lines`)."""
 
     code = serializers.CharField(label="指标编码")
     name = serializers.CharField(label="指标名称")
