@@ -72,6 +72,24 @@ def test_the_portable_insert_writes_every_value_and_returns_keys_in_row_order():
     assert insert_rows(AuditLog, _COLUMNS, []) == []
 
 
+@pytest.mark.django_db
+def test_rows_from_a_generator_go_in_batch_by_batch_with_their_keys_in_order(monkeypatch):
+    from dangjian.core import bulk_insert
+
+    monkeypatch.setattr(bulk_insert, "MAX_ROWS", 2)  # five rows: batches of 2, 2 and 1
+    made = []
+
+    def generated():
+        for row in rows(connection, 2001, count=5):
+            made.append(row)
+            yield row
+
+    ids = insert_rows(AuditLog, _COLUMNS, generated(), with_ids=True, count=5)
+    assert len(made) == 5 and len(ids) == 5 and ids == sorted(ids)
+    seq_of = dict(AuditLog.objects.filter(pk__in=ids).values_list("pk", "seq"))
+    assert [seq_of[pk] for pk in ids] == [2001, 2002, 2003, 2004, 2005]
+
+
 @pytest.fixture
 def own_postgres(django_db_blocker):
     """A PostgreSQL database of this test's own with the audit table, dropped afterwards."""
@@ -101,7 +119,10 @@ def test_postgres_copy_and_the_portable_insert_write_the_same_rows(own_postgres)
     assert stored(pg, by_insert) == expected(by_insert, 11)
     # Keys come from the same sequence whichever way the rows went in; COPY without keys writes as well.
     assert min(by_insert) > max(by_copy)
-    assert _copy(AuditLog, _COLUMNS, rows(pg, 21), False, pg) == []
+    assert _copy(AuditLog, _COLUMNS, rows(pg, 21), False, pg, 3) == []
+    # A generator with its count: the keys are taken first, the rows built while COPY streams.
+    by_stream = insert_rows(AuditLog, _COLUMNS, iter(rows(pg, 31)), with_ids=True, count=3, connection=pg)
+    assert stored(pg, by_stream) == expected(by_stream, 31)
     with pg.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM core_auditlog")
-        assert cursor.fetchone()[0] == 9
+        assert cursor.fetchone()[0] == 12

@@ -136,6 +136,21 @@ def test_the_list_filters_by_subtree_status_and_exact_id_number(region, county_u
     assert page.context["page"].paginator.count == 0
 
 
+def test_the_list_finds_a_member_by_exact_phone_as_people_type_it_and_only_within_scope(region, county_user, login):
+    make_member(region.birch, "电话甲", 31, phone="13912345678")
+    make_member(region.south_village, "电话乙", 32, phone="13987654321")
+    client = login(county_user)
+    for typed in ("13912345678", "139 1234 5678", "139-1234-5678"):
+        page = client.get("/members/", {"phone": typed})
+        assert [m.name for m in page.context["page"]] == ["电话甲"], typed
+    assert 'name="phone" value="139 1234 5678"' in client.get("/members/", {"phone": "139 1234 5678"}).text
+    assert client.get("/members/", {"phone": "1391234"}).context["page"].paginator.count == 0  # no partial match
+    assert client.get("/members/", {"phone": "不是电话"}).context["page"].paginator.count == 0
+    # The other county's member is not found by its number either.
+    assert client.get("/members/", {"phone": "13987654321"}).context["page"].paginator.count == 0
+    assert client.get("/api/members/", {"phone": "13987654321"}).json()["count"] == 0
+
+
 def test_the_list_pages_by_fifty(region, county_user, login):
     for seq in range(100, 160):
         make_member(region.birch, f"成员{seq}", seq)

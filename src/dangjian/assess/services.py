@@ -350,7 +350,6 @@ RESULT_COLUMNS = (
     "consequences",
     "cents",
 )
-RESULT_BATCH = 5_000  # results built and written per batch, so a province never sits in memory twice
 READ_CHUNK = 20_000
 STALE = "记录在计算后有变化，以计算时的得分为准"
 
@@ -552,12 +551,12 @@ class _Texts(dict):
 
 
 def _result_rows(outcome: engine.RunResult, ids: dict[str, int], ratings: dict[int, str], weight: Decimal):
-    """Each result as a database-ready row of RESULT_COLUMNS (JSON as text), yielded in batches."""
+    """Each result as a database-ready row of RESULT_COLUMNS (JSON as text), one at a time: the rows are built while
+    the database takes in the ones before, and a province never sits in memory twice."""
     problems: dict[tuple[str, ...], str] = {}  # few distinct problem lists: each serialized once
     # Few distinct numbers too: each written out once (a C dictionary look-up per number after that).
     shown_points = _Texts(_points).__getitem__
     number = _Texts(str).__getitem__
-    batch = []
     for r in outcome.results:
         pid = ids[r.org.code]
         rating = ratings.get(pid, "") if ratings else ""
@@ -565,31 +564,24 @@ def _result_rows(outcome: engine.RunResult, ids: dict[str, int], ratings: dict[i
         shown = problems.get(key := tuple(r.problems))
         if shown is None:
             shown = problems[key] = _json_list(r.problems)
-        batch.append(
-            (
-                pid,
-                r.group,
-                shown_points(r.total_cents),
-                shown_points(r.base_cents),
-                shown_points(r.bonus_cents),
-                shown_points(r.penalty_cents),
-                None if combined is None else str(combined),
-                r.rank,
-                r.reverse_rank,
-                r.grade,
-                r.weak,
-                _json_list(r.weak_reasons),
-                _json_list(r.grade_reasons),
-                shown,
-                _json_list(r.consequences),
-                "[" + ",".join(map(number, r.cents)) + "]",
-            )
+        yield (
+            pid,
+            r.group,
+            shown_points(r.total_cents),
+            shown_points(r.base_cents),
+            shown_points(r.bonus_cents),
+            shown_points(r.penalty_cents),
+            None if combined is None else str(combined),
+            r.rank,
+            r.reverse_rank,
+            r.grade,
+            r.weak,
+            _json_list(r.weak_reasons),
+            _json_list(r.grade_reasons),
+            shown,
+            _json_list(r.consequences),
+            "[" + ",".join(map(number, r.cents)) + "]",
         )
-        if len(batch) == RESULT_BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 @transaction.atomic
@@ -616,8 +608,8 @@ def _run_and_store(assessment: Assessment, actor) -> engine.RunResult:
     )
     # One DELETE: nothing depends on a result, so Django deletes them without collecting them first.
     Result.objects.filter(participant__assessment=assessment).delete()
-    for rows in _result_rows(outcome, ids, ratings, assessment.review_weight):
-        insert_rows(Result, RESULT_COLUMNS, rows)
+    rows = _result_rows(outcome, ids, ratings, assessment.review_weight)
+    insert_rows(Result, RESULT_COLUMNS, rows, count=len(outcome.results))
     assessment.digest = outcome.digest
     assessment.run_at = timezone.now()
     assessment.save(update_fields=["digest", "run_at"])

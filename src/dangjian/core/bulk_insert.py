@@ -9,7 +9,8 @@ exercise; the PostgreSQL path writes the same rows faster and has its own test o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterable, Sequence
 
 from django.db import connection as default_connection
 from django.db import models
@@ -21,9 +22,10 @@ PARAMS_LIMIT = 65_535  # the PostgreSQL protocol's limit; SQLite's lower one is 
 def insert_rows(
     model: type[models.Model],
     columns: Sequence[str],
-    rows: Sequence[Sequence],
+    rows: Iterable[Sequence],
     *,
     with_ids: bool = False,
+    count: int | None = None,
     connection=None,
 ) -> list[int]:
     """Insert `rows` (tuples of database-ready values in the order of `columns`) into `model`'s table.
@@ -31,16 +33,22 @@ def insert_rows(
     With `with_ids`, the primary keys given to the rows, in row order. Values must already be what the database
     stores (encrypted, JSON as text; dates through `date_adapter`). On PostgreSQL the rows go by `COPY` (`_copy`),
     elsewhere by `insert_values`: the same rows either way, as the tests check on both.
+
+    `rows` may be a generator when `count` says how many it yields: the rows are then built while the database
+    takes in the ones before (on PostgreSQL its indexes are kept up by the server's process, beside ours).
     """
     connection = connection or default_connection
-    if not rows:
+    if count is None:
+        rows = rows if isinstance(rows, Sequence) else list(rows)
+        count = len(rows)
+    if not count:
         return []
     if connection.vendor == "postgresql":
-        return _copy(model, columns, rows, with_ids, connection)
+        return _copy(model, columns, rows, with_ids, connection, count)
     return insert_values(model, columns, rows, with_ids=with_ids, connection=connection)
 
 
-def insert_values(model, columns, rows, *, with_ids: bool = False, connection=None) -> list[int]:
+def insert_values(model, columns, rows: Iterable[Sequence], *, with_ids: bool = False, connection=None) -> list[int]:
     """The portable way: one multi-row INSERT per batch (RETURNING the keys where the database can)."""
     connection = connection or default_connection
     quote = connection.ops.quote_name
@@ -55,9 +63,9 @@ def insert_values(model, columns, rows, *, with_ids: bool = False, connection=No
     if with_ids and not returning:
         batch = 1  # an old SQLite: one row at a time, each key read back
     ids: list[int] = []
+    rows = iter(rows)
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), batch):
-            part = rows[start : start + batch]
+        while part := list(itertools.islice(rows, batch)):
             sql = head + ", ".join([one] * len(part)) + (f" RETURNING {pk}" if returning else "")
             cursor.execute(sql, [value for row in part for value in row])
             if returning:
@@ -67,7 +75,7 @@ def insert_values(model, columns, rows, *, with_ids: bool = False, connection=No
     return ids
 
 
-def _copy(model, columns, rows, with_ids: bool, connection) -> list[int]:
+def _copy(model, columns, rows: Iterable[Sequence], with_ids: bool, connection, count: int) -> list[int]:
     """PostgreSQL: the keys taken from the table's sequence up front, then every row in one `COPY` (psycopg adapts
     the values in C; a multi-row INSERT of this size costs more to build on the client than to run)."""
     table, pk = model._meta.db_table, model._meta.pk.column
@@ -76,7 +84,7 @@ def _copy(model, columns, rows, with_ids: bool, connection) -> list[int]:
     with connection.cursor() as cursor:
         if with_ids:
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, len(rows)]
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count]
             )
             ids = [r[0] for r in cursor.fetchall()]
             columns = [pk, *columns]

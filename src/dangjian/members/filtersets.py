@@ -18,6 +18,7 @@ class MemberFilterSet(django_filters.FilterSet):
     is_untransferred = django_filters.BooleanFilter(label="口袋党员")
     is_retired = django_filters.BooleanFilter(label="离退休")
     id_number = django_filters.CharFilter(label="公民身份号码（精确）", method="filter_id_number")
+    phone = django_filters.CharFilter(label="联系电话（精确）", method="filter_phone")
 
     class Meta:
         model = Member
@@ -41,3 +42,14 @@ class MemberFilterSet(django_filters.FilterSet):
         from dangjian.core.crypto import digest
 
         return queryset.filter(id_number_digest=digest(value.strip()))
+
+    def filter_phone(self, queryset, name, value):
+        from dangjian.core.crypto import digest
+        from dangjian.sheets.normalize import CellError
+        from dangjian.sheets.normalize import phone as clean_phone
+
+        try:  # typed as people type it: "138 0000 1111", "138-0000-1111"; stored digests are of the clean number
+            value = clean_phone(value)
+        except CellError:
+            return queryset.none()
+        return queryset.filter(phone_digest=digest(value))

@@ -273,24 +273,27 @@ class MemberImporter:
         row_of = operator.itemgetter(*names)
         shown = [name for name in names if name not in SNAPSHOT_EXCLUDE]
         shown_of = operator.itemgetter(*shown)
-        rows = []
         snapshots = []
-        for member in creates:
-            id_number, phone = member["id_number"], member["phone"]
-            member["phone_digest"] = digest(phone)
-            after = {"id": None}  # first, as in `member_snapshot`; the key is known once inserted
-            after.update(zip(shown, shown_of(member), strict=True))
-            for name in DATE_FIELDS:
-                if member[name] is not None:
-                    after[name] = str(member[name])
-                    if not dates_as_is:
-                        member[name] = adapt_date(member[name])
-            after["created_at"] = after["updated_at"] = now_text
-            snapshots.append(after)
-            member["id_number"], member["phone"] = seal(id_number), seal(phone)
-            member["created_at"] = member["updated_at"] = stored_now
-            rows.append(row_of(member))
-        ids = insert_rows(Member, [f.column for f in self.fields], rows, with_ids=True)
+
+        def rows():
+            # Built one by one as COPY takes them, so PostgreSQL files the rows before into its indexes meanwhile.
+            for member in creates:
+                id_number, phone = member["id_number"], member["phone"]
+                member["phone_digest"] = digest(phone)
+                after = {"id": None}  # first, as in `member_snapshot`; the key is known once inserted
+                after.update(zip(shown, shown_of(member), strict=True))
+                for name in DATE_FIELDS:
+                    if member[name] is not None:
+                        after[name] = str(member[name])
+                        if not dates_as_is:
+                            member[name] = adapt_date(member[name])
+                after["created_at"] = after["updated_at"] = now_text
+                snapshots.append(after)
+                member["id_number"], member["phone"] = seal(id_number), seal(phone)
+                member["created_at"] = member["updated_at"] = stored_now
+                yield row_of(member)
+
+        ids = insert_rows(Member, [f.column for f in self.fields], rows(), with_ids=True, count=len(creates))
         self.paths.update({member["org"].path for member in creates})
         entries = []
         for member, pk, after in zip(creates, ids, snapshots, strict=True):
