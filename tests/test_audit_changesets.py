@@ -151,3 +151,20 @@ def test_pruning_an_old_import_removes_its_change_set(db, tmp_path, django_captu
         call_command("audit", "prune", "--before", (timezone.localdate() - datetime.timedelta(days=200)).isoformat())
     assert not AuditLog.objects.filter(pk=old.pk).exists() and not path.exists()
     assert verify_chain().ok
+
+
+def test_a_change_set_that_cannot_be_written_keeps_the_whole_import_out(region, tmp_path, county_user, monkeypatch):
+    """The file is compressed and written in a thread of its own: a full disk there still stops the import, and
+    neither members nor a file nor a record are left."""
+    before = Member.objects.count()
+
+    def full(self, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(gzip.GzipFile, "write", full)
+    path = write_csv(tmp_path / "m.csv", [MEMBER_HEADERS, *rows(30)])
+    with pytest.raises(OSError, match="No space left"):
+        run_import("members", path, county_user)
+    assert Member.objects.count() == before
+    assert not AuditLog.objects.filter(action=AuditAction.IMPORT).exists()
+    assert list(changesets.folder().glob("*.jsonl.gz")) == []

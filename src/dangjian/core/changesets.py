@@ -13,12 +13,15 @@ travel with backups (`core.backup`).
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import itertools
 import json
 import os
+import queue
 import re
+import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -68,8 +71,12 @@ class ChangeSetWriter:
     """Writes one import's change set; `close()` gives what the IMPORT record must hash, `discard()` removes it.
 
     The file is written while the import's transaction is open; if the transaction does not commit, the caller
-    discards it, so no file is left that no record names.
+    discards it, so no file is left that no record names. Compressing, hashing and writing happen in a thread of
+    their own (zlib, hashlib and the file release the interpreter while they work), so the import goes on with
+    its next rows meanwhile; at most `QUEUED` blocks wait for it, which keeps memory bounded.
     """
+
+    QUEUED = 4
 
     def __init__(self) -> None:
         directory = folder()
@@ -83,16 +90,40 @@ class ChangeSetWriter:
         self._gz = gzip.GzipFile(fileobj=self._hashing, mode="wb", compresslevel=1, mtime=0)
         self.rows = 0
         self.ids: list[int] = []
+        self._blocks: queue.Queue[bytes | None] = queue.Queue(maxsize=self.QUEUED)
+        self._failure: BaseException | None = None
+        self._worker = threading.Thread(target=self._drain, name="changeset-writer", daemon=True)
+        self._worker.start()
+
+    def _drain(self) -> None:
+        while (block := self._blocks.get()) is not None:
+            if self._failure is None:
+                try:
+                    self._gz.write(block)
+                except BaseException as exc:  # raised in the importing thread by its next call (`_check`)
+                    self._failure = exc
+
+    def _check(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+
+    def _stop(self) -> None:
+        if self._worker.is_alive():
+            self._blocks.put(None)
+            self._worker.join()
 
     def write(self, entries: list[dict[str, Any]]) -> None:
         """Append one JSON line per entry."""
+        self._check()
         if entries:
-            self._gz.write(b"\n".join(map(_line, entries)) + b"\n")
+            self._blocks.put(b"\n".join(map(_line, entries)) + b"\n")
             self.rows += len(entries)
             self.ids.extend(entry["id"] for entry in entries)
 
     def close(self) -> dict[str, Any]:
         """Finish the file; the `changeset` value of the IMPORT record's `after`."""
+        self._stop()
+        self._check()
         self._gz.close()
         self._raw.close()
         ranges = id_ranges(self.ids)
@@ -105,7 +136,9 @@ class ChangeSetWriter:
 
     def discard(self) -> None:
         try:
-            self._gz.close()
+            self._stop()
+            with contextlib.suppress(OSError, ValueError):  # a failed write may leave the stream unclosable
+                self._gz.close()
             self._raw.close()
         finally:
             self.path.unlink(missing_ok=True)
