@@ -95,6 +95,21 @@ def floor(path: Path) -> float:
     return time.monotonic() - started
 
 
+def timed(spent: dict[str, float], owner, name: str, label: str) -> None:
+    """Wrap `owner.name` so the time spent in it adds up in `spent[label]` (for the breakdown)."""
+    func = getattr(owner, name)
+
+    def wrapper(*args, **kwargs):
+        started = time.monotonic()
+        try:
+            result = func(*args, **kwargs)
+            return list(result) if name == "_by_digest" else result  # a lazy queryset: run it here
+        finally:
+            spent[label] = spent.get(label, 0.0) + time.monotonic() - started
+
+    setattr(owner, name, wrapper)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
@@ -116,7 +131,7 @@ def main() -> None:
 
         django.setup()
         from django.core.management import call_command
-        from django.db import connection
+        from django.db import connection, connections
 
         from dangjian.demo.synth import generate
         from dangjian.orgs.choices import OrgKind
@@ -133,6 +148,17 @@ def main() -> None:
 
         floor_s = floor(path)
         print(f"floor (calamine read + COPY): {floor_s:.1f} s")
+        from dangjian.core import changesets
+        from dangjian.sheets import import_members, imports
+
+        spent: dict[str, float] = {}
+        timed(spent, imports, "open_sheet", "open the sheet (calamine parses it)")
+        timed(spent, import_members.MemberImporter, "process", "chunks: look up, check, write")
+        timed(spent, import_members, "insert_rows", "— of which members COPY (rows built meanwhile)")
+        timed(spent, import_members, "_by_digest", "— of which existing members looked up")
+        timed(spent, changesets.ChangeSetWriter, "write", "— of which change set lines (JSON)")
+        timed(spent, changesets.ChangeSetWriter, "close", "change set closed (compression finished)")
+        timed(spent, type(connections["default"]), "commit", "commit (deferred foreign-key checks)")
         t = time.monotonic()
         if args.profile:
             import cProfile
@@ -148,9 +174,19 @@ def main() -> None:
             sys.exit(f"import failed: {report.errors[:5]}")
         print(f"import: {import_s:.1f} s, created {report.created:,}")
         print(f"ratio import/floor: {import_s / floor_s:.1f}x (target within 3x)")
+        outside = spent.get("chunks: look up, check, write", 0) + sum(
+            v for k, v in spent.items() if not k.startswith("—") and not k.startswith("chunks")
+        )
+        spent["the rest (rows read and parsed, the IMPORT record)"] = import_s - outside
+        for label, seconds in spent.items():
+            print(f"  {label:<52} {seconds:6.2f} s")
+        spent.clear()
         t = time.monotonic()
         again = run_import("members", path, None)
-        print(f"same file again: {time.monotonic() - t:.1f} s, unchanged {again.unchanged:,}, updated {again.updated}")
+        again_s = time.monotonic() - t
+        print(f"same file again: {again_s:.1f} s, unchanged {again.unchanged:,}, updated {again.updated}")
+        for label, seconds in spent.items():
+            print(f"  {label:<52} {seconds:6.2f} s")
         print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
         from dangjian.core.audit_verify import verify_chain
 

@@ -248,6 +248,31 @@ def test_it_updates_by_id_number_and_audits_before_and_after_in_the_change_set(r
     assert "phone" not in line["after"] and "id_number" not in line["after"]
 
 
+def test_a_reimport_changes_each_member_only_where_its_row_differs_without_reading_members_one_by_one(region, tmp_path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ids = [id_number(110 + i) for i in range(6)]
+    rows = [_row(name=f"党员{i}", idn=idn, phone=f"1380000{i:04d}") for i, idn in enumerate(ids)]
+    assert run_import("members", write_csv(tmp_path / "a.csv", [MEMBER_HEADERS, *rows]), None).created == 6
+    rows[0][5] = "13911112222"  # a new phone
+    rows[1][1] = "党员一改"  # a new name, the same phone
+    rows[2][5] = "138-0000-0002"  # the same phone, typed with dashes
+    with CaptureQueriesContext(connection) as queries:
+        report = run_import("members", write_csv(tmp_path / "b.csv", [MEMBER_HEADERS, *rows]), None)
+    assert (report.created, report.updated, report.unchanged) == (0, 2, 4)
+    one_by_one = [q["sql"] for q in queries if 'FROM "members_member" WHERE "members_member"."id" =' in q["sql"]]
+    assert one_by_one == []
+    members = [_member(idn) for idn in ids]
+    assert [(m.name, m.phone) for m in members[:3]] == [
+        ("党员0", "13911112222"),
+        ("党员一改", "13800000001"),
+        ("党员2", "13800000002"),
+    ]
+    assert members[0].phone_digest == digest("13911112222") and members[1].phone_digest == digest("13800000001")
+    assert members[2].updated_at == members[3].updated_at != members[0].updated_at  # untouched by the second run
+
+
 def test_it_moves_a_member_and_records_the_transfer(region, tmp_path, town_user):
     member = Member.objects.get(name="孙白桦")
     path = write_csv(
