@@ -147,8 +147,7 @@ class MemberImporter:
         digests = {row.number: self.digest(row.values["id_number"]) for row in rows if row.values.get("id_number")}
         existing = {m.id_number_digest: m for m in _by_digest(set(digests.values()))}
         creates: list[dict] = []  # the new members' values, by attname
-        # member, before, organization moved from, the fields that changed
-        updates: list[tuple[Member, dict, Organization | None, set[str]]] = []
+        changing: list[tuple[int, dict[str, Any], Organization]] = []  # member id, changes, organization
         for row in rows:
             if row.errors or not row.values.get("id_number"):
                 continue
@@ -161,29 +160,41 @@ class MemberImporter:
                 if not row.errors:
                     creates.append(member)
                 continue
-            if not allowed(self.user, current.org.path, Action.CHANGE):
+            if not allowed(self.user, current.org__path, Action.CHANGE):
                 self.fail(
                     row, "id_number", "该公民身份号码已登记，其所在党组织不在您的管理范围内；如需转入请办理组织关系转接"
                 )
                 continue
-            moved_from = current.org if current.org_id != org.pk else None
             changes = self._changes(row, current)
-            # The snapshot only when something changes: re-importing a file mostly finds members as they are.
-            before = member_snapshot(current) if changes or moved_from else None
-            fields = self._apply(current, changes, org)
-            self._check_final(row, vars(current))
+            self._check_final(row, {**current._asdict(), **changes})
             if row.errors:
                 continue
-            if fields:
-                updates.append((current, before, moved_from, fields))
+            if changes or current.org_id != org.pk:
+                changing.append((current.id, changes, org))
             else:
                 self.report.unchanged += 1
+        updates = self._updates(changing)
         if self.report.errors or self.report.dry_run:
             # Nothing will be kept: count what would happen, write nothing.
             self.report.created += len(creates)
             self.report.updated += len(updates)
             return
         self._write(creates, updates)
+
+    def _updates(self, changing: list[tuple[int, dict[str, Any], Organization]]) -> list:
+        """The members that change, loaded as instances now (a re-imported file mostly finds members as they are,
+        and those never become instances): each with its snapshot before, the organization it moves from and the
+        fields that change."""
+        if not changing:
+            return []
+        loaded = _members().in_bulk([pk for pk, _changes, _org in changing])
+        updates = []
+        for pk, changes, org in changing:
+            member = loaded[pk]
+            before = member_snapshot(member)
+            moved_from = member.org if member.org_id != org.pk else None
+            updates.append((member, before, moved_from, self._apply(member, changes, org)))
+        return updates
 
     def _new_member(self, row: Row, org: Organization) -> dict:
         """A new member's values by attname, as `Member(org=org, **fields)` would hold them before saving: the
@@ -345,17 +356,28 @@ class MemberImporter:
             self.changes = None
 
 
+def _members():
+    # Without the sealed values: nothing is decrypted that the import does not change (`_changes` compares digests).
+    return Member.objects.select_related("org").defer("id_number", "phone").order_by()
+
+
+# What `_changes` and the checks read of an existing member: its values as plain rows, no model instances.
+LOOKED_UP = ("id", "id_number_digest", "phone_digest", "org_id", "org__path")
+LOOKED_UP += tuple(name for name in MEMBER_FIELDS if name not in SEALED)
+
+
 def _by_digest(digests: set[str]):
-    """The members with these ID-number digests, with their organizations. On PostgreSQL one array parameter
+    """The members with these ID-number digests, as named rows of LOOKED_UP. On PostgreSQL one array parameter
     (`= ANY(%s)`) instead of an IN list of 2,000: the client-side cursor splits and quotes each of those."""
-    # Without the sealed values: an unchanged member costs no decryption (`_changes` compares digests).
-    members = Member.objects.select_related("org").defer("id_number", "phone").order_by()
     if not digests:
         return []
+    members = Member.objects.order_by()
     if connection.vendor == "postgresql":
         column = f"{Member._meta.db_table}.id_number_digest"
-        return members.extra(where=[f"{column} = ANY(%s)"], params=[list(digests)])  # noqa: S610 - names from the model
-    return members.filter(id_number_digest__in=digests)
+        members = members.extra(where=[f"{column} = ANY(%s)"], params=[list(digests)])  # noqa: S610 - model's names
+    else:
+        members = members.filter(id_number_digest__in=digests)
+    return members.values_list(*LOOKED_UP, named=True)
 
 
 def _common_org(paths: set[str]) -> Organization | None:
