@@ -207,6 +207,28 @@ def digest(value: str, key: FieldKey | None = None) -> str:
     return hmac.new(mac_key, value.upper().encode(), hashlib.sha256).hexdigest()
 
 
+class Digester:
+    """`digest` for many values under one key, about twice as fast: HMAC-SHA256 as RFC 2104 defines it, with the
+    key's inner and outer hash states computed once and copied per value (`hmac` redoes them for every value)."""
+
+    BLOCK = 64  # SHA-256's block size
+
+    def __init__(self, key: FieldKey) -> None:
+        mac = key.mac if len(key.mac) <= self.BLOCK else hashlib.sha256(key.mac).digest()
+        mac = mac.ljust(self.BLOCK, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in mac))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in mac))
+
+    def __call__(self, value: str) -> str:
+        if not value:
+            return ""
+        inner = self._inner.copy()
+        inner.update(value.upper().encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+
 class EncryptedCharField(models.TextField):
     """A text column whose value is stored encrypted; Python code sees the clear value.
 
