@@ -70,7 +70,6 @@ class MemberImporter:
         self.changeset: dict | None = None  # what the IMPORT record names, once `finish` has closed the file
         self.org: Organization | None = None
 
-
     def sealer(self):
         """`crypto.seal` with the current key and cipher; for AES-GCM the cipher object is made once per run, not
         once per value (the same output: prefix, then base64 of nonce and sealed text)."""
