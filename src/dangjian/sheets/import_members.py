@@ -202,9 +202,9 @@ class MemberImporter:
         fields["org"] = org
         return fields
 
-    def _changes(self, row: Row, member: Member) -> dict[str, Any]:
-        """The file's values that differ from an existing member's. The sealed fields are compared by their digests
-        (the member was loaded without them: `_by_digest`); the ID number is the one the member was found by."""
+    def _changes(self, row: Row, member) -> dict[str, Any]:
+        """The file's values that differ from an existing member's (a row of LOOKED_UP). The phone is compared by
+        its digest (nothing is decrypted); the ID number is the one the member was found by."""
         changes: dict[str, Any] = {}
         for name in MEMBER_FIELDS:
             if name == "id_number" or (name not in row.present and name != "birth_date"):
