@@ -291,6 +291,10 @@ def test_the_workbook_holds_one_sheet_per_table_with_exact_numbers(region, count
     assert figures["逾期未完成（项）"] == 2
     assert figures["专项资金累计（元）"] == 100000.5
     assert figures["本季度专项资金（元）"] == 20000.5
+    # Wide enough to read when opened: the date is no ####, the title not cut (two columns a Chinese character).
+    overview = book["总体情况"]
+    assert overview.column_dimensions["B"].width >= len(TITLE_Q4.encode("gbk"))  # GBK: two bytes a character
+    assert overview.column_dimensions["A"].width >= len("专项资金累计（元）".encode("gbk"))
     rows = list(book["各单位进展"].iter_rows(values_only=True))
     assert rows[0][0] == "单位" and rows[0][-1] == "专项资金（元）"
     assert rows[1:] == [

@@ -601,6 +601,21 @@ def _addressees(org: Organization) -> str:
     return "各党支部"
 
 
+def _display_width(value: object) -> int:
+    """Columns a value takes in a spreadsheet: a Chinese character is two, a date ten."""
+    if isinstance(value, datetime.date):
+        return 10
+    text = "" if value is None else str(value)
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _fit_columns(ws) -> None:
+    """Each column as wide as its longest value (within reason), so nothing shows as ### or is cut off."""
+    for column in ws.columns:
+        widest = max((_display_width(cell.value) for cell in column), default=0)
+        ws.column_dimensions[column[0].column_letter].width = min(80, max(10, widest + 2))
+
+
 def write_xlsx(data: BulletinData, out) -> None:
     """The bulletin's tables as a workbook, one sheet per table, money in yuan with two decimals."""
     from openpyxl import Workbook
@@ -622,7 +637,7 @@ def write_xlsx(data: BulletinData, out) -> None:
             for cell, value in zip(ws[ws.max_row], values, strict=True):
                 if isinstance(value, Decimal):
                     cell.number_format = "0.00"
-        ws.column_dimensions["A"].width = 28
+        _fit_columns(ws)
         return ws
 
     head = [["通报", data.title], ["发布单位", data.issuer], ["统计截至", data.as_of]]
