@@ -33,7 +33,8 @@ groups:
 GROUP = SCHEME.groups[0]
 
 # (participant, indicator, points, count, flag, seconds after T0): several raters, a count entered twice, a code
-# with a quote, an indicator of no group, an empty entry, an assessment of its own (participant 9).
+# with a quote, an indicator of no group, an empty entry, one entry per indicator (participant 5: read packed, the
+# others again entry by entry), an assessment of its own (participant 9).
 ENTRIES = [
     (1, 'G"1', "61.50", None, None, 1),
     (1, 'G"1', "58.25", None, None, 2),
@@ -46,6 +47,9 @@ ENTRIES = [
     (2, "Y01", None, None, True, 2),
     (2, "B01", "1.5", None, None, 1),
     (3, "R01", None, None, None, 1),
+    (5, "B01", "0.5", None, None, 1),
+    (5, "R01", None, 2, None, 2),
+    (5, "Y01", None, None, True, 3),
     (9, 'G"1', "10.00", None, None, 1),
 ]
 
@@ -72,7 +76,7 @@ def own_postgres(django_db_blocker):
                     "CREATE TABLE assess_entry (id bigserial PRIMARY KEY, participant_id bigint, indicator text,"
                     " points numeric(7, 2), count integer, flag boolean, entered_at timestamptz)"
                 )
-                cursor.execute("INSERT INTO assess_participant VALUES (1, 1), (2, 1), (3, 1), (4, 1), (9, 2)")
+                cursor.execute("INSERT INTO assess_participant VALUES (1, 1), (2, 1), (3, 1), (4, 1), (5, 1), (9, 2)")
                 for pid, code, points, count, flag, after in ENTRIES:
                     cursor.execute(
                         "INSERT INTO assess_entry (participant_id, indicator, points, count, flag, entered_at)"
@@ -96,7 +100,7 @@ def portable_rows():
 
 
 def test_the_packed_read_gives_the_rows_the_portable_read_gives(own_postgres):
-    packed, portable = empty_slots([1, 2, 3, 4]), empty_slots([1, 2, 3, 4])
+    packed, portable = empty_slots([1, 2, 3, 4, 5]), empty_slots([1, 2, 3, 4, 5])
     inputs.read_packed(1, packed, connection=own_postgres)
     inputs.read_rows(portable_rows(), portable)
     assert {pid: slot[0] for pid, slot in packed.items()} == {pid: slot[0] for pid, slot in portable.items()}
@@ -104,6 +108,7 @@ def test_the_packed_read_gives_the_rows_the_portable_read_gives(own_postgres):
     assert packed[1][0] == [[6150, 5825], 1, True, None]
     assert packed[2][0] == [7000, None, False, 150]
     assert packed[3][0] == packed[4][0] == [None, None, None, None]
+    assert packed[5][0] == [None, 2, True, 50]
 
 
 def test_the_portable_read_skips_indicators_of_no_group_and_unknown_participants():

@@ -2,7 +2,8 @@
 
 Two ways, the same rows: the portable one reads one database row per entry (what the SQLite tests run); on
 PostgreSQL a whole assessment is read as one row per participant, its entries packed by the database into a JSON
-object {indicator: value} that `json.loads` takes apart in C. Five million entries through a cursor cost psycopg
+object {indicator: value} that `json.loads` takes apart in C (the few whose order matters are read again the
+portable way). Five million entries through a cursor cost psycopg
 several microseconds each, more than the rest of the run; packed, the database sends a twentieth of the rows.
 """
 
@@ -13,28 +14,36 @@ import json
 from django.db import connection as default_connection
 
 from .models import Entry, Participant
-from .scheme import Method
 
-POINTS = (Method.GIVEN, Method.BONUS)  # the methods whose entries are points; deduction and penalty take counts
-
-# One participant's entries as a JSON object, in the order the portable way reads them (by indicator, then as
-# entered), so that for a key entered twice `json.loads` keeps the latest, as that way does; `n` counts the
-# entries, which tells the participants with an indicator entered twice (several raters) from the others.
+# One participant's entries as a JSON object {indicator: value}, and how many entries went into it. Unordered and
+# with the codes quoted as they are: PostgreSQL before 16 sorts each participant's entries apart for an ordered
+# aggregate, and `to_json` per entry costs as much again (together more than half of the read). Order matters only
+# where an indicator was entered twice (several raters; a count entered again): `n` then differs from the number
+# of keys, and such participants are read again entry by entry, in order (REREAD). So is one whose text is no valid
+# JSON, which only a code holding a quote, a backslash or a control character can make.
 PACKED = """
 SELECT e.participant_id, count(*),
        '{{' || string_agg(
-           to_json(e.indicator)::text || ':' || coalesce(
+           '"' || e.indicator || '":' || coalesce(
                round(e.points * 100)::int::text,
                e.count::text,
                CASE WHEN e.flag THEN 'true' WHEN NOT e.flag THEN 'false' END,
                'null'
            ),
-           ',' ORDER BY e.indicator, e.entered_at, e.id
+           ','
        ) || '}}'
 FROM {entry} e JOIN {participant} p ON p.id = e.participant_id
 WHERE p.assessment_id = %s
 GROUP BY e.participant_id
 """
+# The portable read's query for some participants: by participant, indicator, then as entered.
+REREAD = """
+SELECT e.participant_id, e.indicator, round(e.points * 100)::int, e.count, e.flag
+FROM {entry} e
+WHERE e.participant_id = ANY(%s)
+ORDER BY e.participant_id, e.indicator, e.entered_at, e.id
+"""
+REREAD_CHUNK = 5_000  # participants per query
 
 
 def place(row: list, j: int, cents, count, flag) -> None:
@@ -65,32 +74,30 @@ def read_rows(rows, slots: dict) -> None:
 def read_packed(assessment_id: int, slots: dict, *, connection=None) -> None:
     """PostgreSQL: every participant's entries of the assessment, packed (see PACKED), into `slots`."""
     connection = connection or default_connection
-    sql = PACKED.format(entry=Entry._meta.db_table, participant=Participant._meta.db_table)
+    tables = {"entry": Entry._meta.db_table, "participant": Participant._meta.db_table}
     codes_of: dict[int, list[str]] = {}  # per group (by identity): its indicator codes in order
     loads = json.loads
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT", [assessment_id]) as copy:
-        copy.set_types(["int8", "int8", "text"])
-        for pid, count, text in copy.rows():
-            slot = slots.get(pid)
-            if slot is None:
-                continue
-            row, index, group = slot
-            codes = codes_of.get(id(group))
-            if codes is None:
-                codes = codes_of[id(group)] = list(index)
-            values = loads(text)
-            if len(values) == count:  # each indicator entered once: the row in one C call
-                row[:] = map(values.get, codes)
-                continue
-            # An indicator entered twice (several raters): entry by entry. A number is points or a count by the
-            # indicator's method, as `services.enter` stores them.
-            for indicator, value in loads(text, object_pairs_hook=list):
-                j = index.get(indicator)
-                if j is None or value is None:
+    again = []  # participants to read entry by entry
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY ({PACKED.format(**tables)}) TO STDOUT", [assessment_id]) as copy:
+            copy.set_types(["int8", "int8", "text"])
+            for pid, count, text in copy.rows():
+                slot = slots.get(pid)
+                if slot is None:
                     continue
-                if value.__class__ is bool:
-                    place(row, j, None, None, value)
-                elif group.indicators[j].method in POINTS:
-                    place(row, j, value, None, None)
-                else:
-                    place(row, j, None, value, None)
+                row, index, group = slot
+                codes = codes_of.get(id(group))
+                if codes is None:
+                    codes = codes_of[id(group)] = list(index)
+                try:
+                    values = loads(text)
+                except ValueError:
+                    again.append(pid)
+                    continue
+                if len(values) != count:  # an indicator entered twice: the order of its entries decides
+                    again.append(pid)
+                    continue
+                row[:] = map(values.get, codes)  # the row in one C call
+        for start in range(0, len(again), REREAD_CHUNK):
+            cursor.execute(REREAD.format(**tables), [again[start : start + REREAD_CHUNK]])
+            read_rows(cursor.fetchall(), slots)
