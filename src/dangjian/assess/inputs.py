@@ -2,15 +2,14 @@
 
 Two ways, the same rows: the portable one reads one database row per entry (what the SQLite tests run); on
 PostgreSQL a whole assessment is read as one row per participant, its entries packed by the database into a JSON
-object {indicator: value} that `json.loads` takes apart in C (the few whose order matters are read again the
+object {indicator: value} that orjson takes apart in native code (the few whose order matters are read again the
 portable way). Five million entries through a cursor cost psycopg
 several microseconds each, more than the rest of the run; packed, the database sends a twentieth of the rows.
 """
 
 from __future__ import annotations
 
-import json
-
+import orjson
 from django.db import connection as default_connection
 
 from .models import Entry, Participant
@@ -76,7 +75,7 @@ def read_packed(assessment_id: int, slots: dict, *, connection=None) -> None:
     connection = connection or default_connection
     tables = {"entry": Entry._meta.db_table, "participant": Participant._meta.db_table}
     codes_of: dict[int, list[str]] = {}  # per group (by identity): its indicator codes in order
-    loads = json.loads
+    loads = orjson.loads  # several times faster than the standard library's; invalid text raises ValueError too
     again = []  # participants to read entry by entry
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY ({PACKED.format(**tables)}) TO STDOUT", [assessment_id]) as copy:
