@@ -141,6 +141,21 @@ def test_the_sheet_has_a_title_who_and_when_and_real_dates(county_user, login):
     assert rows[0]["出生日期"] == datetime.datetime(1980, 1, 1)  # a date cell, not text
 
 
+def test_the_columns_are_wide_enough_to_read_what_they_hold(county_user, login):
+    response = login(county_user).get("/sheets/export/members/")
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    ws = book.active
+    header = [cell.value for cell in ws[3]]
+    for number, name in enumerate(header, start=1):
+        letter = ws.cell(row=3, column=number).column_letter
+        values = [ws.cell(row=r, column=number).value for r in range(4, ws.max_row + 1)]
+        # A date needs ten columns (else it shows as ####); text one per letter and digit, two per Chinese character.
+        needed = max(
+            10 if isinstance(v, datetime.date) else len(str(v or "").encode("gbk", "replace")) for v in [name, *values]
+        )
+        assert ws.column_dimensions[letter].width >= needed, (name, ws.column_dimensions[letter].width, needed)
+
+
 def test_an_export_too_large_for_one_sheet_is_refused_with_a_message(county_user, login, settings):
     settings.EXPORT_MAX_ROWS = 2
     client = login(county_user)

@@ -601,18 +601,12 @@ def _addressees(org: Organization) -> str:
     return "各党支部"
 
 
-def _display_width(value: object) -> int:
-    """Columns a value takes in a spreadsheet: a Chinese character is two, a date ten."""
-    if isinstance(value, datetime.date):
-        return 10
-    text = "" if value is None else str(value)
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-
-
 def _fit_columns(ws) -> None:
     """Each column as wide as its longest value (within reason), so nothing shows as ### or is cut off."""
+    from dangjian.sheets.export import display_width
+
     for column in ws.columns:
-        widest = max((_display_width(cell.value) for cell in column), default=0)
+        widest = max((display_width(cell.value) for cell in column), default=0)
         ws.column_dimensions[column[0].column_letter].width = min(80, max(10, widest + 2))
 
 

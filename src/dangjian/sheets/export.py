@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import itertools
 import tempfile
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -18,8 +19,9 @@ from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from dangjian.core.audit import record
 from dangjian.core.models import AuditAction
@@ -88,6 +90,30 @@ def describe_filters(filterset) -> str:
     return "；".join(parts)
 
 
+WIDTH_SAMPLE = 200  # rows that set the column widths
+LETTERS = [get_column_letter(i) for i in range(1, 200)]
+
+
+def display_width(value: Any) -> int:
+    """Columns a value takes in a spreadsheet: a Chinese character is two, a date ten, a time sixteen."""
+    if isinstance(value, Cell):  # text kept from being a formula (`text_safe`)
+        value = value.value
+    if isinstance(value, datetime.datetime):
+        return 16
+    if isinstance(value, datetime.date):
+        return 10
+    text = "" if value is None else str(value)
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def column_widths(headers: list[str], rows: Iterable[list]) -> list[float]:
+    """Each column as wide as its widest value or header (within reason)."""
+    widest = [display_width(h) for h in headers]
+    for row in rows:
+        widest = [max(w, display_width(v)) for w, v in zip(widest, row, strict=False)]
+    return [min(60, max(8, w + 2)) for w in widest]
+
+
 def export_response(
     *,
     request,
@@ -118,22 +144,32 @@ def export_response(
     bold = Font(bold=True)
     title_cell = WriteOnlyCell(sheet, title)
     title_cell.font = Font(bold=True, size=14)
-    sheet.append([title_cell])
     who = user.get_full_name() or user.get_username()
-    sheet.append([f"导出人：{who}  导出时间：{now:%Y-%m-%d %H:%M}  筛选条件：{filters or '无'}"])
     header = []
     for name, _ in columns:
         cell = WriteOnlyCell(sheet, name)
         cell.font = bold
         header.append(cell)
+
+    def values(row) -> list:
+        return [text_safe(sheet, cell_value(get(row))) for _, get in columns]
+
+    # Column widths from the header and the first rows: a write-only sheet takes them before its first row, and
+    # without them a date shows as #### and a code is cut off when the file is opened.
+    rows = iter(rows)
+    first = [values(row) for row in itertools.islice(rows, WIDTH_SAMPLE)]
+    for letter, width in zip(LETTERS, column_widths([name for name, _ in columns], first), strict=False):
+        sheet.column_dimensions[letter].width = width
+    sheet.append([title_cell])
+    sheet.append([f"导出人：{who}  导出时间：{now:%Y-%m-%d %H:%M}  筛选条件：{filters or '无'}"])
     sheet.append(header)
 
     count = 0
-    for row in rows:
+    for cells in itertools.chain(first, map(values, rows)):
         count += 1
         if count > limit:
             raise ExportTooLarge(limit)
-        sheet.append([text_safe(sheet, cell_value(get(row))) for _, get in columns])
+        sheet.append(cells)
 
     # The file is deleted when the response closes it.
     out = tempfile.TemporaryFile(suffix=".xlsx")
