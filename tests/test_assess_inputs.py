@@ -17,7 +17,7 @@ from dangjian.assess.schemefile import load_scheme
 SERVER = os.environ.get("DANGJIAN_TEST_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
 T0 = datetime.datetime(2026, 11, 25, 8, 0, tzinfo=datetime.UTC)
 
-SCHEME = load_scheme("""
+SCHEME_TEXT = """
 year: 2026
 name: 读取测试
 groups:
@@ -25,12 +25,13 @@ groups:
     categories:
       - name: 工作
         indicators:
-          - {code: 'G"1', name: 工作成效, points: 70, method: given}
+          - {code: 'CODE', name: 工作成效, points: 70, method: given}
           - {code: R01, name: 三会一课, points: 10, method: deduction, per: 2}
           - {code: Y01, name: 民主评议, points: 20, method: yesno}
           - {code: B01, name: 表彰, points: 3, method: bonus}
-""")
-GROUP = SCHEME.groups[0]
+"""
+# A code JSON must escape (the whole scheme is then read entry by entry) and a plain one (read packed).
+CODES = ['G"1', "G01"]
 
 # (participant, indicator, points, count, flag, seconds after T0): several raters, a count entered twice, a code
 # with a quote, an indicator of no group, an empty entry, one entry per indicator (participant 5: read packed, the
@@ -54,13 +55,23 @@ ENTRIES = [
 ]
 
 
-def empty_slots(pids):
-    index = {ind.code: j for j, ind in enumerate(GROUP.indicators)}
-    return {pid: ([None] * len(index), index, GROUP) for pid in pids}
+def empty_slots(pids, code='G"1'):
+    group = load_scheme(SCHEME_TEXT.replace("CODE", code)).groups[0]
+    index = {ind.code: j for j, ind in enumerate(group.indicators)}
+    return {pid: ([None] * len(index), index, group) for pid in pids}
+
+
+def entries(code: str):
+    return [(pid, code if c == 'G"1' else c, *rest) for pid, c, *rest in ENTRIES]
+
+
+@pytest.fixture(params=CODES)
+def code(request):
+    return request.param
 
 
 @pytest.fixture
-def own_postgres(django_db_blocker):
+def own_postgres(django_db_blocker, code):
     """A PostgreSQL database of this test's own with the two tables the packed read touches, dropped afterwards."""
     name = f"dj_assess_inputs_{os.getpid()}"
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
@@ -77,11 +88,11 @@ def own_postgres(django_db_blocker):
                     " points numeric(7, 2), count integer, flag boolean, entered_at timestamptz)"
                 )
                 cursor.execute("INSERT INTO assess_participant VALUES (1, 1), (2, 1), (3, 1), (4, 1), (5, 1), (9, 2)")
-                for pid, code, points, count, flag, after in ENTRIES:
+                for pid, indicator, points, count, flag, after in entries(code):
                     cursor.execute(
                         "INSERT INTO assess_entry (participant_id, indicator, points, count, flag, entered_at)"
                         " VALUES (%s, %s, %s, %s, %s, %s)",
-                        [pid, code, points, count, flag, T0 + datetime.timedelta(seconds=after)],
+                        [pid, indicator, points, count, flag, T0 + datetime.timedelta(seconds=after)],
                     )
             yield conn
         finally:
@@ -90,19 +101,26 @@ def own_postgres(django_db_blocker):
                 admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def portable_rows():
-    """ENTRIES of assessment 1 as the portable read's query gives them: centipoints, by participant, indicator,
+def portable_rows(code):
+    """The entries of assessment 1 as the portable read's query gives them: centipoints, by participant, indicator,
     then as entered."""
-    ordered = sorted((e for e in ENTRIES if e[0] != 9), key=lambda e: (e[0], e[1], e[5]))
-    for pid, code, points, count, flag, _ in ordered:
+    ordered = sorted((e for e in entries(code) if e[0] != 9), key=lambda e: (e[0], e[1], e[5]))
+    for pid, indicator, points, count, flag, _ in ordered:
         cents = int((Decimal(points) * 100).quantize(Decimal(1), ROUND_HALF_UP)) if points else None
-        yield pid, code, cents, count, flag
+        yield pid, indicator, cents, count, flag
 
 
-def test_the_packed_read_gives_the_rows_the_portable_read_gives(own_postgres):
-    packed, portable = empty_slots([1, 2, 3, 4, 5]), empty_slots([1, 2, 3, 4, 5])
+def test_the_packed_read_gives_the_rows_the_portable_read_gives(own_postgres, code, monkeypatch):
+    packed, portable = empty_slots([1, 2, 3, 4, 5], code), empty_slots([1, 2, 3, 4, 5], code)
+    reread = []
+    entry_by_entry = inputs._reread
+    monkeypatch.setattr(
+        inputs, "_reread", lambda c, t, pids, slots: (reread.extend(pids), entry_by_entry(c, t, pids, slots))
+    )
     inputs.read_packed(1, packed, connection=own_postgres)
-    inputs.read_rows(portable_rows(), portable)
+    # Entry by entry: the whole scheme when a code needs escaping, else only where an indicator was entered twice.
+    assert sorted(reread) == ([1, 2, 3, 4, 5] if code == 'G"1' else [1, 2])
+    inputs.read_rows(portable_rows(code), portable)
     assert {pid: slot[0] for pid, slot in packed.items()} == {pid: slot[0] for pid, slot in portable.items()}
     # Two raters' points as a list; the later count stands; a single rater's points and bonus as numbers.
     assert packed[1][0] == [[6150, 5825], 1, True, None]
