@@ -151,3 +151,14 @@ def login():
         return client
 
     return _login
+
+
+@pytest.fixture(params=["here", "reader"])
+def both_import_ways(request, monkeypatch):
+    """Run an import test twice: rows parsed in the importing process, and parsed and prepared in the forked reader
+    process (`sheets.reader`, used for large files; here from the first row)."""
+    if request.param == "reader":
+        from dangjian.sheets import imports
+
+        monkeypatch.setattr(imports, "READER_FROM", 0)
+    return request.param

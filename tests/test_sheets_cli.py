@@ -19,6 +19,8 @@ from sheets_files import MEMBER_HEADERS, read_xlsx, write_csv
 
 from conftest import id_number
 
+pytestmark = pytest.mark.usefixtures("both_import_ways")
+
 FIXTURES = Path(__file__).parent / "fixtures" / "sheets"
 GOOD = ["T-VILLAGE", "命令行", "男", id_number(401), "", "", "2010-07-01"]
 BAD = ["T-VILLAGE", "坏号码", "男", id_number(402)[:17] + "0", "", "", ""]

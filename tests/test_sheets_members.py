@@ -20,6 +20,8 @@ from sheets_files import MEMBER_HEADERS, read_xlsx, write_csv, write_xlsx
 
 from conftest import id_number
 
+pytestmark = pytest.mark.usefixtures("both_import_ways")
+
 NEW1 = id_number(101)  # male (odd sequence)
 NEW2 = id_number(102, datetime.date(1990, 5, 17))  # female
 
@@ -391,9 +393,9 @@ def test_a_dry_run_counts_and_writes_nothing(region, tmp_path):
 
 
 def test_it_reports_progress_and_streams_in_chunks(region, tmp_path, monkeypatch):
-    from dangjian.sheets import imports
+    from dangjian.sheets import rowparse
 
-    monkeypatch.setattr(imports, "CHUNK", 2)
+    monkeypatch.setattr(rowparse, "CHUNK", 2)
     rows = [MEMBER_HEADERS] + [_row(name=f"党员{i}", idn=id_number(200 + i)) for i in range(5)]
     calls = []
     report = run_import(

@@ -14,7 +14,7 @@ from dangjian.orgs.models import Organization
 from dangjian.sheets.imports import run_import
 from dangjian.sheets.models import ImportJob, JobStatus
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("both_import_ways")]
 
 
 @pytest.fixture(autouse=True)

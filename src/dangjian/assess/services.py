@@ -8,11 +8,9 @@ organization never scores itself); an organization attaches its own evidence (CH
 from __future__ import annotations
 
 import collections
-import contextlib
 import dataclasses
 import datetime
 import functools
-import gc
 import json
 import re
 from decimal import Decimal, InvalidOperation
@@ -25,6 +23,7 @@ from django.utils import timezone
 
 from dangjian.core.audit import record
 from dangjian.core.bulk_insert import insert_rows
+from dangjian.core.memory import no_cycle_collection
 from dangjian.core.models import AuditAction
 from dangjian.core.scope import Action
 from dangjian.core.services import ensure_in_scope
@@ -366,19 +365,6 @@ def _rows(queryset):
             yield from chunk
 
 
-@contextlib.contextmanager
-def _no_cycle_collection():
-    """Pause Python's cycle collector for a run: it would walk the millions of live objects of a province again and
-    again while they are made (a third of the engine's time); a run makes no reference cycles worth collecting."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _layout(scheme: Scheme, participants: list) -> dict[int, tuple[list, dict[str, int], Group]]:
     """Per participant (by id) an empty row of its group's indicators, the indicator positions and the group.
     Participants the scheme has no group for are left out: the engine names them."""
@@ -593,7 +579,7 @@ def run_assessment(assessment: Assessment, *, actor) -> engine.RunResult:
     the whole computation."""
     assessment = _open_for_entries(assessment)
     ensure_in_scope(actor, assessment.root.path, Action.MANAGE)
-    with _no_cycle_collection():
+    with no_cycle_collection():
         return _run_and_store(assessment, actor)
 
 

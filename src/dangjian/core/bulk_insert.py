@@ -9,6 +9,7 @@ exercise; the PostgreSQL path writes the same rows faster and has its own test o
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Iterable, Sequence
 
@@ -83,13 +84,11 @@ def _copy(model, columns, rows: Iterable[Sequence], with_ids: bool, connection, 
     ids: list[int] = []
     with connection.cursor() as cursor:
         if with_ids:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count]
-            )
-            ids = [r[0] for r in cursor.fetchall()]
+            ids = reserve_ids(model, count, connection)
             columns = [pk, *columns]
         names = ", ".join(quote(c) for c in columns)
-        with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+        # Raw psycopg: its errors come out as Django's (a duplicate key as IntegrityError), as `execute` gives them.
+        with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
             if with_ids:
                 for pk_value, row in zip(ids, rows, strict=True):
                     copy.write_row((pk_value, *row))
@@ -97,6 +96,45 @@ def _copy(model, columns, rows: Iterable[Sequence], with_ids: bool, connection, 
                 for row in rows:
                     copy.write_row(row)
     return ids
+
+
+class CopyStream:
+    """PostgreSQL: one `COPY` into `model`'s table kept open across many `write` calls, so the server files the rows
+    into the table and its indexes while the caller prepares the next ones (a `COPY` per batch makes the caller wait
+    for each batch to be filed). The connection can run nothing else until `close`, which every path must call:
+    with the exception that ended the caller's work (the server then drops the rows), or None to finish the `COPY`.
+    Database errors come out as Django's (an `IntegrityError` for a duplicate key)."""
+
+    def __init__(self, model: type[models.Model], columns: Sequence[str], connection=None) -> None:
+        self.connection = connection or default_connection
+        quote = self.connection.ops.quote_name
+        sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+        self._stack = contextlib.ExitStack()
+        cursor = self._stack.enter_context(self.connection.cursor())
+        with self.connection.wrap_database_errors:
+            self._copy = self._stack.enter_context(cursor.cursor.copy(sql))
+
+    def write(self, rows: Iterable[Sequence]) -> None:
+        write_row = self._copy.write_row
+        with self.connection.wrap_database_errors:
+            for row in rows:
+                write_row(row)
+
+    def close(self, exc: BaseException | None = None) -> None:
+        with self.connection.wrap_database_errors:
+            if exc is None:
+                self._stack.close()
+            else:
+                self._stack.__exit__(type(exc), exc, exc.__traceback__)
+
+
+def reserve_ids(model: type[models.Model], count: int, connection=None) -> list[int]:
+    """PostgreSQL: `count` keys taken from the table's sequence, for rows inserted with their keys given."""
+    connection = connection or default_connection
+    table, pk = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count])
+        return [r[0] for r in cursor.fetchall()]
 
 
 def date_adapter(connection=None):

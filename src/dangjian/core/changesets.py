@@ -120,6 +120,14 @@ class ChangeSetWriter:
             self.rows += len(entries)
             self.ids.extend(entry["id"] for entry in entries)
 
+    def write_lines(self, lines: list[bytes], ids: list[int]) -> None:
+        """Append lines already made (JSON of entries as `write` makes them, no line ends) for members `ids`."""
+        self._check()
+        if lines:
+            self._blocks.put(b"\n".join(lines) + b"\n")
+            self.rows += len(lines)
+            self.ids.extend(ids)
+
     def close(self) -> dict[str, Any]:
         """Finish the file; the `changeset` value of the IMPORT record's `after`."""
         self._stop()

@@ -12,17 +12,18 @@ user's CHANGE scope, and so must its current organization when the import moves 
 from __future__ import annotations
 
 import base64
+import collections
 import datetime
-import operator
 import os
 from typing import Any
 
+import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import connection, models
 from django.utils import timezone
 
 from dangjian.core import crypto
-from dangjian.core.bulk_insert import date_adapter, insert_rows
+from dangjian.core.bulk_insert import CopyStream, insert_rows, reserve_ids
 from dangjian.core.changesets import ChangeSetWriter
 from dangjian.core.scope import Action
 from dangjian.members.choices import MemberStatus
@@ -33,7 +34,12 @@ from dangjian.orgs.models import Organization
 from . import normalize as N
 from .columns import COLUMNS
 from .imports import ImportReport, Row, allowed, cell_message
+from .member_prep import SEALED, Prepared, Preparer, final_problems
 
+# What the importer needs of an organization, in the model's order (as `Model.from_db` takes values).
+ORG_FIELDS = [
+    f.attname for f in Organization._meta.concrete_fields if f.attname in {"id", "code", "name", "path", "kind"}
+]
 NOT_FOUND = "组织编码“{code}”不存在或不在您的管理范围内"
 # Values a blank cell stands for when a member is created; on update a blank cell leaves these alone.
 CREATE_DEFAULTS = {
@@ -46,9 +52,6 @@ CREATE_DEFAULTS = {
 KEEP_WHEN_BLANK = {*CREATE_DEFAULTS, "gender"}
 _FIELD_SET = frozenset(MEMBER_FIELDS)
 DATE_FIELDS = [f.attname for f in Member._meta.concrete_fields if type(f) is models.DateField]
-SEALED = ("id_number", "phone")  # stored encrypted, each with a `<name>_digest` column beside it
-# Audit snapshots leave the clear values out, as `member_snapshot` does.
-SNAPSHOT_EXCLUDE = SEALED
 
 
 class MemberImporter:
@@ -69,6 +72,47 @@ class MemberImporter:
         self.paths: set[str] = set()  # organizations written to or moved from: the IMPORT record's organization
         self.changeset: dict | None = None  # what the IMPORT record names, once `finish` has closed the file
         self.org: Organization | None = None
+        self.now = timezone.now()  # when the members this run creates were created
+        self._preparer: Preparer | None = None
+        # Streaming (`stream`): a second connection for the lookups, and the new members' one open COPY.
+        self.apart = None
+        self._stream: CopyStream | None = None
+
+    def stream(self) -> None:
+        """Write the new members through one `COPY` kept open from chunk to chunk (the server files them into the
+        table and its five indexes while this process works on the next chunk), and look organizations, members and
+        keys up through a second connection meanwhile. That connection sees what is committed, which is all a
+        lookup needs: within the run, a member's ID number comes once (`_check_row`), so no row looks for one this
+        run wrote. Only for a run in a transaction of its own (`run_import` decides): an enclosing transaction's
+        own writes would be out of the second connection's sight."""
+        self.apart = connection.copy()
+
+    def end_writes(self, exc: BaseException | None = None) -> None:
+        """Finish (or with `exc`, abandon) the open `COPY` and close the second connection: before the transaction
+        ends or anything else is asked of the connection."""
+        stream, self._stream = self._stream, None
+        try:
+            if stream is not None:
+                stream.close(exc)
+        finally:
+            if self.apart is not None:
+                self.apart.close()
+
+    def preparer(self) -> Preparer:
+        """What makes a new member from its row (`member_prep`): here, or in the reader process (`sheets.reader`)."""
+        if self._preparer is None:
+            self._preparer = Preparer(
+                columns=[f.attname for f in self.fields],
+                dates=DATE_FIELDS,
+                defaults=self.create_defaults,
+                fields=_FIELD_SET,
+                digest=self.digest,
+                seal=self.sealer(),
+                now=self.now,
+                stored_now=connection.ops.adapt_datetimefield_value(self.now),
+                today=self.today,
+            )
+        return self._preparer
 
     def sealer(self):
         """`crypto.seal` with the current key and cipher; for AES-GCM the cipher object is made once per run, not
@@ -97,7 +141,10 @@ class MemberImporter:
         wanted = codes - self.orgs.keys()
         if not wanted:
             return
-        found = Organization.objects.filter(code__in=wanted).only("id", "code", "name", "path", "kind")
+        found = Organization.objects.filter(code__in=wanted).only(*ORG_FIELDS)
+        if self.apart is not None:
+            found = _raw(found.values_list(*ORG_FIELDS), self.apart)
+            found = [Organization.from_db(connection.alias, ORG_FIELDS, row) for row in found]
         for org in found:
             self.orgs[org.code] = org if allowed(self.user, org.path, Action.CHANGE) else None
         for code in wanted - self.orgs.keys():
@@ -121,16 +168,8 @@ class MemberImporter:
     def _check_final(self, row: Row, member: dict) -> None:
         """Rules across fields, on the member as it would be after the import (as the member form checks); `member`
         is the new member's values or an existing member's `vars()`."""
-        get = member.get
-        join, birth, full = get("join_date"), get("birth_date"), get("full_date")
-        if get("is_mobile") and not get("mobile_destination"):
-            self.fail(row, "mobile_destination", "流动党员请填写流入地")
-        if join and birth and join <= birth:
-            self.fail(row, "join_date", "入党日期应晚于出生日期")
-        if full and join and full < join:
-            self.fail(row, "full_date", "转正日期不能早于入党日期")
-        if join and join > self.today:
-            self.fail(row, "join_date", "入党日期不能晚于今天")
+        for field, message in final_problems(member, self.today):
+            self.fail(row, field, message)
 
     # -- one chunk -----------------------------------------------------------------------------------------
 
@@ -138,9 +177,13 @@ class MemberImporter:
         self._load_orgs({row.values["org_code"] for row in rows if row.values.get("org_code")})
         for row in rows:
             self._check_row(row)
-        digests = {row.number: self.digest(row.values["id_number"]) for row in rows if row.values.get("id_number")}
-        existing = {m.id_number_digest: m for m in _by_digest(set(digests.values()))}
-        creates: list[dict] = []  # the new members' values, by attname
+        digests = {
+            row.number: row.prepared.id_digest if row.prepared else self.digest(row.values["id_number"])
+            for row in rows
+            if row.values.get("id_number")
+        }
+        existing = {m.id_number_digest: m for m in _by_digest(set(digests.values()), self.apart or connection)}
+        creates: list[tuple[Organization, Prepared]] = []  # the new members, each made but for key and organization
         changing: list[tuple[int, dict[str, Any], Organization]] = []  # member id, changes, organization
         for row in rows:
             if row.errors or not row.values.get("id_number"):
@@ -148,11 +191,11 @@ class MemberImporter:
             org = self.orgs[row.values["org_code"]]
             current = existing.get(digests[row.number])
             if current is None:
-                member = self._new_member(row, org)
-                member["id_number_digest"] = digests[row.number]
-                self._check_final(row, member)
+                new = row.prepared or self.preparer()(row.values)
+                for field, message in new.problems:
+                    self.fail(row, field, message)
                 if not row.errors:
-                    creates.append(member)
+                    creates.append((org, new))
                 continue
             if not allowed(self.user, current.org__path, Action.CHANGE):
                 self.fail(
@@ -167,6 +210,8 @@ class MemberImporter:
                 changing.append((current.id, changes, org))
             else:
                 self.report.unchanged += 1
+        if changing:
+            self._end_stream()  # the members that change are read through the connection
         updates = self._updates(changing)
         if self.report.errors or self.report.dry_run:
             # Nothing will be kept: count what would happen, write nothing.
@@ -189,18 +234,6 @@ class MemberImporter:
             moved_from = member.org if member.org_id != org.pk else None
             updates.append((member, before, moved_from, self._apply(member, changes, org)))
         return updates
-
-    def _new_member(self, row: Row, org: Organization) -> dict:
-        """A new member's values by attname, as `Member(org=org, **fields)` would hold them before saving: the
-        model's defaults, then the creation defaults (`CREATE_DEFAULTS`), then the file's non-blank values."""
-        values = row.values
-        fields = {**self.create_defaults}
-        fields.update({name: v for name, v in values.items() if name in _FIELD_SET and v is not None and v != ""})
-        if values.get("gender") in ("", None):
-            fields["gender"] = N.gender_of(values["id_number"])
-        fields["org_id"] = org.pk
-        fields["org"] = org
-        return fields
 
     def _changes(self, row: Row, member) -> dict[str, Any]:
         """The file's values that differ from an existing member's (a row of LOOKED_UP). The phone is compared by
@@ -231,10 +264,13 @@ class MemberImporter:
             changed.add("org")
         return changed
 
-    def _write(self, creates: list[dict], updates: list) -> None:
+    def _write(self, creates: list[tuple[Organization, Prepared]], updates: list) -> None:
+        """Write a chunk: the updates first (through the connection, so the new members' open `COPY` is finished
+        before them), then the new members; in the change set the new members come first, as always."""
         now = timezone.now()
-        entries = self._insert(creates, now)
+        entries = []
         if updates:
+            self._end_stream()
             # Grouped by what changed: a member is written only in the fields that changed for it (its sealed
             # fields were not loaded, so writing an unchanged phone would mean reading each one first).
             groups: dict[frozenset[str], list[Member]] = {}
@@ -266,62 +302,37 @@ class MemberImporter:
                     }
                 )
             MemberTransfer.objects.bulk_create(transfers, batch_size=1_000)
+        self._insert(creates)
         if entries:
-            if self.changes is None:
-                self.changes = ChangeSetWriter()
-            self.changes.write(entries)
+            self._changes_file().write(entries)
         self.report.created += len(creates)
         self.report.updated += len(updates)
 
-    def _insert(self, creates: list[dict], now: datetime.datetime) -> list[dict]:
-        """Insert the new members as plain rows; their change-set entries, `after` as `member_snapshot` gives it."""
+    def _insert(self, creates: list[tuple[Organization, Prepared]]) -> None:
+        """Insert the new members, each as `member_prep` made it with its organization (and, from the database, its
+        key) put in, and write their change-set lines, made the same way."""
         if not creates:
-            return []
-        seal, digest = self.sealer(), self.digest
-        adapt_date = date_adapter()
-        dates_as_is = isinstance(adapt_date(self.today), datetime.date)  # PostgreSQL takes dates as they are
-        stored_now, now_text = connection.ops.adapt_datetimefield_value(now), str(now)
-        names = [f.attname for f in self.fields]
-        row_of = operator.itemgetter(*names)
-        shown = [name for name in names if name not in SNAPSHOT_EXCLUDE]
-        shown_of = operator.itemgetter(*shown)
-        snapshots = []
+            return
+        columns = [Member._meta.get_field(name).column for name in ("org_id", *self.preparer().copied)]
+        rows = ((org.pk, *new.row) for org, new in creates)  # built as the database takes the rows before
+        if self.apart is None:
+            ids = insert_rows(Member, columns, rows, with_ids=True, count=len(creates))
+        else:
+            ids = reserve_ids(Member, len(creates), self.apart)
+            if self._stream is None:
+                self._stream = CopyStream(Member, [Member._meta.pk.column, *columns])
+            self._stream.write((pk, *row) for pk, row in zip(ids, rows, strict=True))
+        lines = []
+        for pk, (org, new) in zip(ids, creates, strict=True):
+            parts = (b'"id":%d' % pk, new.after_head, b'"org_id":%d' % org.pk, new.after_tail)
+            lines.append(_CREATED % (pk, org.pk, new.repr, b",".join(part for part in parts if part)))
+            self.paths.add(org.path)
+        self._changes_file().write_lines(lines, ids)
 
-        def rows():
-            # Built one by one as COPY takes them, so PostgreSQL files the rows before into its indexes meanwhile.
-            for member in creates:
-                id_number, phone = member["id_number"], member["phone"]
-                member["phone_digest"] = digest(phone)
-                after = {"id": None}  # first, as in `member_snapshot`; the key is known once inserted
-                after.update(zip(shown, shown_of(member), strict=True))
-                for name in DATE_FIELDS:
-                    if member[name] is not None:
-                        after[name] = str(member[name])
-                        if not dates_as_is:
-                            member[name] = adapt_date(member[name])
-                after["created_at"] = after["updated_at"] = now_text
-                snapshots.append(after)
-                member["id_number"], member["phone"] = seal(id_number), seal(phone)
-                member["created_at"] = member["updated_at"] = stored_now
-                yield row_of(member)
-
-        ids = insert_rows(Member, [f.column for f in self.fields], rows(), with_ids=True, count=len(creates))
-        self.paths.update({member["org"].path for member in creates})
-        entries = []
-        for member, pk, after in zip(creates, ids, snapshots, strict=True):
-            after["id"] = pk
-            entries.append(
-                {
-                    "id": pk,
-                    "action": "create",
-                    "org": member["org_id"],
-                    "repr": member["name"],
-                    "before": None,
-                    "after": after,
-                    "detail": "批量导入",
-                }
-            )
-        return entries
+    def _changes_file(self) -> ChangeSetWriter:
+        if self.changes is None:
+            self.changes = ChangeSetWriter()
+        return self.changes
 
     def _transfer(self, member: Member, from_org: Organization) -> MemberTransfer:
         actor = self.user if self.user is not None and self.user.is_authenticated else None
@@ -335,6 +346,11 @@ class MemberImporter:
             reason="批量导入",
             actor=actor,
         )
+
+    def _end_stream(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
 
     def finish(self) -> None:
         """Close the change set (its digest goes into the IMPORT record) and find the organization the record is
@@ -350,6 +366,15 @@ class MemberImporter:
             self.changes = None
 
 
+# A created member's change-set line, as `changesets._line` writes the entry `_insert` makes (the same keys in the
+# same order): id, organization, the name as JSON, the snapshot's members.
+_CREATED = (
+    b'{"id":%d,"action":"create","org":%d,"repr":%s,"before":null,"after":{%s},"detail":'
+    + orjson.dumps("批量导入")
+    + b"}"
+)
+
+
 def _members():
     # Without the sealed values: nothing is decrypted that the import does not change (`_changes` compares digests).
     return Member.objects.select_related("org").defer("id_number", "phone").order_by()
@@ -360,18 +385,38 @@ LOOKED_UP = ("id", "id_number_digest", "phone_digest", "org_id", "org__path")
 LOOKED_UP += tuple(name for name in MEMBER_FIELDS if name not in SEALED)
 
 
-def _by_digest(digests: set[str]):
-    """The members with these ID-number digests, as named rows of LOOKED_UP. On PostgreSQL one array parameter
-    (`= ANY(%s)`) instead of an IN list of 2,000: the client-side cursor splits and quotes each of those."""
+def _raw(queryset, using) -> list[tuple]:
+    """The rows of a `values_list` queryset read through another connection (`MemberImporter.stream`)."""
+    sql, params = queryset.query.sql_with_params()
+    with using.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _by_digest(digests: set[str], using):
+    """The members with these ID-number digests, as named rows of LOOKED_UP.
+
+    On PostgreSQL each digest is looked up in the index on its own (`LATERAL … OFFSET 0`, which the planner may not
+    flatten into a join): with 2,000 digests in `= ANY(…)`, or joined, the planner estimates a large share of the
+    table and reads all of it (a sequential scan per chunk, 20 ms at 100,000 members against 4 ms by the index),
+    above all while an import fills a table whose statistics are still those of an empty one. The digests go as one
+    comma-separated text (hex digits only), which costs psycopg nothing to send, instead of an array of 2,000."""
     if not digests:
         return []
-    members = Member.objects.order_by()
-    if connection.vendor == "postgresql":
-        column = f"{Member._meta.db_table}.id_number_digest"
-        members = members.extra(where=[f"{column} = ANY(%s)"], params=[list(digests)])  # noqa: S610 - model's names
-    else:
-        members = members.filter(id_number_digest__in=digests)
-    return members.values_list(*LOOKED_UP, named=True)
+    # Never blank: the partial unique index (`member_unique_id_number`) then serves, known to give one row at most.
+    members = Member.objects.exclude(id_number_digest="").order_by().values_list(*LOOKED_UP)
+    if using.vendor != "postgresql":
+        return map(_Looked._make, members.filter(id_number_digest__in=digests))
+    column = f"{Member._meta.db_table}.id_number_digest"
+    inner, params = members.extra(where=[f"{column} = wanted.digest"]).query.sql_with_params()  # noqa: S610
+    # The inner query is the ORM's, over the model's own names; the digests go as a parameter.
+    sql = f"SELECT found.* FROM unnest(string_to_array(%s, ',')) AS wanted(digest), LATERAL ({inner} OFFSET 0) found"  # noqa: S608
+    with using.cursor() as cursor:
+        cursor.execute(sql, [",".join(digests), *params])
+        return list(map(_Looked._make, cursor.fetchall()))
+
+
+_Looked = collections.namedtuple("_Looked", LOOKED_UP)
 
 
 def _common_org(paths: set[str]) -> Organization | None:

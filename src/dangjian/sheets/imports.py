@@ -9,24 +9,31 @@ sees and a Chinese message naming the column, for the report and the error sheet
 
 from __future__ import annotations
 
-import operator
+import datetime
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from dangjian.core.audit import record
+from dangjian.core.memory import no_cycle_collection
 from dangjian.core.models import AuditAction
 from dangjian.core.scope import path_in_scope
 
-from . import normalize as N
-from .columns import BOOL, CHOICE, CODE, COLUMNS, DATE, DECIMAL, ID_NUMBER, INT, NAME, PHONE, TEXT, TITLES, Column
+from . import reader
+from .columns import COLUMNS, DATE, TITLES
+from .member_prep import Prepared
 from .read import SheetError, open_sheet, raw_rows
+from .rowparse import Row, cell_message, chunks
 
-CHUNK = 2_000  # rows validated, looked up and written together
+__all__ = ["ImportReport", "Row", "RowError", "allowed", "cell_message", "run_import", "write_error_sheet"]
+
+# From how many rows a member file is parsed in a reader process (below, starting it costs more than it saves;
+# the tests set it to 0); a CSV's rows are estimated from its size.
+READER_FROM = 5_000
+CSV_ROW_BYTES = 100
 Progress = Callable[[int, int | None], None]
 
 
@@ -65,155 +72,50 @@ class ImportReport:
         return head + "。"
 
 
-@dataclass
-class Row:
-    """One data row, parsed: the clean values of the columns the file has, and what was wrong."""
-
-    number: int
-    values: dict[str, Any]
-    present: frozenset[str]  # fields whose column the file has (a missing optional column leaves a record alone)
-    errors: list[str]
-
-
 def allowed(user, path: str, action: str) -> bool:
     """Whether `user` may do `action` at `path`; no user is the system itself (commands without --as)."""
     return user is None or path_in_scope(user, path, action)
 
 
-def cell_message(number: int, column: Column | str, message: str) -> str:
-    header = column.header if isinstance(column, Column) else column
-    return f"第 {number} 行「{header}」：{message}" if header else f"第 {number} 行：{message}"
+def _chunks_of(sheet, path: Path | str, importer, alone: bool) -> Iterator[list[Row]]:
+    """The sheet's rows, parsed, a chunk at a time. A large member file is parsed and its new members prepared in a
+    reader process while the importer writes the chunk before (`reader`); on PostgreSQL, when the run has a
+    transaction of its own, they are written through one open `COPY` (`MemberImporter.stream`). Else here."""
+    rows = sheet.total if sheet.total is not None else Path(path).stat().st_size // CSV_ROW_BYTES
+    preparer = getattr(importer, "preparer", None)
+    if preparer is None or rows < READER_FROM or not reader.available():
+        return chunks(sheet.rows, sheet.mapping)
+    if alone and connection.vendor == "postgresql":
+        importer.stream()
+    prepare = preparer()
+    present = frozenset(c.field for c in sheet.mapping.values())
+    dates = [c.field for c in sheet.mapping.values() if c.type == DATE]
+    ordinal, from_ordinal = datetime.date.toordinal, datetime.date.fromordinal
+
+    def encode(row: Row) -> tuple:
+        # In the child. Dates travel as day numbers (pickle spends more on one date than on a whole row of text),
+        # the preparation as a plain tuple.
+        new = None if row.errors else prepare(row.values)
+        values = row.values
+        for name in dates:
+            if values.get(name).__class__ is datetime.date:
+                values[name] = ordinal(values[name])
+        return row.number, values, row.errors, None if new is None else tuple(new)
+
+    def decode(item: tuple) -> Row:
+        number, values, errors, new = item
+        for name in dates:
+            if values.get(name).__class__ is int:
+                values[name] = from_ordinal(values[name])
+        return Row(number, values, present, errors, None if new is None else Prepared._make(new))
+
+    return reader.chunks_in_child(sheet.rows, sheet.mapping, chunks, encode, decode)
 
 
-_PARSERS: dict[str, Callable[[Any, Column], Any]] = {
-    CHOICE: lambda raw, column: N.choice(raw, column.choices),
-    BOOL: lambda raw, _column: N.boolean(raw),
-    DATE: lambda raw, _column: N.date(raw),
-    INT: lambda raw, _column: N.integer(raw),
-    DECIMAL: lambda raw, _column: N.amount(raw),
-    ID_NUMBER: lambda raw, _column: N.id_number(raw),
-    PHONE: lambda raw, _column: N.phone(raw),
-    CODE: lambda raw, _column: N.code(raw),
-    NAME: lambda raw, _column: N.person_name(raw),
-}
-
-
-def _text(raw, _column: Column) -> str:
-    return N.text(raw)
-
-
-def _parse_cell(raw, column: Column):
-    return _PARSERS.get(column.type, _text)(raw, column)
-
-
-# Columns whose cells repeat from row to row (labels, yes/no, organization codes, short texts such as a job): their
-# clean value is remembered per raw text, so each distinct cell is normalized once per file. Errors are not
-# remembered (each bad cell is reported on its own row). Bounded: a column of distinct texts stops adding.
-_REMEMBERED = {CHOICE, BOOL, CODE, TEXT}
-MEMO_SIZE = 4_096
-_MISSING = object()
-
-
-def _converter(column: Column) -> Callable[[Any], Any]:
-    """The function turning one raw cell of `column` into its clean value, or raising CellError with the message:
-    the type's normalizer and the required and length checks, put together once per file."""
-    parse = _PARSERS.get(column.type, _text)
-    required, limit = column.required, column.max_length
-
-    def convert(raw):
-        value = parse(raw, column)
-        if value == "" or value is None:
-            if required:
-                raise N.CellError("必填，不能为空")
-        elif limit and type(value) is str and len(value) > limit:
-            raise N.CellError(f"不能超过 {limit} 个字（现有 {len(value)} 个）")
-        return value
-
-    if column.type not in _REMEMBERED:
-        return convert
-    memo: dict[str, Any] = {}
-
-    def remembered(raw):
-        if type(raw) is not str:  # 1, 1.0 and True are equal keys: only text is remembered
-            return convert(raw)
-        value = memo.get(raw, _MISSING)
-        if value is _MISSING:
-            value = convert(raw)
-            if len(memo) < MEMO_SIZE:
-                memo[raw] = value
-        return value
-
-    return remembered
-
-
-class RowParser:
-    """Parses the rows of one sheet: each mapped column's converter is built once per file (`_converter`), and a
-    row's mapped cells are taken out in one call."""
-
-    def __init__(self, mapping: dict[int, Column]) -> None:
-        self.mapping = mapping
-        self.cells = [(column.field, column, _converter(column)) for column in mapping.values()]
-        self.width = max(mapping, default=-1) + 1  # rows shorter than this are padded with empty cells
-        indexes = list(mapping)
-        # itemgetter gives a tuple for two indexes or more, the bare item for one.
-        self.take = (
-            operator.itemgetter(*indexes) if len(indexes) > 1 else lambda cells: tuple(cells[i] for i in indexes)
-        )
-        self.present = frozenset(c.field for c in mapping.values())  # shared by every row: never changed
-        self.examples = [N.text(column.example) for column in mapping.values()]
-
-    def raw(self, cells: list) -> tuple:
-        """The mapped cells of a row, in mapping order."""
-        if len(cells) < self.width:
-            cells = [*cells, *([None] * (self.width - len(cells)))]
-        return self.take(cells)
-
-    def parse(self, number: int, cells: list) -> Row:
-        return self.parse_raw(number, self.raw(cells))
-
-    def parse_raw(self, number: int, raws: tuple) -> Row:
-        values: dict[str, Any] = {}
-        errors: list[str] = []
-        for (name, column, convert), raw in zip(self.cells, raws, strict=True):
-            try:
-                values[name] = convert(raw)
-            except N.CellError as exc:
-                errors.append(cell_message(number, column, str(exc)))
-        return Row(number, values, self.present, errors)
-
-    def skipped(self, cells: list) -> bool:
-        return self.skipped_raw(self.raw(cells))
-
-    def skipped_raw(self, raws: tuple) -> bool:
-        """A blank row, or the template's example row left in by the user: skipped rather than imported."""
-        text = N.text
-        pairs = zip(raws, self.examples, strict=True)
-        first = next(((shown, example) for raw, example in pairs if (shown := text(raw)) != ""), None)
-        if first is None:
-            return True
-        if first[0] != first[1]:  # the usual data row: its first filled cell is not the example's
-            return False
-        return all(text(raw) == example for raw, example in zip(raws, self.examples, strict=True))
-
-
-def parse_row(number: int, cells: list, mapping: dict[int, Column]) -> Row:
-    return RowParser(mapping).parse(number, cells)
-
-
-def _chunks(rows: Iterator[tuple[int, list]], mapping: dict[int, Column]) -> Iterator[list[Row]]:
-    parser = RowParser(mapping)
-    raw_of, skipped, parse = parser.raw, parser.skipped_raw, parser.parse_raw
-    chunk: list[Row] = []
-    for number, cells in rows:
-        raws = raw_of(cells)
-        if skipped(raws):
-            continue
-        chunk.append(parse(number, raws))
-        if len(chunk) >= CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _end_writes(importer, exc: BaseException | None = None) -> None:
+    end = getattr(importer, "end_writes", None)
+    if end is not None:
+        end(exc)
 
 
 def _importer(kind: str, user, report: ImportReport):
@@ -252,17 +154,23 @@ def run_import(
     report.header_rows = sheet.header_rows
     report.ignored_columns = sheet.ignored
     importer = _importer(kind, user, report)
+    alone = not connection.in_atomic_block  # the run's transaction is its own: nothing uncommitted before it
     kept = False
     try:
-        with transaction.atomic():
-            for chunk in _chunks(sheet.rows, sheet.mapping):
-                report.total += len(chunk)
-                for row in chunk:
-                    for message in row.errors:
-                        report.add_error(row.number, message)
-                importer.process(chunk)
-                if progress is not None:
-                    progress(report.total, sheet.total)
+        with no_cycle_collection(), transaction.atomic():
+            try:
+                for chunk in _chunks_of(sheet, path, importer, alone):
+                    report.total += len(chunk)
+                    for row in chunk:
+                        for message in row.errors:
+                            report.add_error(row.number, message)
+                    importer.process(chunk)
+                    if progress is not None:
+                        progress(report.total, sheet.total)
+            except BaseException as exc:
+                _end_writes(importer, exc)
+                raise
+            _end_writes(importer)
             if not report.total:
                 report.add_error(0, "文件中没有可导入的数据行（模板的示例行不会导入）。")
             if report.errors or dry_run:

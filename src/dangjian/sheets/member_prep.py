@@ -1,0 +1,105 @@
+"""A new member's database row and change-set line, made from its parsed row without the database.
+
+All a created member needs besides its key and organization (the clean values with the creation defaults, the
+keyed digests, the two seals, the database values in column order, the JSON of its audit snapshot) depends on the
+row alone. So it is made by one function wherever that is cheapest: by the importer for the rows it finds new, or,
+for a large file, by the reader process (`sheets.reader`) for every row while the importer looks up and writes the
+chunk before; the importer then adds the key and the organization (`MemberImporter._insert`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import operator
+from typing import Any, NamedTuple
+
+import orjson
+
+from . import normalize as N
+
+SEALED = ("id_number", "phone")  # stored encrypted, each with a `<name>_digest` column beside it
+
+
+class Prepared(NamedTuple):
+    """A new member, ready but for its key and organization (see `MemberImporter._insert`)."""
+
+    id_digest: str
+    problems: list[tuple[str, str]]  # (field, message) of the rules across fields (`final_problems`)
+    row: tuple  # the database values of `Preparer.copied`, in that order (sealed, digested, adapted)
+    after_head: bytes  # the snapshot's JSON members after "id" and before "org_id", without braces
+    after_tail: bytes  # and those after "org_id"
+    repr: bytes  # the name as a JSON string
+
+
+def final_problems(member: dict, today: datetime.date) -> list[tuple[str, str]]:
+    """Rules across fields, on the member as it would be after the import (as the member form checks)."""
+    get = member.get
+    join, birth, full = get("join_date"), get("birth_date"), get("full_date")
+    problems = []
+    if get("is_mobile") and not get("mobile_destination"):
+        problems.append(("mobile_destination", "流动党员请填写流入地"))
+    if join and birth and join <= birth:
+        problems.append(("join_date", "入党日期应晚于出生日期"))
+    if full and join and full < join:
+        problems.append(("full_date", "转正日期不能早于入党日期"))
+    if join and join > today:
+        problems.append(("join_date", "入党日期不能晚于今天"))
+    return problems
+
+
+class Preparer:
+    """Prepares new members; made by the importer (its defaults, keys, clock and database's ways), then called with
+    each row's clean values, in the importer's process or in the reader process."""
+
+    def __init__(
+        self,
+        *,
+        columns: list[str],
+        dates: list[str],
+        defaults: dict[str, Any],
+        fields: frozenset[str],
+        digest,
+        seal,
+        now: datetime.datetime,
+        stored_now,
+        today: datetime.date,
+    ) -> None:
+        # `columns`: the member table's columns by attname, without the key, in the model's order.
+        self.copied = [name for name in columns if name != "org_id"]  # written after the key and the organization
+        self.row_of = operator.itemgetter(*self.copied)
+        self.dates = dates  # the date columns: ISO text in the snapshot and to the database (both parse it)
+        self.defaults, self.fields = defaults, fields
+        self.digest, self.seal = digest, seal
+        self.now_text, self.stored_now = str(now), stored_now
+        self.today = today
+        # The snapshot (`member_snapshot`): every column in the model's order but the sealed ones, "id" first; the
+        # importer writes "id" and "org_id" between the two parts.
+        shown = [name for name in columns if name not in SEALED]
+        at = shown.index("org_id")
+        self.head_of = operator.itemgetter(*shown[:at])
+        self.tail_of = operator.itemgetter(*shown[at + 1 :])
+        self.head_names, self.tail_names = shown[:at], shown[at + 1 :]
+
+    def __call__(self, values: dict[str, Any]) -> Prepared | None:
+        id_number = values.get("id_number")
+        if not id_number:
+            return None
+        fields = self.fields
+        member = dict(self.defaults)
+        member.update({k: v for k, v in values.items() if k in fields and v is not None and v != ""})
+        member["birth_date"] = N.birth_date_of(id_number)  # as the importer's `_check_row` sets it
+        if values.get("gender") in ("", None):
+            member["gender"] = N.gender_of(id_number)
+        phone = member["phone"]
+        member["id_number_digest"] = id_digest = self.digest(id_number)
+        member["phone_digest"] = self.digest(phone)
+        problems = final_problems(member, self.today)
+        for name in self.dates:
+            if member[name] is not None:
+                member[name] = member[name].isoformat()
+        member["created_at"] = member["updated_at"] = self.now_text
+        head = orjson.dumps(dict(zip(self.head_names, self.head_of(member), strict=True)))[1:-1]  # no braces
+        tail = orjson.dumps(dict(zip(self.tail_names, self.tail_of(member), strict=True)))[1:-1]
+        member["id_number"], member["phone"] = self.seal(id_number), self.seal(phone)
+        member["created_at"] = member["updated_at"] = self.stored_now
+        return Prepared(id_digest, problems, self.row_of(member), head, tail, orjson.dumps(member["name"]))

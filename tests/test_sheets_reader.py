@@ -1,0 +1,162 @@
+"""Large member files: parsed in a forked reader process and, on PostgreSQL, written through one open COPY with the
+lookups on a second connection. The outcome must be the importing process's own, to the byte of every member."""
+
+from __future__ import annotations
+
+import datetime
+import os
+
+import pytest
+from django.db import connection
+
+from dangjian.core.changesets import read_rows
+from dangjian.core.crypto import digest
+from dangjian.members.models import Member
+from dangjian.members.services import member_snapshot
+from dangjian.sheets import import_members, imports, reader, rowparse
+from dangjian.sheets.imports import run_import
+from sheets_files import MEMBER_HEADERS, write_csv, write_xlsx
+
+from conftest import id_number
+
+# Committed data, as a real import sees it: the streaming path looks members up through a second connection.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def rows_of(count: int, first: int = 300, code: str = "T-VILLAGE", name: str = "党员") -> list[list]:
+    return [[code, f"{name}{i}", "", id_number(first + i), "", f"139 0000 {i:04d}", "2010-07-01"] for i in range(count)]
+
+
+def register() -> dict[str, dict]:
+    """Every member as its audit snapshot, by ID number, without what differs between two runs (key, times)."""
+    out = {}
+    for member in Member.objects.select_related("org"):
+        shown = member_snapshot(member)
+        for name in ("id", "created_at", "updated_at"):
+            shown.pop(name)
+        out[member.id_number] = shown | {"phone": member.phone}
+    return out
+
+
+@pytest.fixture
+def spied(monkeypatch):
+    """What the run used: the reader process (its pid) and the streaming writer."""
+    used = {"children": [], "streams": 0}
+    parse = reader._parse
+
+    def in_child(send, *args):
+        used_path = os.environ.get("DANGJIAN_TEST_CHILD_PIDS")
+        if used_path:
+            with open(used_path, "a") as out:
+                out.write(f"{os.getpid()}\n")
+        return parse(send, *args)
+
+    stream = import_members.MemberImporter.stream
+
+    def counted(self):
+        used["streams"] += 1
+        return stream(self)
+
+    monkeypatch.setattr(reader, "_parse", in_child)
+    monkeypatch.setattr(import_members.MemberImporter, "stream", counted)
+    return used
+
+
+def test_a_large_file_imports_the_same_either_way(region, tmp_path, monkeypatch, spied):
+    monkeypatch.setattr(rowparse, "CHUNK", 7)  # several chunks in flight
+    pids = tmp_path / "pids"
+    monkeypatch.setenv("DANGJIAN_TEST_CHILD_PIDS", str(pids))
+    path = write_xlsx(tmp_path / "m.xlsx", [MEMBER_HEADERS, *rows_of(40)])
+
+    here = run_import("members", path, None)  # 40 rows: below READER_FROM
+    assert (here.created, here.errors, spied["streams"]) == (40, [], 0)
+    assert not pids.exists()
+    expected = register()
+    Member.objects.filter(id_number_digest__in=[digest(id_number(300 + i)) for i in range(40)]).delete()
+
+    monkeypatch.setattr(imports, "READER_FROM", 10)
+    apart = run_import("members", path, None)
+    assert (apart.total, apart.created, apart.updated, apart.errors) == (40, 40, 0, [])
+    assert register() == expected
+    child = {int(line) for line in pids.read_text().split()}
+    assert child and os.getpid() not in child  # parsed in another process
+    assert spied["streams"] == (1 if connection.vendor == "postgresql" else 0)
+    # The change set names each new member with its snapshot, as the importing process writes it.
+    from dangjian.core.models import AuditAction, AuditLog
+
+    record = AuditLog.objects.filter(action=AuditAction.IMPORT).latest("seq")
+    lines = list(read_rows(record.after["changeset"]))
+    assert len(lines) == 40
+    for line in lines:
+        member = Member.objects.get(pk=line["id"])
+        assert line["action"] == "create" and line["org"] == member.org_id and line["repr"] == member.name
+        assert line["after"] == member_snapshot(member)
+
+
+def test_existing_members_are_updated_and_unchanged_ones_left_alone(region, tmp_path, monkeypatch, spied):
+    monkeypatch.setattr(rowparse, "CHUNK", 5)
+    monkeypatch.setattr(imports, "READER_FROM", 0)
+    first = write_xlsx(tmp_path / "a.xlsx", [MEMBER_HEADERS, *rows_of(12)])
+    assert run_import("members", first, None).created == 12
+    changed = rows_of(12)
+    changed[3][1] = "改名党员"  # one name changed
+    changed[8][0] = "T-BIRCH"  # one member moves
+    both = write_xlsx(tmp_path / "b.xlsx", [MEMBER_HEADERS, *changed, *rows_of(6, first=400)])
+    report = run_import("members", both, None)
+    assert (report.created, report.updated, report.unchanged, report.errors) == (6, 2, 10, [])
+    assert Member.objects.get(id_number_digest=digest(id_number(303))).name == "改名党员"
+    assert Member.objects.get(id_number_digest=digest(id_number(308))).org == region.birch
+    assert Member.objects.filter(name__startswith="党员").count() == 17  # 12 + 6, less the renamed one
+    again = run_import("members", both, None)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 18)
+
+
+def test_a_bad_row_after_written_chunks_leaves_nothing(region, tmp_path, monkeypatch, spied):
+    monkeypatch.setattr(rowparse, "CHUNK", 4)
+    monkeypatch.setattr(imports, "READER_FROM", 0)
+    before = Member.objects.count()
+    rows = rows_of(30)
+    rows[25][3] = rows[25][3][:-1] + ("0" if rows[25][3][-1] != "0" else "1")  # a wrong check digit, row 28
+    report = run_import("members", write_xlsx(tmp_path / "m.xlsx", [MEMBER_HEADERS, *rows]), None)
+    assert [e.row_number for e in report.errors] == [28]
+    assert "校验码错误" in report.errors[0].message
+    assert report.created == 0 and Member.objects.count() == before
+
+
+def test_a_rule_across_fields_is_checked_on_prepared_members(region, tmp_path, monkeypatch, spied):
+    monkeypatch.setattr(imports, "READER_FROM", 0)
+    rows = rows_of(6)
+    rows[2][6] = "1979-01-01"  # joined before birth (1980-01-01)
+    report = run_import("members", write_xlsx(tmp_path / "m.xlsx", [MEMBER_HEADERS, *rows]), None)
+    assert [(e.row_number, e.message) for e in report.errors] == [(5, "第 5 行「入党日期」：入党日期应晚于出生日期")]
+    assert not Member.objects.filter(name__startswith="党员").exists()
+
+
+def test_a_file_that_breaks_off_in_the_reader_is_reported_and_writes_nothing(region, tmp_path, monkeypatch, spied):
+    monkeypatch.setattr(rowparse, "CHUNK", 300)
+    monkeypatch.setattr(imports, "READER_FROM", 0)
+    # Beyond the first 64 KB that decide the encoding, after chunks already sent and written: bytes not UTF-8.
+    path = write_csv(tmp_path / "m.csv", [MEMBER_HEADERS, *rows_of(900, first=0, name="党员甲乙丙丁戊己庚辛壬癸")])
+    assert path.stat().st_size > 65536
+    path.write_bytes(path.read_bytes() + b"T-VILLAGE,\xff\xfe\xfa\n")
+    before = Member.objects.count()
+    report = run_import("members", path, None)
+    assert [e.row_number for e in report.errors] == [0]
+    assert "文件编码无法识别" in report.errors[0].message
+    assert Member.objects.count() == before
+
+
+def test_a_dry_run_counts_and_writes_nothing(region, tmp_path, monkeypatch, spied):
+    monkeypatch.setattr(imports, "READER_FROM", 0)
+    report = run_import("members", write_xlsx(tmp_path / "m.xlsx", [MEMBER_HEADERS, *rows_of(9)]), None, dry_run=True)
+    assert (report.created, report.errors) == (9, [])
+    assert not Member.objects.filter(name__startswith="党员").exists()
+
+
+def test_the_reader_keeps_dates_as_dates(region, tmp_path, monkeypatch):
+    monkeypatch.setattr(imports, "READER_FROM", 0)
+    rows = rows_of(3)
+    rows[1][4] = datetime.date(1980, 1, 1)  # a date cell, travelling through the pipe
+    report = run_import("members", write_xlsx(tmp_path / "m.xlsx", [MEMBER_HEADERS, *rows]), None)
+    assert (report.created, report.errors) == (3, [])
+    assert Member.objects.get(id_number_digest=digest(id_number(301))).birth_date == datetime.date(1980, 1, 1)
