@@ -429,3 +429,17 @@ def test_a_bad_value_repeated_on_many_rows_is_reported_on_each(region, tmp_path)
     report = run_import("members", write_csv(tmp_path / "m.csv", rows), None)
     assert [e.row_number for e in report.errors] == [2, 3]
     assert all("「性别」：“男的”不是可选的值" in e.message for e in report.errors)
+
+
+def test_the_error_sheet_is_as_wide_as_its_values_need(region, tmp_path):
+    # Opened in a spreadsheet, a date in a narrow column shows as #### and an ID number is cut off.
+    rows = [MEMBER_HEADERS, _row(birth=datetime.date(1980, 1, 1)), _row(code="NOPE", idn=NEW2, name="乙")]
+    path = write_xlsx(tmp_path / "m.xlsx", rows, title="一个很长很长的标题，合并在整行之上，不应撑宽第一列")
+    report = run_import("members", path, None)
+    out = tmp_path / "errors.xlsx"
+    write_error_sheet(path, report, out)
+    widths = openpyxl.load_workbook(out).active.column_dimensions
+    # A: the messages; B: 所在党组织编码 (7 characters, 14 columns); E: the ID number; F: the date.
+    assert widths["A"].width == 60
+    assert 16 <= widths["B"].width < 30  # the header's width, not the title's above it
+    assert widths["E"].width >= 20 and widths["F"].width >= 12

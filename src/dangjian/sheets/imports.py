@@ -24,8 +24,9 @@ from dangjian.core.scope import path_in_scope
 
 from . import reader
 from .columns import COLUMNS, DATE, TITLES
+from .error_sheet import write_error_sheet
 from .member_prep import Prepared
-from .read import SheetError, open_sheet, raw_rows
+from .read import SheetError, open_sheet
 from .rowparse import Row, cell_message, chunks
 
 __all__ = ["ImportReport", "Row", "RowError", "allowed", "cell_message", "run_import", "write_error_sheet"]
@@ -215,55 +216,3 @@ def _record_import(kind: str, path: Path | str, user, report: ImportReport, impo
         f"修改 {report.updated}，无变化 {report.unchanged}",
         after=after,
     )
-
-
-def write_error_sheet(path: Path | str, report: ImportReport, out) -> None:
-    """The original rows as .xlsx, each at its own row number, with the Chinese error messages in a first
-    column "错误信息" beside the bad rows (highlighted), so the user can fix them and import the sheet again."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, PatternFill
-
-    by_row: dict[int, list[str]] = {}
-    for error in report.errors:
-        by_row.setdefault(error.row_number, []).append(error.message)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("错误信息")
-    sheet.freeze_panes = "B1"
-    sheet.column_dimensions["A"].width = 60
-    bad_fill = PatternFill("solid", fgColor="FFD7D7")
-    bold_red = Font(bold=True, color="C00000")
-    header_rows = set(report.header_rows[-1:])
-    if 0 in by_row:  # about the file as a whole: shown in the first row, so row numbers stay the user's
-        by_row[1] = by_row.pop(0) + by_row.get(1, [])
-    written = 0
-    try:
-        rows, _height = raw_rows(path)
-        for number, cells in rows:
-            first = WriteOnlyCell(sheet, value="")
-            if number in by_row:
-                first.value = "；".join(by_row[number])
-                first.fill = bad_fill
-                first.font = Font(color="C00000")
-            elif number in header_rows:
-                first.value = "错误信息"
-                first.font = bold_red
-            sheet.append([first, *(_plain(sheet, cell) for cell in cells)])
-            written += 1
-    except SheetError:
-        pass  # unreadable: only the messages can be shown
-    if not written and 1 in by_row:
-        sheet.append(["；".join(by_row[1])])
-    book.save(out)
-
-
-def _plain(sheet, value):
-    """A cell value as it was; text starting with "=" stays text (openpyxl would write it as a formula, and a
-    sheet handed back must not run what an uploaded file brought in)."""
-    if isinstance(value, str) and value.startswith("="):
-        from openpyxl.cell import WriteOnlyCell
-
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value

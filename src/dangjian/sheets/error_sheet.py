@@ -1,0 +1,74 @@
+"""The error sheet handed back when an import is refused: the user's own rows, each at its own row number, with the
+Chinese messages in a first column beside the bad ones, so they can be fixed and the sheet imported again."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font, PatternFill
+
+from .export import LETTERS, WIDTH_SAMPLE, column_widths
+from .read import SheetError, raw_rows
+
+
+def write_error_sheet(path: Path | str, report, out) -> None:
+    """The original rows of `path` as .xlsx with `report`'s messages in a first column "错误信息" beside the bad rows
+    (highlighted). The columns are as wide as the header and the first rows need, as in an export: without that a
+    date shows as #### and an ID number is cut off when the sheet is opened."""
+    by_row: dict[int, list[str]] = {}
+    for error in report.errors:
+        by_row.setdefault(error.row_number, []).append(error.message)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("错误信息")
+    sheet.freeze_panes = "B1"
+    sheet.column_dimensions["A"].width = 60
+    bad_fill = PatternFill("solid", fgColor="FFD7D7")
+    bold_red = Font(bold=True, color="C00000")
+    header_rows = set(report.header_rows[-1:])
+    if 0 in by_row:  # about the file as a whole: shown in the first row, so row numbers stay the user's
+        by_row[1] = by_row.pop(0) + by_row.get(1, [])
+    written = 0
+    try:
+        rows, _height = raw_rows(path)
+        first_rows = list(itertools.islice(rows, WIDTH_SAMPLE))
+        _set_widths(sheet, first_rows, min(report.header_rows, default=1))
+        for number, cells in itertools.chain(first_rows, rows):
+            first = WriteOnlyCell(sheet, value="")
+            if number in by_row:
+                first.value = "；".join(by_row[number])
+                first.fill = bad_fill
+                first.font = Font(color="C00000")
+            elif number in header_rows:
+                first.value = "错误信息"
+                first.font = bold_red
+            sheet.append([first, *(_plain(sheet, cell) for cell in cells)])
+            written += 1
+    except SheetError:
+        pass  # unreadable: only the messages can be shown
+    if not written and 1 in by_row:
+        sheet.append(["；".join(by_row[1])])
+    book.save(out)
+
+
+def _set_widths(sheet, first_rows: list[tuple[int, list]], header_at: int) -> None:
+    """Widths of the user's columns (B onwards) from the header and the rows below it; a title above the header
+    (merged across the sheet) would make its first column as wide as the whole title."""
+    shown = [cells for number, cells in first_rows if number >= header_at]
+    if not shown:
+        return
+    width = max(len(cells) for cells in shown)
+    for letter, size in zip(LETTERS[1:], column_widths([""] * width, shown), strict=False):
+        sheet.column_dimensions[letter].width = size
+
+
+def _plain(sheet, value):
+    """A cell value as it was; text starting with "=" stays text (openpyxl would write it as a formula, and a
+    sheet handed back must not run what an uploaded file brought in)."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
