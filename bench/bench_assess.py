@@ -164,6 +164,10 @@ def main() -> None:
         for module, func in [(engine, "run_rows"), (services, "_values"), (services, "insert_rows")]:
             timed(spent, module, func)
         timed(spent, services, "record_flags")
+        timed(spent, services, "_participants")
+        from django.db import connections
+
+        timed(spent, type(connections["default"]), "commit")
         before = rss_mb()
         t = time.monotonic()
         if args.profile:
@@ -184,7 +188,8 @@ def main() -> None:
         print(f"ratio run/floor: {run_s / floor_s:.1f}x (target within 2x)")
         parts = {"engine.run_rows": spent["run_rows"], "_values (entries, metrics, surveys)": spent["_values"]}
         parts |= {"record_flags": spent["record_flags"], "results written (insert_rows)": spent["insert_rows"]}
-        parts["the rest (participants read, rows built, delete, audit)"] = run_s - sum(parts.values())
+        parts |= {"participants read": spent["_participants"], "commit (deferred key checks)": spent["commit"]}
+        parts["the rest (organizations laid out, delete, audit, memory freed)"] = run_s - sum(parts.values())
         for label, seconds in parts.items():
             print(f"  {label:<56} {seconds:6.2f} s")
         print(f"memory (max RSS): {before:.0f} MB before the run, {rss_mb():.0f} MB peak")

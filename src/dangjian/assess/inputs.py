@@ -9,6 +9,7 @@ several microseconds each, more than the rest of the run; packed, the database s
 
 from __future__ import annotations
 
+import concurrent.futures
 import re
 
 import orjson
@@ -47,6 +48,7 @@ WHERE e.participant_id = ANY(%s)
 ORDER BY e.participant_id, e.indicator, e.entered_at, e.id
 """
 REREAD_CHUNK = 5_000  # participants per query
+TABLES = {"entry": Entry._meta.db_table, "participant": Participant._meta.db_table}
 PLAIN = re.compile(r'[^"\\\x00-\x1f]*')  # text that JSON holds between quotes as it is
 
 
@@ -75,35 +77,85 @@ def read_rows(rows, slots: dict) -> None:
             place(row, j, cents, count, flag)
 
 
-def read_packed(assessment_id: int, slots: dict, *, connection=None) -> None:
-    """PostgreSQL: every participant's entries of the assessment, packed (see PACKED), into `slots`."""
+def read_packed(assessment_id: int, slots: dict, *, connection=None, prefetched: Prefetch | None = None) -> None:
+    """PostgreSQL: every participant's entries of the assessment, packed (see PACKED), into `slots`; `prefetched`:
+    the packed rows, read meanwhile through another connection (`Prefetch`), if they could be."""
     connection = connection or default_connection
-    tables = {"entry": Entry._meta.db_table, "participant": Participant._meta.db_table}
-    codes_of: dict[int, list[str]] = {}  # per group (by identity): its indicator codes in order
-    loads = orjson.loads  # several times faster than the standard library's
     codes = sorted({code for _row, index, _group in slots.values() for code in index})
-    if not all(map(PLAIN.fullmatch, codes)):
-        with connection.cursor() as cursor:
-            _reread(cursor, tables, list(slots), slots)
-        return
-    again = []  # participants to read entry by entry
+    packed = prefetched.rows(codes) if prefetched is not None else None
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY ({PACKED.format(**tables)}) TO STDOUT", [assessment_id, codes]) as copy:
-            copy.set_types(["int8", "int8", "text"])
-            for pid, count, text in copy.rows():
-                slot = slots.get(pid)
-                if slot is None:
-                    continue
-                row, index, group = slot
-                codes = codes_of.get(id(group))
-                if codes is None:
-                    codes = codes_of[id(group)] = list(index)
-                values = loads(text)
-                if len(values) != count:  # an indicator entered twice: the order of its entries decides
-                    again.append(pid)
-                    continue
-                row[:] = map(values.get, codes)  # the row in one C call
-        _reread(cursor, tables, again, slots)
+        if packed is None:
+            if not all(map(PLAIN.fullmatch, codes)):
+                _reread(cursor, TABLES, list(slots), slots)
+                return
+            packed = fetch_packed(cursor, assessment_id, codes)
+        _reread(cursor, TABLES, place_packed(packed, slots), slots)
+
+
+def fetch_packed(cursor, assessment_id: int, codes: list[str]) -> list[tuple[int, int, dict]]:
+    """The packed rows (participant id, number of entries, {indicator: value}) of the assessment's entries of
+    `codes`, every code plain (`PLAIN`)."""
+    loads = orjson.loads  # several times faster than the standard library's
+    with cursor.cursor.copy(f"COPY ({PACKED.format(**TABLES)}) TO STDOUT", [assessment_id, codes]) as copy:
+        copy.set_types(["int8", "int8", "text"])
+        return [(pid, count, loads(text)) for pid, count, text in copy.rows()]
+
+
+def place_packed(packed: list[tuple[int, int, dict]], slots: dict) -> list[int]:
+    """The packed rows into their participants' rows in `slots`; the participants to read again entry by entry
+    (an indicator entered twice: the order of its entries decides, which the packed object does not keep)."""
+    codes_of: dict[int, list[str]] = {}  # per group (by identity): its indicator codes in order
+    again = []
+    for pid, count, values in packed:
+        slot = slots.get(pid)
+        if slot is None:
+            continue
+        row, index, group = slot
+        codes = codes_of.get(id(group))
+        if codes is None:
+            codes = codes_of[id(group)] = list(index)
+        if len(values) != count:
+            again.append(pid)
+            continue
+        row[:] = map(values.get, codes)  # the row in one C call
+    return again
+
+
+class Prefetch:
+    """The packed read of a whole assessment, started before the participants are read and run meanwhile in a
+    thread of its own, through a second connection: the database aggregates five million entries while this
+    process reads the participants, the register's facts and lays the rows out.
+
+    The second connection sees what is committed; `run_assessment` starts one only when its transaction is its own
+    (nothing written in it before), so it sees what the run's connection sees. Reads of one run were never one
+    snapshot (each statement sees what is committed when it starts), so this reads no less consistently."""
+
+    def __init__(self, connection, assessment_id: int, codes: list[str]) -> None:
+        self.codes = codes
+        self._future = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="assess-read")
+        self._result = self._future.submit(self._read, connection, assessment_id, codes)
+        self._future.shutdown(wait=False)
+
+    @classmethod
+    def start(cls, connection, assessment_id: int, codes: list[str]) -> Prefetch | None:
+        if connection.vendor != "postgresql" or not codes or not all(map(PLAIN.fullmatch, codes)):
+            return None
+        return cls(connection, assessment_id, codes)
+
+    @staticmethod
+    def _read(connection, assessment_id: int, codes: list[str]) -> list[tuple[int, int, dict]]:
+        apart = connection.copy()  # made in this thread: a Django connection belongs to the thread that opens it
+        try:
+            with apart.cursor() as cursor:
+                return fetch_packed(cursor, assessment_id, codes)
+        finally:
+            apart.close()
+
+    def rows(self, codes: list[str]) -> list[tuple[int, int, dict]] | None:
+        """The packed rows, once read (an error of the read comes out here); None if `codes` are not all of those
+        read (the caller then reads itself)."""
+        packed = self._result.result()
+        return packed if set(codes) <= set(self.codes) else None
 
 
 def _reread(cursor, tables: dict, pids: list[int], slots: dict) -> None:
