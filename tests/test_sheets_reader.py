@@ -160,3 +160,20 @@ def test_the_reader_keeps_dates_as_dates(region, tmp_path, monkeypatch):
     report = run_import("members", write_xlsx(tmp_path / "m.xlsx", [MEMBER_HEADERS, *rows]), None)
     assert (report.created, report.errors) == (3, [])
     assert Member.objects.get(id_number_digest=digest(id_number(301))).birth_date == datetime.date(1980, 1, 1)
+
+
+def test_a_member_written_meanwhile_by_someone_else_is_a_conflict_and_nothing_is_kept(
+    region, tmp_path, monkeypatch, spied
+):
+    # Another import commits a member with one of the file's ID numbers after this one looked it up: the database's
+    # unique index refuses the second (mid-`COPY` on PostgreSQL), and the import reports a conflict, writing nothing.
+    monkeypatch.setattr(rowparse, "CHUNK", 4)
+    monkeypatch.setattr(imports, "READER_FROM", 0)
+    rows = rows_of(10)
+    Member.objects.create(org=region.birch, name="别处", gender="male", id_number=rows[6][3])
+    monkeypatch.setattr(import_members, "_by_digest", lambda digests, using: [])  # looked up before it was there
+    before = Member.objects.count()
+    report = run_import("members", write_xlsx(tmp_path / "m.xlsx", [MEMBER_HEADERS, *rows]), None)
+    assert [e.message for e in report.errors] == ["写入时与其他操作冲突，全部未写入，请稍后重试。"]
+    assert Member.objects.count() == before
+    assert spied["streams"] == (1 if connection.vendor == "postgresql" else 0)

@@ -121,11 +121,14 @@ class CopyStream:
                 write_row(row)
 
     def close(self, exc: BaseException | None = None) -> None:
-        with self.connection.wrap_database_errors:
-            if exc is None:
+        if exc is None:
+            with self.connection.wrap_database_errors:
                 self._stack.close()
-            else:
-                self._stack.__exit__(type(exc), exc, exc.__traceback__)
+            return
+        # The caller's exception is the one to report (a duplicate key, a bad file): whatever abandoning the `COPY`
+        # raises besides is a consequence of it, and the transaction is rolled back either way.
+        with contextlib.suppress(Exception):
+            self._stack.__exit__(type(exc), exc, exc.__traceback__)
 
 
 def reserve_ids(model: type[models.Model], count: int, connection=None) -> list[int]:

@@ -9,6 +9,7 @@ sees and a Chinese message naming the column, for the report and the error sheet
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import time
 from collections.abc import Callable, Iterator
@@ -160,14 +161,16 @@ def run_import(
     try:
         with no_cycle_collection(), transaction.atomic():
             try:
-                for chunk in _chunks_of(sheet, path, importer, alone):
-                    report.total += len(chunk)
-                    for row in chunk:
-                        for message in row.errors:
-                            report.add_error(row.number, message)
-                    importer.process(chunk)
-                    if progress is not None:
-                        progress(report.total, sheet.total)
+                # Closed on the way out, error or not: a reader process still parsing is stopped at once.
+                with contextlib.closing(_chunks_of(sheet, path, importer, alone)) as chunks:
+                    for chunk in chunks:
+                        report.total += len(chunk)
+                        for row in chunk:
+                            for message in row.errors:
+                                report.add_error(row.number, message)
+                        importer.process(chunk)
+                        if progress is not None:
+                            progress(report.total, sheet.total)
             except BaseException as exc:
                 _end_writes(importer, exc)
                 raise
