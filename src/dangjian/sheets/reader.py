@@ -1,13 +1,18 @@
 """Parsing a large sheet in a second process while the importer writes: the two halves of an import overlap.
 
 An import's work per row is in two halves of about the same size: reading, normalizing and checking the cells and
-preparing the new record (digests, seals, the `COPY` line, the audit snapshot: `member_prep`), which needs nothing
-but the row; and looking records up and writing them, which needs the import's one connection and transaction.
-The interpreter runs one of them at a time, so for a large file the first half runs in a child process, forked
-once the header has been found (it takes the opened sheet along), and sends its chunks of parsed rows through a
-pipe; the importer works on chunk n while the child parses chunk n + 1. The child never touches the database and
-ends with the last chunk; whatever it raises comes back to the importer as the same exception (a `SheetError`
-keeps its Chinese message). The rows are the same either way: the tests run both.
+preparing the new record (defaults, digests, seals, the database row, the audit snapshot: `member_prep`), which
+needs nothing but the row; and looking records up and writing them, which needs the import's one connection and
+transaction. The interpreter runs one of them at a time, so for a large file the first half runs in a child
+process, forked once the header has been found (it takes the opened sheet along), and sends its chunks of parsed
+rows through a pipe; the importer works on chunk n while the child parses chunk n + 1. Whatever the child raises
+comes back to the importer as the same exception (a `SheetError` keeps its Chinese message). The rows are the same
+either way: the tests run both.
+
+The child may be forked from one thread of a busy server, so it does nothing that could wait on a lock another
+thread held at the fork: no database (it never touches the connections it inherited), no logging, no imports of
+its own; it parses, hashes and encrypts, each AES-GCM nonce fresh from `os.urandom` in the child itself, and ends
+with `os._exit` (multiprocessing's), running no cleanup of the parent's objects.
 
 Only where `fork` exists (Linux, where the server runs); elsewhere, and for small files, `rowparse.chunks` parses
 in the importer's own process.
