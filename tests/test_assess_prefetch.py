@@ -34,7 +34,7 @@ def entered(region, county_user, town_user):
 
 @pytest.fixture
 def starts(monkeypatch):
-    """Whether each run started a prefetch (and got one: only PostgreSQL reads packed)."""
+    """Whether each run that may read meanwhile got a prefetch (only PostgreSQL reads packed and asks)."""
     made = []
     real = inputs.Prefetch.start.__func__
 
@@ -47,6 +47,11 @@ def starts(monkeypatch):
     return made
 
 
+def apart() -> list[bool]:
+    """What `starts` holds after one run that may read meanwhile: a prefetch on PostgreSQL; SQLite never asks."""
+    return [True] if connection.vendor == "postgresql" else []
+
+
 def stored() -> dict[str, tuple]:
     return {
         r.participant.code: (r.total, r.rank, r.grade, r.weak, r.cents, r.reasons, r.grade_reasons)
@@ -56,15 +61,33 @@ def stored() -> dict[str, tuple]:
 
 def test_the_run_reads_the_entries_meanwhile_and_gives_what_reading_in_turn_gives(entered, county_user, starts):
     first = services.run_assessment(entered, actor=county_user)
-    assert starts == [connection.vendor == "postgresql"]
+    assert starts == apart()
     meanwhile = stored()
     assert meanwhile["T-VILLAGE"][0] == 94  # secretary 10 + mean 76 + 10 − 2
     assert meanwhile["T-BIRCH"][2] == "D" and meanwhile["T-BIRCH"][6] == ["一票否决：严重违纪"]
 
-    with transaction.atomic():  # a run inside a larger transaction reads everything through its own connection
+    starts.clear()
+    with transaction.atomic():  # a transaction that has written nothing yet: still read meanwhile
         again = services.run_assessment(entered, actor=county_user)
-    assert starts == [connection.vendor == "postgresql"]  # no second start
+    assert starts == apart()
     assert stored() == meanwhile and again.digest == first.digest
+
+
+def test_after_a_write_in_its_transaction_the_run_reads_in_turn_and_sees_it(entered, county_user, town_user, starts):
+    # The second connection would not see this transaction's own entry: the run must read through its own.
+    with transaction.atomic():
+        birch = Participant.objects.get(assessment=entered, code="T-BIRCH")
+        services.enter(birch, "V01", "否", actor=town_user)  # the veto withdrawn, not yet committed
+        services.run_assessment(entered, actor=county_user)
+        birch_result = stored()["T-BIRCH"]
+    assert birch_result[2] == "B" and birch_result[6] == []  # 0 + 70.50 + 10
+    assert starts == []
+
+
+def test_publishing_reads_meanwhile_too(entered, county_user, starts):
+    outcome = services.publish(entered, actor=county_user)
+    assert starts == apart()
+    assert stored()["T-BIRCH"][2] == "D" and len(outcome.digest) == 64
 
 
 def test_a_failed_read_meanwhile_fails_the_run_and_writes_nothing(entered, county_user, starts, monkeypatch):

@@ -126,9 +126,10 @@ class Prefetch:
     thread of its own, through a second connection: the database aggregates five million entries while this
     process reads the participants, the register's facts and lays the rows out.
 
-    The second connection sees what is committed; `run_assessment` starts one only when its transaction is its own
-    (nothing written in it before), so it sees what the run's connection sees. Reads of one run were never one
-    snapshot (each statement sees what is committed when it starts), so this reads no less consistently."""
+    The second connection sees what is committed; a run starts one only when its transaction has written nothing
+    before it (`services._nothing_written_yet`), so it sees what the run's own connection sees. Reads of one run
+    were never one snapshot (each statement sees what is committed when it starts): this reads no less
+    consistently."""
 
     def __init__(self, connection, assessment_id: int, codes: list[str]) -> None:
         self.codes = codes
