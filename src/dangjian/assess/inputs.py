@@ -133,9 +133,9 @@ class Prefetch:
 
     def __init__(self, connection, assessment_id: int, codes: list[str]) -> None:
         self.codes = codes
-        self._future = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="assess-read")
-        self._result = self._future.submit(self._read, connection, assessment_id, codes)
-        self._future.shutdown(wait=False)
+        reading = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="assess-read")
+        self._result = reading.submit(self._read, connection, assessment_id, codes)  # its error comes out in `rows`
+        reading.shutdown(wait=False)  # the thread ends with the read
 
     @classmethod
     def start(cls, connection, assessment_id: int, codes: list[str]) -> Prefetch | None:

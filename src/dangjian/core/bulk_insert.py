@@ -32,8 +32,8 @@ def insert_rows(
     """Insert `rows` (tuples of database-ready values in the order of `columns`) into `model`'s table.
 
     With `with_ids`, the primary keys given to the rows, in row order. Values must already be what the database
-    stores (encrypted, JSON as text; dates through `date_adapter`). On PostgreSQL the rows go by `COPY` (`_copy`),
-    elsewhere by `insert_values`: the same rows either way, as the tests check on both.
+    stores (encrypted, JSON as text, dates as ISO text or as the driver takes them). On PostgreSQL the rows go by
+    `COPY` (`_copy`), elsewhere by `insert_values`: the same rows either way, as the tests check on both.
 
     `rows` may be a generator when `count` says how many it yields: the rows are then built while the database
     takes in the ones before (on PostgreSQL its indexes are kept up by the server's process, beside ours).
@@ -79,22 +79,17 @@ def insert_values(model, columns, rows: Iterable[Sequence], *, with_ids: bool = 
 def _copy(model, columns, rows: Iterable[Sequence], with_ids: bool, connection, count: int) -> list[int]:
     """PostgreSQL: the keys taken from the table's sequence up front, then every row in one `COPY` (psycopg adapts
     the values in C; a multi-row INSERT of this size costs more to build on the client than to run)."""
-    table, pk = model._meta.db_table, model._meta.pk.column
-    quote = connection.ops.quote_name
-    ids: list[int] = []
-    with connection.cursor() as cursor:
-        if with_ids:
-            ids = reserve_ids(model, count, connection)
-            columns = [pk, *columns]
-        names = ", ".join(quote(c) for c in columns)
-        # Raw psycopg: its errors come out as Django's (a duplicate key as IntegrityError), as `execute` gives them.
-        with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
-            if with_ids:
-                for pk_value, row in zip(ids, rows, strict=True):
-                    copy.write_row((pk_value, *row))
-            else:
-                for row in rows:
-                    copy.write_row(row)
+    ids = reserve_ids(model, count, connection) if with_ids else []
+    if with_ids:
+        columns = [model._meta.pk.column, *columns]
+        rows = ((pk, *row) for pk, row in zip(ids, rows, strict=True))
+    stream = CopyStream(model, columns, connection)
+    try:
+        stream.write(rows)
+    except BaseException as exc:
+        stream.close(exc)
+        raise
+    stream.close()
     return ids
 
 
@@ -138,9 +133,3 @@ def reserve_ids(model: type[models.Model], count: int, connection=None) -> list[
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count])
         return [r[0] for r in cursor.fetchall()]
-
-
-def date_adapter(connection=None):
-    """The function turning a date into what this database's driver takes (SQLite: ISO text; PostgreSQL: as is)."""
-    connection = connection or default_connection
-    return connection.ops.adapt_datefield_value

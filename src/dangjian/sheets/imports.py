@@ -112,7 +112,7 @@ def _chunks_of(sheet, path: Path | str, importer, alone: bool) -> Iterator[list[
                 values[name] = from_ordinal(values[name])
         return Row(number, values, present, errors, None if new is None else Prepared._make(new))
 
-    return reader.chunks_in_child(sheet.rows, sheet.mapping, chunks, encode, decode)
+    return reader.chunks_in_child(sheet.rows, sheet.mapping, encode, decode)
 
 
 def _end_writes(importer, exc: BaseException | None = None) -> None:

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 
 from .columns import Column
 from .read import SheetError
+from .rowparse import chunks
 
 _END = b""
 
@@ -38,15 +39,14 @@ def available() -> bool:
 def chunks_in_child(
     rows: Iterator[tuple[int, list]],
     mapping: dict[int, Column],
-    chunks: Callable[[Iterator[tuple[int, list]], dict[int, Column]], Iterator[list]],
     encode: Callable[[object], object],
     decode: Callable[[object], object],
 ) -> Iterator[list]:
-    """The chunks `chunks(rows, mapping)` would give, made in a forked child: each row goes through the pipe as
+    """The chunks `rowparse.chunks(rows, mapping)` gives, made in a forked child: each row goes through the pipe as
     `encode(row)` (in the child: parse, prepare, keep only what pickles fast) and comes out as `decode(item)`."""
     receive, send = multiprocessing.Pipe(duplex=False)
     child = multiprocessing.get_context("fork").Process(
-        target=_parse, args=(send, rows, mapping, chunks, encode), name="import-reader", daemon=True
+        target=_parse, args=(send, rows, mapping, encode), name="import-reader", daemon=True
     )
     child.start()
     send.close()  # the child's end: the parent keeps only its own, so a dead child reads as the end of the pipe
@@ -69,7 +69,7 @@ def chunks_in_child(
         child.join()
 
 
-def _parse(send, rows, mapping, chunks, encode) -> None:
+def _parse(send, rows, mapping, encode) -> None:
     """The child: parse, encode and send each chunk; an exception goes back to the parent as it is."""
     try:
         for chunk in chunks(rows, mapping):
