@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.utils import ConnectionHandler
 
 from dangjian.core.audit import _COLUMNS
-from dangjian.core.bulk_insert import _copy, insert_rows, insert_values
+from dangjian.core.bulk_insert import CopyStream, _copy, copy_text, insert_rows, insert_values
 from dangjian.core.models import AuditLog
 
 SERVER = os.environ.get("DANGJIAN_TEST_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
@@ -126,3 +126,35 @@ def test_postgres_copy_and_the_portable_insert_write_the_same_rows(own_postgres)
     with pg.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM core_auditlog")
         assert cursor.fetchone()[0] == 12
+
+
+def test_copy_text_writes_what_psycopg_would_and_escapes_what_the_format_needs():
+    at = datetime.datetime(2026, 12, 5, 9, 0, 1, 5, tzinfo=datetime.UTC)
+    assert copy_text(["党员", None, True, False, 7, datetime.date(2016, 11, 16), at]) == (
+        "党员\t\\N\tt\tf\t7\t2016-11-16\t2026-12-05T09:00:01.000005+00:00".encode()
+    )
+    # Tabs, line ends, carriage returns and backslashes in a value are escaped; a text "\N" is not a NULL.
+    assert copy_text(["a\tb", "c\nd\re", "\\N", None]) == b"a\\tb\tc\\nd\\re\t\\\\N\t\\N"
+    with pytest.raises(TypeError):
+        copy_text([1.5])
+
+
+def test_rows_as_copy_text_are_stored_as_their_values(own_postgres):
+    pg = own_postgres
+    tricky = rows(pg, 41)
+    tricky[1] = tuple("\\N\r" if value == "" else value for value in tricky[1])  # every blank text: a "\N"
+    stream = CopyStream(AuditLog, _COLUMNS, pg)
+    stream.write_text(b"".join(copy_text(row) + b"\n" for row in tricky))
+    stream.close()
+    with pg.cursor() as cursor:
+        columns = ", ".join(_COLUMNS)  # the model's own column names
+        cursor.execute(f"SELECT {columns} FROM core_auditlog WHERE seq >= 41 ORDER BY seq")  # noqa: S608
+        back = cursor.fetchall()
+
+    def plain(row: tuple) -> tuple:  # JSON compared parsed, the time as the datetime it stands for
+        return tuple(
+            json.loads(v) if name == "after" else AT if name == "at" else v
+            for name, v in zip(_COLUMNS, row, strict=True)
+        )
+
+    assert [plain(row) for row in back] == [plain(row) for row in tricky]

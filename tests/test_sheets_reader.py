@@ -38,6 +38,13 @@ def register() -> dict[str, dict]:
     return out
 
 
+@pytest.fixture(autouse=True, params=[1, 2], ids=["one reader", "two readers"])
+def readers(request, monkeypatch) -> int:
+    """Every test with one reader process and with two taking the chunks in turn (as on a machine of two cores)."""
+    monkeypatch.setattr(reader, "workers", lambda: request.param)
+    return request.param
+
+
 @pytest.fixture
 def spied(monkeypatch):
     """What the run used: the reader process (its pid) and the streaming writer."""
@@ -62,11 +69,14 @@ def spied(monkeypatch):
     return used
 
 
-def test_a_large_file_imports_the_same_either_way(region, tmp_path, monkeypatch, spied):
+def test_a_large_file_imports_the_same_either_way(region, tmp_path, monkeypatch, spied, readers):
     monkeypatch.setattr(rowparse, "CHUNK", 7)  # several chunks in flight
     pids = tmp_path / "pids"
     monkeypatch.setenv("DANGJIAN_TEST_CHILD_PIDS", str(pids))
-    path = write_xlsx(tmp_path / "m.xlsx", [MEMBER_HEADERS, *rows_of(40)])
+    rows = rows_of(40)
+    rows[9][1] = "百分%d之\\"  # what the change-set line and the COPY text must escape
+    rows[10].append("岗位\\N")  # a text that reads as NULL in COPY's text format unless escaped
+    path = write_xlsx(tmp_path / "m.xlsx", [[*MEMBER_HEADERS, "工作岗位"], *rows])
 
     here = run_import("members", path, None)  # 40 rows: below READER_FROM
     assert (here.created, here.errors, spied["streams"]) == (40, [], 0)
@@ -79,7 +89,9 @@ def test_a_large_file_imports_the_same_either_way(region, tmp_path, monkeypatch,
     assert (apart.total, apart.created, apart.updated, apart.errors) == (40, 40, 0, [])
     assert register() == expected
     child = {int(line) for line in pids.read_text().split()}
-    assert child and os.getpid() not in child  # parsed in another process
+    assert len(child) == readers and os.getpid() not in child  # parsed in other processes
+    odd = Member.objects.get(id_number_digest=digest(id_number(310)))
+    assert (odd.job, Member.objects.get(id_number_digest=digest(id_number(309))).name) == ("岗位\\N", "百分%d之\\")
     assert spied["streams"] == (1 if connection.vendor == "postgresql" else 0)
     # The change set names each new member with its snapshot, as the importing process writes it.
     from dangjian.core.models import AuditAction, AuditLog

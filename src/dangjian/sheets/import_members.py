@@ -17,7 +17,6 @@ import datetime
 import os
 from typing import Any
 
-import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import connection, models
 from django.utils import timezone
@@ -55,6 +54,10 @@ DATE_FIELDS = [f.attname for f in Member._meta.concrete_fields if type(f) is mod
 
 
 class MemberImporter:
+    # What the checks and lookups read of every row (`_check_row`, `process`); the rest is read for the rows that
+    # update a member (`Row.complete`).
+    EVERY_ROW = ("id_number", "birth_date", "org_code")
+
     def __init__(self, user, report: ImportReport) -> None:
         self.user = user
         self.report = report
@@ -111,6 +114,7 @@ class MemberImporter:
                 now=self.now,
                 stored_now=connection.ops.adapt_datetimefield_value(self.now),
                 today=self.today,
+                copy=self.apart is not None,  # rows for the open `COPY` (`stream`), as its text
             )
         return self._preparer
 
@@ -150,6 +154,18 @@ class MemberImporter:
         for code in wanted - self.orgs.keys():
             self.orgs[code] = None
 
+    def check_alone(self, row: Row) -> None:
+        """The checks that need nothing but the row, made where it is parsed (here, or in a reader process): its
+        messages go with the row's own. The birth date is the ID number's."""
+        values = row.values
+        id_no = values.get("id_number")
+        if id_no:
+            born = N.birth_date_of(id_no)
+            if values.get("birth_date") and values["birth_date"] != born:
+                message = f"与公民身份号码中的出生日期 {born:%Y-%m-%d} 不一致"
+                row.errors.append(cell_message(row.number, self.columns["birth_date"], message))
+            values["birth_date"] = born
+
     def _check_row(self, row: Row) -> None:
         values = row.values
         id_no = values.get("id_number")
@@ -157,10 +173,6 @@ class MemberImporter:
             first = self.seen.setdefault(id_no, row.number)
             if first != row.number:
                 self.fail(row, "id_number", f"与第 {first} 行的公民身份号码重复")
-            born = N.birth_date_of(id_no)
-            if values.get("birth_date") and values["birth_date"] != born:
-                self.fail(row, "birth_date", f"与公民身份号码中的出生日期 {born:%Y-%m-%d} 不一致")
-            values["birth_date"] = born
         code = values.get("org_code")
         if code and self.orgs.get(code) is None:
             self.fail(row, "org_code", NOT_FOUND.format(code=code))
@@ -202,6 +214,7 @@ class MemberImporter:
                     row, "id_number", "该公民身份号码已登记，其所在党组织不在您的管理范围内；如需转入请办理组织关系转接"
                 )
                 continue
+            row.complete()
             changes = self._changes(row, current)
             self._check_final(row, {**current._asdict(), **changes})
             if row.errors:
@@ -314,19 +327,18 @@ class MemberImporter:
         if not creates:
             return
         columns = [Member._meta.get_field(name).column for name in ("org_id", *self.preparer().copied)]
-        rows = ((org.pk, *new.row) for org, new in creates)  # built as the database takes the rows before
         if self.apart is None:
+            rows = ((org.pk, *new.row) for org, new in creates)  # built as the database takes the rows before
             ids = insert_rows(Member, columns, rows, with_ids=True, count=len(creates))
         else:
             ids = reserve_ids(Member, len(creates), self.apart)
             if self._stream is None:
                 self._stream = CopyStream(Member, [Member._meta.pk.column, *columns])
-            self._stream.write((pk, *row) for pk, row in zip(ids, rows, strict=True))
-        lines = []
-        for pk, (org, new) in zip(ids, creates, strict=True):
-            parts = (b'"id":%d' % pk, new.after_head, b'"org_id":%d' % org.pk, new.after_tail)
-            lines.append(_CREATED % (pk, org.pk, new.repr, b",".join(part for part in parts if part)))
-            self.paths.add(org.path)
+            self._stream.write_text(
+                b"".join(b"%d\t%d\t%s\n" % (pk, org.id, new.row) for pk, (org, new) in zip(ids, creates, strict=True))
+            )
+        lines = [new.line % (pk, org.id, pk, org.id) for pk, (org, new) in zip(ids, creates, strict=True)]
+        self.paths.update({org.path for org, _new in creates})
         self._changes_file().write_lines(lines, ids)
 
     def _changes_file(self) -> ChangeSetWriter:
@@ -364,15 +376,6 @@ class MemberImporter:
         if self.changes is not None:
             self.changes.discard()
             self.changes = None
-
-
-# A created member's change-set line, as `changesets._line` writes the entry `_insert` makes (the same keys in the
-# same order): id, organization, the name as JSON, the snapshot's members.
-_CREATED = (
-    b'{"id":%d,"action":"create","org":%d,"repr":%s,"before":null,"after":{%s},"detail":'
-    + orjson.dumps("批量导入")
-    + b"}"
-)
 
 
 def _members():

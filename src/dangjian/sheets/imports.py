@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import operator
+import pickle
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -86,33 +88,72 @@ def _chunks_of(sheet, path: Path | str, importer, alone: bool) -> Iterator[list[
     transaction of its own, they are written through one open `COPY` (`MemberImporter.stream`). Else here."""
     rows = sheet.total if sheet.total is not None else Path(path).stat().st_size // CSV_ROW_BYTES
     preparer = getattr(importer, "preparer", None)
+    check = getattr(importer, "check_alone", None) or (lambda _row: None)
     if preparer is None or rows < READER_FROM or not reader.available():
-        return chunks(sheet.rows, sheet.mapping)
+        return (_checked(chunk, check) for chunk in chunks(sheet.rows, sheet.mapping))
     if alone and connection.vendor == "postgresql":
         importer.stream()
     prepare = preparer()
     present = frozenset(c.field for c in sheet.mapping.values())
-    dates = [c.field for c in sheet.mapping.values() if c.type == DATE]
+    names = [c.field for c in sheet.mapping.values()]
+    dates = [k for k, c in enumerate(sheet.mapping.values()) if c.type == DATE]
+    eager = importer.EVERY_ROW
+    every = operator.itemgetter(*names)
     ordinal, from_ordinal = datetime.date.toordinal, datetime.date.fromordinal
 
-    def encode(row: Row) -> tuple:
-        # In the child. Dates travel as day numbers (pickle spends more on one date than on a whole row of text),
-        # the preparation as a plain tuple.
-        new = None if row.errors else prepare(row.values)
-        values = row.values
-        for name in dates:
-            if values.get(name).__class__ is datetime.date:
-                values[name] = ordinal(values[name])
-        return row.number, values, row.errors, None if new is None else tuple(new)
+    def encode(chunk: list[Row]) -> tuple:
+        # In the child. Each row: its number, messages, the values every row needs (`EVERY_ROW`) and its new record;
+        # the other values of the chunk's clean rows as one pickle the importer opens only if it needs them
+        # (`Row.complete`), dates in it as day numbers (pickle spends more on a date than on a row of text).
+        rows, rest = [], []
+        for row in chunk:
+            check(row)
+            values = row.values
+            if row.errors:
+                rows.append((row.number, row.errors, {k: values[k] for k in eager if k in values}, None))
+                rest.append(None)
+                continue
+            new = prepare(values)
+            rows.append((row.number, None, [values.get(k) for k in eager], None if new is None else tuple(new)))
+            cells = list(every(values))  # a clean row has every column's value
+            for k in dates:
+                if cells[k].__class__ is datetime.date:
+                    cells[k] = ordinal(cells[k])
+            rest.append(cells)
+        return rows, pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL)
 
-    def decode(item: tuple) -> Row:
-        number, values, errors, new = item
-        for name in dates:
-            if values.get(name).__class__ is int:
-                values[name] = from_ordinal(values[name])
-        return Row(number, values, present, errors, None if new is None else Prepared._make(new))
+    def decode(payload: tuple) -> list[Row]:
+        rows, rest = payload
+        opened: list = []
 
-    return reader.chunks_in_child(sheet.rows, sheet.mapping, encode, decode)
+        def rest_of(k: int):
+            def values() -> dict:
+                if not opened:
+                    opened.append(pickle.loads(rest))  # noqa: S301 - our own child's data
+                cells = opened[0][k]
+                for d in dates:
+                    if cells[d].__class__ is int:
+                        cells[d] = from_ordinal(cells[d])
+                return dict(zip(names, cells, strict=True))
+
+            return values
+
+        chunk = []
+        for k, (number, errors, values, new) in enumerate(rows):
+            if errors:
+                chunk.append(Row(number, values, present, errors))
+                continue
+            values = dict(zip(eager, values, strict=True))
+            chunk.append(Row(number, values, present, [], None if new is None else Prepared._make(new), rest_of(k)))
+        return chunk
+
+    return reader.chunks_in_child(sheet.rows, sheet.mapping, encode, decode, reader.workers())
+
+
+def _checked(chunk: list[Row], check: Callable[[Row], None]) -> list[Row]:
+    for row in chunk:
+        check(row)
+    return chunk
 
 
 def _end_writes(importer, exc: BaseException | None = None) -> None:

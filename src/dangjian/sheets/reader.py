@@ -21,13 +21,15 @@ in the importer's own process.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import multiprocessing
+import os
 import pickle
 from collections.abc import Callable, Iterator
 
 from .columns import Column
 from .read import SheetError
-from .rowparse import chunks
+from .rowparse import Row, chunks
 
 _END = b""
 
@@ -36,44 +38,60 @@ def available() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
+def workers() -> int:
+    """Reader processes for one import: two where there are cores for them beside the importer and the database
+    (each parses every other chunk), else one."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 2 if cores >= 2 else 1
+
+
 def chunks_in_child(
     rows: Iterator[tuple[int, list]],
     mapping: dict[int, Column],
-    encode: Callable[[object], object],
-    decode: Callable[[object], object],
-) -> Iterator[list]:
-    """The chunks `rowparse.chunks(rows, mapping)` gives, made in a forked child: each row goes through the pipe as
-    `encode(row)` (in the child: parse, prepare, keep only what pickles fast) and comes out as `decode(item)`."""
-    receive, send = multiprocessing.Pipe(duplex=False)
-    child = multiprocessing.get_context("fork").Process(
-        target=_parse, args=(send, rows, mapping, encode), name="import-reader", daemon=True
-    )
-    child.start()
-    send.close()  # the child's end: the parent keeps only its own, so a dead child reads as the end of the pipe
+    encode: Callable[[list[Row]], object],
+    decode: Callable[[object], list[Row]],
+    parts: int = 1,
+) -> Iterator[list[Row]]:
+    """The chunks `rowparse.chunks(rows, mapping)` gives, made in `parts` forked children taking the chunks in turn:
+    each chunk goes through a pipe as `encode(chunk)` (in the child: parse, prepare, keep only what pickles fast)
+    and comes out, in the file's order, as `decode(payload)`."""
+    context = multiprocessing.get_context("fork")
+    pipes, children = [], []
     try:
-        while True:
+        for part in range(parts):
+            receive, send = context.Pipe(duplex=False)
+            pipes.append(receive)
+            child = context.Process(
+                target=_parse, args=(send, rows, mapping, encode, part, parts), name="import-reader", daemon=True
+            )
+            child.start()
+            children.append(child)
+            send.close()  # the child's end: the parent keeps only its own, so a dead child reads as the end
+        for receive in itertools.cycle(pipes):  # chunk k comes from child k % parts
             try:
                 block = receive.recv_bytes()
             except EOFError:
                 raise RuntimeError("导入的读取进程意外退出") from None
-            if block == _END:
+            if block == _END:  # the child whose turn it was has no chunk left: nor has any other
                 break
             kind, payload = pickle.loads(block)  # noqa: S301 - our own child's data, through our own pipe
             if kind == "error":
                 raise payload
-            yield list(map(decode, payload))
+            yield decode(payload)
     finally:
-        receive.close()
-        if child.is_alive():
-            child.terminate()
-        child.join()
+        for receive in pipes:
+            receive.close()
+        for child in children:
+            if child.is_alive():
+                child.terminate()
+            child.join()
 
 
-def _parse(send, rows, mapping, encode) -> None:
-    """The child: parse, encode and send each chunk; an exception goes back to the parent as it is."""
+def _parse(send, rows, mapping, encode, part: int, parts: int) -> None:
+    """The child: parse, encode and send each of its chunks; an exception goes back to the parent as it is."""
     try:
-        for chunk in chunks(rows, mapping):
-            send.send_bytes(pickle.dumps(("rows", list(map(encode, chunk))), protocol=pickle.HIGHEST_PROTOCOL))
+        for chunk in chunks(rows, mapping, part, parts):
+            send.send_bytes(pickle.dumps(("rows", encode(chunk)), protocol=pickle.HIGHEST_PROTOCOL))
     except BaseException as exc:  # noqa: BLE001 - every failure goes back to the importer
         with contextlib.suppress(Exception):
             send.send_bytes(pickle.dumps(("error", _picklable(exc)), protocol=pickle.HIGHEST_PROTOCOL))

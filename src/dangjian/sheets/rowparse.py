@@ -32,6 +32,15 @@ class Row:
     present: frozenset[str]  # fields whose column the file has (a missing optional column leaves a record alone)
     errors: list[str]
     prepared: Any = None  # the new record made from it beforehand (`member_prep`), if any
+    # From a reader process, `values` may hold only what every row needs; `rest()` gives the others when the row
+    # turns out to need them (`complete`), e.g. to compare with the record it updates.
+    rest: Callable[[], dict[str, Any]] | None = None
+
+    def complete(self) -> None:
+        """Every clean value of the row in `values` (what the importer set there stays)."""
+        if self.rest is not None:
+            self.values = {**self.rest(), **self.values}
+            self.rest = None
 
 
 def cell_message(number: int, column: Column | str, message: str) -> str:
@@ -185,23 +194,34 @@ def parse_row(number: int, cells: list, mapping: dict[int, Column]) -> Row:
     return RowParser(mapping).parse(number, cells)
 
 
-def chunks(rows: Iterator[tuple[int, list]], mapping: dict[int, Column]) -> Iterator[list[Row]]:
-    """The rows below the header, parsed, `CHUNK` at a time; blank rows and the template's example row skipped."""
+def chunks(
+    rows: Iterator[tuple[int, list]], mapping: dict[int, Column], part: int = 0, parts: int = 1
+) -> Iterator[list[Row]]:
+    """The rows below the header, parsed, `CHUNK` at a time; blank rows and the template's example row skipped.
+    With `parts` > 1, only the chunks whose index is `part` modulo `parts` (the reader processes share the file so:
+    each sees every row, to cut the chunks where the others do, and parses its own)."""
     parser = RowParser(mapping)
     raw_of, skipped, parse = parser.raw, parser.skipped_raw, parser.parse_many
     first, example = N.text, parser.examples[0] if parser.examples else ""
     numbers: list[int] = []
     raws: list[tuple] = []
+    index = taken = 0  # the chunk's index, and how many rows it has
+    mine = part == 0
     for number, cells in rows:
         row = raw_of(cells)
         # The usual data row has its first cell filled, and not with the example's: no need to look further.
         shown = first(row[0]) if row else ""
         if (shown == "" or shown == example) and skipped(row):
             continue
-        numbers.append(number)
-        raws.append(row)
-        if len(raws) >= CHUNK:
-            yield parse(numbers, raws)
-            numbers, raws = [], []
+        taken += 1
+        if mine:
+            numbers.append(number)
+            raws.append(row)
+        if taken >= CHUNK:
+            if mine:
+                yield parse(numbers, raws)
+                numbers, raws = [], []
+            index, taken = index + 1, 0
+            mine = index % parts == part
     if raws:
         yield parse(numbers, raws)
