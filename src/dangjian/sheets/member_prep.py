@@ -36,9 +36,15 @@ class Prepared(NamedTuple):
     line: bytes
 
 
-# A created member's change-set line, as `changesets._line` writes it (the same keys in the same order).
-_LINE = b'{"id":%%d,"action":"create","org":%%d,"repr":%s,"before":null,"after":{%s},"detail":%s}'
-_DETAIL = orjson.dumps("批量导入")
+# A created member's change-set line, as `changesets._line` writes it (the same keys in the same order): the name
+# as JSON and the snapshot's JSON go between these.
+_LINE_HEAD = b'{"id":%d,"action":"create","org":%d,"repr":'
+_LINE_MIDDLE = b',"before":null,"after":'
+_LINE_TAIL = b',"detail":' + orjson.dumps("批量导入").replace(b"%", b"%%") + b"}"
+# In the snapshot the key and the organization are written as these texts, then made `%d` slots. As JSON each reads
+# `"\u0000…"`, and behind its key (no text's JSON holds a bare quote) it is found nowhere else.
+_KEY, _ORG = "\0key", "\0org"
+_KEY_JSON, _ORG_JSON = (b'{"id":' + orjson.dumps(_KEY), b',"org_id":' + orjson.dumps(_ORG))
 
 
 def final_problems(member: dict, today: datetime.date) -> list[tuple[str, str]]:
@@ -86,13 +92,9 @@ class Preparer:
         self.copy = copy
         if copy:  # the same text for every row: made once
             self.stored_now = copy_text([stored_now]).decode()
-        # The snapshot (`member_snapshot`): every column in the model's order but the sealed ones, "id" first; the
-        # importer writes "id" and "org_id" between the two parts.
-        shown = [name for name in columns if name not in SEALED]
-        at = shown.index("org_id")
-        self.head_of = operator.itemgetter(*shown[:at])
-        self.tail_of = operator.itemgetter(*shown[at + 1 :])
-        self.head_names, self.tail_names = shown[:at], shown[at + 1 :]
+        # The snapshot (`member_snapshot`): "id", then every column in the model's order but the sealed ones.
+        self.shown = ["id", *(name for name in columns if name not in SEALED)]
+        self.shown_of = operator.itemgetter(*self.shown)
 
     def __call__(self, values: dict[str, Any]) -> Prepared | None:
         id_number = values.get("id_number")
@@ -112,15 +114,12 @@ class Preparer:
             if member[name] is not None:
                 member[name] = member[name].isoformat()
         member["created_at"] = member["updated_at"] = self.now_text
-        head = orjson.dumps(dict(zip(self.head_names, self.head_of(member), strict=True)))[1:-1]  # no braces
-        tail = orjson.dumps(dict(zip(self.tail_names, self.tail_of(member), strict=True)))[1:-1]
-        after = b",".join(part for part in (b'"id":%d', _percent(head), b'"org_id":%d', _percent(tail)) if part)
-        line = _LINE % (_percent(orjson.dumps(member["name"])), after, _percent(_DETAIL))
+        member["id"], member["org_id"] = _KEY, _ORG
+        after = orjson.dumps(dict(zip(self.shown, self.shown_of(member), strict=True))).replace(b"%", b"%%")
+        after = after.replace(_KEY_JSON, b'{"id":%d', 1).replace(_ORG_JSON, b',"org_id":%d', 1)
+        name = orjson.dumps(member["name"]).replace(b"%", b"%%")
+        line = b"".join((_LINE_HEAD, name, _LINE_MIDDLE, after, _LINE_TAIL))
         member["id_number"], member["phone"] = self.seal(id_number), self.seal(phone)
         member["created_at"] = member["updated_at"] = self.stored_now
         row = self.row_of(member)
         return Prepared(id_digest, problems, copy_text(row) if self.copy else row, line)
-
-
-def _percent(text: bytes) -> bytes:
-    return text.replace(b"%", b"%%")
