@@ -1,7 +1,7 @@
 """Importing a list from Excel or CSV: all or nothing, within the importing user's scope, audited.
 
 `run_import` reads the file lazily, parses and checks its rows a chunk at a time (rowparse.py, normalize.py; for a
-large member file in a reader process, reader.py), and hands the chunks to the kind's importer (import_orgs.py,
+large member file in reader processes, reader.py), and hands the chunks to the kind's importer (import_orgs.py,
 import_members.py), which looks existing records up per chunk and writes. All
 of it happens in one transaction: one bad row anywhere and the transaction is rolled back, so nothing is
 written; a dry run is rolled back too. Bad rows never raise: they are collected, with the row number the user

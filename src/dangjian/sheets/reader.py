@@ -1,15 +1,16 @@
-"""Parsing a large sheet in a second process while the importer writes: the two halves of an import overlap.
+"""Parsing a large sheet in other processes while the importer writes: the two halves of an import overlap.
 
 An import's work per row is in two halves of about the same size: reading, normalizing and checking the cells and
-preparing the new record (defaults, digests, seals, the database row, the audit snapshot: `member_prep`), which
+preparing the new record (defaults, digests, seals, the database row, the change-set line: `member_prep`), which
 needs nothing but the row; and looking records up and writing them, which needs the import's one connection and
-transaction. The interpreter runs one of them at a time, so for a large file the first half runs in a child
-process, forked once the header has been found (it takes the opened sheet along), and sends its chunks of parsed
-rows through a pipe; the importer works on chunk n while the child parses chunk n + 1. Whatever the child raises
-comes back to the importer as the same exception (a `SheetError` keeps its Chinese message). The rows are the same
-either way: the tests run both.
+transaction. The interpreter runs one of them at a time, so for a large file the first half runs in child
+processes, forked once the header has been found (they take the opened sheet along): with two, each reads every
+row, to cut the chunks where the other does, and parses every other chunk; the importer takes the chunks in the
+file's order and works on chunk n while the children parse the next ones. Whatever a child raises comes back to
+the importer as the same exception (a `SheetError` keeps its Chinese message), at the place of the chunk it was
+making. The rows are the same either way: the tests run one child, two, and none.
 
-The child may be forked from one thread of a busy server, so it does nothing that could wait on a lock another
+A child may be forked from one thread of a busy server, so it does nothing that could wait on a lock another
 thread held at the fork: no database (it never touches the connections it inherited), no logging, no imports of
 its own; it parses, hashes and encrypts, each AES-GCM nonce fresh from `os.urandom` in the child itself, and ends
 with `os._exit` (multiprocessing's), running no cleanup of the parent's objects.
