@@ -168,6 +168,39 @@ def test_it_rejects_each_bad_value_with_the_row_and_column(region, tmp_path, cel
     assert not Member.objects.filter(id_number_digest=digest(NEW1)).exists()
 
 
+def test_a_wrong_row_is_told_everything_wrong_with_it_at_once(region, tmp_path):
+    # An unknown organization, a bad phone or ID number do not hide the rules across fields on the same row.
+    headers = [*MEMBER_HEADERS, "流动党员", "转正日期"]
+    rows = [
+        [*_row(code="NO-SUCH", join="2999-01-01"), "", ""],
+        [*_row(idn=NEW2, phone="1380", join="1979-01-01"), "", ""],
+        [*_row(idn="12345", birth="1980-01-01", join="2010-07-01"), "", "2009-07-01"],
+    ]
+    report = run_import("members", write_csv(tmp_path / "m.csv", [headers, *rows]), None)
+    assert [(e.row_number, e.message) for e in report.errors] == [
+        (2, "第 2 行「所在党组织编码」：组织编码“NO-SUCH”不存在或不在您的管理范围内"),
+        (2, "第 2 行「入党日期」：入党日期不能晚于今天"),
+        (3, "第 3 行「联系电话」：“1380”不是有效的电话号码，应为 11 位手机号或固定电话号码"),
+        (3, "第 3 行「入党日期」：入党日期应晚于出生日期"),
+        (4, "第 4 行「公民身份号码」：公民身份号码应为18位，最后一位可以是数字或X"),
+        (4, "第 4 行「转正日期」：转正日期不能早于入党日期"),
+    ]
+    assert not Member.objects.filter(name="新党员").exists()
+
+
+def test_a_wrong_row_is_not_told_of_a_value_the_member_may_have(region, tmp_path):
+    # A mobile member without the destination's column: the member may have a destination; with the column left
+    # blank, the row asks for one.
+    without = [[*MEMBER_HEADERS, "流动党员"], [*_row(code="NO-SUCH"), "是"]]
+    report = run_import("members", write_csv(tmp_path / "a.csv", without), None)
+    assert [e.message for e in report.errors] == [
+        "第 2 行「所在党组织编码」：组织编码“NO-SUCH”不存在或不在您的管理范围内"
+    ]
+    blank = [[*MEMBER_HEADERS, "流动党员", "流入地"], [*_row(code="NO-SUCH"), "是", ""]]
+    report = run_import("members", write_csv(tmp_path / "b.csv", blank), None)
+    assert [e.message.split("：")[0] for e in report.errors] == ["第 2 行「所在党组织编码」", "第 2 行「流入地」"]
+
+
 def test_it_rejects_an_id_number_stored_as_a_number(region, tmp_path):
     path = write_xlsx(tmp_path / "m.xlsx", [MEMBER_HEADERS, _row(idn=float(NEW1[:17] + "0"))], title=None)
     report = run_import("members", path, None)

@@ -177,6 +177,17 @@ class MemberImporter:
         if code and self.orgs.get(code) is None:
             self.fail(row, "org_code", NOT_FOUND.format(code=code))
 
+    def _check_rest(self, row: Row) -> None:
+        """A row already wrong is still checked by the rules across fields, on what it gives, so the user learns
+        what is wrong with it at once. The mobile member's destination is asked for only where the file has its
+        column (else the member may have one); a value that failed to parse takes no part."""
+        row.complete()
+        given = dict(row.values)
+        if "mobile_destination" not in row.present:
+            given.pop("is_mobile", None)
+        for field, message in final_problems(given, self.today):
+            self.fail(row, field, message)
+
     def _check_final(self, row: Row, member: dict) -> None:
         """Rules across fields, on the member as it would be after the import (as the member form checks); `member`
         is the new member's values or an existing member's `vars()`."""
@@ -198,7 +209,10 @@ class MemberImporter:
         creates: list[tuple[Organization, Prepared]] = []  # the new members, each made but for key and organization
         changing: list[tuple[int, dict[str, Any], Organization]] = []  # member id, changes, organization
         for row in rows:
-            if row.errors or not row.values.get("id_number"):
+            if row.errors:
+                self._check_rest(row)
+                continue
+            if not row.values.get("id_number"):
                 continue
             org = self.orgs[row.values["org_code"]]
             current = existing.get(digests[row.number])

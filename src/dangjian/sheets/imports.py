@@ -109,8 +109,8 @@ def _chunks_of(sheet, path: Path | str, importer, alone: bool) -> Iterator[list[
         for row in chunk:
             check(row)
             values = row.values
-            if row.errors:
-                rows.append((row.number, row.errors, {k: values[k] for k in eager if k in values}, None))
+            if row.errors:  # rare: sent whole, for the rules across fields (`MemberImporter._check_rest`)
+                rows.append((row.number, row.errors, values, None))
                 rest.append(None)
                 continue
             new = prepare(values)
