@@ -8,6 +8,7 @@ import os
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from dangjian.core.changesets import read_rows
 from dangjian.core.crypto import digest
@@ -85,9 +86,13 @@ def test_a_large_file_imports_the_same_either_way(region, tmp_path, monkeypatch,
     Member.objects.filter(id_number_digest__in=[digest(id_number(300 + i)) for i in range(40)]).delete()
 
     monkeypatch.setattr(imports, "READER_FROM", 10)
+    started = timezone.now()
     apart = run_import("members", path, None)
     assert (apart.total, apart.created, apart.updated, apart.errors) == (40, 40, 0, [])
     assert register() == expected
+    # The times went as text too: one moment for every member the run created, stored as that moment.
+    times = set(Member.objects.filter(name__startswith="党员").values_list("created_at", "updated_at"))
+    assert len(times) == 1 and started <= next(iter(times))[0] == next(iter(times))[1] <= timezone.now()
     child = {int(line) for line in pids.read_text().split()}
     assert len(child) == readers and os.getpid() not in child  # parsed in other processes
     odd = Member.objects.get(id_number_digest=digest(id_number(310)))
