@@ -11,9 +11,6 @@ sees and a Chinese message naming the column, for the report and the error sheet
 from __future__ import annotations
 
 import contextlib
-import datetime
-import operator
-import pickle
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,7 +24,7 @@ from dangjian.core.models import AuditAction
 from dangjian.core.scope import path_in_scope
 
 from . import reader
-from .columns import COLUMNS, DATE, TITLES
+from .columns import COLUMNS, TITLES
 from .error_sheet import write_error_sheet
 from .member_prep import Prepared
 from .read import SheetError, open_sheet
@@ -93,61 +90,8 @@ def _chunks_of(sheet, path: Path | str, importer, alone: bool) -> Iterator[list[
         return (_checked(chunk, check) for chunk in chunks(sheet.rows, sheet.mapping))
     if alone and connection.vendor == "postgresql":
         importer.stream()
-    prepare = preparer()
-    present = frozenset(c.field for c in sheet.mapping.values())
-    names = [c.field for c in sheet.mapping.values()]
-    dates = [k for k, c in enumerate(sheet.mapping.values()) if c.type == DATE]
-    eager = importer.EVERY_ROW
-    every = operator.itemgetter(*names)
-    ordinal, from_ordinal = datetime.date.toordinal, datetime.date.fromordinal
-
-    def encode(chunk: list[Row]) -> tuple:
-        # In the child. Each row: its number, messages, the values every row needs (`EVERY_ROW`) and its new record;
-        # the other values of the chunk's clean rows as one pickle the importer opens only if it needs them
-        # (`Row.complete`), dates in it as day numbers (pickle spends more on a date than on a row of text).
-        rows, rest = [], []
-        for row in chunk:
-            check(row)
-            values = row.values
-            if row.errors:  # rare: sent whole, for the rules across fields (`MemberImporter._check_rest`)
-                rows.append((row.number, row.errors, values, None))
-                rest.append(None)
-                continue
-            new = prepare(values)
-            rows.append((row.number, None, [values.get(k) for k in eager], None if new is None else tuple(new)))
-            cells = list(every(values))  # a clean row has every column's value
-            for k in dates:
-                if cells[k].__class__ is datetime.date:
-                    cells[k] = ordinal(cells[k])
-            rest.append(cells)
-        return rows, pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL)
-
-    def decode(payload: tuple) -> list[Row]:
-        rows, rest = payload
-        opened: list = []
-
-        def rest_of(k: int):
-            def values() -> dict:
-                if not opened:
-                    opened.append(pickle.loads(rest))  # noqa: S301 - our own child's data
-                cells = opened[0][k]
-                for d in dates:
-                    if cells[d].__class__ is int:
-                        cells[d] = from_ordinal(cells[d])
-                return dict(zip(names, cells, strict=True))
-
-            return values
-
-        chunk = []
-        for k, (number, errors, values, new) in enumerate(rows):
-            if errors:
-                chunk.append(Row(number, values, present, errors))
-                continue
-            values = dict(zip(eager, values, strict=True))
-            chunk.append(Row(number, values, present, [], None if new is None else Prepared._make(new), rest_of(k)))
-        return chunk
-
-    return reader.chunks_in_child(sheet.rows, sheet.mapping, encode, decode, reader.workers())
+    codec = reader.RowCodec(sheet.mapping, importer.EVERY_ROW, preparer(), check, Prepared._make)
+    return reader.chunks_in_child(sheet.rows, sheet.mapping, codec.encode, codec.decode, reader.workers())
 
 
 def _checked(chunk: list[Row], check: Callable[[Row], None]) -> list[Row]:

@@ -22,13 +22,17 @@ in the importer's own process.
 from __future__ import annotations
 
 import contextlib
+import datetime
+import functools
 import itertools
 import multiprocessing
+import operator
 import os
 import pickle
 from collections.abc import Callable, Iterator
+from typing import Any
 
-from .columns import Column
+from .columns import DATE, Column
 from .read import SheetError
 from .rowparse import Row, chunks
 
@@ -86,6 +90,72 @@ def chunks_in_child(
             if child.is_alive():
                 child.terminate()
             child.join()
+
+
+class RowCodec:
+    """What goes through the pipe for a chunk, and back into rows. In the child each row is checked (`check`: what
+    needs nothing but the row) and prepared (`prepare`: its new record, or None); it travels as its number, its
+    messages, the values every row needs (`eager`) and the new record as a tuple (`make` turns it back). The other
+    values of the chunk's clean rows go as one pickle that the importer opens only for a row that needs them
+    (`Row.complete`: one that updates a record), with dates as day numbers (pickle spends more on a date than on a
+    row of text). A row with messages goes whole: rare, and checked further (`MemberImporter._check_rest`)."""
+
+    def __init__(self, mapping: dict[int, Column], eager: tuple[str, ...], prepare, check, make) -> None:
+        self.names = [column.field for column in mapping.values()]
+        self.present = frozenset(self.names)
+        self.dates = [k for k, column in enumerate(mapping.values()) if column.type == DATE]
+        self.eager, self.prepare, self.check, self.make = eager, prepare, check, make
+        names = self.names
+        self.cells_of = operator.itemgetter(*names) if len(names) > 1 else lambda values: (values[names[0]],)
+
+    def encode(self, chunk: list[Row]) -> tuple[list[tuple], bytes]:
+        rows, rest = [], []
+        eager, ordinal = self.eager, datetime.date.toordinal
+        for row in chunk:
+            self.check(row)
+            values = row.values
+            if row.errors:
+                rows.append((row.number, row.errors, values, None))
+                rest.append(None)
+                continue
+            new = self.prepare(values)
+            rows.append((row.number, None, [values.get(name) for name in eager], None if new is None else tuple(new)))
+            cells = list(self.cells_of(values))  # a clean row has a value for every column
+            for k in self.dates:
+                if cells[k].__class__ is datetime.date:
+                    cells[k] = ordinal(cells[k])
+            rest.append(cells)
+        return rows, pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def decode(self, payload: tuple[list[tuple], bytes]) -> list[Row]:
+        rows, rest = payload
+        opened = _Rest(rest, self.names, self.dates)
+        chunk = []
+        for k, (number, errors, values, new) in enumerate(rows):
+            if errors:
+                chunk.append(Row(number, values, self.present, errors))
+                continue
+            values = dict(zip(self.eager, values, strict=True))
+            new = None if new is None else self.make(new)
+            chunk.append(Row(number, values, self.present, [], new, functools.partial(opened.values, k)))
+        return chunk
+
+
+class _Rest:
+    """A chunk's other values, unpickled at the first row that asks for them."""
+
+    def __init__(self, pickled: bytes, names: list[str], dates: list[int]) -> None:
+        self.pickled, self.names, self.dates = pickled, names, dates
+        self.rows: list | None = None
+
+    def values(self, k: int) -> dict[str, Any]:
+        if self.rows is None:
+            self.rows = pickle.loads(self.pickled)  # noqa: S301 - our own child's data, through our own pipe
+        cells = self.rows[k]
+        for d in self.dates:
+            if cells[d].__class__ is int:
+                cells[d] = datetime.date.fromordinal(cells[d])
+        return dict(zip(self.names, cells, strict=True))
 
 
 def _parse(send, rows, mapping, encode, part: int, parts: int) -> None:
