@@ -3,7 +3,7 @@
 All a created member needs besides its key and organization (the clean values with the creation defaults, the
 keyed digests, the two seals, the database values in column order, its change-set line) depends on the row alone.
 So it is made by one function wherever that is cheapest: by the importer for the rows it finds new, or, for a large
-file, by the reader process (`sheets.reader`) for every row while the importer looks up and writes the chunk
+file, by a reader process (`sheets.reader`) for every row while the importer looks up and writes the chunk
 before; the importer then puts in the key and the organization (`MemberImporter._insert`), which costs it a
 formatting of bytes per member.
 """
@@ -65,7 +65,7 @@ def final_problems(member: dict, today: datetime.date) -> list[tuple[str, str]]:
 
 class Preparer:
     """Prepares new members; made by the importer (its defaults, keys, clock and database's ways), then called with
-    each row's clean values, in the importer's process or in the reader process."""
+    each row's clean values, in the importer's process or in a reader process."""
 
     def __init__(
         self,
