@@ -101,7 +101,10 @@ def own_postgres(django_db_blocker):
     with django_db_blocker.unblock():
         conn = handler["default"]
         try:
-            with conn.schema_editor() as editor:
+            # Not atomic: the schema editor's atomic block is taken on the process's own connection of this alias
+            # ("default"), which would open a session on the test database and leave it open to the end of the run
+            # (PostgreSQL then cannot drop that database: "being accessed by other users").
+            with conn.schema_editor(atomic=False) as editor:
                 editor.create_model(AuditLog)
             yield conn
         finally:
