@@ -476,3 +476,7 @@ def test_the_error_sheet_is_as_wide_as_its_values_need(region, tmp_path):
     assert widths["A"].width == 60
     assert 16 <= widths["B"].width < 30  # the header's width, not the title's above it
     assert widths["E"].width >= 20 and widths["F"].width >= 12
+    # The messages wrap within their column: a row with several is read whole, not cut at the column's edge.
+    sheet = openpyxl.load_workbook(out).active
+    assert sheet["A4"].value.startswith("第 4 行「所在党组织编码」") and sheet["A4"].alignment.wrap_text
+    assert sheet.row_dimensions[4].height == 36  # its message takes two lines (64 columns), so the row two lines

@@ -8,10 +8,13 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 
-from .export import LETTERS, WIDTH_SAMPLE, column_widths
+from .export import LETTERS, WIDTH_SAMPLE, column_widths, display_width
 from .read import SheetError, raw_rows
+
+MESSAGE_WIDTH = 60  # the messages' column, in characters of the default font (a Chinese character takes two)
+LINE_HEIGHT = 18  # points per line of wrapped message (a Chinese font needs more than the default 15)
 
 
 def write_error_sheet(path: Path | str, report, out) -> None:
@@ -24,9 +27,10 @@ def write_error_sheet(path: Path | str, report, out) -> None:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("错误信息")
     sheet.freeze_panes = "B1"
-    sheet.column_dimensions["A"].width = 60
+    sheet.column_dimensions["A"].width = MESSAGE_WIDTH
     bad_fill = PatternFill("solid", fgColor="FFD7D7")
     bold_red = Font(bold=True, color="C00000")
+    wrapped = Alignment(wrap_text=True, vertical="top")
     header_rows = set(report.header_rows[-1:])
     if 0 in by_row:  # about the file as a whole: shown in the first row, so row numbers stay the user's
         by_row[1] = by_row.pop(0) + by_row.get(1, [])
@@ -41,6 +45,12 @@ def write_error_sheet(path: Path | str, report, out) -> None:
                 first.value = "；".join(by_row[number])
                 first.fill = bad_fill
                 first.font = Font(color="C00000")
+                # A row may have several messages: wrapped in the column, the row as tall as they need (not every
+                # program fits a row to wrapped text on opening).
+                first.alignment = wrapped
+                lines = -(-display_width(first.value) // (MESSAGE_WIDTH - 2))
+                if lines > 1:
+                    sheet.row_dimensions[number].height = LINE_HEIGHT * lines
             elif number in header_rows:
                 first.value = "错误信息"
                 first.font = bold_red
