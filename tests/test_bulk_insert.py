@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.utils import ConnectionHandler
 
 from dangjian.core.audit import _COLUMNS
-from dangjian.core.bulk_insert import CopyStream, _copy, copy_text, insert_rows, insert_values
+from dangjian.core.bulk_insert import CopyStream, _copy, copy_rows, copy_text, insert_rows, insert_values
 from dangjian.core.models import AuditLog
 
 SERVER = os.environ.get("DANGJIAN_TEST_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
@@ -140,6 +140,26 @@ def test_copy_text_writes_what_psycopg_would_and_escapes_what_the_format_needs()
     assert copy_text(["a\tb", "c\nd\re", "\\N", None]) == b"a\\tb\tc\\nd\\re\t\\\\N\t\\N"
     with pytest.raises(TypeError):
         copy_text([1.5])
+
+
+def test_rows_given_by_column_are_the_copy_text_of_each_row():
+    at = datetime.datetime(2026, 12, 5, 9, 0, 1, tzinfo=datetime.UTC)
+    rows = [
+        ("党员", None, True, 1, datetime.date(2016, 11, 16), at),
+        ("", "x", False, 0, None, at),
+    ]
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    # Numbers stay numbers beside yes/no (1 and 0 are equal to True and False as keys).
+    assert copy_rows(columns, 2) == [copy_text(row) for row in rows]
+    assert copy_rows(columns, 2)[1] == b"\tx\tf\t0\t\\N\t2026-12-05T09:00:01+00:00"
+    # One value needing an escape anywhere: every row still comes out as copy_text makes it.
+    for odd in ("a\tb", "c\nd", "e\rf", "\\N", "g\\h"):
+        tricky = [("plain", None), (odd, "x"), ("also plain", "y")]
+        columns = [list(column) for column in zip(*tricky, strict=True)]
+        assert copy_rows(columns, 3) == [copy_text(row) for row in tricky], odd
+    assert copy_rows([[], []], 0) == []
+    with pytest.raises(TypeError):
+        copy_rows([[1.5]], 1)
 
 
 def test_rows_as_copy_text_are_stored_as_their_values(own_postgres):

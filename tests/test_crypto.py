@@ -105,5 +105,26 @@ def test_the_bulk_digester_gives_the_same_digests_as_digest(key_bytes):
 
     key = SimpleNamespace(mac=key_bytes)  # what both read of a key; HMAC hashes keys longer than a block first
     bulk = crypto.Digester(key)
-    for value in ["", "11010519491231002x", "11010519491231002X", "13800001111", "党员", "a" * 300]:
+    values = ["", "11010519491231002x", "11010519491231002X", "13800001111", "党员", "a" * 300]
+    for value in values:
         assert bulk(value) == crypto.digest(value, key), value
+    # A list at once, with and without blanks (a blank digests to a blank).
+    assert bulk.many(values) == [crypto.digest(value, key) for value in values]
+    assert bulk.many(values[1:]) == [crypto.digest(value, key) for value in values[1:]]
+    assert bulk.many([]) == []
+
+
+@pytest.mark.parametrize("cipher", ["aes-gcm", "sm4"])
+def test_the_bulk_sealer_seals_each_value_under_the_key_with_its_own_nonce(field_keys, cipher):
+    ring = crypto.keyring()
+    sealer = crypto.Sealer(ring.current, cipher)
+    values = ["11010519491231002X", "", "13800001111", "党员", "a" * 300, "13800001111"]
+    sealed = sealer.many(values)
+    assert sealed[1] == "" and sealer("") == ""
+    assert [crypto.open_with(token, ring) for token in sealed] == values
+    prefix = crypto.prefix(ring.current, cipher)
+    assert all(token.startswith(prefix) for token in sealed if token)
+    # The same value twice is sealed twice differently: every nonce is drawn fresh.
+    nonces = {base64.urlsafe_b64decode(token[len(prefix) :])[: crypto.NONCE] for token in sealed if token}
+    assert len(nonces) == 5 and sealed[2] != sealed[5]
+    assert crypto.open_with(sealer("党员"), ring) == "党员"

@@ -4,13 +4,16 @@ the importer would write for it, whatever characters the values hold."""
 from __future__ import annotations
 
 import datetime
+import itertools
 
 import orjson
 import pytest
 
+from dangjian.core import crypto
 from dangjian.core.changesets import _line
 from dangjian.sheets.import_members import MemberImporter
 from dangjian.sheets.imports import ImportReport
+from dangjian.sheets.member_prep import final_problems, problems_of
 
 from conftest import id_number
 
@@ -58,3 +61,55 @@ def test_the_line_is_the_change_set_line_of_the_member_with_its_key_and_organiza
         )
     else:
         assert ODD_NAME in new.row and "岗位%s\t100%" in new.row
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("copy", [False, True], ids=["rows", "COPY text"])
+def test_rows_made_together_are_each_what_the_row_makes_alone(values, copy):
+    importer = MemberImporter(None, ImportReport("members", dry_run=False))
+    importer.apart = object() if copy else None
+    prepare = importer.preparer()
+    rows = [
+        values,
+        {"name": "无号", "id_number": ""},  # no ID number: nothing to create
+        {"name": "男", "id_number": id_number(2), "gender": "", "phone": ""},  # gender from the ID number
+        {"name": "换行\n工作", "id_number": id_number(3), "job": "a\\b", "is_mobile": True},  # escapes; a problem
+        {"name": "早入党", "id_number": id_number(4), "join_date": datetime.date(1979, 1, 1), "status": None},
+    ]
+    together = prepare.many(rows)
+    alone = [prepare(row) for row in rows]
+    assert together[1] is None and alone[1] is None
+    sealed = {prepare.copied.index(name) for name in ("id_number", "phone")}
+    ring = crypto.keyring()
+    for made, single, row in zip(together, alone, rows, strict=True):
+        if row is rows[1]:
+            continue
+        assert (made.id_digest, made.problems, made.line) == (single.id_digest, single.problems, single.line)
+        cells = made.row.split(b"\t") if copy else list(made.row)
+        cells_alone = single.row.split(b"\t") if copy else list(single.row)
+        assert len(cells) == len(prepare.copied)
+        # Everything but the seals (each with a nonce of its own) is the same; the seals open to the row's values.
+        assert [c for k, c in enumerate(cells) if k not in sealed] == [
+            c for k, c in enumerate(cells_alone) if k not in sealed
+        ]
+        opened = [crypto.open_with(cells[k].decode() if copy else cells[k], ring) for k in sorted(sealed)]
+        assert opened == [row.get("id_number", ""), row.get("phone") or ""]
+    after = [orjson.loads(made.line % (1, 2, 1, 2))["after"] for made in together if made]
+    assert [a["gender"] for a in after[1:3]] == ["female", "male"]  # the 17th digit: 2 even, 3 odd
+    assert [a["status"] for a in after] == ["full"] * 4  # a blank status takes the default
+    assert together[3].problems == [("mobile_destination", "流动党员请填写流入地")]
+    assert together[4].problems == [("join_date", "入党日期应晚于出生日期")]
+    assert b"\\n" in together[3].row if copy else "换行\n工作" in together[3].row
+
+
+def test_the_rules_across_fields_give_the_same_problems_row_by_row_and_column_by_column():
+    today = datetime.date(2026, 12, 5)
+    dates = [None, datetime.date(1980, 1, 1), datetime.date(2000, 1, 1), datetime.date(2027, 1, 1)]
+    members = [
+        {"is_mobile": mobile, "mobile_destination": where, "birth_date": birth, "join_date": join, "full_date": full}
+        for mobile, where, birth, join, full in itertools.product([False, True], ["", "上海"], dates[:3], dates, dates)
+    ]
+    columns = {name: [member[name] for member in members] for name in members[0]}
+    expected = [final_problems(member, today) for member in members]
+    assert problems_of(columns, len(members), today) == expected
+    assert sum(map(len, expected)) > len(members) // 2  # each rule, alone and with others

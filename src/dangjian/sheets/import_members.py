@@ -11,13 +11,11 @@ user's CHANGE scope, and so must its current organization when the import moves 
 
 from __future__ import annotations
 
-import base64
 import collections
 import datetime
 import os
 from typing import Any
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import connection, models
 from django.utils import timezone
 
@@ -110,29 +108,13 @@ class MemberImporter:
                 defaults=self.create_defaults,
                 fields=_FIELD_SET,
                 digest=self.digest,
-                seal=self.sealer(),
+                seal=crypto.Sealer(self.key, self.cipher),
                 now=self.now,
                 stored_now=connection.ops.adapt_datetimefield_value(self.now),
                 today=self.today,
                 copy=self.apart is not None,  # rows for the open `COPY` (`stream`), as its text
             )
         return self._preparer
-
-    def sealer(self):
-        """`crypto.seal` with the current key and cipher; for AES-GCM the cipher object is made once per run, not
-        once per value (the same output: prefix, then base64 of nonce and sealed text)."""
-        key, cipher = self.key, self.cipher
-        if cipher != crypto.AES_GCM:
-            return lambda value: crypto.seal(value, key, cipher)
-        aead, head, urandom, b64 = AESGCM(key.aes), crypto.prefix(key, cipher), os.urandom, base64.urlsafe_b64encode
-
-        def seal(value: str) -> str:
-            if value == "":
-                return ""
-            nonce = urandom(crypto.NONCE)
-            return head + b64(nonce + aead.encrypt(nonce, value.encode(), None)).decode()
-
-        return seal
 
     def fail(self, row: Row, field: str, message: str) -> None:
         column = self.columns.get(field)
@@ -206,6 +188,9 @@ class MemberImporter:
             if row.values.get("id_number")
         }
         existing = {m.id_number_digest: m for m in _by_digest(set(digests.values()), self.apart or connection)}
+        self._prepare(
+            [row for row in rows if not row.errors and row.number in digests and digests[row.number] not in existing]
+        )
         creates: list[tuple[Organization, Prepared]] = []  # the new members, each made but for key and organization
         changing: list[tuple[int, dict[str, Any], Organization]] = []  # member id, changes, organization
         for row in rows:
@@ -217,7 +202,7 @@ class MemberImporter:
             org = self.orgs[row.values["org_code"]]
             current = existing.get(digests[row.number])
             if current is None:
-                new = row.prepared or self.preparer()(row.values)
+                new = row.prepared
                 for field, message in new.problems:
                     self.fail(row, field, message)
                 if not row.errors:
@@ -246,6 +231,13 @@ class MemberImporter:
             self.report.updated += len(updates)
             return
         self._write(creates, updates)
+
+    def _prepare(self, new: list[Row]) -> None:
+        """The new members of rows parsed here (a reader process prepares its rows itself), made together."""
+        todo = [row for row in new if row.prepared is None]
+        if todo:
+            for row, made in zip(todo, self.preparer().many([row.values for row in todo]), strict=True):
+                row.prepared = made
 
     def _updates(self, changing: list[tuple[int, dict[str, Any], Organization]]) -> list:
         """The members that change, loaded as instances now (a re-imported file mostly finds members as they are,

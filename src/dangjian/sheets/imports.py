@@ -90,7 +90,7 @@ def _chunks_of(sheet, path: Path | str, importer, alone: bool) -> Iterator[list[
         return (_checked(chunk, check) for chunk in chunks(sheet.rows, sheet.mapping))
     if alone and connection.vendor == "postgresql":
         importer.stream()
-    codec = reader.RowCodec(sheet.mapping, importer.EVERY_ROW, preparer(), check, Prepared._make)
+    codec = reader.RowCodec(sheet.mapping, importer.EVERY_ROW, preparer().many, check, Prepared._make)
     return reader.chunks_in_child(sheet.rows, sheet.mapping, codec.encode, codec.decode, reader.workers())
 
 

@@ -94,11 +94,12 @@ def chunks_in_child(
 
 class RowCodec:
     """What goes through the pipe for a chunk, and back into rows. In the child each row is checked (`check`: what
-    needs nothing but the row) and prepared (`prepare`: its new record, or None); it travels as its number, its
-    messages, the values every row needs (`eager`) and the new record as a tuple (`make` turns it back). The other
-    values of the chunk's clean rows go as one pickle that the importer opens only for a row that needs them
-    (`Row.complete`: one that updates a record), with dates as day numbers (pickle spends more on a date than on a
-    row of text). A row with messages goes whole: rare, and checked further (`MemberImporter._check_rest`)."""
+    needs nothing but the row) and the clean ones prepared together (`prepare`: their new records, None for a row
+    that makes none); a row travels as its number, its messages, the values every row needs (`eager`) and its new
+    record as a tuple (`make` turns it back). The other values of the chunk's clean rows go as one pickle that the
+    importer opens only for a row that needs them (`Row.complete`: one that updates a record), with dates as day
+    numbers (pickle spends more on a date than on a row of text). A row with messages goes whole: rare, and checked
+    further (`MemberImporter._check_rest`)."""
 
     def __init__(self, mapping: dict[int, Column], eager: tuple[str, ...], prepare, check, make) -> None:
         self.names = [column.field for column in mapping.values()]
@@ -113,12 +114,14 @@ class RowCodec:
         eager, ordinal = self.eager, datetime.date.toordinal
         for row in chunk:
             self.check(row)
+        made = iter(self.prepare([row.values for row in chunk if not row.errors]))
+        for row in chunk:
             values = row.values
             if row.errors:
                 rows.append((row.number, row.errors, values, None))
                 rest.append(None)
                 continue
-            new = self.prepare(values)
+            new = next(made)
             rows.append((row.number, None, [values.get(name) for name in eager], None if new is None else tuple(new)))
             cells = list(self.cells_of(values))  # a clean row has a value for every column
             for k in self.dates:
