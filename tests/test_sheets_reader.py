@@ -4,6 +4,7 @@ lookups on a second connection. The outcome must be the importing process's own,
 from __future__ import annotations
 
 import datetime
+import multiprocessing
 import os
 
 import pytest
@@ -194,3 +195,77 @@ def test_a_member_written_meanwhile_by_someone_else_is_a_conflict_and_nothing_is
     assert [e.message for e in report.errors] == ["写入时与其他操作冲突，全部未写入，请稍后重试。"]
     assert Member.objects.count() == before
     assert spied["streams"] == (1 if connection.vendor == "postgresql" else 0)
+
+
+def test_only_id_numbers_the_register_may_hold_are_looked_up(region, tmp_path, monkeypatch, spied):
+    monkeypatch.setattr(rowparse, "CHUNK", 5)
+    monkeypatch.setattr(imports, "READER_FROM", 0)
+    asked: list[int] = []
+    by_digest = import_members._by_digest
+
+    def counted(digests, using):
+        asked.append(len(digests))
+        return by_digest(digests, using)
+
+    monkeypatch.setattr(import_members, "_by_digest", counted)
+    path = write_xlsx(tmp_path / "m.xlsx", [MEMBER_HEADERS, *rows_of(12)])
+    assert run_import("members", path, None).created == 12
+    streaming = connection.vendor == "postgresql"
+    # A first load asks the database about none of its members (PostgreSQL: the register's digests read once).
+    assert sum(asked) == (0 if streaming else 12)
+    asked.clear()
+    again = run_import("members", path, None)
+    assert (again.created, again.unchanged, sum(asked)) == (0, 12, 12)
+    # A register larger than the import will hold in memory: every row is looked up, with the same outcome.
+    monkeypatch.setattr(import_members.Registered, "LIMIT", 5)
+    asked.clear()
+    both = write_xlsx(tmp_path / "b.xlsx", [MEMBER_HEADERS, *rows_of(12), *rows_of(3, first=500)])
+    report = run_import("members", both, None)
+    assert (report.created, report.unchanged, sum(asked)) == (3, 12, 15)
+
+
+def test_every_copy_checks_its_organizations_and_a_missing_one_keeps_nothing(region, tmp_path, monkeypatch, spied):
+    # The organization vanished after it was looked up (deleted meanwhile): its members' foreign key fails at the
+    # end of the `COPY` that wrote them, before the commit, and nothing of the import is kept.
+    monkeypatch.setattr(rowparse, "CHUNK", 4)
+    monkeypatch.setattr(imports, "READER_FROM", 0)
+    monkeypatch.setattr(import_members, "ROWS_PER_COPY", 6)  # a COPY ends every second chunk
+    load = import_members.MemberImporter._load_orgs
+
+    def vanished(self, codes):
+        load(self, codes)
+        if self.orgs.get("T-BIRCH") is not None:
+            self.orgs["T-BIRCH"].pk = self.orgs["T-BIRCH"].id = 10**9
+
+    monkeypatch.setattr(import_members.MemberImporter, "_load_orgs", vanished)
+    rows = rows_of(20)
+    rows[13][0] = "T-BIRCH"  # in the fourth chunk: the second COPY
+    before = Member.objects.count()
+    report = run_import("members", write_xlsx(tmp_path / "m.xlsx", [MEMBER_HEADERS, *rows]), None)
+    assert [e.message for e in report.errors] == ["写入时与其他操作冲突，全部未写入，请稍后重试。"]
+    assert Member.objects.count() == before
+    # The same file with the organization there: written through several COPYs, every member kept.
+    monkeypatch.setattr(import_members.MemberImporter, "_load_orgs", load)
+    report = run_import("members", write_xlsx(tmp_path / "m.xlsx", [MEMBER_HEADERS, *rows]), None)
+    assert (report.created, report.errors) == (20, [])
+    assert Member.objects.get(id_number_digest=digest(id_number(313))).org == region.birch
+
+
+def test_an_importer_that_fails_stops_its_readers(region, tmp_path, monkeypatch):
+    monkeypatch.setattr(rowparse, "CHUNK", 3)
+    monkeypatch.setattr(imports, "READER_FROM", 0)
+    process = import_members.MemberImporter.process
+    calls = []
+
+    def failing(self, rows):
+        calls.append(len(rows))
+        if len(calls) == 2:
+            raise RuntimeError("磁盘已满")
+        return process(self, rows)
+
+    monkeypatch.setattr(import_members.MemberImporter, "process", failing)
+    before = Member.objects.count()
+    with pytest.raises(RuntimeError, match="磁盘已满"):
+        run_import("members", write_xlsx(tmp_path / "m.xlsx", [MEMBER_HEADERS, *rows_of(60)]), None)
+    assert multiprocessing.active_children() == []  # every reader stopped, none left parsing
+    assert Member.objects.count() == before

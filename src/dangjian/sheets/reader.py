@@ -12,8 +12,9 @@ making. The rows are the same either way: the tests run one child, two, and none
 
 A child may be forked from one thread of a busy server, so it does nothing that could wait on a lock another
 thread held at the fork: no database (it never touches the connections it inherited), no logging, no imports of
-its own; it parses, hashes and encrypts, each AES-GCM nonce fresh from `os.urandom` in the child itself, and ends
-with `os._exit` (multiprocessing's), running no cleanup of the parent's objects.
+its own; it parses, hashes and encrypts, each AES-GCM nonce fresh from `os.urandom` in the child itself, sends from a
+thread of its own (`_Outbox`), and ends with `os._exit` (multiprocessing's), running no cleanup of the parent's
+objects.
 
 Only where `fork` exists (Linux, where the server runs); elsewhere, and for small files, `rowparse.chunks` parses
 in the importer's own process.
@@ -21,7 +22,6 @@ in the importer's own process.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import functools
 import itertools
@@ -29,6 +29,8 @@ import multiprocessing
 import operator
 import os
 import pickle
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -163,16 +165,53 @@ class _Rest:
 
 def _parse(send, rows, mapping, encode, part: int, parts: int) -> None:
     """The child: parse, encode and send each of its chunks; an exception goes back to the parent as it is."""
+    outbox = _Outbox(send)
     try:
-        for chunk in chunks(rows, mapping, part, parts):
-            send.send_bytes(pickle.dumps(("rows", encode(chunk)), protocol=pickle.HIGHEST_PROTOCOL))
-    except BaseException as exc:  # noqa: BLE001 - every failure goes back to the importer
-        with contextlib.suppress(Exception):
-            send.send_bytes(pickle.dumps(("error", _picklable(exc)), protocol=pickle.HIGHEST_PROTOCOL))
-    else:
-        send.send_bytes(_END)
+        try:
+            for chunk in chunks(rows, mapping, part, parts):
+                outbox.put(pickle.dumps(("rows", encode(chunk)), protocol=pickle.HIGHEST_PROTOCOL))
+        except BaseException as exc:  # noqa: BLE001 - every failure goes back to the importer
+            outbox.put(pickle.dumps(("error", _picklable(exc)), protocol=pickle.HIGHEST_PROTOCOL))
+        else:
+            outbox.put(_END)
+    except BrokenPipeError:
+        pass  # the importer has stopped reading: it is done with this import
     finally:
+        outbox.close()
         send.close()
+
+
+class _Outbox:
+    """Chunks on their way to the importer, sent by a thread of the child's own: the child parses on while the
+    importer is busy with the database (a chunk is far larger than a pipe holds, so sending it waits for the
+    importer to read it whole). `AHEAD` chunks at most wait their turn; past that the parse waits."""
+
+    AHEAD = 3
+
+    def __init__(self, send) -> None:
+        self.send = send
+        self.queue: queue.Queue[bytes | None] = queue.Queue(self.AHEAD)
+        self.broken: BrokenPipeError | None = None
+        self.thread = threading.Thread(target=self._run, name="import-reader-send", daemon=True)
+        self.thread.start()
+
+    def put(self, block: bytes) -> None:
+        if self.broken is not None:
+            raise self.broken
+        self.queue.put(block)
+
+    def close(self) -> None:
+        """Wait until everything put is sent (or the importer has gone)."""
+        self.queue.put(None)
+        self.thread.join()
+
+    def _run(self) -> None:
+        while (block := self.queue.get()) is not None:
+            if self.broken is None:
+                try:
+                    self.send.send_bytes(block)
+                except BrokenPipeError as exc:
+                    self.broken = exc  # what is left is only taken off the queue, so the parse is never stuck
 
 
 def _picklable(exc: BaseException) -> BaseException:
