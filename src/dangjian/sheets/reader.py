@@ -32,6 +32,7 @@ import pickle
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from itertools import repeat
 from typing import Any
 
 from .columns import DATE, Column
@@ -97,70 +98,71 @@ def chunks_in_child(
 class RowCodec:
     """What goes through the pipe for a chunk, and back into rows. In the child each row is checked (`check`: what
     needs nothing but the row) and the clean ones prepared together (`prepare`: their new records, None for a row
-    that makes none); a row travels as its number, its messages, the values every row needs (`eager`) and its new
-    record as a tuple (`make` turns it back). The other values of the chunk's clean rows go as one pickle that the
-    importer opens only for a row that needs them (`Row.complete`: one that updates a record), with dates as day
-    numbers (pickle spends more on a date than on a row of text). A row with messages goes whole: rare, and checked
-    further (`MemberImporter._check_rest`)."""
+    that makes none). The clean rows travel column by column: their numbers, the values every row needs (`eager`),
+    their new records as tuples (`make` turns one back), and the other values as one pickle that the importer
+    opens only for a row that needs them (`Row.complete`: one that updates a record), with dates as day numbers
+    (pickle spends more on a date than on a row of text). A row with messages goes whole, with its place: rare,
+    and checked further (`MemberImporter._check_rest`). Column by column, the work per row on either side is a few
+    calls made from C."""
 
     def __init__(self, mapping: dict[int, Column], eager: tuple[str, ...], prepare, check, make) -> None:
         self.names = [column.field for column in mapping.values()]
         self.present = frozenset(self.names)
         self.dates = [k for k, column in enumerate(mapping.values()) if column.type == DATE]
         self.eager, self.prepare, self.check, self.make = eager, prepare, check, make
-        names = self.names
-        self.cells_of = operator.itemgetter(*names) if len(names) > 1 else lambda values: (values[names[0]],)
 
-    def encode(self, chunk: list[Row]) -> tuple[list[tuple], bytes]:
-        rows, rest = [], []
-        eager, ordinal = self.eager, datetime.date.toordinal
+    def encode(self, chunk: list[Row]) -> tuple:
         for row in chunk:
             self.check(row)
-        made = iter(self.prepare([row.values for row in chunk if not row.errors]))
-        for row in chunk:
-            values = row.values
-            if row.errors:
-                rows.append((row.number, row.errors, values, None))
-                rest.append(None)
-                continue
-            new = next(made)
-            rows.append((row.number, None, [values.get(name) for name in eager], None if new is None else tuple(new)))
-            cells = list(self.cells_of(values))  # a clean row has a value for every column
-            for k in self.dates:
-                if cells[k].__class__ is datetime.date:
-                    cells[k] = ordinal(cells[k])
-            rest.append(cells)
-        return rows, pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL)
+        clean = [row for row in chunk if not row.errors]
+        bad = [(k, row.number, row.errors, row.values) for k, row in enumerate(chunk) if row.errors]
+        values = [row.values for row in clean]
+        made = self.prepare(values)
+        made = list(map(tuple, made)) if None not in made else [new and tuple(new) for new in made]
+        eager = [list(map(dict.get, values, repeat(name))) for name in self.eager]
+        rest = [list(map(operator.itemgetter(name), values)) for name in self.names]  # a clean row has them all
+        for k in self.dates:
+            rest[k] = _ordinals(rest[k])
+        numbers = [row.number for row in clean]
+        return numbers, eager, made, bad, pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL)
 
-    def decode(self, payload: tuple[list[tuple], bytes]) -> list[Row]:
-        rows, rest = payload
-        opened = _Rest(rest, self.names, self.dates)
-        chunk = []
-        for k, (number, errors, values, new) in enumerate(rows):
-            if errors:
-                chunk.append(Row(number, values, self.present, errors))
-                continue
-            values = dict(zip(self.eager, values, strict=True))
-            new = None if new is None else self.make(new)
-            chunk.append(Row(number, values, self.present, [], new, functools.partial(opened.values, k)))
+    def decode(self, payload: tuple) -> list[Row]:
+        numbers, eager, made, bad, rest = payload
+        count = len(numbers)
+        if eager:
+            values = map(dict, map(zip, repeat(self.eager), zip(*eager, strict=True)))
+        else:
+            values = ({} for _ in range(count))
+        make = self.make
+        new = map(make, made) if None not in made else (make(m) if m is not None else None for m in made)
+        errors = [[] for _ in range(count)]
+        later = map(functools.partial, repeat(_Rest(rest, self.names, self.dates).values), range(count))
+        chunk = list(map(Row, numbers, values, repeat(self.present, count), errors, new, later))
+        for k, number, messages, given in bad:
+            chunk.insert(k, Row(number, given, self.present, messages))
         return chunk
 
 
+def _ordinals(dates: list) -> list:
+    """Date cells as day numbers (pickled smaller), other cells (blank) as they are."""
+    if set(map(type, dates)) == {datetime.date}:
+        return list(map(datetime.date.toordinal, dates))
+    return [d.toordinal() if d.__class__ is datetime.date else d for d in dates]
+
+
 class _Rest:
-    """A chunk's other values, unpickled at the first row that asks for them."""
+    """A chunk's other values, by column, unpickled at the first row that asks for them."""
 
     def __init__(self, pickled: bytes, names: list[str], dates: list[int]) -> None:
         self.pickled, self.names, self.dates = pickled, names, dates
-        self.rows: list | None = None
+        self.columns: list[list] | None = None
 
     def values(self, k: int) -> dict[str, Any]:
-        if self.rows is None:
-            self.rows = pickle.loads(self.pickled)  # noqa: S301 - our own child's data, through our own pipe
-        cells = self.rows[k]
-        for d in self.dates:
-            if cells[d].__class__ is int:
-                cells[d] = datetime.date.fromordinal(cells[d])
-        return dict(zip(self.names, cells, strict=True))
+        if self.columns is None:
+            self.columns = pickle.loads(self.pickled)  # noqa: S301 - our own child's data, through our own pipe
+            for d in self.dates:
+                self.columns[d] = [datetime.date.fromordinal(c) if c.__class__ is int else c for c in self.columns[d]]
+        return dict(zip(self.names, (column[k] for column in self.columns), strict=True))
 
 
 def _parse(send, rows, mapping, encode, part: int, parts: int) -> None:
