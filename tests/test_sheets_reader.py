@@ -269,3 +269,13 @@ def test_an_importer_that_fails_stops_its_readers(region, tmp_path, monkeypatch)
         run_import("members", write_xlsx(tmp_path / "m.xlsx", [MEMBER_HEADERS, *rows_of(60)]), None)
     assert multiprocessing.active_children() == []  # every reader stopped, none left parsing
     assert Member.objects.count() == before
+
+
+def test_on_glibc_a_reader_keeps_the_memory_it_frees():
+    glibc = "CS_GNU_LIBC_VERSION" in os.confstr_names and os.confstr("CS_GNU_LIBC_VERSION").startswith("glibc")
+    assert (reader._MALLOPT is not None) == glibc
+    if glibc:  # in a child, as a reader does (this process keeps its own settings): mallopt answers 1 when it took it
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0 if reader._MALLOPT(reader._M_TRIM_THRESHOLD, 512 << 20) == 1 else 1)
+        assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
