@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections
 import datetime
+import functools
 import os
 from typing import Any
 
@@ -31,7 +32,7 @@ from dangjian.orgs.models import Organization
 from . import normalize as N
 from .columns import COLUMNS
 from .imports import ImportReport, Row, allowed, cell_message
-from .member_prep import SEALED, Prepared, Preparer, final_problems
+from .member_prep import SEALED, Prepared, Preparer, final_problems, prefix
 
 # What the importer needs of an organization, in the model's order (as `Model.from_db` takes values).
 ORG_FIELDS = [
@@ -125,6 +126,15 @@ class MemberImporter:
                 copy=self.apart is not None,  # rows for the open `COPY` (`stream`), as its text
             )
         return self._preparer
+
+    def prepare_in_readers(self):
+        """What a reader process makes a chunk's new members with (`sheets.reader`): when streaming, only the rows
+        whose ID number the register does not hold (`Registered`, read here before the readers start, so they share
+        it); the others are looked up, and made here if not found (`_prepare`). A re-imported file is then mostly
+        compared, not made anew and thrown away."""
+        prepare = self.preparer().many
+        registered = self._registered.load(self.apart) if self.apart is not None else None
+        return functools.partial(prepare, registered=registered) if registered else prepare
 
     def fail(self, row: Row, field: str, message: str) -> None:
         column = self.columns.get(field)
@@ -246,8 +256,11 @@ class MemberImporter:
         self._write(creates, updates)
 
     def _prepare(self, new: list[Row]) -> None:
-        """The new members of rows parsed here (a reader process prepares its rows itself), made together."""
+        """The new members not prepared yet (rows parsed here, or left by a reader: `prepare_in_readers`), made
+        together."""
         todo = [row for row in new if row.prepared is None]
+        for row in todo:
+            row.complete()  # from a reader, a row left unprepared came with only what every row needs
         if todo:
             for row, made in zip(todo, self.preparer().many([row.values for row in todo]), strict=True):
                 row.prepared = made
@@ -424,13 +437,17 @@ class Registered:
         self.prefixes: set[int] | None = None
         self.read = False
 
-    def among(self, digests: set[str], using) -> set[str]:
+    def load(self, using) -> set[int] | None:
+        """The prefixes (`member_prep.prefix`), read at the first call; None for a register too large to hold."""
         if not self.read:
             self.prefixes, self.read = self._load(using), True
-        if self.prefixes is None:
+        return self.prefixes
+
+    def among(self, digests: set[str], using) -> set[str]:
+        prefixes = self.load(using)
+        if prefixes is None:
             return digests
-        prefixes = self.prefixes
-        return {digest for digest in digests if int(digest[:16], 16) in prefixes}
+        return {digest for digest in digests if prefix(digest) in prefixes}
 
     def _load(self, using) -> set[int] | None:
         # PostgreSQL's estimate of the table's rows first (`stream` is PostgreSQL's): a large register is not read.
@@ -443,7 +460,7 @@ class Registered:
         rows = _raw(registered[: self.LIMIT + 1], using)
         if len(rows) > self.LIMIT:
             return None
-        return {int(digest[:16], 16) for (digest,) in rows}
+        return {prefix(digest) for (digest,) in rows}
 
 
 def _raw(queryset, using) -> list[tuple]:

@@ -84,13 +84,13 @@ def _chunks_of(sheet, path: Path | str, importer, alone: bool) -> Iterator[list[
     reader process while the importer writes the chunk before (`reader`); on PostgreSQL, when the run has a
     transaction of its own, they are written through one open `COPY` (`MemberImporter.stream`). Else here."""
     rows = sheet.total if sheet.total is not None else Path(path).stat().st_size // CSV_ROW_BYTES
-    preparer = getattr(importer, "preparer", None)
+    prepare = getattr(importer, "prepare_in_readers", None)
     check = getattr(importer, "check_alone", None) or (lambda _row: None)
-    if preparer is None or rows < READER_FROM or not reader.available():
+    if prepare is None or rows < READER_FROM or not reader.available():
         return (_checked(chunk, check) for chunk in chunks(sheet.rows, sheet.mapping))
     if alone and connection.vendor == "postgresql":
         importer.stream()
-    codec = reader.RowCodec(sheet.mapping, importer.EVERY_ROW, preparer().many, check, Prepared._make)
+    codec = reader.RowCodec(sheet.mapping, importer.EVERY_ROW, prepare(), check, Prepared._make)
     return reader.chunks_in_child(sheet.rows, sheet.mapping, codec.encode, codec.decode, reader.workers())
 
 

@@ -49,6 +49,11 @@ _KEY, _ORG = "\0key", "\0org"
 _KEY_JSON, _ORG_JSON = (b'{"id":' + orjson.dumps(_KEY), b',"org_id":' + orjson.dumps(_ORG))
 
 
+def prefix(digest: str) -> int:
+    """A digest's first 64 bits, as a number: what `import_members.Registered` keeps of each registered member."""
+    return int(digest[:16], 16)
+
+
 def final_problems(member: dict, today: datetime.date) -> list[tuple[str, str]]:
     """Rules across fields, on the member as it would be after the import (as the member form checks)."""
     get = member.get
@@ -137,21 +142,27 @@ class Preparer:
     def __call__(self, values: dict[str, Any]) -> Prepared | None:
         return self.many([values])[0]
 
-    def many(self, rows: list[dict[str, Any]]) -> list[Prepared | None]:
-        """Each row's new member, in the rows' order; None for a row without an ID number (never created)."""
+    def many(self, rows: list[dict[str, Any]], registered: set[int] | None = None) -> list[Prepared | None]:
+        """Each row's new member, in the rows' order; None for a row without an ID number (never created) and for
+        one whose ID number's digest has its `prefix` among `registered` (the member is likely there already: the
+        importer looks it up, and makes it only if it is not found)."""
         made: list[Prepared | None] = [None] * len(rows)
         kept = [k for k, values in enumerate(rows) if values.get("id_number")]
+        digests = self.digest.many([rows[k]["id_number"] for k in kept])
+        if registered:
+            new = [(k, d) for k, d in zip(kept, digests, strict=True) if prefix(d) not in registered]
+            kept, digests = [k for k, _d in new], [d for _k, d in new]
         if kept:
-            for k, new in zip(kept, self._make([rows[k] for k in kept]), strict=True):
-                made[k] = new
+            for k, member in zip(kept, self._make([rows[k] for k in kept], digests), strict=True):
+                made[k] = member
         return made
 
-    def _make(self, rows: list[dict[str, Any]]) -> list[Prepared]:
+    def _make(self, rows: list[dict[str, Any]], digests: list[str]) -> list[Prepared]:
         count = len(rows)
         member = self._given(rows)
         ids = member["id_number"]
         member["birth_date"] = list(map(N.birth_date_of, ids))  # as the importer's `check_alone` sets it
-        member["id_number_digest"] = digests = self.digest.many(ids)
+        member["id_number_digest"] = digests
         member["phone_digest"] = self.digest.many(member["phone"])
         problems = problems_of(member, count, self.today)
         for name in self.dates:
