@@ -155,6 +155,8 @@ def test_the_template_has_a_row_per_grassroots_organization_with_headers_and_max
     ws = book["成绩表"]
     rows = [[cell.value for cell in row] for row in ws.iter_rows()]
     assert rows[0] == HEADERS
+    # Printed for the scorers: landscape, the columns across one page, the header on every page.
+    assert (ws.page_setup.orientation, ws.page_setup.fitToWidth, ws.print_title_rows) == ("landscape", 1, "$1:$1")
     assert rows[1][:3] == ["满分", "（本行为各项满分和填法，详见「说明」表）", None]
     assert rows[1][3:] == ["50", "20（填次数，每次扣2分）", "是/否", "10（可留空）", "10（满意率或人数）", "≤3"] + [
         "每次3分",

@@ -295,6 +295,13 @@ def test_the_workbook_holds_one_sheet_per_table_with_exact_numbers(region, count
     overview = book["总体情况"]
     assert overview.column_dimensions["B"].width >= len(TITLE_Q4.encode("gbk"))  # GBK: two bytes a character
     assert overview.column_dimensions["A"].width >= len("专项资金累计（元）".encode("gbk"))
+    # Printed: landscape, every column across one page, each table's header on every page.
+    progress = book["各单位进展"]
+    assert (progress.page_setup.orientation, progress.page_setup.fitToWidth, progress.print_title_rows) == (
+        "landscape",
+        1,
+        "$1:$1",
+    )
     rows = list(book["各单位进展"].iter_rows(values_only=True))
     assert rows[0][0] == "单位" and rows[0][-1] == "专项资金（元）"
     assert rows[1:] == [

@@ -102,6 +102,12 @@ def test_template_is_written_and_imports_once_filled_in(region, tmp_path):
     assert any("C3" in str(dv.sqref) for dv in lists)  # 性别 has a dropdown
     assert book["选项"].sheet_state == "hidden" and [c.value for c in book["选项"]["A"]][:3] == ["性别", "男", "女"]
     assert "填写说明" in book.sheetnames
+    # Printed to be filled in by hand: landscape, the columns across one page, the header on every page.
+    assert (sheet.page_setup.orientation, sheet.page_setup.fitToWidth, sheet.print_title_rows) == (
+        "landscape",
+        1,
+        "$2:$2",
+    )
     # The example row left in is skipped; a filled row below it imports.
     example = [c.value for c in sheet[3]]
     row = list(example)

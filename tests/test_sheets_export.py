@@ -156,6 +156,16 @@ def test_the_columns_are_wide_enough_to_read_what_they_hold(county_user, login):
         assert ws.column_dimensions[letter].width >= needed, (name, ws.column_dimensions[letter].width, needed)
 
 
+def test_a_printed_export_fits_the_page_width_and_repeats_its_header(county_user, login):
+    response = login(county_user).get("/sheets/export/members/")
+    ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    setup = ws.page_setup
+    assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == ("landscape", 9, 1, 0)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage  # every column on one page's width (9: A4)
+    assert ws.print_title_rows == "$3:$3"  # the header on top of every printed page
+    assert ws.freeze_panes == "A4"  # and in sight on screen
+
+
 def test_an_export_too_large_for_one_sheet_is_refused_with_a_message(county_user, login, settings):
     settings.EXPORT_MAX_ROWS = 2
     client = login(county_user)

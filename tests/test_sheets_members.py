@@ -480,3 +480,9 @@ def test_the_error_sheet_is_as_wide_as_its_values_need(region, tmp_path):
     sheet = openpyxl.load_workbook(out).active
     assert sheet["A4"].value.startswith("第 4 行「所在党组织编码」") and sheet["A4"].alignment.wrap_text
     assert sheet.row_dimensions[4].height == 36  # its message takes two lines (64 columns), so the row two lines
+    # Printed, as an export: the columns across one landscape page, the file's header row on every page.
+    assert (sheet.page_setup.orientation, sheet.page_setup.fitToWidth, sheet.print_title_rows) == (
+        "landscape",
+        1,
+        "$2:$2",
+    )

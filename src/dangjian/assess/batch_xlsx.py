@@ -15,6 +15,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from dangjian.sheets.export import print_layout
+
 from .batch import (
     CODE_HEADER,
     DOMAIN_HEADER,
@@ -94,6 +96,7 @@ def write_template(scheme: Scheme, people: list[BatchOrg], out: Path | str) -> N
         ws = book.create_sheet(SCORES_SHEET)
         _widths(ws, [16, 28, 12, *([14] * len(indicators)), 12])
         ws.freeze_panes = "D3"
+        print_layout(ws, header_row=1)
         _header(ws, [CODE_HEADER, NAME_HEADER, DOMAIN_HEADER, *map(indicator_header, indicators), PREVIOUS_HEADER])
         hints = [MAX_MARK, "（本行为各项满分和填法，详见「说明」表）", "", *map(max_label, indicators), "是/否"]
         ws.append([_cell(ws, text, font=HINT) for text in hints])
@@ -150,6 +153,7 @@ def write_results(scheme: Scheme, result: RunResult, out: Path | str, *, about: 
         ws = book.create_sheet(RESULTS_SHEET)
         _widths(ws, [16, 28, 12, 8, 6, 8, 6, 8, 40, 30, 40])
         ws.freeze_panes = "C2"
+        print_layout(ws, header_row=1)
         _header(ws, RESULT_HEADERS)
         for r in rows:
             ws.append(

@@ -615,7 +615,7 @@ def write_xlsx(data: BulletinData, out) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from dangjian.sheets.export import cell_value
+    from dangjian.sheets.export import cell_value, print_layout
 
     workbook = Workbook()
     bold = Font(bold=True)
@@ -632,6 +632,7 @@ def write_xlsx(data: BulletinData, out) -> None:
                 if isinstance(value, Decimal):
                     cell.number_format = "0.00"
         _fit_columns(ws)
+        print_layout(ws, header_row=1)
         return ws
 
     head = [["通报", data.title], ["发布单位", data.issuer], ["统计截至", data.as_of]]

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from .export import LETTERS, WIDTH_SAMPLE, column_widths, display_width
+from .export import LETTERS, WIDTH_SAMPLE, column_widths, display_width, print_layout
 from .read import SheetError, raw_rows
 
 MESSAGE_WIDTH = 60  # the messages' column, in characters of the default font (a Chinese character takes two)
@@ -39,6 +39,7 @@ def write_error_sheet(path: Path | str, report, out) -> None:
         rows, _height = raw_rows(path)
         first_rows = list(itertools.islice(rows, WIDTH_SAMPLE))
         _set_widths(sheet, first_rows, min(report.header_rows, default=1))
+        print_layout(sheet, max(report.header_rows, default=None))
         for number, cells in itertools.chain(first_rows, rows):
             first = WriteOnlyCell(sheet, value="")
             if number in by_row:

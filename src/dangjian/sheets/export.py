@@ -22,6 +22,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from dangjian.core.audit import record
 from dangjian.core.models import AuditAction
@@ -106,6 +107,20 @@ def display_width(value: Any) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
+def print_layout(sheet, header_row: int | None) -> None:
+    """Printed, a sheet is A4 landscape with every column across one page's width (as many pages down as it
+    takes), its header row repeated at the top of each page: how a list or a register is handed on on paper. Without
+    it a wide list prints as a grid of pages, the columns after the first few on pages of their own."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # no limit down
+    sheet.print_options.horizontalCentered = True
+    if header_row:
+        sheet.print_title_rows = f"{header_row}:{header_row}"
+
+
 def column_widths(headers: list[str], rows: Iterable[list]) -> list[float]:
     """Each column as wide as its widest value or header (within reason)."""
     widest = [display_width(h) for h in headers]
@@ -160,6 +175,8 @@ def export_response(
     first = [values(row) for row in itertools.islice(rows, WIDTH_SAMPLE)]
     for letter, width in zip(LETTERS, column_widths([name for name, _ in columns], first), strict=False):
         sheet.column_dimensions[letter].width = width
+    print_layout(sheet, header_row=3)
+    sheet.freeze_panes = "A4"  # the title, the note and the header stay in sight while scrolling
     sheet.append([title_cell])
     sheet.append([f"导出人：{who}  导出时间：{now:%Y-%m-%d %H:%M}  筛选条件：{filters or '无'}"])
     sheet.append(header)

@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .columns import BOOL, CHOICE, COLUMNS, DATE, ID_NUMBER, PHONE, TITLES, Column
+from .export import print_layout
 
 TEMPLATE_ROWS = 5_000  # rows the dropdowns and text formats are prepared for
 OPTIONS_SHEET = "选项"
@@ -49,6 +50,7 @@ def write_template(kind: str, out) -> None:
     sheet.append([("*" if c.required else "") + c.header for c in columns])
     sheet.append([c.example for c in columns])
     sheet.freeze_panes = "A3"
+    print_layout(sheet, header_row=2)  # printed to be filled in by hand, too
 
     header_fill = PatternFill("solid", fgColor="FDE9E7")
     option_col = 0
