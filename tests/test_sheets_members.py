@@ -293,9 +293,12 @@ def test_a_reimport_changes_each_member_only_where_its_row_differs_without_readi
     rows[0][5] = "13911112222"  # a new phone
     rows[1][1] = "党员一改"  # a new name, the same phone
     rows[2][5] = "138-0000-0002"  # the same phone, typed with dashes
+    rows[3][2] = ""  # the gender left blank: the member's stays
+    rows[4][6] = ""  # the joining date left blank: cleared, as a blank date cell says
     with CaptureQueriesContext(connection) as queries:
         report = run_import("members", write_csv(tmp_path / "b.csv", [MEMBER_HEADERS, *rows]), None)
-    assert (report.created, report.updated, report.unchanged) == (0, 2, 4)
+    assert (report.created, report.updated, report.unchanged) == (0, 3, 3)
+    assert (_member(ids[3]).gender, _member(ids[4]).join_date) == ("male", None)
     one_by_one = [q["sql"] for q in queries if 'FROM "members_member" WHERE "members_member"."id" =' in q["sql"]]
     assert one_by_one == []
     members = [_member(idn) for idn in ids]
