@@ -20,6 +20,7 @@ import os
 from typing import Any
 
 from django.db import connection, models
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from dangjian.core import crypto
@@ -34,7 +35,7 @@ from dangjian.orgs.models import Organization
 from . import normalize as N
 from .columns import COLUMNS
 from .imports import ImportReport, Row, allowed, cell_message
-from .member_prep import SEALED, Prepared, Preparer, final_problems, prefix
+from .member_prep import PREFIX_DIGITS, SEALED, Prepared, Preparer, final_problems, prefix
 
 # What the importer needs of an organization, in the model's order (as `Model.from_db` takes values).
 ORG_FIELDS = [
@@ -445,13 +446,13 @@ LOOKED_UP += tuple(name for name in MEMBER_FIELDS if name not in SEALED)
 
 class Registered:
     """Which ID numbers the register may already hold, so that a large import looks up only those (`among`): the
-    ID-number digests of every member, read once as 64-bit prefixes, when there are at most `LIMIT` (a few bytes
-    each; beyond, every row is looked up). A county's first load then looks up none of its members, which cost the
-    database a quarter of a second per 100,000. A member registered meanwhile by someone else is not among them:
-    its row is taken for a new member, and the register's unique index turns the import down whole, as it does
-    for one registered between a chunk's lookup and its write."""
+    ID-number digests of every member, read once as 64-bit prefixes, when there are at most `LIMIT` (about 70 bytes
+    each in memory, 35 MB at the limit; beyond, every row is looked up). A county's first load then looks up none
+    of its members, which cost the database a quarter of a second per 100,000. A member registered meanwhile by
+    someone else is not among them: its row is taken for a new member, and the register's unique index turns the
+    import down whole, as it does for one registered between a chunk's lookup and its write."""
 
-    LIMIT = 1_000_000
+    LIMIT = 500_000
 
     def __init__(self) -> None:
         self.prefixes: set[int] | None = None
@@ -476,11 +477,19 @@ class Registered:
             (estimate,) = cursor.fetchone()
         if estimate > self.LIMIT:
             return None
-        registered = Member.objects.exclude(id_number_digest="").order_by().values_list("id_number_digest")
-        rows = _raw(registered[: self.LIMIT + 1], using)
-        if len(rows) > self.LIMIT:
-            return None
-        return {prefix(digest) for (digest,) in rows}
+        # The prefixes' hex digits only, a batch at a time: the whole digests as Python rows would take more memory
+        # than the set they make.
+        registered = Member.objects.exclude(id_number_digest="").order_by()
+        heads = registered.values_list(Substr("id_number_digest", 1, PREFIX_DIGITS))[: self.LIMIT + 1]
+        sql, params = heads.query.sql_with_params()
+        prefixes: set[int] = set()
+        count = 0  # rows, not prefixes: two members' digests may begin alike
+        with using.cursor() as cursor:
+            cursor.execute(sql, params)
+            while batch := cursor.fetchmany(10_000):
+                count += len(batch)
+                prefixes.update(int(head, 16) for (head,) in batch)
+        return prefixes if count <= self.LIMIT else None
 
 
 def _raw(queryset, using) -> list[tuple]:

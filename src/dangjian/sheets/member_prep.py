@@ -49,9 +49,12 @@ _KEY, _ORG = "\0key", "\0org"
 _KEY_JSON, _ORG_JSON = (b'{"id":' + orjson.dumps(_KEY), b',"org_id":' + orjson.dumps(_ORG))
 
 
+PREFIX_DIGITS = 16  # a digest's first 64 bits, in hex
+
+
 def prefix(digest: str) -> int:
     """A digest's first 64 bits, as a number: what `import_members.Registered` keeps of each registered member."""
-    return int(digest[:16], 16)
+    return int(digest[:PREFIX_DIGITS], 16)
 
 
 def final_problems(member: dict, today: datetime.date) -> list[tuple[str, str]]:

@@ -33,7 +33,6 @@ import pickle
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from itertools import repeat
 from typing import Any
 
 from .columns import DATE, Column
@@ -120,7 +119,7 @@ class RowCodec:
         values = [row.values for row in clean]
         made = self.prepare(values)
         made = list(map(tuple, made)) if None not in made else [new and tuple(new) for new in made]
-        eager = [list(map(dict.get, values, repeat(name))) for name in self.eager]
+        eager = [list(map(dict.get, values, itertools.repeat(name))) for name in self.eager]
         rest = [list(map(operator.itemgetter(name), values)) for name in self.names]  # a clean row has them all
         for k in self.dates:
             rest[k] = _ordinals(rest[k])
@@ -131,14 +130,14 @@ class RowCodec:
         numbers, eager, made, bad, rest = payload
         count = len(numbers)
         if eager:
-            values = map(dict, map(zip, repeat(self.eager), zip(*eager, strict=True)))
+            values = map(dict, map(zip, itertools.repeat(self.eager), zip(*eager, strict=True)))
         else:
             values = ({} for _ in range(count))
         make = self.make
         new = map(make, made) if None not in made else (make(m) if m is not None else None for m in made)
         errors = [[] for _ in range(count)]
-        later = map(functools.partial, repeat(_Rest(rest, self.names, self.dates).values), range(count))
-        chunk = list(map(Row, numbers, values, repeat(self.present, count), errors, new, later))
+        later = map(functools.partial, itertools.repeat(_Rest(rest, self.names, self.dates).values), range(count))
+        chunk = list(map(Row, numbers, values, itertools.repeat(self.present, count), errors, new, later))
         for k, number, messages, given in bad:
             chunk.insert(k, Row(number, given, self.present, messages))
         return chunk
