@@ -266,13 +266,8 @@ class Sealer:
             filled = [value for value in values if value != ""]
             sealed = iter(self.many(filled))
             return [next(sealed) if value != "" else "" for value in values]
-        count = len(values)
-        random = os.urandom(NONCE * count)
-        nonces = list(
-            map(
-                random.__getitem__, map(slice, range(0, NONCE * count, NONCE), range(NONCE, NONCE * (count + 1), NONCE))
-            )
-        )
+        random = os.urandom(NONCE * len(values))
+        nonces = [random[start : start + NONCE] for start in range(0, len(random), NONCE)]
         sealed = map(self.aead.encrypt, nonces, map(str.encode, values), repeat(None))
         text = map(_B64, map(bytes.__add__, nonces, sealed))
         return list(map(self.head.__add__, map(bytes.decode, map(_URLSAFE, text))))
