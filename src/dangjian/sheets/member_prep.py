@@ -2,10 +2,10 @@
 
 All a created member needs besides its key and organization (the clean values with the creation defaults, the
 keyed digests, the two seals, the database values in column order, its change-set line) depends on the row alone.
-So it is made by one function wherever that is cheapest: by the importer for the rows it finds new, or, for a large
-file, by a reader process (`sheets.reader`) for every row while the importer looks up and writes the chunk
-before; the importer then puts in the key and the organization (`MemberImporter._insert`), which costs it a
-formatting of bytes per member.
+So it is made by one `Preparer`, a chunk's rows at a time, wherever that is cheapest: by the importer for the rows
+it finds new, or, for a large file, by a reader process (`sheets.reader`) for the rows the register does not hold
+while the importer looks up and writes the chunk before; the importer then puts in the key and the organization
+(`MemberImporter._insert`), which costs it a formatting of bytes per member.
 """
 
 from __future__ import annotations
