@@ -162,7 +162,7 @@ class _Rest:
             self.columns = pickle.loads(self.pickled)  # noqa: S301 - our own child's data, through our own pipe
             for d in self.dates:
                 self.columns[d] = [datetime.date.fromordinal(c) if c.__class__ is int else c for c in self.columns[d]]
-        return dict(zip(self.names, (column[k] for column in self.columns), strict=True))
+        return dict(zip(self.names, map(operator.itemgetter(k), self.columns), strict=True))
 
 
 def _parse(send, rows, mapping, encode, part: int, parts: int) -> None:
