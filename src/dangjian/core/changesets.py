@@ -19,9 +19,7 @@ import hashlib
 import itertools
 import json
 import os
-import queue
 import re
-import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -30,6 +28,8 @@ from typing import Any
 
 import orjson
 from django.conf import settings
+
+from .handoff import Handoff
 
 try:  # ISA-L: the same gzip format in a fifth of zlib's time (a tenth of an import's own work was compressing)
     from isal.igzip import IGzipFile as GzipWriter
@@ -95,27 +95,14 @@ class ChangeSetWriter:
         self._gz = GzipWriter(fileobj=self._hashing, mode="wb", compresslevel=1, mtime=0)
         self.rows = 0
         self.ids: list[int] = []
-        self._blocks: queue.Queue[bytes | None] = queue.Queue(maxsize=self.QUEUED)
-        self._failure: BaseException | None = None
-        self._worker = threading.Thread(target=self._drain, name="changeset-writer", daemon=True)
-        self._worker.start()
-
-    def _drain(self) -> None:
-        while (block := self._blocks.get()) is not None:
-            if self._failure is None:
-                try:
-                    self._gz.write(block)
-                except BaseException as exc:  # raised in the importing thread by its next call (`_check`)
-                    self._failure = exc
+        # Compressed and written by a thread of its own; a failure there is raised by the importer's next call.
+        self._blocks = Handoff(self._gz.write, self.QUEUED, "changeset-writer")
 
     def _check(self) -> None:
-        if self._failure is not None:
-            raise self._failure
+        self._blocks.check()
 
     def _stop(self) -> None:
-        if self._worker.is_alive():
-            self._blocks.put(None)
-            self._worker.join()
+        self._blocks.close()
 
     def write(self, entries: list[dict[str, Any]]) -> None:
         """Append one JSON line per entry."""

@@ -13,7 +13,7 @@ making. The rows are the same either way: the tests run one child, two, and none
 A child may be forked from one thread of a busy server, so it does nothing that could wait on a lock another
 thread held at the fork: no database (it never touches the connections it inherited), no logging, no imports of
 its own; it parses, hashes and encrypts, each AES-GCM nonce fresh from `os.urandom` in the child itself, sends from a
-thread of its own (`_Outbox`), and ends with `os._exit` (multiprocessing's), running no cleanup of the parent's
+thread of its own (`core.handoff`), and ends with `os._exit` (multiprocessing's), running no cleanup of the parent's
 objects.
 
 Only where `fork` exists (Linux, where the server runs); elsewhere, and for small files, `rowparse.chunks` parses
@@ -30,16 +30,17 @@ import multiprocessing
 import operator
 import os
 import pickle
-import queue
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from dangjian.core.handoff import Handoff
 
 from .columns import DATE, Column
 from .read import SheetError
 from .rowparse import Row, chunks
 
 _END = b""
+AHEAD = 3  # chunks a reader may have made and not yet sent
 
 
 def available() -> bool:
@@ -168,7 +169,9 @@ class _Rest:
 def _parse(send, rows, mapping, encode, part: int, parts: int) -> None:
     """The child: parse, encode and send each of its chunks; an exception goes back to the parent as it is."""
     _keep_freed_memory()
-    outbox = _Outbox(send)
+    # Sent by a thread of the child's own, so the parse goes on while the importer is busy with the database (a
+    # chunk is far larger than a pipe holds: sending it waits for the importer to read it whole).
+    outbox = Handoff(send.send_bytes, AHEAD, "import-reader-send")
     try:
         try:
             for chunk in chunks(rows, mapping, part, parts):
@@ -177,8 +180,8 @@ def _parse(send, rows, mapping, encode, part: int, parts: int) -> None:
             outbox.put(pickle.dumps(("error", _picklable(exc)), protocol=pickle.HIGHEST_PROTOCOL))
         else:
             outbox.put(_END)
-    except BrokenPipeError:
-        pass  # the importer has stopped reading: it is done with this import
+    except OSError:
+        pass  # the pipe broke: the importer has stopped reading, it is done with this import
     finally:
         outbox.close()
         send.close()
@@ -207,39 +210,6 @@ def _keep_freed_memory() -> None:
         _MALLOPT(_M_TRIM_THRESHOLD, 512 << 20)
         _MALLOPT(_M_TOP_PAD, 64 << 20)
         _MALLOPT(_M_MMAP_THRESHOLD, 32 << 20)
-
-
-class _Outbox:
-    """Chunks on their way to the importer, sent by a thread of the child's own: the child parses on while the
-    importer is busy with the database (a chunk is far larger than a pipe holds, so sending it waits for the
-    importer to read it whole). `AHEAD` chunks at most wait their turn; past that the parse waits."""
-
-    AHEAD = 3
-
-    def __init__(self, send) -> None:
-        self.send = send
-        self.queue: queue.Queue[bytes | None] = queue.Queue(self.AHEAD)
-        self.broken: BrokenPipeError | None = None
-        self.thread = threading.Thread(target=self._run, name="import-reader-send", daemon=True)
-        self.thread.start()
-
-    def put(self, block: bytes) -> None:
-        if self.broken is not None:
-            raise self.broken
-        self.queue.put(block)
-
-    def close(self) -> None:
-        """Wait until everything put is sent (or the importer has gone)."""
-        self.queue.put(None)
-        self.thread.join()
-
-    def _run(self) -> None:
-        while (block := self.queue.get()) is not None:
-            if self.broken is None:
-                try:
-                    self.send.send_bytes(block)
-                except BrokenPipeError as exc:
-                    self.broken = exc  # what is left is only taken off the queue, so the parse is never stuck
 
 
 def _picklable(exc: BaseException) -> BaseException:
