@@ -8,6 +8,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from dangjian.core.proxy import trusted_proxies
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -214,15 +216,16 @@ SESSION_COOKIE_AGE = env_int("DANGJIAN_SESSION_AGE", 8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DANGJIAN_HTTPS", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_FAILURE_VIEW = "dangjian.core.views.csrf_failure"  # a Chinese page: what happened, what to do
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if SESSION_COOKIE_SECURE:
-    # Sent only on HTTPS responses; a year, the usual preload figure. Subdomains are the site's own business.
+    # Sent only on HTTPS responses; a year, the usual preload figure. includeSubDomains covers only names under the
+    # system's own host name, which serve nothing over plain HTTP either.
     SECURE_HSTS_SECONDS = env_int("DANGJIAN_HSTS_SECONDS", 365 * 24 * 3600)
-    if env_bool("DANGJIAN_TRUSTED_PROXY", False):
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 # No inline script or style anywhere: every script and stylesheet is a static file of the app (dangjian.core.security).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -294,7 +297,10 @@ LOGGING = {
 
 # The demo command marks its data directory; the login page then shows the demo accounts.
 DEMO_MODE = env_bool("DANGJIAN_DEMO", False) or (DATA_DIR / "demo-installation").exists()
-TRUSTED_PROXY = env_bool("DANGJIAN_TRUSTED_PROXY", False)
+
+# The reverse proxy whose X-Forwarded-For/-Proto/-Host `dangjian serve` believes: `1` for the local host, or addresses
+# and networks. HTTPS behind it is told by X-Forwarded-Proto, so no SECURE_PROXY_SSL_HEADER (dangjian.core.proxy).
+TRUSTED_PROXIES = trusted_proxies(env_str("DANGJIAN_TRUSTED_PROXY"))
 
 # Scheduled jobs and notifications (dangjian.cadence; docs/operations.md "定期任务与通知").
 # Senders beyond the in-app notification, comma-separated dotted paths, e.g. dangjian.cadence.senders.EmailSender.

@@ -20,13 +20,11 @@ def current_request() -> RequestInfo | None:
 
 
 def client_ip(request) -> str:
-    # Behind a reverse proxy the deployment sets DANGJIAN_TRUSTED_PROXY; never trust the header otherwise.
-    from django.conf import settings
+    """The client's address, for the lockout, the rate limits and the audit log alike.
 
-    if getattr(settings, "TRUSTED_PROXY", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
+    Never read from a header here: behind the trusted reverse proxy `dangjian serve` has already put the client's
+    address in REMOTE_ADDR, and removed X-Forwarded-For from everyone else (dangjian.core.proxy).
+    """
     return request.META.get("REMOTE_ADDR", "")
 
 

@@ -21,7 +21,8 @@ LIMITED_PAGES = ("login", "otp_verify", "password_change")
 class LoginRateThrottle(SimpleRateThrottle):
     """DRF throttle for the token view: like ScopedRateThrottle with a fixed scope, keyed by the audited address.
 
-    DRF's own get_ident trusts X-Forwarded-For from anyone; `client_ip` only when DANGJIAN_TRUSTED_PROXY is set.
+    DRF's own get_ident reads X-Forwarded-For; `client_ip` is REMOTE_ADDR, which only `dangjian serve` sets from
+    the header, and only for the trusted proxy (dangjian.core.proxy).
     """
 
     scope = RATE_SCOPE

@@ -54,15 +54,27 @@ class RejectNulMiddleware:
 
 
 class SecurityHeadersMiddleware:
-    """Adds Permissions-Policy to every response, and Cross-Origin-Resource-Policy so pages stay same-origin."""
+    """Adds Permissions-Policy to every response, and Cross-Origin-Resource-Policy so pages stay same-origin.
+
+    Every answer but a static file is also sent `Cache-Control: no-store`: pages and API answers carry personal
+    data, and one rule for all of them cannot miss one (an API caller is known only once the view has run, a page
+    may be rendered for whoever). Static files keep whitenoise's caching.
+    """
 
     def __init__(self, get_response):
+        from urllib.parse import urlsplit
+
+        from django.conf import settings
+
         self.get_response = get_response
+        self.static_prefix = urlsplit(settings.STATIC_URL).path
 
     def __call__(self, request):
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        if not request.path.startswith(self.static_prefix) and "no-store" not in response.get("Cache-Control", ""):
+            no_store(response)
         return response
 
 

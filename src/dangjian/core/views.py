@@ -69,3 +69,21 @@ def not_found(request, exception=None):
 
 def server_error(request):
     return render(request, "500.html", status=500)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a form sent without a valid token (stale page, expired session, cookies off, or a forged
+    request from another site) is refused in Chinese with what to do next, and noted in the log with the address."""
+    import logging
+
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from .context import client_ip
+
+    logging.getLogger("dangjian.security").warning(
+        "CSRF 校验失败，已拒绝：%s %s，来源地址 %s，原因：%s", request.method, request.path, client_ip(request), reason
+    )
+    # Back to the page the form was on (this site's only), else the address the form was sent to.
+    referer = request.META.get("HTTP_REFERER", "")
+    same_site = url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()})
+    return render(request, "403_csrf.html", {"retry_url": referer if same_site else request.path}, status=403)

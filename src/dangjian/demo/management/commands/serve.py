@@ -1,4 +1,7 @@
-"""`dangjian serve`: run the application with waitress, a production WSGI server; whitenoise serves static."""
+"""`dangjian serve`: run the application with waitress, a production WSGI server; whitenoise serves static.
+
+Behind a reverse proxy (DANGJIAN_TRUSTED_PROXY) the client's address, scheme and host come from the proxy's headers,
+decided once in `dangjian.core.proxy`; see docs/security.md "反向代理 / Behind a reverse proxy"."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -22,9 +25,12 @@ class Command(BaseCommand):
 
             start()
             self.stdout.write("已启动定期任务调度（每 5 分钟检查一次）。")
+        from django.conf import settings
         from waitress import serve
 
-        from dangjian.wsgi import application
+        from dangjian.core.proxy import served_application, waitress_options
 
+        if settings.TRUSTED_PROXIES:
+            self.stdout.write(f"信任反向代理 {', '.join(settings.TRUSTED_PROXIES)} 转来的客户端地址与协议。")
         self.stdout.write(f"正在 http://{host}:{port}/ 提供服务（Ctrl+C 停止）。 Serving on http://{host}:{port}/")
-        serve(application, host=host, port=port, threads=threads, ident="dangjian")
+        serve(served_application(), **waitress_options(host=host, port=port, threads=threads))
