@@ -151,7 +151,8 @@ def test_the_helpers_make_files_and_folders_private_whatever_the_umask(tmp_path)
 
 def test_tightening_keeps_owner_rights_and_leaves_links_alone(tmp_path):
     data = tmp_path / "data"
-    data.mkdir(mode=0o755)
+    data.mkdir()
+    data.chmod(0o755)
     (data / "readonly_key").write_text("k")
     (data / "readonly_key").chmod(0o444)
     outside = tmp_path / "shared.txt"
