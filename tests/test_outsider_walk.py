@@ -418,7 +418,7 @@ def south_case(branch) -> dict:
         responsible="南岭书记",
         deadline=datetime.date(2026, 12, 31),
     )
-    photo = SimpleUploadedFile("南岭整改照片.jpg", "南岭村".encode())
+    photo = SimpleUploadedFile("南岭整改照片.jpg", b"\xff\xd8\xff" + "南岭村".encode())  # a JPEG's signature
     entry = rectify.add_entry(measure, actor=None, date=datetime.date(2026, 1, 5), content="南岭村进展", files=[photo])
     return {"case": case.pk, "measure": measure.pk, "ledger_file": entry.files.get().pk}
 

@@ -8,6 +8,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from dangjian.core.files import DIR_MODE, FILE_MODE, private_dir, write_private
 from dangjian.core.proxy import trusted_proxies
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -50,9 +51,8 @@ def _data_file_secret(name: str, nbytes: int = 32) -> str:
 
     path = DATA_DIR / name
     if not path.exists():
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(nbytes))
-        path.chmod(0o600)
+        private_dir(DATA_DIR)
+        write_private(path, secrets.token_urlsafe(nbytes))  # 0600 from the start, never readable by others
     return path.read_text().strip()
 
 
@@ -201,6 +201,9 @@ USE_TZ = True
 
 # Uploaded files (evidence, reports) live in the data directory and are served only through views that check scope.
 MEDIA_ROOT = DATA_DIR / "files"
+# Uploaded files and their folders are the owner's alone, whatever the process's umask (core/files.py).
+FILE_UPLOAD_PERMISSIONS = FILE_MODE
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = DIR_MODE
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"

@@ -43,7 +43,7 @@ from dangjian.sheets.read import SheetError, raw_rows
 
 from .engine import DOMAIN_LABELS, EntryError, OrgEntry, RunResult, Survey, run
 from .scheme import CENT, Indicator, Method, Scheme, SchemeError, cents_to_decimal
-from .schemefile import load_scheme
+from .schemefile import MAX_SCHEME_BYTES, TOO_LARGE, load_scheme
 
 CODE_HEADER = "组织编码"
 NAME_HEADER = "组织名称"
@@ -96,6 +96,8 @@ def read_scheme(path: Path | str) -> Scheme:
     """The scheme YAML file at `path`; BatchError with the file's problem in Chinese."""
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_SCHEME_BYTES:  # before reading it all into memory
+            raise BatchError([f"方案文件“{path.name}”：{TOO_LARGE}"])
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise BatchError([f"方案文件“{path}”不存在"]) from None

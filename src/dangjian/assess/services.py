@@ -27,6 +27,7 @@ from dangjian.core.memory import no_cycle_collection
 from dangjian.core.models import AuditAction
 from dangjian.core.scope import Action
 from dangjian.core.services import ensure_in_scope
+from dangjian.core.uploads import check_upload
 from dangjian.orgs.choices import GRASSROOTS_KINDS, OrgKind, Post
 from dangjian.orgs.models import CommitteePost, Organization
 
@@ -315,6 +316,7 @@ def attach_evidence(participant: Participant, upload, *, indicator: str = "", de
     ensure_in_scope(actor, participant.path, Action.CHANGE)
     if indicator:
         indicator_of(_parse(assessment.scheme.text), participant, indicator)
+    check_upload(upload)
     item = Evidence(
         participant=participant,
         indicator=indicator,
