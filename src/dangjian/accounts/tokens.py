@@ -25,8 +25,9 @@ from dangjian.core.services import OutOfScope
 from .models import ApiToken, SecurityPolicy
 
 TOKEN_BYTES = 32
-# The last use is written at most once a minute, so a busy script does not write on every request. The idle check
-# reads the stored time, so a token may end up to this much early, never late (as SEEN_EVERY for sessions).
+# The last use is written at most once a minute (and at least every tenth of the idle limit, so a one-minute limit
+# stays usable), so a busy script does not write on every request. The idle check reads the stored time before
+# any write, on every request: a token may end that much early, never late (as SEEN_EVERY for sessions).
 TOUCH_EVERY = datetime.timedelta(seconds=60)
 EXPIRED = "令牌已过期，请重新获取。"
 END_DETAILS = {
@@ -82,7 +83,7 @@ def use_token(token: ApiToken) -> None:
     if reason:
         expire_token(token, reason)
         raise TokenExpired(EXPIRED)
-    if now - token.last_used_at >= TOUCH_EVERY:
+    if now - token.last_used_at >= min(TOUCH_EVERY, datetime.timedelta(minutes=token.idle_minutes) / 10):
         # Conditional, so two requests at once write once and a revoked token is not brought back.
         ApiToken.objects.filter(pk=token.pk, last_used_at=token.last_used_at).update(last_used_at=now)
         token.last_used_at = now
