@@ -5,7 +5,8 @@ import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
+
+from dangjian.accounts.tokens import issue_token
 
 # The project's own WSGI application, in this process, so each case reads the test database of its test.
 # Loaded at collection (the schema needs no database); schemathesis' lazy `from_fixture` does not run on pytest 9.2.
@@ -34,7 +35,7 @@ def api_schema():
 
 @pytest.fixture
 def auth(county_user):
-    return {"Authorization": f"Token {Token.objects.create(user=county_user).key}"}
+    return {"Authorization": f"Token {issue_token(county_user, actor=county_user)[1]}"}
 
 
 @schema.parametrize()
