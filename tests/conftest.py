@@ -17,8 +17,8 @@ from django.test import Client
 from dangjian.accounts.models import Role
 from dangjian.accounts.security import set_password
 from dangjian.accounts.services import grant_org
+from dangjian.core.citizen_id import check_digit
 from dangjian.members.services import create_member
-from dangjian.members.validators import check_digit
 from dangjian.orgs.choices import Domain, Level, OrgKind, Post
 from dangjian.orgs.models import Organization
 from dangjian.orgs.services import create_org, set_post

@@ -11,6 +11,7 @@ from dangjian.accountability.models import ChiefRating, Commendation, Proposal, 
 from dangjian.assess import services as assess
 from dangjian.core.models import AuditLog
 from dangjian.core.services import OutOfScope
+from dangjian.flows.publishing import publish_assessment
 from dangjian.orgs.choices import Domain, Level, OrgKind, Post
 from dangjian.orgs.models import Workstation
 from dangjian.orgs.services import set_post
@@ -41,7 +42,7 @@ def weak_year(region, county_user, town_user, scheme):
     )
     for code in ("T-VILLAGE", "T-GB"):
         assess.enter(assessment.participants.get(code=code), "G01", "80", actor=town_user)
-    assess.publish(assessment, actor=county_user)
+    publish_assessment(assessment, actor=county_user)
     return assessment
 
 
@@ -73,7 +74,7 @@ def station(region):
 def test_weak_two_years_running_proposes_removing_the_secretary_and_the_parents_for_a_second_tier_branch(
     region, county_user, second_year
 ):
-    # Publishing the second year proposed them already (assess.services.publish); running the rules again adds none.
+    # Publishing the second year proposed them already (flows.publishing.publish_assessment); running the rules again adds none.
     assert services.generate_proposals(second_year, actor=county_user) == []
     created = list(Proposal.objects.filter(assessment=second_year))
 

@@ -12,6 +12,7 @@ from dangjian.accounts.tokens import issue_token
 from dangjian.assess import services
 from dangjian.assess.models import Entry, Participant
 from dangjian.core.models import AuditLog
+from dangjian.flows.publishing import publish_assessment
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +91,7 @@ def test_an_assessed_branch_sees_the_assessment_but_its_results_only_once_publis
     assert client.get(f"/api/assessments/{assessment.pk}/results/T-VILLAGE/").status_code == 404
     assert codes(api(county_user).get(f"/api/assessments/{assessment.pk}/results/")) == ["T-VILLAGE", "T-BIRCH"]
 
-    services.publish(assessment, actor=county_user)
+    publish_assessment(assessment, actor=county_user)
     assert codes(client.get(f"/api/assessments/{assessment.pk}/results/")) == ["T-VILLAGE"]
     assert client.get(f"/api/assessments/{assessment.pk}/results/T-VILLAGE/").status_code == 200
     assert client.get(f"/api/assessments/{assessment.pk}/results/T-BIRCH/").status_code == 404
@@ -98,7 +99,7 @@ def test_an_assessed_branch_sees_the_assessment_but_its_results_only_once_publis
 
 
 def test_the_other_county_gets_404_for_results_even_once_published(assessment, county_user, outsider):
-    services.publish(assessment, actor=county_user)
+    publish_assessment(assessment, actor=county_user)
     client = api(outsider)
     assert client.get(f"/api/assessments/{assessment.pk}/results/").status_code == 404
     response = client.get(f"/api/assessments/{assessment.pk}/results/T-VILLAGE/")
@@ -221,7 +222,7 @@ def test_an_organization_never_rates_itself_and_the_other_county_cannot_rate_at_
         ("T-VILLAGE", Decimal("78.00")),
         ("T-BIRCH", Decimal("50.00")),
     ]
-    services.publish(assessment, actor=county_user)
+    publish_assessment(assessment, actor=county_user)
     response = post_entry(api(county_user), assessment, participant="T-VILLAGE", indicator="G01", value="80")
     assert response.status_code == 400 and "考核结果已发布" in response.content.decode()
     assert Participant.objects.get(assessment=assessment, code="T-VILLAGE").entries.get().points == Decimal("78.00")

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 
 from dangjian.assess import inputs, services
 from dangjian.assess.models import Participant, Result
+from dangjian.flows.publishing import publish_assessment
 from test_assess_services import SCHEME
 
 # Committed data, as a real run sees it: the second connection sees nothing of an open test transaction.
@@ -85,7 +86,7 @@ def test_after_a_write_in_its_transaction_the_run_reads_in_turn_and_sees_it(ente
 
 
 def test_publishing_reads_meanwhile_too(entered, county_user, starts):
-    outcome = services.publish(entered, actor=county_user)
+    outcome = publish_assessment(entered, actor=county_user)
     assert starts == apart()
     assert stored()["T-BIRCH"][2] == "D" and len(outcome.digest) == 64
 

@@ -12,6 +12,7 @@ from dangjian.assess import review, services
 from dangjian.assess.models import RATING_POINTS, Participant, Result, SecretaryReview
 from dangjian.core.models import AuditLog
 from dangjian.core.services import OutOfScope
+from dangjian.flows.publishing import publish_assessment
 from upload_samples import OLE2, PDF, docx
 
 pytestmark = pytest.mark.django_db
@@ -181,7 +182,7 @@ def test_combined_score_weighs_the_total_and_the_rating(login, assessment, count
 
 def test_nothing_changes_once_published(assessment, village, county_user, town_user, branch_secretary, login):
     review.rate(village, rating="good", actor=town_user)
-    services.publish(assessment, actor=county_user)
+    publish_assessment(assessment, actor=county_user)
     with pytest.raises(ValidationError, match="已发布"):
         review.rate(village, rating="poor", actor=town_user)
     with pytest.raises(ValidationError, match="已发布"):

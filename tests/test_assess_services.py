@@ -11,6 +11,7 @@ from dangjian.assess import services
 from dangjian.assess.models import Adjustment, Assessment, Entry, Participant, Result, SurveyLink
 from dangjian.core.models import AuditLog
 from dangjian.core.services import OutOfScope
+from dangjian.flows.publishing import publish_assessment
 from dangjian.orgs.choices import Domain, Level, OrgKind, Post
 from dangjian.orgs.models import CommitteePost
 from dangjian.orgs.services import move_org
@@ -198,7 +199,7 @@ def test_adjustment_needs_a_reason_and_is_audited(assessment, county_user, town_
 def test_publishing_freezes_everything(assessment, county_user, town_user):
     village = participant(assessment, "T-VILLAGE")
     services.enter(village, "G01", "60", actor=town_user)
-    services.publish(assessment, actor=county_user)
+    publish_assessment(assessment, actor=county_user)
     assessment.refresh_from_db()
     assert assessment.published and assessment.published_by == county_user
     for attempt in (
@@ -223,7 +224,7 @@ def test_veto_entered_by_a_rater_forces_d(assessment, town_user, county_user):
 
 def test_weak_last_year_carries_into_the_next_assessment(region, assessment, town_user, county_user, scheme):
     services.enter(participant(assessment, "T-VILLAGE"), "G01", "80", actor=town_user)
-    services.publish(assessment, actor=county_user)  # T-BIRCH is weak in 2026
+    publish_assessment(assessment, actor=county_user)  # T-BIRCH is weak in 2026
     next_scheme = services.clone_scheme(scheme, actor=county_user, year=2027)
     following = services.open_assessment(
         actor=county_user, scheme=next_scheme, root=region.north, cutoff=datetime.date(2027, 12, 31)

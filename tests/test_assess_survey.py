@@ -12,6 +12,7 @@ from dangjian.assess import services, survey
 from dangjian.assess.models import Participant, Result, SurveyLink
 from dangjian.core.models import AuditLog
 from dangjian.core.services import OutOfScope
+from dangjian.flows.publishing import publish_assessment
 
 pytestmark = pytest.mark.django_db
 INVALID = "该测评链接无效或已使用"
@@ -163,7 +164,7 @@ def test_answers_feed_the_survey_indicator_and_a_dissatisfied_majority_makes_d(a
 
 def test_answering_and_new_links_are_refused_once_published(assessment, village, county_user):
     token = one_link(village, county_user)
-    services.publish(assessment, actor=county_user)
+    publish_assessment(assessment, actor=county_user)
     response = Client().post(f"/s/{token}/", {"answer": "satisfied"})
     assert response.status_code == 404 and INVALID in response.content.decode()
     assert SurveyLink.objects.get(token=token).used_at is None

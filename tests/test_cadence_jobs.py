@@ -13,6 +13,7 @@ from dangjian.cadence import jobs
 from dangjian.cadence.models import JobRun, Notification, RunStatus
 from dangjian.cadence.notify import notify
 from dangjian.cadence.periods import period_of, periods_between
+from dangjian.flows import schedule
 
 pytestmark = pytest.mark.django_db
 TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -23,17 +24,16 @@ def at(year, month, day, hour=9):
 
 
 @pytest.fixture
-def counter():
-    """A weekly test job that records the periods it ran for and writes a notification each time."""
+def counter(monkeypatch):
+    """A weekly test job that records the periods it ran for, listed with the real jobs (as one more line would be)."""
     calls = []
 
     def run(ctx):
         calls.append(ctx.period.key)
         ctx.count("次数")
 
-    jobs.job("test_weekly", every="week", title="测试周任务")(run)
-    yield calls
-    jobs.REGISTRY.pop("test_weekly", None)
+    monkeypatch.setattr(schedule, "JOBS", (*schedule.JOBS, jobs.Job("test_weekly", "week", "测试周任务", run)))
+    return calls
 
 
 def test_period_keys_read_as_people_write_them():
@@ -58,20 +58,20 @@ def test_periods_between_lists_the_missed_periods_oldest_first_and_only_today_fo
 
 
 def test_a_period_runs_once_however_often_cron_fires(counter):
-    outcomes = jobs.run_due(at(2026, 11, 23), only="test_weekly")
+    outcomes = schedule.run_due(at(2026, 11, 23), only="test_weekly")
     assert [(o.period, o.status) for o in outcomes] == [("2026-W48", RunStatus.OK)]
-    assert jobs.run_due(at(2026, 11, 23, 10), only="test_weekly") == []
-    assert jobs.run_due(at(2026, 11, 29, 23), only="test_weekly") == []
+    assert schedule.run_due(at(2026, 11, 23, 10), only="test_weekly") == []
+    assert schedule.run_due(at(2026, 11, 29, 23), only="test_weekly") == []
     assert counter == ["2026-W48"]
     run = JobRun.objects.get()
     assert (run.job, run.period, run.status, run.counts) == ("test_weekly", "2026-W48", RunStatus.OK, {"次数": 1})
 
 
 def test_missed_weeks_are_caught_up_once_each_oldest_first(counter):
-    jobs.run_due(at(2026, 11, 2), only="test_weekly")  # W45, then the server is down for three weeks
-    outcomes = jobs.run_due(at(2026, 11, 25), only="test_weekly")
+    schedule.run_due(at(2026, 11, 2), only="test_weekly")  # W45, then the server is down for three weeks
+    outcomes = schedule.run_due(at(2026, 11, 25), only="test_weekly")
     assert [o.period for o in outcomes] == ["2026-W46", "2026-W47", "2026-W48"]
-    assert jobs.run_due(at(2026, 11, 25, 11), only="test_weekly") == []
+    assert schedule.run_due(at(2026, 11, 25, 11), only="test_weekly") == []
     assert counter == ["2026-W45", "2026-W46", "2026-W47", "2026-W48"]
     assert list(JobRun.objects.order_by("period_start").values_list("period", flat=True)) == counter
 
@@ -85,19 +85,16 @@ def test_a_failing_period_is_rolled_back_recorded_and_retried_up_to_the_limit():
         JobRun.objects.create(job="side", period="p", period_start=ctx.today, status=RunStatus.OK, started_at=ctx.now)
         raise RuntimeError("磁盘已满")
 
-    jobs.job("test_broken", every="month")(broken)
-    try:
-        outcome = jobs.run_due(at(2026, 11, 3), only="test_broken")[0]
-        assert outcome.status == RunStatus.FAILED and "磁盘已满" in outcome.detail
-        run = JobRun.objects.get(job="test_broken")
-        assert (run.status, run.attempts) == (RunStatus.FAILED, 1)
-        assert not JobRun.objects.filter(job="side").exists()  # the job's own writes were rolled back
-        for _ in range(5):
-            jobs.run_due(at(2026, 11, 4), only="test_broken")
-        assert attempts == ["2026-11"] * jobs.MAX_ATTEMPTS
-        assert JobRun.objects.get(job="test_broken").attempts == jobs.MAX_ATTEMPTS
-    finally:
-        jobs.REGISTRY.pop("test_broken", None)
+    listed = [jobs.Job("test_broken", "month", "测试", broken)]
+    outcome = jobs.run_due(listed, at(2026, 11, 3))[0]
+    assert outcome.status == RunStatus.FAILED and "磁盘已满" in outcome.detail
+    run = JobRun.objects.get(job="test_broken")
+    assert (run.status, run.attempts) == (RunStatus.FAILED, 1)
+    assert not JobRun.objects.filter(job="side").exists()  # the job's own writes were rolled back
+    for _ in range(5):
+        jobs.run_due(listed, at(2026, 11, 4))
+    assert attempts == ["2026-11"] * jobs.MAX_ATTEMPTS
+    assert JobRun.objects.get(job="test_broken").attempts == jobs.MAX_ATTEMPTS
 
 
 def test_a_failed_period_that_succeeds_on_retry_is_recorded_ok():
@@ -108,16 +105,13 @@ def test_a_failed_period_that_succeeds_on_retry_is_recorded_ok():
             raise RuntimeError("网关超时")
         ctx.count("完成")
 
-    jobs.job("test_flaky", every="day")(flaky)
-    try:
-        jobs.run_due(at(2026, 11, 3), only="test_flaky")
-        state["fail"] = False
-        outcomes = jobs.run_due(at(2026, 11, 3, 12), only="test_flaky")
-        assert [(o.period, o.status) for o in outcomes] == [("2026-11-03", RunStatus.OK)]
-        run = JobRun.objects.get(job="test_flaky")
-        assert (run.status, run.attempts, run.counts) == (RunStatus.OK, 2, {"完成": 1})
-    finally:
-        jobs.REGISTRY.pop("test_flaky", None)
+    listed = [jobs.Job("test_flaky", "day", "测试", flaky)]
+    jobs.run_due(listed, at(2026, 11, 3))
+    state["fail"] = False
+    outcomes = jobs.run_due(listed, at(2026, 11, 3, 12))
+    assert [(o.period, o.status) for o in outcomes] == [("2026-11-03", RunStatus.OK)]
+    run = JobRun.objects.get(job="test_flaky")
+    assert (run.status, run.attempts, run.counts) == (RunStatus.OK, 2, {"完成": 1})
 
 
 def test_the_command_runs_due_jobs_and_shows_their_status(counter):
@@ -149,7 +143,7 @@ def test_without_now_the_command_uses_the_clock(counter):
     assert not Notification.objects.exists()
 
 
-def test_the_in_process_scheduler_runs_due_jobs_until_stopped(monkeypatch):
+def test_the_in_process_scheduler_runs_the_jobs_it_is_handed_until_stopped(monkeypatch):
     import threading
 
     from dangjian.cadence import scheduler
@@ -157,14 +151,15 @@ def test_the_in_process_scheduler_runs_due_jobs_until_stopped(monkeypatch):
     passes = []
     done = threading.Event()
 
-    def fake_run_due():
-        passes.append(1)
+    def fake_run_due(listed):
+        passes.append([job.name for job in listed])
         done.set()
 
     monkeypatch.setattr(jobs, "run_due", fake_run_due)
     stop = threading.Event()
-    thread = scheduler.start(interval_seconds=60, stop=stop)
+    thread = scheduler.start(schedule.JOBS, interval_seconds=60, stop=stop)
     assert done.wait(5)
     stop.set()
     thread.join(5)
-    assert passes == [1] and not thread.is_alive()
+    assert passes == [["weekly_reminder", "spot_check", "escalation", "quarterly_bulletin"]]
+    assert not thread.is_alive()

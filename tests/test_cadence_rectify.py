@@ -8,13 +8,13 @@ from types import SimpleNamespace
 import pytest
 import time_machine
 
-from dangjian.cadence import jobs
 from dangjian.cadence.jobs import Context
 from dangjian.cadence.models import JobRun, Notification, SpotCheck
 from dangjian.cadence.periods import period_of
-from dangjian.cadence.rectify_jobs import draw, escalation
 from dangjian.core.models import AuditLog
+from dangjian.flows import schedule
 from dangjian.orgs.choices import Domain, Level, OrgKind
+from dangjian.rectify.jobs import draw, escalation
 from dangjian.rectify.models import Case, CaseEvent, CaseEventKind, CaseSource, CaseStatus, Measure, MeasureStatus
 from dangjian.rectify.services import add_measure, open_case
 
@@ -57,7 +57,7 @@ def test_weekly_reminder_tells_the_responsible_and_the_editors_what_is_due_and_o
     done = measure(case, monday, "整顿纪律")
     Measure.objects.filter(pk=done.pk).update(status=MeasureStatus.DONE)
 
-    outcome = jobs.run_due(at(monday), only="weekly_reminder")[0]
+    outcome = schedule.run_due(at(monday), only="weekly_reminder")[0]
 
     assert outcome.counts == {"逾期措施": 1, "即将到期措施": 1, "通知": 3}
     assert titles(branch_secretary) == [
@@ -76,11 +76,11 @@ def test_weekly_reminder_never_repeats_a_week_and_skips_closed_cases(region, bra
     closed = case_of(region.birch)
     measure(closed, monday + datetime.timedelta(days=1))
     Case.objects.filter(pk=closed.pk).update(status=CaseStatus.CLOSED)
-    jobs.run_due(at(monday), only="weekly_reminder")
+    schedule.run_due(at(monday), only="weekly_reminder")
     JobRun.objects.all().delete()  # even if the run's record were lost, the notification keys hold
-    jobs.run_due(at(monday, 15), only="weekly_reminder")
+    schedule.run_due(at(monday, 15), only="weekly_reminder")
     assert Notification.objects.count() == 1
-    jobs.run_due(at(monday + datetime.timedelta(days=7)), only="weekly_reminder")
+    schedule.run_due(at(monday + datetime.timedelta(days=7)), only="weekly_reminder")
     # The next week is a new reminder: the measure is now overdue. The closed case is never reminded.
     assert titles(branch_secretary) == [
         "每周一提示：青松村党支部「调整班子」将于 11月24日 到期",
@@ -131,7 +131,7 @@ def many_cases(region):
 def test_the_monthly_spot_check_draws_per_county_records_it_and_tells_the_county(
     many_cases, county_user, outsider, branch_secretary
 ):
-    outcome = jobs.run_due(at(datetime.date(2026, 11, 2)), only="spot_check")[0]
+    outcome = schedule.run_due(at(datetime.date(2026, 11, 2)), only="spot_check")[0]
     assert outcome.counts == {"抽中案件": 4, "通知": 2}
     north = SpotCheck.objects.filter(county__code="T-NORTH")
     assert north.count() == 3 and not north.filter(case=many_cases.closed).exists()
@@ -147,16 +147,16 @@ def test_the_monthly_spot_check_draws_per_county_records_it_and_tells_the_county
     assert titles(outsider) == ["每月一抽查：2026-11 抽取 1 个整顿对象（共 1 个在整顿）"]
     assert titles(branch_secretary) == []
 
-    jobs.run_due(at(datetime.date(2026, 11, 20)), only="spot_check")
+    schedule.run_due(at(datetime.date(2026, 11, 20)), only="spot_check")
     assert SpotCheck.objects.count() == 4  # once a month
-    jobs.run_due(at(datetime.date(2026, 12, 1)), only="spot_check")
+    schedule.run_due(at(datetime.date(2026, 12, 1)), only="spot_check")
     december = set(SpotCheck.objects.filter(period="2026-12", county__code="T-NORTH").values_list("case_id", flat=True))
     assert len(december) == 3 and december != drawn
 
 
 def test_the_spot_check_page_lists_each_month_within_scope(many_cases, county_user, outsider, login):
-    jobs.run_due(at(datetime.date(2026, 11, 2)), only="spot_check")
-    jobs.run_due(at(datetime.date(2026, 12, 1)), only="spot_check")
+    schedule.run_due(at(datetime.date(2026, 11, 2)), only="spot_check")
+    schedule.run_due(at(datetime.date(2026, 12, 1)), only="spot_check")
     page = login(county_user).get("/notifications/spot-checks/?period=2026-11")
     body = page.content.decode()
     assert page.context["periods"] == ["2026-12", "2026-11"]
@@ -184,7 +184,7 @@ def escalations(m):
 
 def run_on(day):
     with time_machine.travel(at(day), tick=False):
-        return jobs.run_due(only="escalation")
+        return schedule.run_due(only="escalation")
 
 
 def test_an_overdue_measure_climbs_one_level_after_each_grace_period(late, town_user, county_user, city_admin):
@@ -261,29 +261,20 @@ def test_the_quarterly_job_writes_the_last_quarters_bulletin_and_tells_the_count
         return [tmp_path / f"{year}年第{quarter}季度通报_T-NORTH{suffix}" for suffix in (".docx", ".xlsx")]
 
     monkeypatch.setattr(bulletin, "write_quarterly", write_quarterly)
-    outcome = jobs.run_due(at(datetime.date(2027, 1, 4)), only="quarterly_bulletin")[0]
+    outcome = schedule.run_due(at(datetime.date(2027, 1, 4)), only="quarterly_bulletin")[0]
     assert calls == [(2026, 4)]
     assert outcome.counts == {"通报文件": 2, "通知": 1}
     note = Notification.objects.get(user=county_user)
     assert note.title == "每季一通报：2026年第4季度整顿工作通报已生成"
     assert note.url == "/rectify/bulletins/?org=T-NORTH&year=2026&quarter=4"
-    jobs.run_due(at(datetime.date(2027, 3, 31)), only="quarterly_bulletin")
+    schedule.run_due(at(datetime.date(2027, 3, 31)), only="quarterly_bulletin")
     assert calls == [(2026, 4)]
-
-
-def test_the_quarterly_job_says_so_when_the_bulletin_module_is_missing(region, monkeypatch, caplog):
-    import sys
-
-    monkeypatch.setitem(sys.modules, "dangjian.rectify.bulletin", None)  # import now raises ImportError
-    outcome = jobs.run_due(at(datetime.date(2027, 1, 4)), only="quarterly_bulletin")[0]
-    assert "未找到季度通报模块" in outcome.detail and "未找到季度通报模块" in caplog.text
-    assert not Notification.objects.exists()
 
 
 def test_the_real_bulletin_is_written_for_the_county_with_cases(region, county_user, settings, tmp_path):
     settings.DATA_DIR = tmp_path
     case_of(region.village)
-    jobs.run_due(at(datetime.date(2026, 10, 1)), only="quarterly_bulletin")
+    schedule.run_due(at(datetime.date(2026, 10, 1)), only="quarterly_bulletin")
     written = sorted(p.name for p in Path(tmp_path, "bulletins").iterdir())
     assert written == ["2026年第3季度通报_T-NORTH.docx", "2026年第3季度通报_T-NORTH.xlsx"]
     assert len(titles(county_user)) == 1

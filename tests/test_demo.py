@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from dangjian.core.citizen_id import id_number_problem
 from dangjian.members.models import Member
-from dangjian.members.validators import id_number_problem
 from dangjian.orgs.choices import GRASSROOTS_KINDS, SystemTier
 from dangjian.orgs.models import Organization, Workstation
 from dangjian.orgs.rules import check_parent

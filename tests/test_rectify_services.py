@@ -13,6 +13,7 @@ from dangjian.assess import services as assess
 from dangjian.assess.models import Participant
 from dangjian.core.models import AuditLog
 from dangjian.core.services import OutOfScope
+from dangjian.flows.publishing import publish_assessment
 from dangjian.orgs.choices import Domain, Level, OrgKind
 from dangjian.rectify import services
 from dangjian.rectify.models import (
@@ -64,7 +65,7 @@ def published_assessment(region, county_user, town_user, publish=True):
     assess.enter(Participant.objects.get(assessment=assessment, code="T-VILLAGE"), "G01", "85", actor=town_user)
     assess.enter(Participant.objects.get(assessment=assessment, code="T-BIRCH"), "G01", "60", actor=town_user)
     if publish:
-        assess.publish(assessment, actor=county_user)
+        publish_assessment(assessment, actor=county_user)
     else:
         assess.run_assessment(assessment, actor=county_user)
     return assessment

@@ -10,11 +10,11 @@ import pytest
 from dangjian.core import changesets
 from dangjian.core.audit_verify import verify_chain
 from dangjian.core.changesets import read_rows
+from dangjian.core.citizen_id import check_digit
 from dangjian.core.crypto import digest
 from dangjian.core.models import AuditAction, AuditLog
 from dangjian.members.models import Member, MemberTransfer
 from dangjian.members.services import member_snapshot
-from dangjian.members.validators import check_digit
 from dangjian.sheets.imports import run_import, write_error_sheet
 from sheets_files import MEMBER_HEADERS, read_xlsx, write_csv, write_xlsx
 

@@ -7,7 +7,7 @@ import decimal
 
 import pytest
 
-from dangjian.sheets import normalize as N
+from dangjian.core import normalize as N
 from dangjian.sheets.read import detect_encoding
 
 D = datetime.date(2016, 11, 16)

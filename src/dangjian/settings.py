@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "dangjian.rectify",
     "dangjian.cadence",
     "dangjian.accountability",
+    "dangjian.flows",  # workflows across apps; its `cadence` command runs the listed jobs
 ]
 
 MIDDLEWARE = [

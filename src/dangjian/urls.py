@@ -2,14 +2,24 @@
 
 from django.urls import include, path
 
+from dangjian.assess import urls as assess_urls
 from dangjian.assess.survey_views import SurveyAnswerView
+from dangjian.flows import urls as flows_urls
+from dangjian.orgs import urls as orgs_urls
+
+
+def app_with(urls, pages: list):
+    """An app's own routes plus the pages of `dangjian.flows` that share its namespace (see flows/urls.py)."""
+    return include(([*urls.urlpatterns, *pages], urls.app_name))
+
 
 urlpatterns = [
     path("", include("dangjian.core.urls")),
+    path("", include("dangjian.flows.urls")),  # the home page
     path("accounts/", include("dangjian.accounts.urls")),
-    path("orgs/", include("dangjian.orgs.urls")),
+    path("orgs/", app_with(orgs_urls, flows_urls.orgs_pages)),
     path("members/", include("dangjian.members.urls")),
-    path("assess/", include("dangjian.assess.urls")),
+    path("assess/", app_with(assess_urls, flows_urls.assess_pages)),
     path("rectify/bulletins/", include("dangjian.rectify.bulletin_urls")),  # before rectify/: <pk>/ routes
     path("rectify/", include("dangjian.rectify.urls")),
     path("accountability/", include("dangjian.accountability.urls")),
@@ -17,7 +27,7 @@ urlpatterns = [
     path("s/<str:token>/", SurveyAnswerView.as_view(), name="survey_answer"),
     path("sheets/", include("dangjian.sheets.urls")),
     path("users/", include("dangjian.accounts.admin_urls")),
-    path("audit/", include("dangjian.core.audit_urls")),
+    path("audit/", include("dangjian.auditlog.urls")),
     path("notifications/", include("dangjian.cadence.urls")),
     path("api/", include("dangjian.api_urls")),
 ]

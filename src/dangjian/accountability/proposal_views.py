@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views import View
 
+from dangjian.assess.models import Assessment, AssessmentStatus
 from dangjian.core.paging import CappedPaginator
 from dangjian.core.scope import Action
 from dangjian.core.views import ScopedViewMixin, apply_validation_error
@@ -20,8 +21,6 @@ from .views import PAGE_SIZE, manages_anything
 
 
 def published_assessments(view: ScopedViewMixin):
-    from dangjian.assess.models import Assessment, AssessmentStatus
-
     return view.scoped(Assessment, Action.MANAGE).filter(status=AssessmentStatus.PUBLISHED).order_by("-year", "-id")
 
 

@@ -24,12 +24,16 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from dangjian.accounts.models import OrgGrant
+from dangjian.assess.models import Result
+from dangjian.cadence.notify import notify
 from dangjian.core import audit
 from dangjian.core.models import AuditAction
-from dangjian.core.scope import ALL, Action, path_in_scope, scope_paths
-from dangjian.core.services import ensure_in_scope
+from dangjian.core.scope import ALL, Action, Role, path_in_scope, scope_paths
+from dangjian.core.services import OutOfScope, ensure_in_scope
 from dangjian.orgs.choices import Post
 from dangjian.orgs.models import PATH_STEP, CommitteePost, Organization, Workstation
+from dangjian.rectify.models import Case
 
 from .choices import BLOCKING_KINDS, ChiefGrade, CommendationKind, ProposalStatus, RecordKind, Rule
 from .models import ChiefRating, Commendation, Proposal, Record
@@ -59,16 +63,11 @@ def _ensure_can_decide(actor, org: Organization, workstation: Workstation | None
     if actor is None:  # the system itself (commands, jobs)
         return
     if not can_decide(actor, org, workstation):
-        from dangjian.core.services import OutOfScope
-
         raise OutOfScope("不在您的数据范围内。")
 
 
 def deciders(org: Organization, workstation: Workstation | None = None):
     """The users who may decide on a person of `org`: MANAGE granted on the deciding level or one above it."""
-    from dangjian.accounts.models import OrgGrant
-    from dangjian.core.scope import Role
-
     path = authority_path(org, workstation)
     if path is None:
         return []
@@ -228,15 +227,11 @@ def _save_proposal(actor, key: str, fields: dict, created: list[Proposal]) -> No
 
 
 def _case_of(org: Organization, year: int):
-    from dangjian.rectify.models import Case
-
     return Case.objects.filter(org=org, year=year).first()
 
 
 def _apply_assessment_rules(assessment, *, actor, created: list[Proposal]) -> None:
     """Weak two years running: remove the secretary; for a second-tier branch also its parent's secretary."""
-    from dangjian.assess.models import Result
-
     results = (
         Result.objects.filter(participant__assessment=assessment, weak=True)
         .select_related("participant", "participant__org")
@@ -342,12 +337,8 @@ def generate_proposals(assessment=None, year: int | None = None, *, actor) -> li
 
 
 def _notify_later(proposals: list[Proposal]) -> None:
-    """Tell the deciding users once the proposals are committed, through the notification centre if installed."""
+    """Tell the deciding users once the proposals are committed, through the notification centre."""
     if not proposals:
-        return
-    try:
-        from dangjian.cadence.notify import notify
-    except ImportError:  # the notification centre is optional
         return
     pending = list(proposals)
 

@@ -10,11 +10,14 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views import View
 
+from dangjian.assess.models import Assessment
 from dangjian.core.paging import CappedPaginator
 from dangjian.core.scope import ALL, Action, scope_paths
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import ScopedViewMixin, apply_validation_error
 from dangjian.orgs.models import Organization, Workstation
+from dangjian.rectify.models import Case
+from dangjian.sheets.export import ExportTooLarge, describe_filters, export_response
 
 from . import services
 from .choices import BLOCKING_KINDS
@@ -63,8 +66,6 @@ class RecordListView(ScopedViewMixin, View):
 
 class RecordExportView(RecordListView):
     def get(self, request):
-        from dangjian.sheets.export import ExportTooLarge, describe_filters, export_response
-
         filterset = self.filtered(request)
         columns = [
             ("日期", lambda r: r.date),
@@ -108,9 +109,6 @@ class RecordCreateView(ScopedViewMixin, View):
     scope_action = Action.MANAGE
 
     def make_form(self, data=None):
-        from dangjian.assess.models import Assessment
-        from dangjian.rectify.models import Case
-
         return RecordForm(
             data,
             # Recent years only: a choice list of every case ever would grow without end (no slicing: the form

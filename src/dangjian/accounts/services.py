@@ -29,6 +29,7 @@ from dangjian.core.audit import record
 from dangjian.core.models import AuditAction
 from dangjian.core.scope import ALL, Action, Role, clear_scope_cache, path_in_scope, scope_paths
 from dangjian.core.services import OutOfScope
+from dangjian.orgs.models import Organization
 
 from .duties import Duty, clear_duty_cache, has_duty
 from .models import OrgGrant
@@ -48,8 +49,6 @@ NOT_SELF = "不能修改自己的管理职责、授权、权限或账号状态�
 
 def has_root_scope(user) -> bool:
     """Whether the user's data scope covers every root organization (a superuser's covers everything)."""
-    from dangjian.orgs.models import Organization
-
     paths = scope_paths(user, Action.VIEW)
     if paths is ALL:
         return True

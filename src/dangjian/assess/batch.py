@@ -35,9 +35,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
+from dangjian.core import normalize
 from dangjian.orgs.choices import GRASSROOTS_KINDS, Domain, Level, OrgKind
 from dangjian.orgs.models import Organization
-from dangjian.sheets import normalize
 from dangjian.sheets.columns import header_key
 from dangjian.sheets.read import SheetError, raw_rows
 

@@ -34,13 +34,6 @@ def shown(entry: Entry | None) -> str:
     return ""
 
 
-def unclosed_case(org_id: int, year: int) -> bool:
-    """Whether the organization's rectification case of `year` is still open: it rolls into this assessment."""
-    from dangjian.rectify.models import Case, CaseStatus
-
-    return Case.objects.filter(org_id=org_id, year=year).exclude(status=CaseStatus.CLOSED).exists()
-
-
 def hint(ind) -> str:
     if ind.method in (Method.GIVEN, Method.BONUS):
         return f"0～{cents_to_decimal(ind.max_cents)} 分"
@@ -119,7 +112,8 @@ class GridView(ScopedViewMixin, View):
 
 
 class ParticipantView(ScopedViewMixin, View):
-    """One organization in one assessment: indicators with this user's entries, evidence, result."""
+    """One organization in one assessment: indicators with this user's entries, evidence, result. Mounted as
+    `assess:participant` by `dangjian.flows.assess_pages`, which adds last year's open rectification case."""
 
     model = Participant
 
@@ -164,7 +158,6 @@ class ParticipantView(ScopedViewMixin, View):
             "evidence": p.evidence.all(),
             "evidence_form": EvidenceForm(),
             "result": result,
-            "open_case_last_year": p.org_id is not None and unclosed_case(p.org_id, assessment.year - 1),
         }
 
     def post(self, request, pk):

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views import View
 
 from dangjian.core.views import ScopedViewMixin
+from dangjian.sheets.export import export_response
 
 from . import services
 from .access import can_manage, results_visible
@@ -172,8 +173,6 @@ class ExplainView(ScopedViewMixin, View):
 
 class ResultsExportView(_ResultsBase):
     def get(self, request, pk):
-        from dangjian.sheets.export import export_response
-
         assessment = self.get_object_or_404(pk)
         rows = self.visible_results(assessment)
         columns = [

@@ -652,8 +652,10 @@ def _hold_participants(assessment: Assessment) -> None:
 
 
 @transaction.atomic
-def publish(assessment: Assessment, *, actor) -> engine.RunResult:
-    """Run once more and freeze: entries, adjustments and results can no longer change."""
+def freeze_results(assessment: Assessment, *, actor) -> engine.RunResult:
+    """Run once more and freeze: entries, adjustments and results can no longer change. The assessment's own part of
+    publishing: `dangjian.flows.publishing.publish_assessment` calls it, then opens the cases and proposes the
+    accountability, in one transaction."""
     outcome = run_assessment(assessment, actor=actor)
     assessment = Assessment.objects.get(pk=assessment.pk)
     assessment.status = AssessmentStatus.PUBLISHED
@@ -668,13 +670,6 @@ def publish(assessment: Assessment, *, actor) -> engine.RunResult:
         after={"status": "published", "digest": outcome.digest},
         detail="发布考核结果",
     )
-    # Publishing opens the rectification cases of the weak organizations and proposes the accountability the rules
-    # set (weak two years running → remove the secretary), in the same transaction; people confirm the proposals.
-    from dangjian.accountability.services import generate_proposals
-    from dangjian.rectify.services import open_cases_for
-
-    open_cases_for(assessment, actor=actor)
-    generate_proposals(assessment=assessment, actor=actor)
     return outcome
 
 

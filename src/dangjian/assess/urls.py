@@ -4,16 +4,16 @@ from . import entry_views, result_views, review_views, scheme_views, survey_view
 
 app_name = "assess"
 
+# Publishing and the participant page are added to this namespace from `dangjian.flows.urls` (they reach rectify).
+
 urlpatterns = [
     path("", views.AssessmentListView.as_view(), name="list"),
     path("new/", views.AssessmentCreateView.as_view(), name="create"),
     path("<int:pk>/", views.AssessmentDetailView.as_view(), name="detail"),
     path("<int:pk>/run/", views.RunView.as_view(), name="run"),
-    path("<int:pk>/publish/", views.PublishView.as_view(), name="publish"),
     path("<int:pk>/grid/<str:code>/", entry_views.GridView.as_view(), name="grid"),
     path("<int:pk>/results/", result_views.ResultsView.as_view(), name="results"),
     path("<int:pk>/results.xlsx", result_views.ResultsExportView.as_view(), name="results_export"),
-    path("orgs/<int:pk>/", entry_views.ParticipantView.as_view(), name="participant"),
     path("orgs/<int:pk>/evidence/", entry_views.EvidenceUploadView.as_view(), name="evidence_upload"),
     path("orgs/<int:pk>/result/", result_views.ExplainView.as_view(), name="explain"),
     path("evidence/<int:pk>/", entry_views.EvidenceDownloadView.as_view(), name="evidence"),

@@ -1,4 +1,5 @@
-"""Assessment pages: the list, opening one, its overview with entry progress, running and publishing."""
+"""Assessment pages: the list, opening one, its overview with entry progress, running it. Publishing is
+`dangjian.flows.assess_pages.PublishView` (it opens cases and proposes accountability too)."""
 
 from __future__ import annotations
 
@@ -106,7 +107,9 @@ class AssessmentDetailView(ScopedViewMixin, View):
         )
 
 
-class _ManageAction(ScopedViewMixin, View):
+class ManageAction(ScopedViewMixin, View):
+    """A button of the assessment's managers: `act` on the assessment, say how it went on its page."""
+
     model = Assessment
     scope_action = Action.MANAGE
 
@@ -126,14 +129,8 @@ class _ManageAction(ScopedViewMixin, View):
         return redirect("assess:detail", pk=assessment.pk)
 
 
-class RunView(_ManageAction):
+class RunView(ManageAction):
     def act(self, assessment):
         outcome = services.run_assessment(assessment, actor=self.request.user)
         weak = sum(1 for r in outcome.results if r.weak)
         return f"已计算：{len(outcome.results)} 个组织，软弱涣散 {weak} 个。摘要值 {outcome.digest[:12]}…"
-
-
-class PublishView(_ManageAction):
-    def act(self, assessment):
-        outcome = services.publish(assessment, actor=self.request.user)
-        return f"考核结果已发布并冻结（摘要值 {outcome.digest[:12]}…）；各组织可查看本组织结果。"

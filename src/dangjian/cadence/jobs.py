@@ -1,4 +1,6 @@
-"""Scheduled jobs: a registry, and `run_due(now)`, which runs every period of every job that is due and has not run.
+"""Scheduled jobs: `Job`, and `run_due(jobs, now)`, which runs every period of every given job that is due and has
+not run. The jobs are handed in (the list is `dangjian.flows.schedule.JOBS`): this machinery imports no app to find
+them, and no module registers a job by being imported.
 
 Cron (or a systemd timer) calls `dangjian cadence run` every hour or so. For each job, the periods between its last
 recorded run and now are run oldest first, each in its own transaction together with its `JobRun` row: the row is
@@ -10,10 +12,9 @@ and tried again on the next runs up to `MAX_ATTEMPTS` times.
 from __future__ import annotations
 
 import datetime
-import importlib
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -27,8 +28,6 @@ from .periods import EVERY, Period, periods_between
 
 log = logging.getLogger("dangjian.cadence")
 
-# The modules whose jobs are registered, in one place (importing them registers their @job functions).
-JOB_MODULES = ["dangjian.cadence.rectify_jobs"]
 MAX_ATTEMPTS = 3
 
 
@@ -52,31 +51,20 @@ class Context:
 
 @dataclass(frozen=True)
 class Job:
+    """A function run once per period: `every` is "day", "week", "month" or "quarter"."""
+
     name: str
     every: str
     title: str
     func: Callable[[Context], None]
 
-
-REGISTRY: dict[str, Job] = {}
-
-
-def job(name: str, *, every: str, title: str = ""):
-    """Register a function as the job `name`, run once per `every` ("day", "week", "month", "quarter")."""
-    if every not in EVERY:
-        raise ValueError(f"every must be one of {EVERY}, not {every!r}")
-
-    def register(func: Callable[[Context], None]) -> Callable[[Context], None]:
-        REGISTRY[name] = Job(name, every, title or name, func)
-        return func
-
-    return register
+    def __post_init__(self):
+        if self.every not in EVERY:
+            raise ValueError(f"every must be one of {EVERY}, not {self.every!r}")
 
 
-def registry() -> dict[str, Job]:
-    for module in JOB_MODULES:
-        importlib.import_module(module)
-    return REGISTRY
+def by_name(jobs: Iterable[Job]) -> dict[str, Job]:
+    return {job.name: job for job in jobs}
 
 
 def _catch_up_limit() -> int:
@@ -92,17 +80,17 @@ class Outcome:
     detail: str = ""
 
 
-def run_due(now: datetime.datetime | None = None, *, only: str | None = None) -> list[Outcome]:
-    """Run every due, not yet run period of every job (or only the job `only`), oldest first."""
+def run_due(jobs: Iterable[Job], now: datetime.datetime | None = None, *, only: str | None = None) -> list[Outcome]:
+    """Run every due, not yet run period of each of `jobs` (or only the job `only`), oldest first."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    jobs = registry()
-    if only is not None and only not in jobs:
+    named = by_name(jobs)
+    if only is not None and only not in named:
         raise KeyError(only)
     outcomes: list[Outcome] = []
-    for name in sorted(jobs):
+    for name in sorted(named):
         if only is None or name == only:
-            outcomes += _run_job(jobs[name], now, today)
+            outcomes += _run_job(named[name], now, today)
     return outcomes
 
 

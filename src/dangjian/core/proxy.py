@@ -85,12 +85,3 @@ def waitress_options(*, host: str, port: int, threads: int) -> dict:
         "ident": "dangjian",
         "clear_untrusted_proxy_headers": False,
     }
-
-
-def served_application() -> Callable:
-    """The project's WSGI application as `dangjian serve` runs it, with this installation's proxy setting."""
-    from django.conf import settings
-
-    from dangjian.wsgi import application
-
-    return behind_proxy(application, settings.TRUSTED_PROXIES)

@@ -53,9 +53,8 @@ def scope_paths(user, action: str = Action.VIEW) -> list[str] | None:
     cache = getattr(user, "_scope_cache", None)
     if cache is None:
         # One query for all actions: a page that both shows (VIEW) and offers changes (CHANGE) asks once.
-        from dangjian.accounts.models import OrgGrant
-
-        grants = list(OrgGrant.objects.filter(user=user).values_list("role", "org__path"))
+        # The grants (accounts.OrgGrant) are read through the user's reverse relation: core imports no app above it.
+        grants = list(user.grants.values_list("role", "org__path"))
         cache = {
             act: _minimal([path for role, path in grants if act in ROLE_ALLOWS.get(role, set())])
             for act in Action.values

@@ -16,7 +16,7 @@ import os
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from dangjian.core import crypto
-from dangjian.members.validators import check_digit
+from dangjian.core.citizen_id import check_digit
 
 PHONE_PREFIXES = ("133", "135", "137", "138", "139", "150", "152", "158", "177", "180", "186", "189", "199")
 

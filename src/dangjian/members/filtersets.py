@@ -2,6 +2,9 @@
 
 import django_filters
 
+from dangjian.core.crypto import digest
+from dangjian.core.normalize import CellError
+from dangjian.core.normalize import phone as clean_phone
 from dangjian.orgs.models import Organization
 
 from .choices import Gender, MemberStatus
@@ -39,15 +42,9 @@ class MemberFilterSet(django_filters.FilterSet):
         return self._subtree(queryset, Organization.objects.filter(code=value.strip()).first())
 
     def filter_id_number(self, queryset, name, value):
-        from dangjian.core.crypto import digest
-
         return queryset.filter(id_number_digest=digest(value.strip()))
 
     def filter_phone(self, queryset, name, value):
-        from dangjian.core.crypto import digest
-        from dangjian.sheets.normalize import CellError
-        from dangjian.sheets.normalize import phone as clean_phone
-
         try:  # typed as people type it: "138 0000 1111", "138-0000-1111"; stored digests are of the clean number
             value = clean_phone(value)
         except CellError:

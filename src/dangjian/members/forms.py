@@ -2,12 +2,12 @@
 
 from django import forms
 
+from dangjian.core.citizen_id import id_number_problem
 from dangjian.core.scope import Action
 from dangjian.orgs.forms import OrgCodeField, ScopedFormMixin
 
 from .models import Member
 from .services import MEMBER_FIELDS
-from .validators import id_number_problem
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

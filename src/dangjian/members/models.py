@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from dangjian.core.crypto import EncryptedCharField, mask_id_number, mask_phone
+from dangjian.core.crypto import EncryptedCharField, digest, mask_id_number, mask_phone
 from dangjian.core.scope import ScopedQuerySet
 from dangjian.orgs.models import Organization
 
@@ -69,8 +69,6 @@ class Member(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        from dangjian.core.crypto import digest
-
         self.id_number_digest = digest(self.id_number or "")
         self.phone_digest = digest(self.phone or "")
         if kwargs.get("update_fields") is not None:

@@ -6,6 +6,11 @@ clear view is recorded in the audit log by the code that shows it.
 
 from __future__ import annotations
 
+from django.db import transaction
+
+from dangjian.core.audit import record
+from dangjian.core.models import AuditAction
+
 UNMASK_PERMISSION = "members.unmask_member"
 
 
@@ -15,11 +20,6 @@ def can_unmask(user) -> bool:
 
 def record_unmask(members, *, actor, channel: str) -> None:
     """One UNMASK audit entry per member whose clear values are about to be shown, in one transaction."""
-    from django.db import transaction
-
-    from dangjian.core.audit import record
-    from dangjian.core.models import AuditAction
-
     with transaction.atomic():
         for member in members:
             record(
@@ -29,8 +29,5 @@ def record_unmask(members, *, actor, channel: str) -> None:
 
 def record_unmask_refused(*, actor, channel: str, member=None) -> None:
     """An attempt to see clear values without the permission, kept for the auditor."""
-    from dangjian.core.audit import record
-    from dangjian.core.models import AuditAction
-
     org = member.org if member is not None else None
     record(AuditAction.UNMASK, actor=actor, obj=member, org=org, success=False, detail=f"{channel}：无明文查看权限")

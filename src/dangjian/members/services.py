@@ -7,6 +7,7 @@ import datetime
 from django.db import transaction
 
 from dangjian.core.audit import record, snapshot
+from dangjian.core.crypto import digest
 from dangjian.core.models import AuditAction
 from dangjian.core.scope import Action
 from dangjian.core.services import ensure_in_scope
@@ -53,8 +54,6 @@ def create_member(*, actor, org: Organization, **fields) -> Member:
 
 def _check_unique_id(member: Member) -> None:
     from django.core.exceptions import ValidationError
-
-    from dangjian.core.crypto import digest
 
     if member.id_number:
         clash = Member.objects.filter(id_number_digest=digest(member.id_number))

@@ -8,7 +8,6 @@ urlpatterns = [
     path("", views.OrgTreeView.as_view(), name="tree"),
     path("search/", views.OrgSearchView.as_view(), name="search"),
     path("new/", views.OrgCreateView.as_view(), name="create"),
-    path("<int:pk>/", views.OrgDetailView.as_view(), name="detail"),
     path("<int:pk>/children/", views.OrgChildrenView.as_view(), name="children"),
     path("<int:pk>/edit/", views.OrgEditView.as_view(), name="edit"),
     path("<int:pk>/move/", views.OrgMoveView.as_view(), name="move"),

@@ -12,12 +12,10 @@ from django.views import View
 
 from dangjian.core.scope import Action, scope_paths
 from dangjian.core.views import ScopedViewMixin, apply_validation_error
-from dangjian.members.models import Member
 
 from . import services
 from .forms import OrgCreateForm, OrgForm, OrgMoveForm, PostForm
 from .models import CommitteePost, Organization, VerticalSystem
-from .queries import breadcrumbs, org_warnings
 
 TREE_PAGE = 200  # children shown per click; more are fetched on demand
 SEARCH_LIMIT = 50
@@ -92,40 +90,6 @@ class OrgSearchView(ScopedViewMixin, View):
         if request.GET.get("format") == "json":
             return JsonResponse({"results": [_node(o) for o in results]})
         return render(request, "orgs/search.html", {"q": q, "results": results, "limit": SEARCH_LIMIT})
-
-
-class OrgDetailView(ScopedViewMixin, View):
-    model = Organization
-
-    def get(self, request, pk):
-        org = self.get_object_or_404(pk)
-        children = self.get_queryset().filter(parent=org).order_by("code")
-        members = Member.objects.filter(org=org).order_by("id")
-        context = {
-            "org": org,
-            "crumbs": breadcrumbs(org, request.user),
-            "warnings": org_warnings(org),
-            "posts": CommitteePost.objects.filter(org=org).order_by("id"),
-            "children": children[:TREE_PAGE],
-            "children_count": children.count(),
-            "members": members[:50],
-            "members_count": members.count(),
-            "stations": org.workstations.all().order_by("code"),
-            "covering_stations": org.stations.all(),
-            "system_parent": self.get_queryset().filter(pk=org.system_parent_id).first()
-            if org.system_parent_id
-            else None,
-            "can_change": _can(request.user, org, Action.CHANGE),
-            "can_manage": _can(request.user, org, Action.MANAGE),
-            "post_form": PostForm(),
-        }
-        return render(request, "orgs/detail.html", context)
-
-
-def _can(user, org, action) -> bool:
-    from dangjian.core.scope import path_in_scope
-
-    return path_in_scope(user, org.path, action)
 
 
 class OrgCreateView(ScopedViewMixin, View):

@@ -24,6 +24,7 @@ from django.utils import timezone
 from dangjian.core.files import FILE_MODE, private_dir
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import PATH_STEP, Organization
+from dangjian.sheets.export import cell_value, display_width, print_layout
 
 from .models import Case, CaseEvent, CaseEventKind, CaseStatus, LedgerEntry, Measure, MeasureStatus, WeaknessKind
 
@@ -604,8 +605,6 @@ def _addressees(org: Organization) -> str:
 
 def _fit_columns(ws) -> None:
     """Each column as wide as its longest value (within reason), so nothing shows as ### or is cut off."""
-    from dangjian.sheets.export import display_width
-
     for column in ws.columns:
         widest = max((display_width(cell.value) for cell in column), default=0)
         ws.column_dimensions[column[0].column_letter].width = min(80, max(10, widest + 2))
@@ -615,8 +614,6 @@ def write_xlsx(data: BulletinData, out) -> None:
     """The bulletin's tables as a workbook, one sheet per table, money in yuan with two decimals."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
-
-    from dangjian.sheets.export import cell_value, print_layout
 
     workbook = Workbook()
     bold = Font(bold=True)

@@ -14,7 +14,6 @@ Who may do what, on top of the data scope (every check repeated inside the trans
 from __future__ import annotations
 
 import datetime
-import logging
 from decimal import Decimal
 
 from django.conf import settings
@@ -23,6 +22,8 @@ from django.db import transaction
 from django.db.models import Max, Q, QuerySet, Sum
 from django.utils import timezone
 
+from dangjian.assess.models import AssessmentStatus, Result
+from dangjian.cadence.notify import notify
 from dangjian.core.audit import record, snapshot
 from dangjian.core.models import AuditAction
 from dangjian.core.scope import Action, path_in_scope
@@ -46,8 +47,6 @@ from .models import (
     SupporterRole,
     WeaknessKind,
 )
-
-log = logging.getLogger(__name__)
 
 FUND_NORM = Decimal("50000")  # special funds per village in Mohe [004]: 5万 yuan, shown against each case's total
 CLOSING_LEVELS = ("county", "town")
@@ -210,8 +209,6 @@ def open_cases_for(assessment, *, actor) -> list[Case]:
 
     Idempotent: an organization that already has a case for the year gets none (a case rolled over from last year
     takes this assessment's reasons). Returns the cases opened now."""
-    from dangjian.assess.models import AssessmentStatus, Result
-
     if assessment.status != AssessmentStatus.PUBLISHED:
         raise ValidationError("考核结果尚未发布，不能据此立案整顿。")
     ensure_in_scope(actor, assessment.root.path, Action.MANAGE)
@@ -378,28 +375,15 @@ def _notify_supporter(supporter: Supporter, case: Case) -> None:
     """In the caller's transaction: the in-app notice commits with the change (the senders run after commit)."""
     from django.urls import reverse
 
-    sent = send_notification(
+    notify(
         [supporter.user],
         title=f"您被确定为{case.org.name}整顿的{supporter.get_role_display()}",
         body=f"{case.year} 年度软弱涣散基层党组织整顿：{'；'.join(case.reasons)[:300]}",
         url=reverse("rectify:detail", args=[case.pk]),
         key=f"rectify-supporter-{supporter.pk}-{supporter.user_id}",
     )
-    if sent:
-        supporter.notified_at = timezone.now()
-        Supporter.objects.filter(pk=supporter.pk).update(notified_at=supporter.notified_at)
-
-
-def send_notification(users, *, title: str, body: str, url: str, key: str) -> bool:
-    """The notification centre of `dangjian.cadence` (in-app, deduplicated by `key`, plus the configured senders).
-    A tiny adapter so rectification works, without notices, where that app is not installed; False then."""
-    try:
-        from dangjian.cadence.notify import notify
-    except ImportError:
-        log.info("未安装通知中心，未发送通知：%s", title)
-        return False
-    notify(users, title=title, body=body, url=url, key=key)
-    return True
+    supporter.notified_at = timezone.now()
+    Supporter.objects.filter(pk=supporter.pk).update(notified_at=supporter.notified_at)
 
 
 @transaction.atomic

@@ -24,6 +24,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from dangjian.core import crypto
+from dangjian.core import normalize as N
 from dangjian.core.bulk_insert import CopyStream, insert_rows, reserve_ids
 from dangjian.core.changesets import ChangeSetWriter
 from dangjian.core.scope import Action
@@ -32,7 +33,6 @@ from dangjian.members.models import Member, MemberTransfer
 from dangjian.members.services import MEMBER_FIELDS, member_snapshot
 from dangjian.orgs.models import Organization
 
-from . import normalize as N
 from .columns import COLUMNS
 from .imports import ImportReport, Row, allowed, cell_message
 from .member_prep import PREFIX_DIGITS, SEALED, Prepared, Preparer, final_problems, prefix

@@ -17,10 +17,9 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from dangjian.core import normalize as N
 from dangjian.core.bulk_insert import copy_rows, copy_text
 from dangjian.core.crypto import Digester, Sealer
-
-from . import normalize as N
 
 SEALED = ("id_number", "phone")  # stored encrypted, each with a `<name>_digest` column beside it
 

@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from . import normalize as N
+from dangjian.core import normalize as N
+
 from .columns import BOOL, CHOICE, CODE, DATE, DECIMAL, ID_NUMBER, INT, NAME, PHONE, TEXT, Column
 
 CHUNK = 2_000  # rows validated, looked up and written together

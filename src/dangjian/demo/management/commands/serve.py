@@ -3,7 +3,13 @@
 Behind a reverse proxy (DANGJIAN_TRUSTED_PROXY) the client's address, scheme and host come from the proxy's headers,
 decided once in `dangjian.core.proxy`; see docs/security.md "反向代理 / Behind a reverse proxy"."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from waitress import serve
+
+from dangjian.cadence.scheduler import start
+from dangjian.core.proxy import behind_proxy, waitress_options
+from dangjian.flows.schedule import JOBS
 
 
 class Command(BaseCommand):
@@ -21,16 +27,16 @@ class Command(BaseCommand):
         if not 0 < port < 65536:
             raise CommandError(f"端口 {port} 无效。")
         if options.get("with_scheduler"):
-            from dangjian.cadence.scheduler import start
-
-            start()
+            start(JOBS)
             self.stdout.write("已启动定期任务调度（每 5 分钟检查一次）。")
-        from django.conf import settings
-        from waitress import serve
-
-        from dangjian.core.proxy import served_application, waitress_options
-
         if settings.TRUSTED_PROXIES:
             self.stdout.write(f"信任反向代理 {', '.join(settings.TRUSTED_PROXIES)} 转来的客户端地址与协议。")
         self.stdout.write(f"正在 http://{host}:{port}/ 提供服务（Ctrl+C 停止）。 Serving on http://{host}:{port}/")
         serve(served_application(), **waitress_options(host=host, port=port, threads=threads))
+
+
+def served_application():
+    """The project's WSGI application as `dangjian serve` runs it, with this installation's proxy setting."""
+    from dangjian.wsgi import application  # why: importing the WSGI module builds the application; only to serve
+
+    return behind_proxy(application, settings.TRUSTED_PROXIES)

@@ -19,14 +19,16 @@ from django.utils import timezone
 from django.views import View
 
 from dangjian.accounts.duties import Duty, has_duty
+from dangjian.core.audit import record
+from dangjian.core.audit_verify import verify_chain
+from dangjian.core.changesets import changeset_of, check_changeset, path_of, read_rows
+from dangjian.core.models import AuditAction, AuditLog
+from dangjian.core.paging import CappedPaginator
+from dangjian.core.views import ScopedViewMixin
+from dangjian.orgs.models import Organization
+from dangjian.sheets.export import ExportTooLarge, describe_filters, export_response
 
-from .audit import record
-from .audit_filtersets import AuditLogFilterSet
-from .audit_verify import verify_chain
-from .changesets import changeset_of, check_changeset, path_of, read_rows
-from .models import AuditAction, AuditLog
-from .paging import CappedPaginator
-from .views import ScopedViewMixin
+from .filtersets import AuditLogFilterSet
 
 PAGE_SIZE = 50
 NOT_FOUND = "未找到该页面。"
@@ -49,7 +51,6 @@ class AuditorViewMixin(ScopedViewMixin):
 
 def with_org_names(rows: Iterable[AuditLog], chunk: int = 2000) -> Iterator[AuditLog]:
     """Attach `org_name` (the organization's name today, by the id recorded) to each row, one query per chunk."""
-    from dangjian.orgs.models import Organization
 
     def named(batch: list[AuditLog]) -> list[AuditLog]:
         ids = {row.org_id_snapshot for row in batch if row.org_id_snapshot}
@@ -146,8 +147,6 @@ PREVIEW_ROWS = 20
 
 def changeset_preview(changeset: dict[str, Any]) -> list[dict[str, Any]]:
     """The first rows of an import's change set as the detail page lists them: member, organization, what changed."""
-    from dangjian.orgs.models import Organization
-
     rows = list(read_rows(changeset, PREVIEW_ROWS))
     names = dict(Organization.objects.filter(pk__in={row.get("org") for row in rows}).values_list("pk", "name"))
     shown = []
@@ -181,8 +180,6 @@ class AuditChangeSetView(AuditorViewMixin, View):
             handle = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
         except (ValueError, OSError):
             raise Http404("变更集文件缺失。") from None
-        from dangjian.orgs.models import Organization
-
         org = Organization.objects.filter(pk=entry.org_id_snapshot).first() if entry.org_id_snapshot else None
         record(
             AuditAction.EXPORT,
@@ -217,8 +214,6 @@ class AuditLogExportView(AuditorViewMixin, View):
     """The current search as .xlsx, through the one export helper, which records the EXPORT."""
 
     def get(self, request):
-        from dangjian.sheets.export import ExportTooLarge, describe_filters, export_response
-
         filterset = self.filterset()
         qs = filterset.qs.order_by("-seq")
         back = redirect(f"{reverse('audit:list')}?{request.GET.urlencode()}")

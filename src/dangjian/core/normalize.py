@@ -13,7 +13,7 @@ import operator
 import re
 import unicodedata
 
-from dangjian.members.validators import check_digit, id_number_problem
+from .citizen_id import check_digit, id_number_problem
 
 
 class CellError(ValueError):

@@ -1,4 +1,5 @@
-"""The home page: counts of the user's scope by domain, kind and level."""
+"""The home page: counts of the user's scope by domain, kind and level (organizations and members, so it sits
+above both apps)."""
 
 import hashlib
 
@@ -8,13 +9,12 @@ from django.db.models import Count, Q
 from django.shortcuts import render
 from django.views import View
 
+from dangjian.core.audit import data_version
+from dangjian.core.scope import scope_paths
 from dangjian.members.choices import MemberStatus
 from dangjian.members.models import Member
 from dangjian.orgs.choices import Domain, Level, OrgKind
 from dangjian.orgs.models import Organization
-
-from .audit import data_version
-from .scope import scope_paths
 
 COUNTS_SECONDS = 600
 

@@ -1,5 +1,6 @@
 """The rectification's cadence [004]: 每周一提示 (weekly reminder), 每月一抽查 (monthly spot-check), 每季一通报
 (quarterly bulletin), and the escalation of overdue measures one level up the tree after each grace period.
+They run through `dangjian.cadence.jobs`, handed them by `dangjian.flows.schedule.JOBS` (names, periods, titles).
 
 Each job acts as of its period's first day (`Context.today`), so a caught-up period does what it would have done
 on time; notification keys name the job, the period and the object, so a re-run never repeats a message.
@@ -7,7 +8,6 @@ on time; notification keys name the job, the period and the object, so a re-run 
 
 from __future__ import annotations
 
-import logging
 import math
 import random
 from collections import defaultdict
@@ -15,18 +15,17 @@ from collections import defaultdict
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
+from dangjian.cadence.jobs import Context
+from dangjian.cadence.models import SpotCheck
+from dangjian.cadence.notify import notify
+from dangjian.cadence.recipients import ancestor, county_of, holders, managers
 from dangjian.core.audit import record
 from dangjian.core.models import AuditAction
 from dangjian.orgs.models import Organization
-from dangjian.rectify.models import Case, CaseEventKind, CaseStatus, Measure
-from dangjian.rectify.services import due_measures, overdue_measures, record_event
 
-from .jobs import Context, job
-from .models import SpotCheck
-from .notify import notify
-from .recipients import ancestor, county_of, holders, managers
-
-log = logging.getLogger("dangjian.cadence")
+from . import bulletin
+from .models import Case, CaseEventKind, CaseStatus, Measure
+from .services import due_measures, overdue_measures, record_event
 
 
 def case_url(case_id: int) -> str:
@@ -43,7 +42,6 @@ def _days(n: int) -> str:
 # ---------------------------------------------------------------------------------------------------- 每周一提示
 
 
-@job("weekly_reminder", every="week", title="每周一提示")
 def weekly_reminder(ctx: Context) -> None:
     """Each open measure due within seven days or already overdue, to its responsible user and the editors of the
     case's organization: one notification per measure and person, once a week."""
@@ -101,7 +99,6 @@ def open_cases_by_county() -> dict[Organization, list[Case]]:
     return {counties[pk]: cases for pk, cases in sorted(groups.items(), key=lambda item: counties[item[0]].path)}
 
 
-@job("spot_check", every="month", title="每月一抽查")
 def spot_check(ctx: Context) -> None:
     """Draw each county's spot-check list from its open cases; record it on each case and tell the county."""
     key = ctx.period.key
@@ -136,7 +133,6 @@ def grace_days() -> int:
     return getattr(settings, "DANGJIAN_ESCALATION_GRACE_DAYS", 7)
 
 
-@job("escalation", every="day", title="逾期逐级上报")
 def escalation(ctx: Context) -> None:
     """A measure overdue past the grace period is raised to the level above its organization; after each further
     grace period, one level higher. One level per day at most, each level once (`Measure.escalation_level`)."""
@@ -189,26 +185,16 @@ def escalation(ctx: Context) -> None:
 def bulletin_url(org: Organization, year: int, quarter: int) -> str:
     """The bulletin's page for that organization and quarter (its .docx and .xlsx are downloaded from there)."""
     try:
-        from dangjian.rectify.bulletin import page_url
-
-        return page_url(org, year, quarter)
-    except (ImportError, NoReverseMatch):  # the bulletin pages are not installed or not mounted
+        return bulletin.page_url(org, year, quarter)
+    except NoReverseMatch:  # the bulletin pages are not mounted (a trimmed installation)
         return ""
 
 
-@job("quarterly_bulletin", every="quarter", title="每季一通报")
 def quarterly_bulletin(ctx: Context) -> None:
     """At the start of a quarter, the bulletin of the quarter just ended, and a word to each county's managers."""
     last = ctx.period.previous()
     year, quarter = last.start.year, (last.start.month - 1) // 3 + 1
-    try:
-        from dangjian.rectify.bulletin import write_quarterly
-    except ImportError:
-        message = "未找到季度通报模块（dangjian.rectify.bulletin.write_quarterly），本季度未生成通报。"
-        log.warning(message)
-        ctx.notes.append(message)
-        return
-    paths = write_quarterly(year, quarter)
+    paths = bulletin.write_quarterly(year, quarter)
     ctx.count("通报文件", len(paths))
     codes = sorted({path.stem.split("通报_", 1)[-1] for path in paths})
     for org in Organization.objects.filter(code__in=codes).order_by("path"):

@@ -1,12 +1,14 @@
-"""`dangjian cadence run [--now ISO] [--job NAME]` (cron calls it hourly) and `dangjian cadence status`."""
+"""`dangjian cadence run [--now ISO] [--job NAME]` (cron calls it hourly) and `dangjian cadence status`, over the jobs
+listed in `dangjian.flows.schedule`."""
 
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from dangjian.cadence.jobs import MAX_ATTEMPTS, registry, run_due
+from dangjian.cadence.jobs import MAX_ATTEMPTS, by_name
 from dangjian.cadence.models import JobRun, RunStatus
+from dangjian.flows import schedule
 
 
 def _moment(value: str) -> datetime.datetime:
@@ -36,10 +38,10 @@ class Command(BaseCommand):
 
     def run(self, now: str | None, only: str | None) -> None:
         moment = _moment(now) if now else timezone.now()
-        jobs = registry()
+        jobs = by_name(schedule.JOBS)
         if only and only not in jobs:
             raise CommandError(f"没有名为“{only}”的任务；可用：{', '.join(sorted(jobs))}。")
-        outcomes = run_due(moment, only=only)
+        outcomes = schedule.run_due(moment, only=only)
         if not outcomes:
             self.stdout.write("没有到期未执行的任务。")
         for outcome in outcomes:
@@ -52,7 +54,7 @@ class Command(BaseCommand):
             raise CommandError(f"{len(failed)} 个周期执行失败，详见 dangjian cadence status。", returncode=1)
 
     def status(self, limit: int) -> None:
-        for name, job in sorted(registry().items()):
+        for name, job in sorted(by_name(schedule.JOBS).items()):
             self.stdout.write(f"{job.title}（{name}，每{_EVERY[job.every]}一次）")
             runs = JobRun.objects.filter(job=name).order_by("-period_start")[:limit]
             if not runs:

@@ -9,7 +9,8 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import AuditAction, AuditLog
+from dangjian.core.models import AuditAction, AuditLog
+from dangjian.orgs.models import Organization
 
 
 def _local_midnight(day: datetime.date) -> datetime.datetime:
@@ -69,8 +70,6 @@ class AuditLogFilterSet(django_filters.FilterSet):
         return queryset.filter(success=value == "1")
 
     def filter_org_code(self, queryset, name, value):
-        from dangjian.orgs.models import Organization
-
         code = value.strip()
         org = Organization.objects.restrict(self.user).filter(code=code).first()
         if org is None:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import audit_views
+from . import views as audit_views
 
 app_name = "audit"
 

@@ -1,0 +1,80 @@
+"""The organization's page: the organization, its committee, children and stations, its members, and the tree rules'
+warnings, which need the member counts of its subtree. It shows two apps (orgs and members, members above orgs), so
+it lives here; its route keeps its name, `orgs:detail` (flows/urls.py). Counts and facts in as few queries as
+possible."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.shortcuts import render
+from django.views import View
+
+from dangjian.core.scope import Action, path_in_scope
+from dangjian.core.views import ScopedViewMixin
+from dangjian.members.choices import MemberStatus
+from dangjian.members.models import Member
+from dangjian.orgs.choices import LEADING_KINDS
+from dangjian.orgs.forms import PostForm
+from dangjian.orgs.models import CommitteePost, Organization
+from dangjian.orgs.rules import OrgFacts, warnings_for
+from dangjian.orgs.views import TREE_PAGE
+
+
+def facts_for(org: Organization) -> OrgFacts | None:
+    """Member counts of the subtree and posts held; skipped for leading bodies (县委, 乡镇党委...), whose
+    thresholds are not rules and whose subtrees can hold millions of members."""
+    if org.kind in LEADING_KINDS:
+        return None
+    counts = Member.objects.filter(org__path__startswith=org.path).aggregate(
+        total=Count("id"), full=Count("id", filter=Q(status=MemberStatus.FULL))
+    )
+    posts = tuple(org.posts.values_list("post", flat=True))
+    return OrgFacts(members=counts["total"], full_members=counts["full"], posts=posts)
+
+
+def org_warnings(org: Organization):
+    facts = facts_for(org)
+    if facts is None:
+        return []
+    return warnings_for(org, facts)
+
+
+def breadcrumbs(org: Organization, user) -> list[Organization]:
+    """Ancestors the user may see, root first."""
+    ids = org.ancestor_ids()
+    found = {o.pk: o for o in Organization.objects.restrict(user).filter(pk__in=ids).only("id", "name")}
+    return [found[i] for i in ids if i in found]
+
+
+class OrgDetailView(ScopedViewMixin, View):
+    """`orgs:detail`: one organization with its committee, children, stations, members and warnings."""
+
+    model = Organization
+
+    def get(self, request, pk):
+        org = self.get_object_or_404(pk)
+        children = self.get_queryset().filter(parent=org).order_by("code")
+        members = Member.objects.filter(org=org).order_by("id")
+        context = {
+            "org": org,
+            "crumbs": breadcrumbs(org, request.user),
+            "warnings": org_warnings(org),
+            "posts": CommitteePost.objects.filter(org=org).order_by("id"),
+            "children": children[:TREE_PAGE],
+            "children_count": children.count(),
+            "members": members[:50],
+            "members_count": members.count(),
+            "stations": org.workstations.all().order_by("code"),
+            "covering_stations": org.stations.all(),
+            "system_parent": self.get_queryset().filter(pk=org.system_parent_id).first()
+            if org.system_parent_id
+            else None,
+            "can_change": _can(request.user, org, Action.CHANGE),
+            "can_manage": _can(request.user, org, Action.MANAGE),
+            "post_form": PostForm(),
+        }
+        return render(request, "orgs/detail.html", context)
+
+
+def _can(user, org, action) -> bool:
+    return path_in_scope(user, org.path, action)

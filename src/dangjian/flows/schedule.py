@@ -1,0 +1,23 @@
+"""The periodic jobs, listed in one place: what `dangjian cadence run` (cron) and `dangjian serve --with-scheduler`
+run. The scheduler (`dangjian.cadence.jobs`) is handed this list; it imports no app to find jobs, and no module
+registers a job by being imported. A new job is one more line here."""
+
+from __future__ import annotations
+
+import datetime
+
+from dangjian.cadence import jobs
+from dangjian.cadence.jobs import Job, Outcome
+from dangjian.rectify import jobs as rectify
+
+JOBS: tuple[Job, ...] = (
+    Job("weekly_reminder", every="week", title="每周一提示", func=rectify.weekly_reminder),
+    Job("spot_check", every="month", title="每月一抽查", func=rectify.spot_check),
+    Job("escalation", every="day", title="逾期逐级上报", func=rectify.escalation),
+    Job("quarterly_bulletin", every="quarter", title="每季一通报", func=rectify.quarterly_bulletin),
+)
+
+
+def run_due(now: datetime.datetime | None = None, *, only: str | None = None) -> list[Outcome]:
+    """Run the due, not yet run periods of the listed jobs (or only of the job `only`)."""
+    return jobs.run_due(JOBS, now, only=only)
