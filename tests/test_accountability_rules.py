@@ -74,7 +74,7 @@ def station(region):
 def test_weak_two_years_running_proposes_removing_the_secretary_and_the_parents_for_a_second_tier_branch(
     region, county_user, second_year
 ):
-    # Publishing the second year proposed them already (flows.publishing.publish_assessment); running the rules again adds none.
+    # Publishing the second year proposed them already (publish_assessment); running the rules again adds none.
     assert services.generate_proposals(second_year, actor=county_user) == []
     created = list(Proposal.objects.filter(assessment=second_year))
 

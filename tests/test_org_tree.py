@@ -7,7 +7,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from dangjian.core.models import AuditAction, AuditLog
-from dangjian.flows.org_page import org_warnings
+from dangjian.flows.org_facts import org_warnings
 from dangjian.orgs.choices import Domain, Level, OrgKind, Post
 from dangjian.orgs.models import Organization
 from dangjian.orgs.services import create_org, delete_org, move_org, set_post, update_org

@@ -1,49 +1,20 @@
 """The organization's page: the organization, its committee, children and stations, its members, and the tree rules'
-warnings, which need the member counts of its subtree. It shows two apps (orgs and members, members above orgs), so
-it lives here; its route keeps its name, `orgs:detail` (flows/urls.py). Counts and facts in as few queries as
-possible."""
+warnings, which need the member counts of its subtree. It shows two apps (orgs, and members above orgs), so it lives
+here; its route keeps its name, `orgs:detail` (flows/urls.py)."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
 from django.shortcuts import render
 from django.views import View
 
 from dangjian.core.scope import Action, path_in_scope
 from dangjian.core.views import ScopedViewMixin
-from dangjian.members.choices import MemberStatus
 from dangjian.members.models import Member
-from dangjian.orgs.choices import LEADING_KINDS
 from dangjian.orgs.forms import PostForm
 from dangjian.orgs.models import CommitteePost, Organization
-from dangjian.orgs.rules import OrgFacts, warnings_for
 from dangjian.orgs.views import TREE_PAGE
 
-
-def facts_for(org: Organization) -> OrgFacts | None:
-    """Member counts of the subtree and posts held; skipped for leading bodies (县委, 乡镇党委...), whose
-    thresholds are not rules and whose subtrees can hold millions of members."""
-    if org.kind in LEADING_KINDS:
-        return None
-    counts = Member.objects.filter(org__path__startswith=org.path).aggregate(
-        total=Count("id"), full=Count("id", filter=Q(status=MemberStatus.FULL))
-    )
-    posts = tuple(org.posts.values_list("post", flat=True))
-    return OrgFacts(members=counts["total"], full_members=counts["full"], posts=posts)
-
-
-def org_warnings(org: Organization):
-    facts = facts_for(org)
-    if facts is None:
-        return []
-    return warnings_for(org, facts)
-
-
-def breadcrumbs(org: Organization, user) -> list[Organization]:
-    """Ancestors the user may see, root first."""
-    ids = org.ancestor_ids()
-    found = {o.pk: o for o in Organization.objects.restrict(user).filter(pk__in=ids).only("id", "name")}
-    return [found[i] for i in ids if i in found]
+from .org_facts import breadcrumbs, org_warnings
 
 
 class OrgDetailView(ScopedViewMixin, View):
