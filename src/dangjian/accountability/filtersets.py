@@ -15,7 +15,7 @@ class _OrgSubtree(django_filters.FilterSet):
     def filter_org_code(self, queryset, name, value):
         # The queryset is already within the user's scope: an organization outside it simply matches nothing there.
         org = Organization.objects.filter(code=value.strip()).first()
-        return queryset.filter(org__path__startswith=org.path) if org else queryset.none()
+        return queryset.in_subtree(org) if org else queryset.none()
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(person_name__contains=value.strip())

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views import View
 
 from dangjian.core.paging import CappedPaginator
-from dangjian.core.scope import Action
+from dangjian.core.scope import Action, acts_anywhere
 from dangjian.core.views import ScopedViewMixin, apply_validation_error
 from dangjian.orgs.models import Workstation
 
@@ -16,7 +16,7 @@ from . import services
 from .filtersets import ProposalFilterSet
 from .forms import ChiefRatingForm, ConfirmForm, DismissForm, GenerateForm
 from .models import ChiefRating, Proposal
-from .views import PAGE_SIZE, manages_anything
+from .views import PAGE_SIZE
 
 
 def published_assessments(view: ScopedViewMixin):
@@ -34,7 +34,7 @@ class ProposalListView(ScopedViewMixin, View):
         page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
-        can_generate = manages_anything(request.user)
+        can_generate = acts_anywhere(request.user, Action.MANAGE)
         if form is None and can_generate:
             form = GenerateForm(assessments=published_assessments(self))
         return render(
@@ -144,7 +144,7 @@ class RatingListView(ScopedViewMixin, View):
         return render(
             request,
             "accountability/ratings.html",
-            {"ratings": ratings[:500], "can_rate": manages_anything(request.user)},
+            {"ratings": ratings[:500], "can_rate": acts_anywhere(request.user, Action.MANAGE)},
         )
 
 

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views import View
 
 from dangjian.core.paging import CappedPaginator
-from dangjian.core.scope import ALL, Action, scope_paths
+from dangjian.core.scope import Action, acts_anywhere
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import ScopedViewMixin, apply_validation_error
 from dangjian.orgs.models import Organization, Workstation
@@ -25,11 +25,6 @@ from .models import Commendation, Record
 PAGE_SIZE = 50
 NOT_IN_SCOPE = "该组织不存在或不在您的数据范围内。"
 NOT_DECIDER = "对该组织人员的问责须由其上级党组织（工作站站长由所属乡镇）具有管理权限的用户记录。"
-
-
-def manages_anything(user) -> bool:
-    paths = scope_paths(user, Action.MANAGE)
-    return paths is ALL or bool(paths)
 
 
 def scoped_org(view: ScopedViewMixin, code: str, action: str = Action.VIEW) -> Organization | None:
@@ -56,7 +51,7 @@ class RecordListView(ScopedViewMixin, View):
                 "filter": filterset,
                 "page": page,
                 "query": query.urlencode(),
-                "can_create": manages_anything(request.user),
+                "can_create": acts_anywhere(request.user, Action.MANAGE),
             },
         )
 
@@ -183,8 +178,8 @@ class PersonView(ScopedViewMixin, View):
             records = self.get_queryset().filter(person_name=name).select_related("org").order_by("-year", "date")
             commendations = self.scoped(Commendation).filter(person_name=name).select_related("org")
             if org is not None:
-                records = records.filter(org__path__startswith=org.path)
-                commendations = commendations.filter(org__path__startswith=org.path)
+                records = records.in_subtree(org)
+                commendations = commendations.in_subtree(org)
             records, commendations = list(records[:200]), list(commendations[:200])
         blocks: dict[int, Record] = {}
         for rec in records:

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views import View
 
 from dangjian.core.paging import CappedPaginator
-from dangjian.core.scope import Action, Role
+from dangjian.core.scope import Action, Role, paths_q
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import apply_validation_error
 from dangjian.orgs.models import Organization
@@ -78,7 +78,7 @@ class UserListView(SecurityAdminMixin, View):
             users = users.filter(groups__name=data["duty"])
         if code := data["org_code"].strip().split(" ")[0]:
             org = Organization.objects.restrict(self.request.user, Action.VIEW).filter(code=code).first()
-            users = users.filter(grants__org__path__startswith=org.path).distinct() if org else users.none()
+            users = users.filter(paths_q([org.path], "grants__org__path")).distinct() if org else users.none()
         return users
 
 

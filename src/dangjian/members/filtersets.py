@@ -30,7 +30,7 @@ class MemberFilterSet(django_filters.FilterSet):
     def _subtree(self, queryset, org):
         if org is None:
             return queryset.none()
-        return queryset.filter(org__path__startswith=org.path)
+        return queryset.in_subtree(org)
 
     def filter_org(self, queryset, name, value):
         return self._subtree(queryset, Organization.objects.filter(pk=value).first())

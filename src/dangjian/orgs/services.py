@@ -96,7 +96,7 @@ def move_org(org: Organization, new_parent: Organization, *, actor) -> Organizat
     new_path = new_parent.path + path_segment(org.pk)
     before = snapshot(org)
     # One UPDATE rewrites the prefix of every path in the subtree, however large.
-    Organization.objects.filter(path__startswith=old_path).update(
+    Organization.objects.in_subtree(old_path).update(
         path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
         depth=F("depth") + (new_path.count(".") - old_path.count(".")),
     )

@@ -45,7 +45,7 @@ class OrgTreeView(ScopedViewMixin, View):
 
 
 def _root_paths(user) -> list[str]:
-    paths = scope_paths(user)
+    paths = scope_paths(user)  # raw paths: the tree opens on the granted organizations themselves
     if paths is None:
         return list(Organization.objects.filter(parent__isnull=True).values_list("path", flat=True))
     return paths

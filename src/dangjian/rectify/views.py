@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views import View
 
 from dangjian.assess.models import Assessment
-from dangjian.core.scope import ALL, Action, scope_paths
+from dangjian.core.scope import ALL, Action, acts_anywhere, scope_paths
 from dangjian.core.views import ScopedViewMixin, apply_validation_error
 from dangjian.orgs.models import Organization
 
@@ -24,11 +24,6 @@ from .models import Case, CaseStatus, LedgerFile, MeasureStatus
 from .pairing import AGENCY_KIND_LABELS, suggest_agencies
 
 PAGE = 200
-
-
-def can_manage_somewhere(user) -> bool:
-    paths = scope_paths(user, Action.MANAGE)
-    return paths is ALL or bool(paths)
 
 
 class CaseListView(ScopedViewMixin, View):
@@ -52,7 +47,7 @@ class CaseListView(ScopedViewMixin, View):
                 cases = cases.filter(services.overdue_filter(today)).distinct()
             if data["org_code"].strip():
                 org = self.scoped(Organization).filter(code=data["org_code"].strip()).first()
-                cases = cases.filter(org__path__startswith=org.path) if org else cases.none()
+                cases = cases.in_subtree(org) if org else cases.none()
         assessment_id = request.GET.get("assessment", "")
         if assessment_id.isdigit():
             cases = cases.filter(assessment_id=int(assessment_id))
@@ -74,7 +69,7 @@ class CaseListView(ScopedViewMixin, View):
                 "cases": cases[:PAGE],
                 "total": total,
                 "more": total > PAGE,
-                "can_open": can_manage_somewhere(request.user),
+                "can_open": acts_anywhere(request.user, Action.MANAGE),
                 "query": request.GET.urlencode(),
                 "rollover_form": RollOverForm(initial={"year": today.year - 1}),
             },
@@ -129,12 +124,12 @@ class CaseCreateView(ScopedViewMixin, View):
         return render(request, "rectify/form.html", {"form": form, "title": "新增整顿对象"}, status=status)
 
     def get(self, request):
-        if not can_manage_somewhere(request.user):
+        if not acts_anywhere(request.user, Action.MANAGE):
             raise Http404
         return self.render_form(request, CaseOpenForm())
 
     def post(self, request):
-        if not can_manage_somewhere(request.user):
+        if not acts_anywhere(request.user, Action.MANAGE):
             raise Http404
         form = CaseOpenForm(request.POST)
         if form.is_valid():
@@ -190,7 +185,7 @@ class RollOverView(ScopedViewMixin, View):
     scope_action = Action.MANAGE
 
     def post(self, request):
-        if not can_manage_somewhere(request.user):
+        if not acts_anywhere(request.user, Action.MANAGE):
             raise Http404
         form = RollOverForm(request.POST)
         if not form.is_valid():
@@ -209,6 +204,7 @@ class LedgerView(ScopedViewMixin, View):
 
     def get(self, request, pk=None):
         if pk is None:
+            # raw paths: the ledger opens on the first granted organization itself.
             paths = scope_paths(request.user, Action.VIEW)
             if paths is ALL:
                 org = Organization.objects.filter(parent__isnull=True).order_by("code").first()
@@ -232,10 +228,7 @@ class LedgerView(ScopedViewMixin, View):
         if org.parent_id:
             parent = self.scoped(Organization).filter(pk=org.parent_id).first()
         cases = (
-            Case.objects.restrict(request.user, Action.VIEW)
-            .filter(org__path__startswith=org.path)
-            .select_related("org")
-            .order_by("org__path")
+            Case.objects.restrict(request.user, Action.VIEW).in_subtree(org).select_related("org").order_by("org__path")
         )
         if year:
             cases = cases.filter(year=year)

@@ -118,6 +118,7 @@ class OrgImporter:
             if parent is None:
                 self.fail(row, "parent", NOT_FOUND.format(code=parent_code))
                 return
+        # raw paths: a new root lies under no grant; only a superuser's ALL may create one.
         elif self.user is not None and scope_paths(self.user, Action.MANAGE) is not ALL:
             self.fail(row, "parent", "新建组织必须填写上级组织编码")
             return

@@ -31,4 +31,4 @@ class CaseFilterSet(django_filters.FilterSet):
     def filter_org_code(self, queryset, name, value):
         # The queryset is already within the user's scope: an organization outside it narrows to nothing.
         org = Organization.objects.filter(code=value.strip()).only("path").first()
-        return queryset.filter(org__path__startswith=org.path) if org else queryset.none()
+        return queryset.in_subtree(org) if org else queryset.none()
