@@ -163,9 +163,17 @@ def _report(problem: str) -> None:
         )
 
 
+def _advance_or_log(seq: int) -> None:
+    try:
+        advance(seq)
+    except OSError as exc:  # the write it follows is committed and stays: say why the anchor did not move with it
+        _report(f"无法写入锚点文件 {path()}（{exc}）")
+
+
 def advance_on_commit(seq: int) -> None:
-    """Called by the audit writer inside the transaction that appended records up to `seq`."""
-    transaction.on_commit(lambda: advance(seq))
+    """Called by the audit writer inside the transaction that appended records up to `seq`. Robust: a failure
+    after the commit is logged, never turned into an error page for a write that has succeeded."""
+    transaction.on_commit(lambda: _advance_or_log(seq), robust=True)
 
 
 def reset() -> Anchor | None:
