@@ -324,3 +324,17 @@ if DANGJIAN_ESCALATION_GRACE_DAYS < 1:
     raise ImproperlyConfigured("DANGJIAN_ESCALATION_GRACE_DAYS must be at least 1")
 if not 1 <= DANGJIAN_SPOT_CHECK_SHARE <= 100:
     raise ImproperlyConfigured("DANGJIAN_SPOT_CHECK_SHARE must be a percentage from 1 to 100")
+
+# The audit chain's anchor (core/audit_anchor.py, docs/security.md "审计日志能证明什么"): the last committed audit
+# record's number and hash, kept outside the database so a rollback of the audit tables is noticed. Every anchor is
+# also logged to "dangjian.audit.anchor"; DANGJIAN_AUDIT_SYSLOG (a socket such as /dev/log, or host:port for UDP)
+# sends that log to syslog, so a copy lives off this data directory (off this host with a remote syslog server).
+AUDIT_ANCHOR_FILE = Path(env_str("DANGJIAN_AUDIT_ANCHOR_FILE") or DATA_DIR / "audit" / "anchor.json")
+AUDIT_SYSLOG = env_str("DANGJIAN_AUDIT_SYSLOG")
+if AUDIT_SYSLOG:
+    _host, _, _port = AUDIT_SYSLOG.rpartition(":")
+    LOGGING["handlers"]["audit_syslog"] = {
+        "class": "logging.handlers.SysLogHandler",
+        "address": (_host, int(_port)) if _host and _port.isdigit() else AUDIT_SYSLOG,
+    }
+    LOGGING.setdefault("loggers", {})["dangjian.audit.anchor"] = {"handlers": ["audit_syslog"], "level": "INFO"}
