@@ -212,37 +212,22 @@ def digest(value: str, key: FieldKey | None = None) -> str:
 
 
 class Digester:
-    """`digest` for many values under one key, about twice as fast: HMAC-SHA256 as RFC 2104 defines it, with the
-    key's inner and outer hash states computed once and copied per value (`hmac` redoes them for every value)."""
-
-    BLOCK = 64  # SHA-256's block size
+    """`digest` for many values under one key (an import digests two values per member): the HMAC keyed once,
+    then copied for each value, which spares redoing the key's two hash blocks per value."""
 
     def __init__(self, key: FieldKey) -> None:
-        mac = key.mac if len(key.mac) <= self.BLOCK else hashlib.sha256(key.mac).digest()
-        mac = mac.ljust(self.BLOCK, b"\0")
-        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in mac))
-        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in mac))
+        self._keyed = hmac.new(key.mac, digestmod=hashlib.sha256)
 
     def __call__(self, value: str) -> str:
         if not value:
             return ""
-        inner = self._inner.copy()
-        inner.update(value.upper().encode())
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.hexdigest()
+        mac = self._keyed.copy()
+        mac.update(value.upper().encode())
+        return mac.hexdigest()
 
     def many(self, values: list[str]) -> list[str]:
-        """The digest of each value, each step taken for all of them by a call from C (an import digests two
-        values per member, and a Python call per step and value cost more than the hashing)."""
-        if "" in values or None in values:
-            return [self(value) for value in values]
-        hashed = type(self._inner)
-        inner = list(map(hashed.copy, repeat(self._inner, len(values))))
-        _drain(map(hashed.update, inner, map(str.encode, map(str.upper, values))))
-        outer = list(map(hashed.copy, repeat(self._outer, len(values))))
-        _drain(map(hashed.update, outer, map(hashed.digest, inner)))
-        return list(map(hashed.hexdigest, outer))
+        """The digest of each value, in order (a blank digests to a blank)."""
+        return list(map(self, values))
 
 
 class Sealer:
