@@ -17,7 +17,9 @@ those columns; the digest algorithm does not follow the cipher, so switching the
 
 Keys: the current one is ``settings.FIELD_KEY`` (environment or the data directory's ``field_key`` file); retired
 ones come from ``settings.FIELD_KEYS_OLD`` (``DANGJIAN_FIELD_KEY_OLD``, comma-separated) and from the files
-``field_key.<n>`` in the data directory. See docs/operations.md.
+``field_key.<n>`` in the data directory. The subkeys (cipher, MAC, key id) are derived from the key text by
+HKDF-SHA256 for keys whose text begins with ``hkdf:``, by the first versions' SHA-256(label | secret) for older
+keys, which stay as they are until a rotation (`FieldKey`). See docs/operations.md.
 """
 
 from __future__ import annotations
@@ -35,8 +37,10 @@ from itertools import repeat
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import models
 
@@ -49,6 +53,8 @@ LEGACY_PREFIX = "g1:"
 # Kept for the demo generator's fast sealer (demo/identity.py), which writes legacy-prefixed AES-GCM values.
 PREFIX = LEGACY_PREFIX
 KEY_FILE = "field_key"
+# Key texts made from now on begin with this: their subkeys are derived by HKDF (see FieldKey).
+HKDF_TAG = "hkdf:"
 NONCE = 12
 TAG = 16
 
@@ -59,12 +65,30 @@ class UnreadableValue(ValueError):
 
 @dataclass(frozen=True)
 class FieldKey:
-    """One field key: the secret text and the subkeys derived from it (one per purpose, never reused)."""
+    """One field key: the key text and the subkeys derived from it (one per purpose, never reused).
+
+    The key text says how its subkeys are derived. A text beginning with ``hkdf:`` (every key made since) derives
+    them by HKDF-SHA256 (RFC 5869) from the rest of the text, the purpose as `info`. A text without it is a key of
+    the first versions, whose subkeys were SHA-256(label | secret): kept as it was, so that what was written under
+    it stays readable and findable, until `dangjian rotate-field-key` moves every value and digest to a new key
+    (docs/operations.md)."""
 
     secret: str = field(repr=False)
 
-    def _sub(self, label: bytes) -> bytes:
-        return hashlib.sha256(b"dangjian-field-" + label + b"|" + self.secret.encode()).digest()
+    @property
+    def hkdf(self) -> bool:
+        return self.secret.startswith(HKDF_TAG)
+
+    @property
+    def derivation(self) -> str:
+        return "HKDF-SHA256" if self.hkdf else "SHA-256（旧版）"
+
+    def _sub(self, label: bytes, length: int = 32) -> bytes:
+        label = b"dangjian-field-" + label
+        if self.hkdf:
+            kdf = HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=label)
+            return kdf.derive(self.secret[len(HKDF_TAG) :].encode())
+        return hashlib.sha256(label + b"|" + self.secret.encode()).digest()[:length]
 
     @functools.cached_property
     def kid(self) -> str:
@@ -77,7 +101,7 @@ class FieldKey:
 
     @functools.cached_property
     def sm4(self) -> bytes:
-        return self._sub(b"sm4")[:16]
+        return self._sub(b"sm4", 16)
 
     @functools.cached_property
     def mac(self) -> bytes:
