@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import collections
 import functools
 import hashlib
 import hmac
@@ -285,11 +284,6 @@ class Sealer:
 # URL-safe base64 without a line end, as `base64.urlsafe_b64encode` makes it, callable from C.
 _B64 = functools.partial(binascii.b2a_base64, newline=False)
 _URLSAFE = operator.methodcaller("translate", bytes.maketrans(b"+/", b"-_"))
-
-
-def _drain(calls) -> None:
-    """Run an iterator of calls made for their effect (`deque` with no room consumes it in C)."""
-    collections.deque(calls, maxlen=0)
 
 
 class EncryptedCharField(models.TextField):
