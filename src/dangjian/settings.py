@@ -42,7 +42,7 @@ def env_int(name: str, default: int) -> int:
 DATA_DIR = Path(env_str("DANGJIAN_DATA_DIR", "dangjian-data")).resolve()
 
 
-def _data_file_secret(name: str, nbytes: int = 32) -> str:
+def _data_file_secret(name: str, nbytes: int = 32, tag: str = "") -> str:
     """Read a secret kept in the data directory, creating it on first use.
 
     Keeps the demo and small installations free of hand-made secrets while never committing one.
@@ -52,13 +52,14 @@ def _data_file_secret(name: str, nbytes: int = 32) -> str:
     path = DATA_DIR / name
     if not path.exists():
         private_dir(DATA_DIR)
-        write_private(path, secrets.token_urlsafe(nbytes))  # 0600 from the start, never readable by others
+        write_private(path, tag + secrets.token_urlsafe(nbytes))  # 0600 from the start, never readable by others
     return path.read_text().strip()
 
 
 SECRET_KEY = env_str("DANGJIAN_SECRET_KEY") or _data_file_secret("secret_key")
 # Key for sensitive member fields (ID number, phone); separate from SECRET_KEY so it can be rotated alone.
-FIELD_KEY = env_str("DANGJIAN_FIELD_KEY") or _data_file_secret("field_key")
+# A new key is tagged "hkdf:": its subkeys are derived by HKDF (core/crypto.py FieldKey; keys.new_secret likewise).
+FIELD_KEY = env_str("DANGJIAN_FIELD_KEY") or _data_file_secret("field_key", tag="hkdf:")
 # Retired field keys that must still open old values (comma-separated); files field_key.<n> in the data directory
 # count too. Cipher for new values: aes-gcm or sm4. See docs/operations.md.
 FIELD_KEYS_OLD = [k.strip() for k in env_str("DANGJIAN_FIELD_KEY_OLD").split(",") if k.strip()]
