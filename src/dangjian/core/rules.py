@@ -19,3 +19,11 @@ class Problem(NamedTuple):
 
     field: str
     message: str
+
+
+def error_dict(problems: list[Problem]) -> dict[str, list[str]]:
+    """Problems as `ValidationError` takes them (field → messages; "__all__" for the record as a whole)."""
+    errors: dict[str, list[str]] = {}
+    for field, message in problems:
+        errors.setdefault(field or "__all__", []).append(message)
+    return errors

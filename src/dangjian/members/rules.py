@@ -126,11 +126,3 @@ def problems_by_column(
         for k in broken:
             found.setdefault(k, []).append(Problem(rule.field, rule.says(*(column[k] for column in read))))
     return [found.get(k, []) for k in range(count)]
-
-
-def validation_error_dict(problems: list[Problem]) -> dict[str, list[str]]:
-    """Problems as `ValidationError` takes them (field → messages; "__all__" for the member as a whole)."""
-    errors: dict[str, list[str]] = {}
-    for field, message in problems:
-        errors.setdefault(field or "__all__", []).append(message)
-    return errors

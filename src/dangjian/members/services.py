@@ -13,12 +13,13 @@ from django.utils import timezone
 from dangjian.core.audit import record, snapshot
 from dangjian.core.crypto import digest
 from dangjian.core.models import AuditAction
+from dangjian.core.rules import error_dict
 from dangjian.core.scope import Action
 from dangjian.core.services import ensure_in_scope
 from dangjian.orgs.models import Organization
 
 from .models import Member, MemberTransfer
-from .rules import member_problems, validation_error_dict
+from .rules import member_problems
 
 MEMBER_FIELDS = (
     "name",
@@ -70,7 +71,7 @@ def _check(member: Member) -> None:
         errors = exc.message_dict
     values = {name: getattr(member, name) for name in MEMBER_FIELDS}
     values = {name: value for name, value in values.items() if name not in errors or value in (None, "")}
-    errors.update(validation_error_dict(member_problems(values, today=timezone.localdate())))
+    errors.update(error_dict(member_problems(values, today=timezone.localdate())))
     if errors:
         raise ValidationError(errors)
     member.full_clean(exclude=_NOT_CHECKED)
