@@ -5,7 +5,7 @@ keyed digests, the two seals, the database values in column order, its change-se
 So it is made by one `Preparer`, a chunk's rows at a time, wherever that is cheapest: by the importer for the rows
 it finds new, or, for a large file, by a reader process (`sheets.reader`) for the rows the register does not hold
 while the importer looks up and writes the chunk before; the importer then puts in the key and the organization
-(`MemberImporter._insert`), which costs it a formatting of bytes per member.
+(`members.bulk.BulkMemberWriter._insert`), which costs it a formatting of bytes per member.
 """
 
 from __future__ import annotations
@@ -31,15 +31,15 @@ RULES = tuple(rule for rule in ACROSS if rule is not BIRTH_FROM_ID)
 
 
 class Prepared(NamedTuple):
-    """A new member, ready but for its key and organization (see `MemberImporter._insert`)."""
+    """A new member, ready but for its key and organization (see `members.bulk.BulkMemberWriter._insert`)."""
 
     id_digest: str
     problems: list[Problem]  # the member rules it breaks (`RULES`)
     # The database values of `Preparer.copied`, in that order (sealed, digested, adapted); for a `COPY`
     # (`Preparer(copy=True)`) as that row's text (`copy_text`), to follow the key and the organization.
     row: tuple | bytes
-    # The change-set line (`changesets._line` of the entry `MemberImporter._insert` stands for), with `%d` for the
-    # key, the organization, the key and the organization, in that order, and every other "%" doubled.
+    # The change-set line (`changesets._line` of the entry `members.bulk.BulkMemberWriter._insert` stands for), with
+    # `%d` for the key, the organization, the key and the organization, in that order, and every other "%" doubled.
     line: bytes
 
 
