@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import render
 from django.views import View
+from django.views.defaults import bad_request as plain_bad_request
 
+from .params import BadParameter
 from .scope import Action
 from .services import OutOfScope
 
@@ -18,6 +20,12 @@ class ScopedViewMixin(LoginRequiredMixin):
     model = None
     queryset = None
     scope_action: str = Action.VIEW
+    filterset_class = None  # a list's filters (a core.filters.ScopedFilterSet)
+
+    def filter_list(self, queryset):
+        """The list's filters (`filterset_class`) over `queryset`, with the request, so the organizations and other
+        objects a filter names are looked up within the user's scope, as in the API."""
+        return self.filterset_class(self.request.GET, queryset=queryset, request=self.request)
 
     def base_queryset(self):
         if self.queryset is not None:
@@ -61,6 +69,14 @@ class PingView(View):
         from django.http import HttpResponse
 
         return HttpResponse("ok", content_type="text/plain")
+
+
+def bad_request(request, exception=None):
+    """A query parameter refused by `core.params` answers 400 with its message in Chinese; any other bad request
+    (a disallowed host, a broken cookie) gets Django's plain page, which assumes nothing of the request."""
+    if isinstance(exception, BadParameter):
+        return render(request, "400.html", {"message": str(exception)}, status=400)
+    return plain_bad_request(request, exception)
 
 
 def not_found(request, exception=None):
