@@ -263,7 +263,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "dangjian.core.paging.ApiPagination",  # page numbers parsed by core.params
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "dangjian.core.schema.AutoSchema",  # documents the error answers too
     "EXCEPTION_HANDLER": "dangjian.core.security.api_exception_handler",
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views import View
 from django.views.defaults import bad_request as plain_bad_request
@@ -79,7 +79,14 @@ def bad_request(request, exception=None):
     return plain_bad_request(request, exception)
 
 
+NOT_FOUND = "未找到该页面或记录，或它不在您的数据范围内。"
+
+
 def not_found(request, exception=None):
+    """An address no route matches. Under /api/ (`/api/assessments/abc/results/`, where the route takes a number) the
+    answer is JSON like every other API error, as the schema says."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": NOT_FOUND}, status=404)
     return render(request, "404.html", status=404)
 
 

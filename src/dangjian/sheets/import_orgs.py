@@ -16,7 +16,7 @@ from dangjian.core.services import OutOfScope
 from dangjian.orgs.models import Organization, VerticalSystem
 from dangjian.orgs.services import ORG_FIELDS, create_org, move_org, update_org
 
-from .columns import COLUMNS
+from .columns import COLUMNS, OUT_OF_SCOPE
 from .imports import ImportReport, Row, allowed, cell_message
 
 NOT_FOUND = "组织编码“{code}”不存在或不在您的管理范围内"
@@ -82,7 +82,9 @@ class OrgImporter:
                     self.fail(row, "system", f"垂直管理系统“{values['system_name']}”不存在或不在您的管理范围内")
                     return None
                 fields["system"] = systems[0]
-        if "system_parent_code" in values:
+        if values.get("system_parent_code") == OUT_OF_SCOPE:
+            pass  # an export's word for a line parent outside the user's scope: keep it, as the user cannot name it
+        elif "system_parent_code" in values:
             fields["system_parent"] = None
             if values["system_parent_code"]:
                 fields["system_parent"] = self._org(values["system_parent_code"], Action.VIEW)

@@ -186,7 +186,7 @@ class OrgExportView(ScopedViewMixin, View):
             return export_response(
                 request=request,
                 title="党组织名册",
-                columns=org_columns(),
+                columns=org_columns(user=request.user),
                 rows=filterset.qs,
                 filename=f"党组织名册_{_stamp()}",
                 filters=describe_filters(filterset),
