@@ -76,6 +76,7 @@ def test_a_filter_the_page_cannot_read_is_refused_rather_than_ignored(client):
         f"/api/assessments/?year={HUGE}",
         f"/orgs/new/?parent={HUGE}",
         f"/members/new/?org={HUGE}",
+        f"/accountability/commendations/?year={HUGE}",
         "/api/orgs/?parent=-9223372036854775809",
     ],
 )

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views import View
 
 from dangjian.core.paging import CappedPaginator, page_of
+from dangjian.core.params import int_param
 from dangjian.core.scope import ALL, Action, scope_paths
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import ScopedViewMixin, apply_validation_error
@@ -210,10 +211,10 @@ class CommendationListView(ScopedViewMixin, View):
 
     def get(self, request):
         items = self.get_queryset().select_related("org").order_by("-year", "-id")
-        year = request.GET.get("year", "").strip()
-        if year.isdigit():
-            items = items.filter(year=int(year))
-        return render(request, "accountability/commendations.html", {"items": items[:500], "year": year})
+        year = int_param(request.GET, "year")
+        if year is not None:
+            items = items.filter(year=year)
+        return render(request, "accountability/commendations.html", {"items": items[:500], "year": year or ""})
 
 
 class CommendationCreateView(ScopedViewMixin, View):
