@@ -267,9 +267,9 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "dangjian.core.paging.ApiPagination",  # page numbers parsed by core.params
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "dangjian.core.schema.AutoSchema",  # documents the error answers too
     "EXCEPTION_HANDLER": "dangjian.core.security.api_exception_handler",
 }
 

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views import View
 
-from dangjian.core.paging import CappedPaginator
+from dangjian.core.paging import CappedPaginator, page_of
 from dangjian.core.scope import Action, Role
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import apply_validation_error
@@ -55,7 +55,7 @@ class UserListView(SecurityAdminMixin, View):
         if form.is_valid():
             users = self._filter(users, form.cleaned_data)
         paginator = CappedPaginator(_with_details(users).order_by("username"), PAGE_SIZE)
-        page = paginator.get_page(request.GET.get("page"))
+        page = page_of(paginator, request)
         query = request.GET.copy()
         query.pop("page", None)
         return render(

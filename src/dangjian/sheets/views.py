@@ -177,15 +177,16 @@ class OrgExportView(ScopedViewMixin, View):
     """The organizations the user sees, with the filters of the organization pages (and the API)."""
 
     model = Organization
+    filterset_class = OrgFilterSet
 
     def get(self, request):
         qs = self.get_queryset().select_related("parent", "system", "system_parent").order_by("path")
-        filterset = OrgFilterSet(request.GET, queryset=qs)
+        filterset = self.filter_list(qs)
         try:
             return export_response(
                 request=request,
                 title="党组织名册",
-                columns=org_columns(),
+                columns=org_columns(user=request.user),
                 rows=filterset.qs,
                 filename=f"党组织名册_{_stamp()}",
                 filters=describe_filters(filterset),
@@ -199,10 +200,11 @@ class MemberExportView(ScopedViewMixin, View):
     """Exactly the members the member list shows for the same filters, every page of them."""
 
     model = Member
+    filterset_class = MemberFilterSet
 
     def get(self, request):
         qs = self.get_queryset().select_related("org").order_by("org_id", "id")
-        filterset = MemberFilterSet(request.GET, queryset=qs)
+        filterset = self.filter_list(qs)
         unmasked = can_unmask(request.user)
         org = _filter_org(filterset, self.scoped(Organization))
         try:
