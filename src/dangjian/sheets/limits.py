@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import codecs
 import re
+import struct
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,7 +90,7 @@ def _check_zip(path: Path, limits: Limits, *, worksheets: bool) -> int | None:
         f"文件解压后超过 {limits.max_uncompressed // (1024 * 1024)} MB 的上限：请删除多余的行、列和格式，"
         "或分成几个文件分批导入。"
     )
-    with archive:
+    with archive, open(path, "rb") as raw:
         entries = archive.infolist()
         if len(entries) > MAX_ENTRIES:
             raise SheetError(UNREADABLE.format("条目过多"))
@@ -98,21 +101,47 @@ def _check_zip(path: Path, limits: Limits, *, worksheets: bool) -> int | None:
         rows = None
         for entry in entries:
             scan = _SheetScan(limits) if worksheets and _is_worksheet(entry.filename) else None
-            try:
-                with archive.open(entry) as stream:
-                    while block := stream.read(BLOCK):
-                        total += len(block)
-                        if total > limits.max_uncompressed:
-                            raise too_large
-                        if scan is not None:
-                            scan.feed(block)
-            except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError) as exc:
-                # CRC mismatch, encryption, an unknown compression: calamine could not read it either.
-                raise SheetError(UNREADABLE.format(type(exc).__name__)) from None
+            for block in _inflate(raw, entry):
+                total += len(block)
+                if total > limits.max_uncompressed:
+                    raise too_large
+                if scan is not None:
+                    scan.feed(block)
             if scan is not None:
                 scan.close()
                 rows = max(rows or 0, scan.last)
     return rows
+
+
+def _inflate(raw, entry: zipfile.ZipInfo) -> Iterator[bytes]:
+    """An entry's bytes as a reader gets them, `BLOCK` at a time: its compressed bytes (as many as the central
+    directory says, which is all a reader takes) inflated until the stream ends, whatever size the archive
+    declares for the result (zipfile would stop at the declared size, and a reader need not)."""
+    raw.seek(entry.header_offset)
+    local = raw.read(30)
+    if len(local) < 30 or local[:4] != b"PK\x03\x04":
+        raise SheetError(UNREADABLE.format("BadZipFile"))
+    name_length, extra_length = struct.unpack("<HH", local[26:30])
+    raw.seek(entry.header_offset + 30 + name_length + extra_length)
+    left = entry.compress_size
+    if entry.compress_type == zipfile.ZIP_STORED:
+        while left > 0 and (block := raw.read(min(BLOCK, left))):
+            left -= len(block)
+            yield block
+        return
+    if entry.compress_type != zipfile.ZIP_DEFLATED:
+        raise SheetError(UNREADABLE.format("不支持的压缩方式"))
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    try:
+        while left > 0 and not inflater.eof and (data := raw.read(min(1 << 16, left))):
+            left -= len(data)
+            while data and not inflater.eof:
+                block = inflater.decompress(data, BLOCK)  # at most BLOCK out: the rest waits in its input
+                data = inflater.unconsumed_tail
+                if block:
+                    yield block
+    except zlib.error:
+        raise SheetError(UNREADABLE.format("BadZipFile")) from None
 
 
 def _is_worksheet(name: str) -> bool:
@@ -123,10 +152,10 @@ class _SheetScan:
     """One worksheet's XML, fed a block at a time: refuses at the first declared or used place past a limit.
 
     Fed blocks are cut after the last complete tag, so a reference is never split between two blocks. Writers put
-    the `r` reference on every row and cell (Excel, WPS, LibreOffice, openpyxl), and then a few regular expressions
-    run over the block in C: the `<dimension>`, the rows of as many digits as the limit (only those can pass it), the
-    columns of as many letters. A row or cell without `r` (allowed: its place is the one after the previous) makes
-    the scan go tag by tag, counting places as the reader does."""
+    the `r` reference first on every row and cell (Excel, WPS, LibreOffice, openpyxl), and then a few regular
+    expressions run over the block in C: the `<dimension>`, the rows of as many digits as the limit (only those can
+    pass it), the columns of as many letters. A row or cell without `r` first (allowed: without it, its place is the
+    one after the previous) makes the scan go tag by tag from there on, counting places as the reader does."""
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
@@ -138,8 +167,10 @@ class _SheetScan:
         self.last = 0  # the last row seen
         digits = len(str(limits.max_rows))
         letters = len(_letters(limits.max_columns))
-        self.big_rows = re.compile(rb'\sr="[A-Za-z]*(\d{%d,})"' % digits)
-        self.big_columns = re.compile(rb'\sr="([A-Za-z]{%d,})\d' % letters)
+        # A literal space before `r`, as every writer puts it, lets the search skip ahead in C; a tag spaced
+        # otherwise does not begin with ` r="` and so is counted tag by tag (`without_r`).
+        self.big_rows = re.compile(rb' r="[A-Za-z]*(\d{%d,})"' % digits)
+        self.big_columns = re.compile(rb' r="([A-Za-z]{%d,})\d' % letters)
 
     def feed(self, block: bytes) -> None:
         data = self.tail + block
@@ -165,7 +196,7 @@ class _SheetScan:
             return
         self.prefix = (root.group(1) + b":") if root.group(1) else b""
         p = re.escape(self.prefix)
-        self.without_r = re.compile(rb"<%s(?:c|row)(?=[\s>/])(?![^>]*\sr=)" % p)
+        self.without_r = re.compile(rb'<%s(?:c|row)(?=[\s>/])(?! r=")' % p)  # `r` missing, or not first
         self.tags = re.compile(rb"<%s(c|row)(?=[\s>/])([^>]*)>" % p)
         dimension = re.search(rb'<%sdimension\s[^>]*?ref="([^"]*)"' % p, data)
         if dimension is not None:
@@ -195,8 +226,9 @@ class _SheetScan:
         if self.counting:
             self._count(data)
             return
-        for letters in set(self.big_columns.findall(data)):
-            self._column(column_number(letters.decode("ascii")))
+        wide = set(self.big_columns.findall(data))
+        if wide:
+            self._column(max(column_number(letters.decode("ascii")) for letters in wide))
         rows = self.big_rows.findall(data)
         if rows:
             self._row(max(map(int, rows)))
@@ -235,7 +267,7 @@ class _SheetScan:
     def _row(self, number: int) -> None:
         limit = self.limits.max_rows
         if number > limit:
-            raise SheetError(f"工作表的单元格用到第 {number} 行，超过上限 {limit} 行：{FIX_ROWS}")
+            raise SheetError(f"工作表的数据超过上限 {limit} 行：{FIX_ROWS}")
 
 
 def _letters(number: int) -> str:

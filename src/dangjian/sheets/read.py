@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import logging
 import multiprocessing
 import os
 import pickle
+import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +37,7 @@ HEADER_SCAN_ROWS = 30  # the header is looked for among the first rows only
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".et"}
 CSV_SUFFIXES = {".csv", ".txt"}
 
+logger = logging.getLogger(__name__)
 READER_DIED = (
     "读取文件时处理进程意外终止（文件可能过大、范围异常或已损坏），未写入任何数据。"
     "请检查文件，或用 Excel 另存为新的 .xlsx 文件后重新导入。"
@@ -97,7 +100,7 @@ class WorkbookStream:
 
     def __init__(self, path: Path, copies: int = 1) -> None:
         context = _context()
-        self.owner = os.getpid()
+        self.path, self.owner = path, os.getpid()
         pipes = [context.Pipe(duplex=False) for _ in range(copies)]
         self.receives = [receive for receive, _send in pipes]
         self.child = context.Process(
@@ -129,8 +132,8 @@ class WorkbookStream:
         if block == workbook_process.END:
             return "end", None
         kind, payload = pickle.loads(block)  # noqa: S301 - our own child's data, through our own pipe
-        if kind == "error":
-            raise SheetError(UNREADABLE.format(payload))
+        if kind == "error":  # what calamine raised; out of memory is the limit, as when the child is killed
+            raise SheetError(READER_DIED if payload == "MemoryError" else UNREADABLE.format(payload))
         return kind, payload
 
     def rows(self, k: int) -> Iterator[tuple[int, list]]:
@@ -156,6 +159,8 @@ class WorkbookStream:
             if child.is_alive():
                 child.terminate()
             child.join()
+            if child.exitcode and child.exitcode != -signal.SIGTERM:  # killed, aborted: the file says why
+                logger.warning("workbook reader for %s ended with %s", self.path.name, child.exitcode)
             child.close()
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 import pickle
 import resource
 
+from python_calamine import CalamineWorkbook  # loaded once, by the fork server: each reader starts with it
+
 BATCH = 500  # rows per message: the importer's header search needs only the first one
 END = b""
 
@@ -36,8 +38,6 @@ def read_into(path: str, memory_bytes: int, sends: list) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     try:
         try:
-            from python_calamine import CalamineWorkbook
-
             book = CalamineWorkbook.from_path(path)
             sheet = book.get_sheet_by_index(first_visible(book))
         except Exception as exc:  # noqa: BLE001 - whatever calamine raises: the file is unusable
