@@ -81,7 +81,7 @@ def header_row() -> str:
     return '<row r="1">' + "".join(text_cell(f"{chr(65 + i)}1", h) for i, h in enumerate(MEMBER_HEADERS)) + "</row>"
 
 
-def crafted_xlsx(path: Path, rows: str, dimension: str | None = None) -> Path:
+def crafted_xlsx(path: Path, rows: str, dimension: str | None = None, part: str = "xl/worksheets/sheet1.xml") -> Path:
     """An .xlsx written by hand (as an attacker would): the parts a reader needs and the sheet XML given."""
     sheet = (
         '<?xml version="1.0" encoding="UTF-8"?>'
@@ -93,14 +93,15 @@ def crafted_xlsx(path: Path, rows: str, dimension: str | None = None) -> Path:
         book.writestr("[Content_Types].xml", _TYPES)
         book.writestr("_rels/.rels", _RELS)
         book.writestr("xl/workbook.xml", _WORKBOOK)
-        book.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        book.writestr("xl/worksheets/sheet1.xml", sheet)
+        book.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS.replace("worksheets/sheet1.xml", part[3:]))
+        book.writestr(part, sheet)
     return path
 
 
-def xfd_workbook(path: Path, dimension: str | None = "A1:XFD1048576") -> Path:
+def xfd_workbook(path: Path, dimension: str | None = "A1:XFD1048576", **kwargs) -> Path:
     """The attack of issue 13: a header row and one cell at XFD1048576, 1.7 KB."""
-    return crafted_xlsx(path, header_row() + f'<row r="1048576">{text_cell("XFD1048576", "x")}</row>', dimension)
+    cell = f'<row r="1048576">{text_cell("XFD1048576", "x")}</row>'
+    return crafted_xlsx(path, header_row() + cell, dimension, **kwargs)
 
 
 def lie_about_size(path: Path, name: str, size: int) -> None:
@@ -155,6 +156,11 @@ def test_it_refuses_a_workbook_declaring_xfd1048576_in_seconds_without_reading_i
 def test_it_finds_the_cell_at_xfd1048576_when_the_dimension_is_missing_or_lies(region, tmp_path, never_read, dimension):
     report = run_import("members", xfd_workbook(tmp_path / "攻击.xlsx", dimension), None)
     assert [e.message for e in report.errors] == [XFD_USED]
+
+
+def test_a_sheet_kept_where_no_writer_puts_one_is_checked_all_the_same(region, tmp_path, never_read):
+    report = run_import("members", xfd_workbook(tmp_path / "攻击.xlsx", part="xl/data/attack.xml"), None)
+    assert [e.message for e in report.errors] == [XFD_DECLARED]
 
 
 def test_a_cell_without_its_reference_is_counted_in_its_place(region, tmp_path, never_read, settings):

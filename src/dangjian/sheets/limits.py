@@ -100,7 +100,9 @@ def _check_zip(path: Path, limits: Limits, *, worksheets: bool) -> int | None:
         total = 0
         rows = None
         for entry in entries:
-            scan = _SheetScan(limits) if worksheets and _is_worksheet(entry.filename) else None
+            # Every XML part is looked at, wherever the workbook's relations put its sheets: a part whose root is
+            # a worksheet is scanned.
+            scan = _SheetScan(limits) if worksheets and entry.filename.lower().endswith(".xml") else None
             for block in _inflate(raw, entry):
                 total += len(block)
                 if total > limits.max_uncompressed:
@@ -144,10 +146,6 @@ def _inflate(raw, entry: zipfile.ZipInfo) -> Iterator[bytes]:
         raise SheetError(UNREADABLE.format("BadZipFile")) from None
 
 
-def _is_worksheet(name: str) -> bool:
-    return name.lower().startswith("xl/worksheets/") and name.lower().endswith(".xml")
-
-
 class _SheetScan:
     """One worksheet's XML, fed a block at a time: refuses at the first declared or used place past a limit.
 
@@ -160,7 +158,9 @@ class _SheetScan:
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.tail = b""
-        self.prefix: bytes | None = None  # the worksheet's namespace prefix ("x:" in some writers), once known
+        # The worksheet's namespace prefix ("x:" in some writers), once its root is found (looked for in each block
+        # till then, however much a crafted part puts before it); a part that is no worksheet is never scanned.
+        self.prefix: bytes | None = None
         self.row = 0  # the place of the latest row, and of the latest cell in it (for rows and cells without `r`)
         self.column = 0
         self.counting = False  # tag by tag, from the first row or cell without `r`
