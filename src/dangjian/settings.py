@@ -250,6 +250,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_MB = env_int("DANGJIAN_IMPORT_MAX_MB", 50)
 # Run import jobs in the upload request instead of a background thread (tests; installations that prefer it).
 IMPORT_JOBS_INLINE = env_bool("DANGJIAN_IMPORT_INLINE", False)
+
+# What an import file may hold, checked before anything reads it (sheets/limits.py; docs/security.md, 导入文件的限制).
+# Rows: twice the 100,000-row file the import is measured with. Uncompressed: an .xlsx of 200,000 rows of the full
+# member template takes about 200 MB of sheet XML as openpyxl and WPS write it (inline text), half as Excel does.
+# Columns: the templates have 16 and 20.
+IMPORT_MAX_ROWS = env_int("DANGJIAN_IMPORT_MAX_ROWS", 200_000)
+IMPORT_MAX_COLUMNS = env_int("DANGJIAN_IMPORT_MAX_COLUMNS", 200)
+IMPORT_MAX_UNCOMPRESSED_MB = env_int("DANGJIAN_IMPORT_MAX_UNCOMPRESSED_MB", 400)
+# The address space of the process that reads a workbook (sheets/workbook_process.py): a file that needs more fails
+# there, with a message, instead of taking the server's memory. 200,000 rows of 16 columns need about 500 MB.
+IMPORT_MEMORY_MB = env_int("DANGJIAN_IMPORT_MEMORY_MB", 2048)
+# Rows with problems listed in an import's report and error sheet; the rest are counted.
+IMPORT_LISTED_ERROR_ROWS = env_int("DANGJIAN_IMPORT_LISTED_ERROR_ROWS", 1000)
 # Rows one export may hold; Excel's sheet limit (1,048,576 less title, note and header) is the ceiling.
 EXPORT_MAX_ROWS = env_int("DANGJIAN_EXPORT_MAX_ROWS", 1_048_573)
 # Who accepts and closes a rectification case (销号): the county's organization department, or the town.

@@ -83,7 +83,7 @@ class ImportView(LoginRequiredMixin, View):
         upload = form.cleaned_data["file"]
         folder = jobs.new_job_dir()
         relative = f"{folder}/upload{form.extension}"
-        with open(imports_dir() / relative, "wb") as out:
+        with jobs.open_private(imports_dir() / relative) as out:
             for chunk in upload.chunks():
                 out.write(chunk)
         job = ImportJob.objects.create(
