@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views import View
 
-from dangjian.core.paging import CappedPaginator
+from dangjian.core.paging import CappedPaginator, page_of
 from dangjian.core.scope import Action, acts_anywhere
 from dangjian.core.views import ScopedViewMixin, apply_validation_error
 from dangjian.orgs.models import Workstation
@@ -27,11 +27,12 @@ def published_assessments(view: ScopedViewMixin):
 
 class ProposalListView(ScopedViewMixin, View):
     model = Proposal
+    filterset_class = ProposalFilterSet
 
     def get(self, request, form=None, status=200):
         qs = self.get_queryset().select_related("org", "workstation").order_by("-year", "status", "-id")
-        filterset = ProposalFilterSet(request.GET, queryset=qs)
-        page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        filterset = self.filter_list(qs)
+        page = page_of(CappedPaginator(filterset.qs, PAGE_SIZE), request)
         query = request.GET.copy()
         query.pop("page", None)
         can_generate = acts_anywhere(request.user, Action.MANAGE)

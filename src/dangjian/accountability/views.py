@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views import View
 
-from dangjian.core.paging import CappedPaginator
+from dangjian.core.paging import CappedPaginator, page_of
+from dangjian.core.params import int_param
 from dangjian.core.scope import Action, acts_anywhere
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import ScopedViewMixin, apply_validation_error
@@ -34,14 +35,15 @@ def scoped_org(view: ScopedViewMixin, code: str, action: str = Action.VIEW) -> O
 
 class RecordListView(ScopedViewMixin, View):
     model = Record
+    filterset_class = RecordFilterSet
 
     def filtered(self, request) -> RecordFilterSet:
         qs = self.get_queryset().select_related("org", "workstation").order_by("-date", "-id")
-        return RecordFilterSet(request.GET, queryset=qs)
+        return self.filter_list(qs)
 
     def get(self, request):
         filterset = self.filtered(request)
-        page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = page_of(CappedPaginator(filterset.qs, PAGE_SIZE), request)
         query = request.GET.copy()
         query.pop("page", None)
         return render(
@@ -204,10 +206,10 @@ class CommendationListView(ScopedViewMixin, View):
 
     def get(self, request):
         items = self.get_queryset().select_related("org").order_by("-year", "-id")
-        year = request.GET.get("year", "").strip()
-        if year.isdigit():
-            items = items.filter(year=int(year))
-        return render(request, "accountability/commendations.html", {"items": items[:500], "year": year})
+        year = int_param(request.GET, "year")
+        if year is not None:
+            items = items.filter(year=year)
+        return render(request, "accountability/commendations.html", {"items": items[:500], "year": year or ""})
 
 
 class CommendationCreateView(ScopedViewMixin, View):

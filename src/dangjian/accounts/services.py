@@ -33,6 +33,7 @@ from dangjian.core.services import OutOfScope
 from .duties import Duty, clear_duty_cache, has_duty
 from .models import OrgGrant
 from .security import set_password
+from .tokens import revoke_user_tokens
 
 UNMASK_APP, UNMASK_CODENAME = "members", "unmask_member"
 AUDITOR_ROLES = {Role.READ}
@@ -171,7 +172,8 @@ def reset_password(user: User, raw: str, *, actor) -> None:
 
 @transaction.atomic
 def set_active(user: User, active: bool, *, actor) -> None:
-    """Activate or deactivate an account; a deactivated account can neither log in nor use its API token."""
+    """Activate or deactivate an account; a deactivated account can neither log in nor use the API (its tokens
+    are revoked, so activating it again brings none back)."""
     _ensure_may_manage(actor, user)
     if user.is_active == active:
         return
@@ -179,6 +181,18 @@ def set_active(user: User, active: bool, *, actor) -> None:
     user.is_active = active
     user.save(update_fields=["is_active"])
     record(AuditAction.UPDATE, actor=actor, obj=user, before=before, after={"is_active": active})
+    if not active:
+        revoke_user_tokens(user, actor=actor, reason="账号已停用")
+
+
+@transaction.atomic
+def revoke_tokens_of(user: User, *, actor) -> int:
+    """The security administrator revokes every API token of a user in reach (a lost laptop, a leaked script)."""
+    _ensure_may_manage(actor, user)
+    count = revoke_user_tokens(user, actor=actor, reason="安全管理员撤销")
+    if not count:
+        raise ValidationError("该用户没有有效的接口令牌。")
+    return count
 
 
 def lockout_threshold():

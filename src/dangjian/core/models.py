@@ -22,6 +22,8 @@ class AuditAction(models.TextChoices):
     LOCKOUT = "lockout", "账号锁定"
     LOGOUT = "logout", "退出"
     TOKEN = "token", "获取接口令牌"
+    TOKEN_REVOKE = "token_revoke", "撤销接口令牌"
+    TOKEN_EXPIRE = "token_expire", "接口令牌过期"
     EXPORT = "export", "导出"
     IMPORT = "import", "导入"
     GRANT = "grant", "授权"

@@ -19,6 +19,7 @@ from dangjian.core.views import ScopedViewMixin, apply_validation_error
 from dangjian.orgs.models import Organization
 
 from . import services
+from .api.filtersets import CaseFilterSet
 from .forms import CaseFilterForm, CaseOpenForm, RollOverForm
 from .models import Case, CaseStatus, LedgerFile, MeasureStatus
 from .pairing import AGENCY_KIND_LABELS, suggest_agencies
@@ -27,30 +28,16 @@ PAGE = 200
 
 
 class CaseListView(ScopedViewMixin, View):
-    """Cases within the user's scope, filtered by year, status, kind, overdue measures, organization."""
+    """Cases within the user's scope, filtered by year, status, kind, overdue measures, organization, assessment:
+    the filters of the API and of the case export (`CaseFilterSet`); the form only shows them."""
 
     model = Case
+    filterset_class = CaseFilterSet
 
     def get(self, request):
         form = CaseFilterForm(request.GET or None)
         today = timezone.localdate()
-        cases = self.get_queryset().select_related("org")
-        if form.is_valid():
-            data = form.cleaned_data
-            if data["year"]:
-                cases = cases.filter(year=data["year"])
-            if data["status"]:
-                cases = cases.filter(status=data["status"])
-            if data["kind"]:
-                cases = cases.filter(kind=data["kind"])
-            if data["overdue"]:
-                cases = cases.filter(services.overdue_filter(today)).distinct()
-            if data["org_code"].strip():
-                org = self.scoped(Organization).filter(code=data["org_code"].strip()).first()
-                cases = cases.in_subtree(org) if org else cases.none()
-        assessment_id = request.GET.get("assessment", "")
-        if assessment_id.isdigit():
-            cases = cases.filter(assessment_id=int(assessment_id))
+        cases = self.filter_list(self.get_queryset().select_related("org")).qs
         cases = cases.annotate(
             measures_total=Count("measures", distinct=True),
             measures_open=Count("measures", filter=Q(measures__status=MeasureStatus.OPEN), distinct=True),

@@ -82,7 +82,7 @@ class ImportView(LoginRequiredMixin, View):
         upload = form.cleaned_data["file"]
         folder = jobs.new_job_dir()
         relative = f"{folder}/upload{form.extension}"
-        with open(imports_dir() / relative, "wb") as out:
+        with jobs.open_private(imports_dir() / relative) as out:
             for chunk in upload.chunks():
                 out.write(chunk)
         job = ImportJob.objects.create(
@@ -176,15 +176,16 @@ class OrgExportView(ScopedViewMixin, View):
     """The organizations the user sees, with the filters of the organization pages (and the API)."""
 
     model = Organization
+    filterset_class = OrgFilterSet
 
     def get(self, request):
         qs = self.get_queryset().select_related("parent", "system", "system_parent").order_by("path")
-        filterset = OrgFilterSet(request.GET, queryset=qs)
+        filterset = self.filter_list(qs)
         try:
             return export_response(
                 request=request,
                 title="党组织名册",
-                columns=org_columns(),
+                columns=org_columns(user=request.user),
                 rows=filterset.qs,
                 filename=f"党组织名册_{_stamp()}",
                 filters=describe_filters(filterset),
@@ -198,10 +199,11 @@ class MemberExportView(ScopedViewMixin, View):
     """Exactly the members the member list shows for the same filters, every page of them."""
 
     model = Member
+    filterset_class = MemberFilterSet
 
     def get(self, request):
         qs = self.get_queryset().select_related("org").order_by("org_id", "id")
-        filterset = MemberFilterSet(request.GET, queryset=qs)
+        filterset = self.filter_list(qs)
         unmasked = can_unmask(request.user)
         org = _filter_org(filterset, self.scoped(Organization))
         try:
