@@ -161,5 +161,5 @@ def test_the_in_process_scheduler_runs_the_jobs_it_is_handed_until_stopped(monke
     assert done.wait(5)
     stop.set()
     thread.join(5)
-    assert passes == [["weekly_reminder", "spot_check", "escalation", "quarterly_bulletin"]]
+    assert passes == [["weekly_reminder", "spot_check", "escalation", "quarterly_bulletin", "import_leftovers"]]
     assert not thread.is_alive()

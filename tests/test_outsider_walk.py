@@ -288,7 +288,7 @@ FULL_NAMES = {
     "NL-VILLAGE",
     "NL-TAX",
     "13800001111",
-    "990102198502020027",
+    "990102198502020022",
 }
 POST_ONLY = {"orgs:post_add", "orgs:post_remove", "members:unmask"}
 # The security administrator's actions on a user (accounts/admin_urls.py) take only POST.
@@ -471,7 +471,7 @@ def region():
     north = org(city, "漠北县委", "W-NORTH", OrgKind.COUNTY_COMMITTEE, Level.COUNTY)
     north_town = org(north, "松岭镇党委", "W-TOWN", OrgKind.TOWN_COMMITTEE, Level.TOWN)
     north_branch = org(north_town, "青松村党支部", "W-VILLAGE", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE)
-    create_member(actor=None, org=north_branch, name="张青山", gender="male", id_number="99010119800101001X")
+    create_member(actor=None, org=north_branch, name="张青山", gender="male", id_number="990101198001010014")
 
     south = org(city, "南岭县委", "NL-COUNTY", OrgKind.COUNTY_COMMITTEE, Level.COUNTY)
     town = org(south, "南岭镇党委", "NL-TOWN", OrgKind.TOWN_COMMITTEE, Level.TOWN)
@@ -483,7 +483,7 @@ def region():
         name="欧阳雪松",
         gender="female",
         phone="13800001111",
-        id_number="990102198502020027",
+        id_number="990102198502020022",
         birth_date=datetime.date(1985, 2, 2),
     )
     transfer_member(member, spare, actor=None, date=datetime.date(2025, 3, 1), reason="南岭内部调整")

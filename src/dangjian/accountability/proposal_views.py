@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.views import View
 
 from dangjian.assess.models import Assessment, AssessmentStatus
-from dangjian.core.paging import CappedPaginator
-from dangjian.core.scope import Action
+from dangjian.core.paging import CappedPaginator, page_of
+from dangjian.core.scope import Action, acts_anywhere
 from dangjian.core.views import ScopedViewMixin, apply_validation_error
 from dangjian.orgs.models import Workstation
 
@@ -17,7 +17,7 @@ from . import services
 from .filtersets import ProposalFilterSet
 from .forms import ChiefRatingForm, ConfirmForm, DismissForm, GenerateForm
 from .models import ChiefRating, Proposal
-from .views import PAGE_SIZE, manages_anything
+from .views import PAGE_SIZE
 
 
 def published_assessments(view: ScopedViewMixin):
@@ -26,14 +26,15 @@ def published_assessments(view: ScopedViewMixin):
 
 class ProposalListView(ScopedViewMixin, View):
     model = Proposal
+    filterset_class = ProposalFilterSet
 
     def get(self, request, form=None, status=200):
         qs = self.get_queryset().select_related("org", "workstation").order_by("-year", "status", "-id")
-        filterset = ProposalFilterSet(request.GET, queryset=qs)
-        page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        filterset = self.filter_list(qs)
+        page = page_of(CappedPaginator(filterset.qs, PAGE_SIZE), request)
         query = request.GET.copy()
         query.pop("page", None)
-        can_generate = manages_anything(request.user)
+        can_generate = acts_anywhere(request.user, Action.MANAGE)
         if form is None and can_generate:
             form = GenerateForm(assessments=published_assessments(self))
         return render(
@@ -143,7 +144,7 @@ class RatingListView(ScopedViewMixin, View):
         return render(
             request,
             "accountability/ratings.html",
-            {"ratings": ratings[:500], "can_rate": manages_anything(request.user)},
+            {"ratings": ratings[:500], "can_rate": acts_anywhere(request.user, Action.MANAGE)},
         )
 
 

@@ -11,8 +11,9 @@ from django.shortcuts import redirect, render
 from django.views import View
 
 from dangjian.assess.models import Assessment
-from dangjian.core.paging import CappedPaginator
-from dangjian.core.scope import ALL, Action, scope_paths
+from dangjian.core.paging import CappedPaginator, page_of
+from dangjian.core.params import int_param
+from dangjian.core.scope import Action, acts_anywhere
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import ScopedViewMixin, apply_validation_error
 from dangjian.orgs.models import Organization, Workstation
@@ -30,11 +31,6 @@ NOT_IN_SCOPE = "该组织不存在或不在您的数据范围内。"
 NOT_DECIDER = "对该组织人员的问责须由其上级党组织（工作站站长由所属乡镇）具有管理权限的用户记录。"
 
 
-def manages_anything(user) -> bool:
-    paths = scope_paths(user, Action.MANAGE)
-    return paths is ALL or bool(paths)
-
-
 def scoped_org(view: ScopedViewMixin, code: str, action: str = Action.VIEW) -> Organization | None:
     code = (code or "").strip()
     return view.scoped(Organization, action).filter(code=code).first() if code else None
@@ -42,14 +38,15 @@ def scoped_org(view: ScopedViewMixin, code: str, action: str = Action.VIEW) -> O
 
 class RecordListView(ScopedViewMixin, View):
     model = Record
+    filterset_class = RecordFilterSet
 
     def filtered(self, request) -> RecordFilterSet:
         qs = self.get_queryset().select_related("org", "workstation").order_by("-date", "-id")
-        return RecordFilterSet(request.GET, queryset=qs)
+        return self.filter_list(qs)
 
     def get(self, request):
         filterset = self.filtered(request)
-        page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = page_of(CappedPaginator(filterset.qs, PAGE_SIZE), request)
         query = request.GET.copy()
         query.pop("page", None)
         return render(
@@ -59,7 +56,7 @@ class RecordListView(ScopedViewMixin, View):
                 "filter": filterset,
                 "page": page,
                 "query": query.urlencode(),
-                "can_create": manages_anything(request.user),
+                "can_create": acts_anywhere(request.user, Action.MANAGE),
             },
         )
 
@@ -181,8 +178,8 @@ class PersonView(ScopedViewMixin, View):
             records = self.get_queryset().filter(person_name=name).select_related("org").order_by("-year", "date")
             commendations = self.scoped(Commendation).filter(person_name=name).select_related("org")
             if org is not None:
-                records = records.filter(org__path__startswith=org.path)
-                commendations = commendations.filter(org__path__startswith=org.path)
+                records = records.in_subtree(org)
+                commendations = commendations.in_subtree(org)
             records, commendations = list(records[:200]), list(commendations[:200])
         blocks: dict[int, Record] = {}
         for rec in records:
@@ -207,10 +204,10 @@ class CommendationListView(ScopedViewMixin, View):
 
     def get(self, request):
         items = self.get_queryset().select_related("org").order_by("-year", "-id")
-        year = request.GET.get("year", "").strip()
-        if year.isdigit():
-            items = items.filter(year=int(year))
-        return render(request, "accountability/commendations.html", {"items": items[:500], "year": year})
+        year = int_param(request.GET, "year")
+        if year is not None:
+            items = items.filter(year=year)
+        return render(request, "accountability/commendations.html", {"items": items[:500], "year": year or ""})
 
 
 class CommendationCreateView(ScopedViewMixin, View):

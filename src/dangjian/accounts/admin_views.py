@@ -11,8 +11,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views import View
 
-from dangjian.core.paging import CappedPaginator
-from dangjian.core.scope import Action, Role
+from dangjian.core.paging import CappedPaginator, page_of
+from dangjian.core.scope import Action, Role, paths_q
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import apply_validation_error
 from dangjian.orgs.models import Organization
@@ -55,7 +55,7 @@ class UserListView(SecurityAdminMixin, View):
         if form.is_valid():
             users = self._filter(users, form.cleaned_data)
         paginator = CappedPaginator(_with_details(users).order_by("username"), PAGE_SIZE)
-        page = paginator.get_page(request.GET.get("page"))
+        page = page_of(paginator, request)
         query = request.GET.copy()
         query.pop("page", None)
         return render(
@@ -78,7 +78,7 @@ class UserListView(SecurityAdminMixin, View):
             users = users.filter(groups__name=data["duty"])
         if code := data["org_code"].strip().split(" ")[0]:
             org = Organization.objects.restrict(self.request.user, Action.VIEW).filter(code=code).first()
-            users = users.filter(grants__org__path__startswith=org.path).distinct() if org else users.none()
+            users = users.filter(paths_q([org.path], "grants__org__path")).distinct() if org else users.none()
         return users
 
 

@@ -27,9 +27,8 @@ from django.utils import timezone
 
 from dangjian.core.audit import record
 from dangjian.core.models import AuditAction
-from dangjian.core.scope import ALL, Action, Role, clear_scope_cache, path_in_scope, scope_paths
+from dangjian.core.scope import Action, Role, clear_scope_cache, has_root_scope, path_in_scope, scope_q
 from dangjian.core.services import OutOfScope
-from dangjian.orgs.models import Organization
 
 from .duties import Duty, clear_duty_cache, has_duty
 from .models import OrgGrant
@@ -47,15 +46,6 @@ NOT_SELF = "不能修改自己的管理职责、授权、权限或账号状态�
 # ---------------------------------------------------------------- who may manage whom
 
 
-def has_root_scope(user) -> bool:
-    """Whether the user's data scope covers every root organization (a superuser's covers everything)."""
-    paths = scope_paths(user, Action.VIEW)
-    if paths is ALL:
-        return True
-    roots = list(Organization.objects.filter(parent__isnull=True).values_list("path", flat=True))
-    return bool(roots) and all(path_in_scope(user, root, Action.VIEW) for root in roots)
-
-
 def manageable_users(actor) -> QuerySet[User]:
     """The users `actor` may see and manage as a security administrator; empty for anyone else.
 
@@ -64,14 +54,9 @@ def manageable_users(actor) -> QuerySet[User]:
     """
     if not has_duty(actor, Duty.SECADMIN):
         return User.objects.none()
-    users = User.objects.filter(is_superuser=False)
-    paths = scope_paths(actor, Action.VIEW)
-    if paths is not ALL:
-        inside = Q()
-        for path in paths:
-            inside |= Q(org__path__startswith=path)
-        outside = OrgGrant.objects.exclude(inside) if paths else OrgGrant.objects.all()
-        users = users.exclude(pk__in=outside.values("user_id"))
+    # A grant outside the actor's scope puts its user out of reach (none is outside ALL, all are outside []).
+    outside = OrgGrant.objects.exclude(scope_q(actor, "org__path", Action.VIEW))
+    users = User.objects.filter(is_superuser=False).exclude(pk__in=outside.values("user_id"))
     if not has_root_scope(actor):
         users = users.exclude(groups__name__in=Duty.values)
     return users

@@ -147,7 +147,7 @@ def batch_orgs(scheme: Scheme, *, root: Organization | None = None, user=None) -
     domains = {group.domain for group in scheme.groups}
     orgs = _visible(user).filter(kind__in=GRASSROOTS_KINDS, domain__in=domains)
     if root is not None:
-        orgs = orgs.subtree(root)
+        orgs = orgs.in_subtree(root)
     rows = orgs.order_by("path").values_list("code", "name", "domain", "level", "kind", "parent__code", "parent__kind")
     result = []
     for code, name, domain, level, kind, parent_code, parent_kind in rows.iterator(chunk_size=5000):

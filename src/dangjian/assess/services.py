@@ -117,7 +117,8 @@ def eligible_orgs(root: Organization, scheme: Scheme):
     """The grassroots organizations under `root` that the scheme has a group for."""
     domains = {g.domain for g in scheme.groups}
     return (
-        Organization.objects.filter(path__startswith=root.path, kind__in=GRASSROOTS_KINDS, domain__in=domains)
+        Organization.objects.in_subtree(root)
+        .filter(kind__in=GRASSROOTS_KINDS, domain__in=domains)
         .select_related("parent")
         .order_by("path")
     )

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views import View
 
-from dangjian.core.scope import Action, scope_paths
+from dangjian.core.scope import Action, acts_anywhere
 from dangjian.core.views import ScopedViewMixin, apply_validation_error
 from dangjian.orgs.models import Organization
 
@@ -29,14 +29,13 @@ class AssessmentListView(ScopedViewMixin, View):
     model = Assessment
 
     def get(self, request):
-        manages = scope_paths(request.user, Action.MANAGE)
         return render(
             request,
             "assess/list.html",
             {
                 "assessments": self.get_queryset().select_related("root", "scheme")[:200],
                 "schemes": self.scoped(SchemeRecord).select_related("owner")[:200],
-                "can_open": manages is None or bool(manages),
+                "can_open": acts_anywhere(request.user, Action.MANAGE),
             },
         )
 

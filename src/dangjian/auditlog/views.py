@@ -23,7 +23,7 @@ from dangjian.core.audit import record
 from dangjian.core.audit_verify import verify_chain
 from dangjian.core.changesets import changeset_of, check_changeset, path_of, read_rows
 from dangjian.core.models import AuditAction, AuditLog
-from dangjian.core.paging import CappedPaginator
+from dangjian.core.paging import CappedPaginator, page_of
 from dangjian.core.views import ScopedViewMixin
 from dangjian.orgs.models import Organization
 from dangjian.sheets.export import ExportTooLarge, describe_filters, export_response
@@ -78,7 +78,7 @@ class AuditLogListView(AuditorViewMixin, View):
     def render_list(self, request, verification=None):
         filterset = self.filterset()
         paginator = CappedPaginator(filterset.qs.order_by("-seq"), PAGE_SIZE)
-        page = paginator.get_page(request.GET.get("page"))
+        page = page_of(paginator, request)
         query = request.GET.copy()
         query.pop("page", None)
         return render(

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
+from dangjian.core.paging import page_of
 from dangjian.core.views import ScopedViewMixin
 
 from . import services
@@ -25,7 +26,7 @@ class NotificationListView(LoginRequiredMixin, View):
     def get(self, request):
         own = Notification.objects.filter(user=request.user)
         ordered = own.order_by(F("read_at").asc(nulls_first=True), "-created_at", "-id")
-        page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = page_of(Paginator(ordered, PAGE_SIZE), request)
         return render(
             request,
             "cadence/list.html",

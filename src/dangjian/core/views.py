@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views import View
+from django.views.defaults import bad_request as plain_bad_request
 
+from .params import BadParameter
 from .scope import Action
 from .services import OutOfScope
 
@@ -18,6 +20,12 @@ class ScopedViewMixin(LoginRequiredMixin):
     model = None
     queryset = None
     scope_action: str = Action.VIEW
+    filterset_class = None  # a list's filters (a core.filters.ScopedFilterSet)
+
+    def filter_list(self, queryset):
+        """The list's filters (`filterset_class`) over `queryset`, with the request, so the organizations and other
+        objects a filter names are looked up within the user's scope, as in the API."""
+        return self.filterset_class(self.request.GET, queryset=queryset, request=self.request)
 
     def base_queryset(self):
         if self.queryset is not None:
@@ -63,7 +71,22 @@ class PingView(View):
         return HttpResponse("ok", content_type="text/plain")
 
 
+def bad_request(request, exception=None):
+    """A query parameter refused by `core.params` answers 400 with its message in Chinese; any other bad request
+    (a disallowed host, a broken cookie) gets Django's plain page, which assumes nothing of the request."""
+    if isinstance(exception, BadParameter):
+        return render(request, "400.html", {"message": str(exception)}, status=400)
+    return plain_bad_request(request, exception)
+
+
+NOT_FOUND = "未找到该页面或记录，或它不在您的数据范围内。"
+
+
 def not_found(request, exception=None):
+    """An address no route matches. Under /api/ (`/api/assessments/abc/results/`, where the route takes a number) the
+    answer is JSON like every other API error, as the schema says."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": NOT_FOUND}, status=404)
     return render(request, "404.html", status=404)
 
 

@@ -10,11 +10,14 @@ from dangjian.cadence import jobs
 from dangjian.cadence.jobs import Job, Outcome
 from dangjian.rectify import jobs as rectify
 
+from .cleanup import clean_import_leftovers
+
 JOBS: tuple[Job, ...] = (
     Job("weekly_reminder", every="week", title="每周一提示", func=rectify.weekly_reminder),
     Job("spot_check", every="month", title="每月一抽查", func=rectify.spot_check),
     Job("escalation", every="day", title="逾期逐级上报", func=rectify.escalation),
     Job("quarterly_bulletin", every="quarter", title="每季一通报", func=rectify.quarterly_bulletin),
+    Job("import_leftovers", every="day", title="清理导入遗留文件", func=clean_import_leftovers),
 )
 
 

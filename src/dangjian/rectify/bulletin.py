@@ -166,7 +166,7 @@ def status_at(case: Case, moment: datetime.datetime) -> tuple[str, datetime.date
 
 
 def _cases(org: Organization, user, moment: datetime.datetime):
-    qs = Case.objects.filter(org__path__startswith=org.path, opened_at__lt=moment)
+    qs = Case.objects.in_subtree(org).filter(opened_at__lt=moment)
     if user is not None:
         qs = qs.restrict(user)
     return (
@@ -311,7 +311,7 @@ def _default_orgs(year: int, quarter: int) -> list[Organization]:
     """Without an organization, every county committee with cases issues its own bulletin (the Mohe practice),
     and an installation without counties issues one per root organization."""
     counties = Organization.objects.filter(kind=OrgKind.COUNTY_COMMITTEE).order_by("path")
-    chosen = [c for c in counties if Case.objects.filter(org__path__startswith=c.path).exists()]
+    chosen = [c for c in counties if Case.objects.in_subtree(c).exists()]
     if chosen:
         return chosen
     return list(Organization.objects.filter(parent__isnull=True).order_by("path"))

@@ -663,9 +663,9 @@ def rollup(org: Organization, user, *, year: int | None = None, today: datetime.
             return own
         return rows.get(path[:step])
 
-    cases = Case.objects.restrict(user, Action.VIEW).filter(org__path__startswith=org.path)
-    measures = Measure.objects.restrict(user, Action.VIEW).filter(case__org__path__startswith=org.path)
-    funds = Fund.objects.restrict(user, Action.VIEW).filter(case__org__path__startswith=org.path)
+    cases = Case.objects.restrict(user, Action.VIEW).in_subtree(org)
+    measures = Measure.objects.restrict(user, Action.VIEW).in_subtree(org)
+    funds = Fund.objects.restrict(user, Action.VIEW).in_subtree(org)
     if year:
         cases, measures, funds = (
             cases.filter(year=year),

@@ -14,11 +14,12 @@ from django.utils import timezone
 from django.views import View
 
 from dangjian.assess.models import Assessment
-from dangjian.core.scope import ALL, Action, scope_paths
+from dangjian.core.scope import ALL, Action, acts_anywhere, scope_paths
 from dangjian.core.views import ScopedViewMixin, apply_validation_error
 from dangjian.orgs.models import Organization
 
 from . import services
+from .api.filtersets import CaseFilterSet
 from .forms import CaseFilterForm, CaseOpenForm, RollOverForm
 from .models import Case, CaseStatus, LedgerFile, MeasureStatus
 from .pairing import AGENCY_KIND_LABELS, suggest_agencies
@@ -26,36 +27,17 @@ from .pairing import AGENCY_KIND_LABELS, suggest_agencies
 PAGE = 200
 
 
-def can_manage_somewhere(user) -> bool:
-    paths = scope_paths(user, Action.MANAGE)
-    return paths is ALL or bool(paths)
-
-
 class CaseListView(ScopedViewMixin, View):
-    """Cases within the user's scope, filtered by year, status, kind, overdue measures, organization."""
+    """Cases within the user's scope, filtered by year, status, kind, overdue measures, organization, assessment:
+    the filters of the API and of the case export (`CaseFilterSet`); the form only shows them."""
 
     model = Case
+    filterset_class = CaseFilterSet
 
     def get(self, request):
         form = CaseFilterForm(request.GET or None)
         today = timezone.localdate()
-        cases = self.get_queryset().select_related("org")
-        if form.is_valid():
-            data = form.cleaned_data
-            if data["year"]:
-                cases = cases.filter(year=data["year"])
-            if data["status"]:
-                cases = cases.filter(status=data["status"])
-            if data["kind"]:
-                cases = cases.filter(kind=data["kind"])
-            if data["overdue"]:
-                cases = cases.filter(services.overdue_filter(today)).distinct()
-            if data["org_code"].strip():
-                org = self.scoped(Organization).filter(code=data["org_code"].strip()).first()
-                cases = cases.filter(org__path__startswith=org.path) if org else cases.none()
-        assessment_id = request.GET.get("assessment", "")
-        if assessment_id.isdigit():
-            cases = cases.filter(assessment_id=int(assessment_id))
+        cases = self.filter_list(self.get_queryset().select_related("org")).qs
         cases = cases.annotate(
             measures_total=Count("measures", distinct=True),
             measures_open=Count("measures", filter=Q(measures__status=MeasureStatus.OPEN), distinct=True),
@@ -74,7 +56,7 @@ class CaseListView(ScopedViewMixin, View):
                 "cases": cases[:PAGE],
                 "total": total,
                 "more": total > PAGE,
-                "can_open": can_manage_somewhere(request.user),
+                "can_open": acts_anywhere(request.user, Action.MANAGE),
                 "query": request.GET.urlencode(),
                 "rollover_form": RollOverForm(initial={"year": today.year - 1}),
             },
@@ -129,12 +111,12 @@ class CaseCreateView(ScopedViewMixin, View):
         return render(request, "rectify/form.html", {"form": form, "title": "新增整顿对象"}, status=status)
 
     def get(self, request):
-        if not can_manage_somewhere(request.user):
+        if not acts_anywhere(request.user, Action.MANAGE):
             raise Http404
         return self.render_form(request, CaseOpenForm())
 
     def post(self, request):
-        if not can_manage_somewhere(request.user):
+        if not acts_anywhere(request.user, Action.MANAGE):
             raise Http404
         form = CaseOpenForm(request.POST)
         if form.is_valid():
@@ -190,7 +172,7 @@ class RollOverView(ScopedViewMixin, View):
     scope_action = Action.MANAGE
 
     def post(self, request):
-        if not can_manage_somewhere(request.user):
+        if not acts_anywhere(request.user, Action.MANAGE):
             raise Http404
         form = RollOverForm(request.POST)
         if not form.is_valid():
@@ -209,6 +191,7 @@ class LedgerView(ScopedViewMixin, View):
 
     def get(self, request, pk=None):
         if pk is None:
+            # raw paths: the ledger opens on the first granted organization itself.
             paths = scope_paths(request.user, Action.VIEW)
             if paths is ALL:
                 org = Organization.objects.filter(parent__isnull=True).order_by("code").first()
@@ -232,10 +215,7 @@ class LedgerView(ScopedViewMixin, View):
         if org.parent_id:
             parent = self.scoped(Organization).filter(pk=org.parent_id).first()
         cases = (
-            Case.objects.restrict(request.user, Action.VIEW)
-            .filter(org__path__startswith=org.path)
-            .select_related("org")
-            .order_by("org__path")
+            Case.objects.restrict(request.user, Action.VIEW).in_subtree(org).select_related("org").order_by("org__path")
         )
         if year:
             cases = cases.filter(year=year)

@@ -10,6 +10,7 @@ from waitress import serve
 from dangjian.cadence.scheduler import start
 from dangjian.core.proxy import behind_proxy, waitress_options
 from dangjian.flows.schedule import JOBS
+from dangjian.sheets.leftovers import clean_leftovers
 
 
 class Command(BaseCommand):
@@ -26,6 +27,10 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, threads, **options):
         if not 0 < port < 65536:
             raise CommandError(f"端口 {port} 无效。")
+        # Imports cut off by the last stop (their jobs, uploads, change sets) are cleaned before serving again.
+        cleaned = clean_leftovers()
+        if cleaned:
+            self.stdout.write(cleaned.summary())
         if options.get("with_scheduler"):
             start(JOBS)
             self.stdout.write("已启动定期任务调度（每 5 分钟检查一次）。")

@@ -1,0 +1,21 @@
+"""The daily cleanup as a scheduled job: what `sheets.leftovers` removes, counted for the job's run record.
+
+The cleanup itself stays in `sheets` (the server's start calls it too); only this wrapper knows the scheduler's
+`Context`, because `sheets` sits below `cadence` in the layers and may not import it.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from dangjian.cadence.jobs import Context
+from dangjian.sheets.leftovers import clean_leftovers
+
+
+def clean_import_leftovers(context: Context) -> None:
+    cleaned = clean_leftovers()
+    context.count("jobs_failed", cleaned.jobs)
+    context.count("uploads_removed", cleaned.uploads)
+    context.count("changesets_removed", cleaned.changesets)
+    if cleaned:
+        context.notes.append(f"{timezone.localtime():%Y-%m-%d %H:%M} {cleaned.summary()}")
