@@ -251,7 +251,7 @@ LOGIN_RATE = env_str("DANGJIAN_LOGIN_RATE", "20/minute")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Import files (.xlsx/.xls/.csv) uploaded on the import pages; larger files are refused with a message.
 IMPORT_MAX_MB = env_int("DANGJIAN_IMPORT_MAX_MB", 50)
-# Run import jobs in the upload request instead of a background thread (tests; installations that prefer it).
+# Run import jobs in the upload request instead of queueing them for the worker (tests; installations that prefer it).
 IMPORT_JOBS_INLINE = env_bool("DANGJIAN_IMPORT_INLINE", False)
 
 # What an import file may hold, checked before anything reads it (sheets/limits.py; docs/security.md, 导入文件的限制).
