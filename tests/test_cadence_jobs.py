@@ -149,22 +149,30 @@ def test_without_now_the_command_uses_the_clock(counter):
     assert not Notification.objects.exists()
 
 
-def test_the_in_process_scheduler_runs_due_jobs_until_stopped(monkeypatch):
-    import threading
+def test_the_workers_scheduler_runs_due_jobs_at_once_then_once_per_interval():
+    from dangjian.cadence.scheduler import Scheduler
 
-    from dangjian.cadence import scheduler
-
+    now = [1000.0]
     passes = []
-    done = threading.Event()
+    scheduler = Scheduler(run=lambda: passes.append(now[0]), interval_seconds=300, clock=lambda: now[0])
+    assert scheduler.tick()
+    now[0] += 299
+    assert not scheduler.tick()
+    now[0] += 1
+    assert scheduler.tick()
+    assert passes == [1000.0, 1300.0]
 
-    def fake_run_due():
-        passes.append(1)
-        done.set()
 
-    monkeypatch.setattr(jobs, "run_due", fake_run_due)
-    stop = threading.Event()
-    thread = scheduler.start(interval_seconds=60, stop=stop)
-    assert done.wait(5)
-    stop.set()
-    thread.join(5)
-    assert passes == [1] and not thread.is_alive()
+def test_a_failing_pass_of_the_scheduler_is_logged_and_tried_again_at_the_next_interval(caplog):
+    from dangjian.cadence.scheduler import Scheduler
+
+    now = [0.0]
+
+    def broken():
+        raise RuntimeError("数据库不可用")
+
+    scheduler = Scheduler(run=broken, interval_seconds=60, clock=lambda: now[0])
+    assert scheduler.tick()
+    assert "定期任务调度出错" in caplog.text
+    now[0] += 60
+    assert scheduler.tick()
