@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.test import Client
 
@@ -24,6 +25,12 @@ from dangjian.orgs.models import Organization
 from dangjian.orgs.services import create_org, set_post
 
 PASSWORD = "persona-2026"
+
+# Tests in this process keep the cache in its memory: the shared cache (core/shared_cache.py, a connection of its
+# own) would sit outside each test's transaction and add queries to the pinned counts. What several processes share
+# through it is shown by tests/test_shared_state.py, with real servers and a worker.
+django_settings.DATABASES.pop("cache", None)
+django_settings.CACHES["default"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 
 
 def id_number(seq: int, birth: datetime.date = datetime.date(1980, 1, 1)) -> str:

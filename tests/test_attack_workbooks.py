@@ -331,7 +331,7 @@ def test_a_job_whose_runner_died_is_failed_at_the_next_start(county_user, data_d
     dead = left_job(county_user, runner=f"{jobs.socket.gethostname()}:{dead_pid()}")
     alive = left_job(county_user, runner=jobs.runner_id())  # this process: running, just now
     out = io.StringIO()
-    call_command("serve", stdout=out)
+    call_command("serve", no_worker=True, stdout=out)
     dead.refresh_from_db()
     assert (dead.status, dead.message) == (JobStatus.FAILED, jobs.ABANDONED_MESSAGE)
     assert not dead.path.exists()

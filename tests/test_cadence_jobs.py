@@ -143,23 +143,39 @@ def test_without_now_the_command_uses_the_clock(counter):
     assert not Notification.objects.exists()
 
 
-def test_the_in_process_scheduler_runs_the_jobs_it_is_handed_until_stopped(monkeypatch):
-    import threading
+def test_the_workers_scheduler_runs_due_jobs_at_once_then_once_per_interval():
+    from dangjian.cadence.scheduler import Scheduler
 
-    from dangjian.cadence import scheduler
+    now = [1000.0]
+    passes = []
+    scheduler = Scheduler(run=lambda: passes.append(now[0]), interval_seconds=300, clock=lambda: now[0])
+    assert scheduler.tick()
+    now[0] += 299
+    assert not scheduler.tick()
+    now[0] += 1
+    assert scheduler.tick()
+    assert passes == [1000.0, 1300.0]
+
+
+def test_a_failing_pass_of_the_scheduler_is_logged_and_tried_again_at_the_next_interval(caplog):
+    from dangjian.cadence.scheduler import Scheduler
+
+    now = [0.0]
+
+    def broken():
+        raise RuntimeError("数据库不可用")
+
+    scheduler = Scheduler(run=broken, interval_seconds=60, clock=lambda: now[0])
+    assert scheduler.tick()
+    assert "定期任务调度出错" in caplog.text
+    now[0] += 60
+    assert scheduler.tick()
+
+
+def test_the_workers_scheduler_runs_the_jobs_listed_in_the_schedule(monkeypatch):
+    from dangjian.server.management.commands.worker import job_scheduler
 
     passes = []
-    done = threading.Event()
-
-    def fake_run_due(listed):
-        passes.append([job.name for job in listed])
-        done.set()
-
-    monkeypatch.setattr(jobs, "run_due", fake_run_due)
-    stop = threading.Event()
-    thread = scheduler.start(schedule.JOBS, interval_seconds=60, stop=stop)
-    assert done.wait(5)
-    stop.set()
-    thread.join(5)
+    monkeypatch.setattr(jobs, "run_due", lambda listed, now=None, *, only=None: passes.append([j.name for j in listed]))
+    assert job_scheduler().tick()
     assert passes == [["weekly_reminder", "spot_check", "escalation", "quarterly_bulletin", "import_leftovers"]]
-    assert not thread.is_alive()

@@ -12,7 +12,7 @@ ROOT = Path(dangjian.__file__).parent
 MAX_ALLOWED = 4
 # (module file under src/dangjian, the module it imports inside a function)
 ALLOWED = {
-    ("demo/management/commands/serve.py", "dangjian.wsgi"),
+    ("server/management/commands/serve.py", "dangjian.wsgi"),
 }
 
 

@@ -66,6 +66,7 @@ def test_api_lists_do_not_grow_with_rows_under_a_token(region, county_user):
     assert count_queries(client, "/api/members/") == few
 
 
+@pytest.mark.django_db(transaction=True)  # the data version is renewed when a write commits
 def test_home_counts_are_kept_until_the_next_write(region, county_user, login):
     client = login(county_user)
     cache.clear()

@@ -62,9 +62,9 @@ def with_database(url: str, name: str) -> str:
     return urlsplit(url)._replace(path=f"/{name}").geturl()
 
 
-@pytest.fixture(scope="module")
-def installation(tmp_path_factory):
-    """A migrated installation with the test accounts; its environment, without any DANGJIAN_* of the caller."""
+def new_installation(tmp_path_factory, setup: str):
+    """A migrated installation on the suite's kind of database, `setup` run in its shell; yields its environment,
+    without any DANGJIAN_* of the caller, and drops its PostgreSQL database afterwards."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DANGJIAN_")}
     env["DANGJIAN_DATA_DIR"] = str(tmp_path_factory.mktemp("served"))
     database = ""
@@ -80,12 +80,18 @@ def installation(tmp_path_factory):
         env.pop("DATABASE_URL", None)
     try:
         dangjian(env, "migrate", "-v0")
-        dangjian(env, "shell", "--no-imports", "-c", SETUP)
+        dangjian(env, "shell", "--no-imports", "-c", setup)
         yield env
     finally:
         if database:
             with psycopg.connect(admin_url, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def installation(tmp_path_factory):
+    """A migrated installation with the test accounts."""
+    yield from new_installation(tmp_path_factory, SETUP)
 
 
 def free_port() -> int:
@@ -94,12 +100,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def run_server(env: dict, log_path, **extra: str):
-    """`dangjian serve` on a free port; yields the port once it accepts connections, stops it afterwards."""
+def run_server(env: dict, log_path, *args: str, **extra: str):
+    """`dangjian serve` (with `args`) on a free port; yields the port once it accepts connections, stops it
+    afterwards."""
     port = free_port()
     with open(log_path, "w") as log:
         server = subprocess.Popen(  # noqa: S603 - our own interpreter and console entry point
-            [sys.executable, "-m", "dangjian.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "dangjian.cli", "serve", "--port", str(port), *args],
             env={**env, **extra},
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "dangjian.core",
     "dangjian.accounts",
     "dangjian.orgs",
@@ -100,6 +102,7 @@ INSTALLED_APPS = [
     "dangjian.cadence",
     "dangjian.accountability",
     "dangjian.flows",  # workflows across apps; its `cadence` command runs the listed jobs
+    "dangjian.server",
 ]
 
 MIDDLEWARE = [
@@ -249,7 +252,7 @@ LOGIN_RATE = env_str("DANGJIAN_LOGIN_RATE", "20/minute")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Import files (.xlsx/.xls/.csv) uploaded on the import pages; larger files are refused with a message.
 IMPORT_MAX_MB = env_int("DANGJIAN_IMPORT_MAX_MB", 50)
-# Run import jobs in the upload request instead of a background thread (tests; installations that prefer it).
+# Run import jobs in the upload request instead of queueing them for the worker (tests; installations that prefer it).
 IMPORT_JOBS_INLINE = env_bool("DANGJIAN_IMPORT_INLINE", False)
 
 # What an import file may hold, checked before anything reads it (sheets/limits.py; docs/security.md, 导入文件的限制).
@@ -353,3 +356,33 @@ if AUDIT_SYSLOG:
         "address": (_host, int(_port)) if _host and _port.isdigit() else AUDIT_SYSLOG,
     }
     LOGGING.setdefault("loggers", {})["dangjian.audit.anchor"] = {"handlers": ["audit_syslog"], "level": "INFO"}
+
+# Background work and shared state (docs/architecture.md "Background work and shared state"; docs/operations.md).
+# Long jobs (imports) are tasks in the database, run by `dangjian worker` (started by `dangjian serve` unless
+# --no-worker). What every server process must agree on (rate limits, import progress, the data version) lives in a
+# shared cache: Redis when REDIS_URL is set, else a database table reached through a connection of its own (the
+# "cache" alias), so it is written outside an import's long transaction and, on SQLite, in a file of its own that
+# the import's write lock does not hold. Lockouts are axes' database rows (AccessAttempt), shared already.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "dangjian",
+        }
+    }
+else:
+    if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        DATABASES["cache"] = {**DATABASES["default"], "NAME": str(DATA_DIR / "cache.sqlite3")}
+    else:
+        DATABASES["cache"] = dict(DATABASES["default"])
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "dangjian_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},  # Django's 300 would cull live rate-limit counts under load
+        }
+    }
+DATABASE_ROUTERS = ["dangjian.core.shared_cache.CacheRouter"]

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import operator
+import uuid
 from typing import Any
 
 from django.core.cache import cache
@@ -42,17 +43,27 @@ DATA_VERSION_KEY = "dangjian:data-version"
 _NOT_WRITES = {AuditAction.LOGIN, AuditAction.LOGIN_FAILED, AuditAction.LOGOUT, AuditAction.TOKEN, AuditAction.EXPORT}
 
 
-def data_version() -> int:
-    """A number that changes with every write: every write records an audit entry, so `record` bumps it.
-    Derived figures cached under it (home counts) are never older than the last write."""
-    return cache.get_or_set(DATA_VERSION_KEY, 0, timeout=None)
+def data_version() -> str:
+    """A token that changes with every committed write: every write records an audit entry, so `record` renews it.
+    Derived figures cached under it (home counts) are never older than the last write, in every server process,
+    as the token lives in the shared cache (core/shared_cache.py)."""
+    return cache.get_or_set(DATA_VERSION_KEY, _new_version, timeout=None)
+
+
+def _new_version() -> str:
+    # A fresh random token, not a counter: two processes renewing it at once can never both write the same value.
+    return uuid.uuid4().hex
+
+
+def _renew_data_version() -> None:
+    cache.set(DATA_VERSION_KEY, _new_version(), timeout=None)
 
 
 def _bump_data_version() -> None:
-    try:
-        cache.incr(DATA_VERSION_KEY)
-    except ValueError:  # not set yet, or evicted
-        cache.set(DATA_VERSION_KEY, 1, timeout=None)
+    """Renew the version once the write commits: before it, another process could cache figures that miss the
+    write under the new version. Once per transaction, however many records it writes."""
+    if not any(func is _renew_data_version for _sids, func, _robust in connection.run_on_commit):
+        transaction.on_commit(_renew_data_version)
 
 
 def _entry(

@@ -1,9 +1,12 @@
-"""Running an import job in the background: a thread started by the upload view, progress the page can poll.
+"""Running an import job in the background: a task the upload view enqueues, run by the worker process
+(`dangjian worker`, which `dangjian serve` starts unless told not to), with progress the page can poll.
 
-Kept deliberately simple and portable (SQLite in WAL mode or PostgreSQL, one process with threads such as
-`dangjian serve`): the job row is claimed with a conditional UPDATE, the import core does the writing, and the
-thread closes its own database connection when it ends. Progress goes to the cache as well as to the row,
-because the import core may hold its rows in a transaction the polling request cannot see into yet.
+The task queue is a table of the database (django-tasks' database backend), so it works alike on SQLite and
+PostgreSQL and the task row commits with the job row. The worker runs the import on its main thread, so the reader
+processes the import forks are never forked from a web server's threads. The job row is claimed with a conditional
+UPDATE and names its runner (host:pid of the worker), so a job whose worker died is failed at the next start.
+Progress goes to the shared cache (core/shared_cache.py) as well as to the row, because the import core holds its
+rows in a transaction the polling request, in another process, cannot see into yet.
 """
 
 from __future__ import annotations
@@ -12,15 +15,14 @@ import datetime
 import logging
 import os
 import socket
-import threading
 import time
 import uuid
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections, transaction
 from django.utils import timezone
+from django_tasks import task
 
 from .models import STALE_AFTER, ImportJob, JobStatus, imports_dir
 
@@ -131,7 +133,7 @@ def fail_abandoned() -> int:
 
 
 def is_stale(job: ImportJob) -> bool:
-    """A running job silent for long will never finish: its thread died with the server."""
+    """A running job silent for long will never finish: its worker died, or no worker has taken it."""
     if job.finished:
         return False
     _done, _total, last = current_progress(job)
@@ -185,19 +187,16 @@ def run(job_id: int) -> None:
         job.path.unlink(missing_ok=True)
 
 
-def _run_in_thread(job_id: int) -> None:
-    try:
-        run(job_id)
-    finally:
-        connections.close_all()  # this thread's connections; the request threads keep theirs
+@task()
+def run_in_worker(job_id: int) -> None:
+    """The task: the worker process runs the job (the worker closes its connections between tasks)."""
+    run(job_id)
 
 
-def start(job: ImportJob) -> threading.Thread | None:
-    """Start the job: in a background thread once the row is committed (at once, as views run in autocommit),
-    or right here when settings.IMPORT_JOBS_INLINE is set (tests, or installations that prefer to wait)."""
+def start(job: ImportJob):
+    """Queue the job for the worker (the task row commits with the caller's transaction, the job row's too), or
+    run it right here when settings.IMPORT_JOBS_INLINE is set (tests, or installations that prefer to wait)."""
     if settings.IMPORT_JOBS_INLINE:
         run(job.pk)
         return None
-    thread = threading.Thread(target=_run_in_thread, args=(job.pk,), name=f"import-job-{job.pk}", daemon=True)
-    transaction.on_commit(thread.start)
-    return thread
+    return run_in_worker.enqueue(job.pk)
