@@ -99,6 +99,9 @@ INSTALLED_APPS = [
     "dangjian.rectify",
     "dangjian.cadence",
     "dangjian.accountability",
+    # The working layer of [003]: workstations and the weekly "两下两上" cycle.
+    "dangjian.stations",
+    "dangjian.weekly",
 ]
 
 MIDDLEWARE = [
