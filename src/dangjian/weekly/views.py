@@ -253,6 +253,8 @@ def form_title(arrangement: Arrangement, what: str) -> str:
 
 
 class ArrangementXlsxView(ArrangementView):
+    http_method_names = ["get", "head", "options"]  # the workbook only: the page's form is not here
+
     def get(self, request, pk):
         arrangement = self.get_object_or_404(pk)
         what = "镇→站工作安排表" if arrangement.level == Level.TOWN else "站→村工作安排表"
@@ -326,6 +328,8 @@ REPORT_COLUMNS = [
 
 
 class VillageReportXlsxView(VillageReportView):
+    http_method_names = ["get", "head", "options"]  # the workbook only: the page's form is not here
+
     def get(self, request, pk):
         report = self.get_object_or_404(pk)
         title = f"{report.village.name}{weeks.short_label(report.arrangement.week)}工作完成情况表"
@@ -418,6 +422,8 @@ STATION_COLUMNS = [
 
 
 class StationReportXlsxView(StationReportView):
+    http_method_names = ["get", "head", "options"]  # the workbook only: the page's form is not here
+
     def get(self, request, pk):
         report = self.get_object_or_404(pk)
         arrangement = report.arrangement
