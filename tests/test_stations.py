@@ -3,10 +3,13 @@ their own town, one station per village), their people, and their accounts whose
 villages, through the grants, following every change of coverage."""
 
 import datetime
+import io
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+from openpyxl import load_workbook
 
 from dangjian.accounts.duties import Duty
 from dangjian.accounts.models import OrgGrant
@@ -17,6 +20,7 @@ from dangjian.orgs.choices import Domain, Level, OrgKind
 from dangjian.orgs.models import Organization, Workstation
 from dangjian.stations import services
 from dangjian.stations.models import StationAccount, StationStaff
+from sheets_files import write_xlsx
 
 from conftest import make_org, persona, settled
 
@@ -182,3 +186,61 @@ def test_the_town_page_shows_coverage_and_staff_and_the_county_the_totals(statio
 def test_the_staff_people_are_registered_on_the_station_page(station, login, county_user):
     login(county_user).post(f"/stations/{station.pk}/staff/add/", {"name": "李雪", "post": "staff", "full_time": "on"})
     assert StationStaff.objects.filter(station=station, name="李雪", full_time=True).exists()
+
+
+HEADER = [
+    "工作站编码",
+    "工作站名称",
+    "所属乡镇党委编码",
+    "联系村（社区）组织编码",
+    "站长",
+    "专职工作人员",
+    "兼职工作人员",
+]
+
+
+def run_import(path, *extra):
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("import", "stations", str(path), *extra, stdout=out, stderr=err)
+    except CommandError as exc:
+        return False, err.getvalue() + str(exc)
+    return True, out.getvalue()
+
+
+def test_the_import_template_has_the_station_columns(tmp_path):
+    path = tmp_path / "template.xlsx"
+    call_command("import", "stations", "--template", str(path), stdout=io.StringIO())
+    headers = [c.value for c in load_workbook(path).active[2]]
+    assert headers[:4] == ["*工作站编码", "*工作站名称", "*所属乡镇党委编码", "*联系村（社区）组织编码"]
+
+
+def test_stations_are_imported_with_their_people_and_read_back_unchanged(region, tmp_path, pine):
+    rows = [
+        HEADER,
+        ["T-WS1", "松岭第一党建工作站", "T-TOWN", "T-VILLAGE、T-BIRCH、T-PINE", "周明", "李雪", "王磊、赵晴"],
+    ]
+    ok, out = run_import(write_xlsx(tmp_path / "stations.xlsx", rows, title="党建工作站"))
+    assert ok, out
+    assert "新增 1" in out
+    station = Workstation.objects.get(code="T-WS1")
+    assert set(station.villages.values_list("code", flat=True)) == {"T-VILLAGE", "T-BIRCH", "T-PINE"}
+    assert (station.chief_name, station.fulltime_staff, station.parttime_staff) == ("周明", 2, 2)
+    ok, out = run_import(write_xlsx(tmp_path / "again.xlsx", rows, title="党建工作站"))
+    assert ok and "无变化 1" in out, out
+
+
+def test_an_import_with_a_bad_row_writes_nothing(region, tmp_path, pine):
+    rows = [
+        HEADER,
+        ["T-WS1", "松岭第一党建工作站", "T-TOWN", "T-VILLAGE、T-BIRCH、T-PINE", "周明", "", ""],
+        ["T-WS2", "松岭第二党建工作站", "T-TOWN", "T-PINE、T-SVILLAGE", "", "", ""],
+    ]
+    before = AuditLog.objects.count()
+    ok, out = run_import(write_xlsx(tmp_path / "bad.xlsx", rows, title="党建工作站"))
+    assert not ok
+    column = "第 4 行「联系村（社区）组织编码」："
+    assert column + "“南岭村党支部”不属于松岭镇党委，工作站只能联系本乡镇的村（社区）党组织\n" in out
+    assert not Workstation.objects.exists()
+    assert not StationStaff.objects.exists()
+    assert AuditLog.objects.count() == before
