@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from dangjian.accounts.models import ApiToken, Role
+from dangjian.accounts.models import ApiToken, OrgGrant, Role
 from dangjian.accounts.security import set_password
 from dangjian.accounts.services import grant_org
 from dangjian.accounts.tokens import issue_token
@@ -23,6 +23,8 @@ from dangjian.orgs.choices import Domain, Level, OrgKind, Post, SystemTier
 from dangjian.orgs.models import CommitteePost, Organization, VerticalSystem, Workstation
 from dangjian.orgs.services import create_org, set_post
 from dangjian.sheets.models import ImportJob
+from dangjian.stations.models import StationAccount, StationStaff
+from dangjian.weekly.models import Arrangement, StationReport, VillageReport
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "walk-test-2026"
@@ -177,6 +179,37 @@ ROUTES = {
     "cadence:read": "notification",
     "cadence:read_all": None,
     "cadence:spot_checks": None,
+    "stations:list": None,
+    "stations:export": None,
+    "stations:create": None,
+    "stations:detail": "station",
+    "stations:edit": "station",
+    "stations:retire": "station",
+    "stations:staff_add": "station",
+    "stations:staff_remove": "station_staff",
+    "stations:account_add": "station",
+    "stations:account_remove": "station_account",
+    "station-list": None,
+    "station-detail": "station",
+    "weekly:board": None,
+    "weekly:town": "town",
+    "weekly:publish": "town",
+    "weekly:station": "station",
+    "weekly:relay": "station",
+    "weekly:arrangement": "arrangement",
+    "weekly:arrangement_xlsx": "arrangement",
+    "weekly:forward": "relay",
+    "weekly:report": "village_report",
+    "weekly:report_xlsx": "village_report",
+    "weekly:station_report": "station_report",
+    "weekly:station_report_xlsx": "station_report",
+    "weekly:photo": "photo",
+    "weekly-arrangement-list": None,
+    "weekly-arrangement-detail": "arrangement",
+    "weekly-report-list": None,
+    "weekly-report-detail": "village_report",
+    "weekly-station-report-list": None,
+    "weekly-station-report-detail": "station_report",
 }
 # The other county's assessment: its scheme, participants, entries' pages, evidence, results.
 ASSESS_PAGES = {
@@ -239,8 +272,32 @@ ACCOUNTABILITY_LISTS = {
     "accountability-record-list": "/api/accountability/records/",
     "accountability-proposal-list": "/api/accountability/proposals/",
 }
+# The other county's workstation, its people and account, and its week: the town's and the station's arrangements,
+# a village's report with a photo, the station's report to the town.
+WORKING_PAGES = {
+    "stations:detail": "/stations/{station}/",
+    "stations:edit": "/stations/{station}/edit/",
+    "stations:retire": "/stations/{station}/retire/",
+    "stations:staff_add": "/stations/{station}/staff/add/",
+    "stations:staff_remove": "/stations/staff/{station_staff}/remove/",
+    "stations:account_add": "/stations/{station}/accounts/add/",
+    "stations:account_remove": "/stations/accounts/{station_account}/remove/",
+    "weekly:town": "/weekly/town/{town}/",
+    "weekly:publish": "/weekly/town/{town}/publish/",
+    "weekly:station": "/weekly/station/{station}/",
+    "weekly:relay": "/weekly/station/{station}/relay/",
+    "weekly:arrangement": "/weekly/arrangements/{arrangement}/",
+    "weekly:arrangement_xlsx": "/weekly/arrangements/{relay}.xlsx",
+    "weekly:forward": "/weekly/arrangements/{relay}/forward/",
+    "weekly:report": "/weekly/reports/{village_report}/",
+    "weekly:report_xlsx": "/weekly/reports/{village_report}.xlsx",
+    "weekly:station_report": "/weekly/station-reports/{station_report}/",
+    "weekly:station_report_xlsx": "/weekly/station-reports/{station_report}.xlsx",
+    "weekly:photo": "/weekly/photos/{photo}/",
+}
 PAGES_WITH_OBJECT = {
     **ASSESS_PAGES,
+    **WORKING_PAGES,
     **ACCOUNTABILITY_PAGES,
     **RECTIFY_PAGES,
     "orgs:detail": "/orgs/{org}/",
@@ -300,12 +357,14 @@ POST_ONLY |= {"assess:run", "assess:publish", "assess:evidence_upload", "assess:
 POST_ONLY |= {"assess:review_upload"}
 POST_ONLY |= {"accountability:confirm", "accountability:dismiss"}
 POST_ONLY |= {"cadence:read"}
+POST_ONLY |= {f"stations:{name}" for name in ("staff_add", "staff_remove", "account_add", "account_remove")}
 FORMS = {"orgs:edit", "orgs:move", "orgs:delete", "members:edit", "members:transfer", "members:delete"}
 FORMS |= {"assess:grid", "assess:participant", "assess:explain", "assess:scheme_edit"}
 FORMS |= {"assess:survey", "assess:survey_links", "assess:review"}
 POST_ONLY |= {"rectify:open_for_assessment"}
 FORMS |= {f"rectify:{name}" for name in ("edit", "measure_add", "supporters", "fund_add", "town_check", "close")}
 FORMS |= {"rectify:reopen", "rectify:measure_done", "rectify:entry_add"}
+FORMS |= {"stations:edit", "stations:retire", "weekly:publish", "weekly:relay", "weekly:forward", "weekly:report"}
 API_WITH_OBJECT = ["/api/orgs/{org}/", "/api/orgs/{org}.json", "/api/members/{member}/", "/api/members/{member}.json"]
 # The other county's assessment through the API: the assessment, its results, one explanation, its scheme, entries.
 API_ASSESS = {
@@ -324,6 +383,13 @@ API_ACCOUNTABILITY = {
 API_WITH_OBJECT += list(API_ACCOUNTABILITY.values())
 API_RECTIFY = {"case-detail": "/api/cases/{case}/"}
 API_WITH_OBJECT += [*API_RECTIFY.values(), "/api/cases/{case}.json"]
+API_WORKING = {
+    "station-detail": "/api/stations/{station}/",
+    "weekly-arrangement-detail": "/api/weekly/arrangements/{arrangement}/",
+    "weekly-report-detail": "/api/weekly/reports/{village_report}/",
+    "weekly-station-report-detail": "/api/weekly/station-reports/{station_report}/",
+}
+API_WITH_OBJECT += [*API_WORKING.values(), "/api/weekly/arrangements/{relay}/"]
 LIST_PAGES = [
     "/",
     "/orgs/",
@@ -378,6 +444,18 @@ LIST_PAGES = [
     "/rectify/new/",
     "/notifications/",
     "/notifications/spot-checks/",
+    "/stations/",
+    "/stations/?org_code=NL-COUNTY",
+    "/stations/?q=南岭",
+    "/api/stations/",
+    "/api/stations/?search=南岭",
+    "/api/stations/?org_code=NL-TOWN",
+    "/weekly/",
+    "/api/weekly/arrangements/",
+    "/api/weekly/arrangements/?org_code=NL-TOWN",
+    "/api/weekly/reports/",
+    "/api/weekly/reports/?org_code=NL-VILLAGE",
+    "/api/weekly/station-reports/",
 ]
 
 
@@ -461,6 +539,40 @@ def south_accountability(branch, station) -> dict:
     return {"acc_record": talk.pk, "acc_proposal": proposal.pk}
 
 
+def south_week(station, town) -> dict:
+    """The other county's station at work: its chief and account, and this week's two arrangements, a village's
+    report with a photo, and the station's report to the town."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.stations import services as stations
+    from dangjian.weekly import services as weekly
+    from dangjian.weekly.models import LinePhoto, VillageReport
+
+    chief = stations.add_staff(station, actor=None, name="南岭站长", post="chief", full_time=True)
+    account = stations.bind_account(station, User.objects.create_user("nanling_station"), actor=None)
+    today = datetime.date.today()
+    item = {"title": "南岭村党员大会", "target": "南岭", "due": today}
+    published = weekly.publish_town_arrangement(town, today, [item], actor=None)
+    relay = weekly.relay_arrangement(station, today, [], actor=None)
+    village = station.villages.get(code="NL-VILLAGE")
+    photo = SimpleUploadedFile("南岭照片.jpg", b"\xff\xd8\xff" + "南岭村".encode())
+    answers = {i.pk: weekly.Answer("done", "南岭村已开会", [photo]) for i in weekly.village_items(relay)}
+    report = weekly.submit_village_report(relay, village, answers, actor=None)
+    forwarded = weekly.forward_station_report(relay, actor=None)
+    assert VillageReport.objects.filter(arrangement=relay).count() == 2
+    return {
+        "station": station.pk,
+        "station_staff": chief.pk,
+        "station_account": account.pk,
+        "town": town.pk,
+        "arrangement": published.pk,
+        "relay": relay.pk,
+        "village_report": report.pk,
+        "station_report": forwarded.pk,
+        "photo": LinePhoto.objects.get().pk,
+    }
+
+
 def org(parent, name, code, kind, level, domain="", **extra):
     return create_org(actor=None, parent=parent, name=name, code=code, kind=kind, level=level, domain=domain, **extra)
 
@@ -499,7 +611,7 @@ def region():
         system=system,
         system_tier=SystemTier.SUB_BUREAU,
     )
-    station = Workstation.objects.create(name="南岭第一工作站", town=town)
+    station = Workstation.objects.create(name="南岭第一工作站", code="NL-WS1", town=town)
     station.villages.add(branch, spare)
 
     clerk = User.objects.create_user("nanling_clerk", password=PASSWORD)  # a user of the other county
@@ -530,6 +642,7 @@ def region():
             "notification": south_notification(clerk),
             "token": issue_token(clerk, actor=clerk, label="南岭脚本")[0].pk,
             **south_accountability(spare, station),
+            **south_week(station, town),
         },
     }
 
@@ -556,6 +669,14 @@ def fingerprint():
         list(MemberTransfer.objects.order_by("pk").values_list("pk", "member_id", "to_org_id")),
         list(VerticalSystem.objects.order_by("pk").values_list("pk", "name", "owner_id")),
         list(ApiToken.objects.order_by("pk").values_list("pk", "user_id")),  # nobody revokes another's token
+        list(Workstation.objects.order_by("pk").values_list("pk", "name", "code", "retired_on", "chief_name")),
+        list(Workstation.villages.through.objects.order_by("pk").values_list("workstation_id", "organization_id")),
+        list(StationStaff.objects.order_by("pk").values_list("pk", "name")),
+        list(StationAccount.objects.order_by("pk").values_list("pk", "user_id")),
+        list(OrgGrant.objects.order_by("pk").values_list("pk", "user_id", "org_id", "role")),
+        list(Arrangement.objects.order_by("pk").values_list("pk", "week", "published_at")),
+        list(VillageReport.objects.order_by("pk").values_list("pk", "submitted_at")),
+        list(StationReport.objects.order_by("pk").values_list("pk", "submitted_at")),
     ]
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
@@ -595,9 +716,8 @@ def test_every_route_is_walked():
     unknown = names - set(ROUTES)
     assert not unknown, f"新增路由未纳入数据范围巡检：{sorted(unknown)}"
     with_object = {name for name, kind in ROUTES.items() if kind}
-    assert with_object - {"org-detail", "member-detail", *API_ASSESS, *API_ACCOUNTABILITY, *API_RECTIFY} == set(
-        PAGES_WITH_OBJECT
-    )
+    api = {"org-detail", "member-detail", *API_ASSESS, *API_ACCOUNTABILITY, *API_RECTIFY, *API_WORKING}
+    assert with_object - api == set(PAGES_WITH_OBJECT)
 
 
 @pytest.mark.parametrize("name", sorted(PAGES_WITH_OBJECT))
@@ -744,6 +864,15 @@ ANONYMOUS_URLS = {
     "rectify_bulletin:cases_export": "/rectify/bulletins/cases.xlsx",
     "case-list": "/api/cases/",
     **API_RECTIFY,
+    "stations:list": "/stations/",
+    "stations:export": "/stations/export.xlsx",
+    "stations:create": "/stations/new/",
+    "station-list": "/api/stations/",
+    "weekly:board": "/weekly/",
+    "weekly-arrangement-list": "/api/weekly/arrangements/",
+    "weekly-report-list": "/api/weekly/reports/",
+    "weekly-station-report-list": "/api/weekly/station-reports/",
+    **API_WORKING,
 }
 OPEN_ROUTES = {"login", "logout", "ping", "api-token", "api-schema", "api-root"}
 OPEN_ROUTES |= {"survey_answer"}  # the residents' survey: public by design, each link answerable once

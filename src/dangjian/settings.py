@@ -102,6 +102,9 @@ INSTALLED_APPS = [
     "dangjian.cadence",
     "dangjian.accountability",
     "dangjian.server",
+    # The working layer of [003]: workstations and the weekly "两下两上" cycle.
+    "dangjian.stations",
+    "dangjian.weekly",
 ]
 
 MIDDLEWARE = [
@@ -341,6 +344,11 @@ if DANGJIAN_ESCALATION_GRACE_DAYS < 1:
     raise ImproperlyConfigured("DANGJIAN_ESCALATION_GRACE_DAYS must be at least 1")
 if not 1 <= DANGJIAN_SPOT_CHECK_SHARE <= 100:
     raise ImproperlyConfigured("DANGJIAN_SPOT_CHECK_SHARE must be a percentage from 1 to 100")
+
+# The weekly cycle (weekly/weeks.py): days after a week's Friday during which its reports are still taken (late).
+DANGJIAN_WEEKLY_CLOSE_DAYS = env_int("DANGJIAN_WEEKLY_CLOSE_DAYS", 7)
+if not 0 <= DANGJIAN_WEEKLY_CLOSE_DAYS <= 60:
+    raise ImproperlyConfigured("DANGJIAN_WEEKLY_CLOSE_DAYS must be from 0 to 60")
 
 # The audit chain's anchor (core/audit_anchor.py, docs/security.md "审计日志能证明什么"): the last committed audit
 # record's number and hash, kept outside the database so a rollback of the audit tables is noticed. Every anchor is

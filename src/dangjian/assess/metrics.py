@@ -18,6 +18,7 @@ from django.db.models import Count, Q
 from dangjian.members.models import Member
 from dangjian.orgs.choices import Post
 from dangjian.orgs.models import CommitteePost, Organization
+from dangjian.weekly.metrics import weekly_on_time as weekly_on_time_of
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,15 @@ def member_count_ok(participants, cutoff, year):
     )
     counts = {row["org_id"]: row["n"] for row in rows}
     return {p.id: counts.get(p.org_id, 0) >= 3 for p in participants}
+
+
+@register(
+    "weekly_on_time",
+    "每周按时报送",
+    "本年度应报送的每周工作完成情况表（“两下两上”）中按时（当周周五前）报送的比例",
+)
+def weekly_on_time(participants, cutoff, year):
+    return weekly_on_time_of(participants, cutoff, year, org_ids=_org_ids(participants))
 
 
 def record_flags(participants) -> dict[int, frozenset[str]]:

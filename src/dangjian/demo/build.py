@@ -18,6 +18,7 @@ from dangjian.orgs.models import CommitteePost, Organization, VerticalSystem, Wo
 from .assessment import build_demo_assessment
 from .people import make_members, make_posts, make_transfers
 from .region import CITY_NAME, HEXI_NAME, MOHE_NAME, RegionBuilder
+from .working import build_demo_weeks, make_station_staff
 from .writer import next_id, reset_sequences
 
 DEFAULT_SEED = 20160701  # fixed, so every demo installation shows the same region
@@ -100,6 +101,8 @@ def build_demo(seed: int = DEFAULT_SEED, today: datetime.date | None = None) -> 
     reset_sequences(Organization, VerticalSystem, Workstation, Member, CommitteePost, MemberTransfer)
 
     build_demo_assessment(rng)
+    staff = make_station_staff(rng)
+    village_reports = build_demo_weeks(rng, today)
 
     summary = summarize()
     summary.seconds = time.monotonic() - started
@@ -115,6 +118,8 @@ def build_demo(seed: int = DEFAULT_SEED, today: datetime.date | None = None) -> 
             "posts": len(posts),
             "workstations": len(region.workstations),
             "transfers": len(transfers),
+            "station_staff": staff,
+            "village_reports": village_reports,
         },
     )
     return summary

@@ -16,10 +16,13 @@ from dangjian.core.views import ScopedViewMixin, apply_validation_error
 from dangjian.members.models import Member
 
 from . import services
+from .choices import OrgKind
 from .forms import OrgCreateForm, OrgForm, OrgMoveForm, PostForm
 from .models import CommitteePost, Organization, VerticalSystem
-from .queries import breadcrumbs, org_warnings
+from .queries import breadcrumbs, org_warnings, station_coverage, town_stations
 
+TOWN_KINDS = (OrgKind.TOWN_COMMITTEE, OrgKind.STREET_COMMITTEE)
+ABOVE_TOWN_KINDS = (OrgKind.CITY_COMMITTEE, OrgKind.COUNTY_COMMITTEE)
 TREE_PAGE = 200  # children shown per click; more are fetched on demand
 SEARCH_LIMIT = 50
 
@@ -104,8 +107,9 @@ class OrgDetailView(ScopedViewMixin, View):
             "children_count": children.count(),
             "members": members[:50],
             "members_count": members.count(),
-            "stations": org.workstations.all().order_by("code"),
-            "covering_stations": org.stations.all(),
+            "town_stations": town_stations(org) if org.kind in TOWN_KINDS else None,
+            "station_coverage": station_coverage(org, request.user) if org.kind in ABOVE_TOWN_KINDS else None,
+            "covering_stations": org.stations.filter(retired_on__isnull=True),
             "system_parent": self.get_queryset().filter(pk=org.system_parent_id).first()
             if org.system_parent_id
             else None,

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class StationsConfig(AppConfig):
+    name = "dangjian.stations"
+    label = "stations"
+    verbose_name = "党建工作站"
+
+    def ready(self) -> None:
+        # The station list is one of the importable kinds (`dangjian import stations FILE`): registered here, in
+        # the one place Django runs once the apps are loaded, since the sheets framework sits below this app.
+        from dangjian.sheets.imports import register_kind
+
+        from .import_stations import COLUMNS, StationImporter
+
+        register_kind("stations", title="党建工作站", columns=COLUMNS, importer=StationImporter)
