@@ -3,11 +3,10 @@ recording by hand, and the honours and promotion recommendations that the block 
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views import View
 
 from dangjian.core.paging import CappedPaginator
@@ -111,12 +110,13 @@ class RecordCreateView(ScopedViewMixin, View):
         from dangjian.assess.models import Assessment
         from dangjian.rectify.models import Case
 
+        since = timezone.localdate().year - 3
         return RecordForm(
             data,
             # Recent years only: a choice list of every case ever would grow without end (no slicing: the form
             # looks the chosen value up in this queryset).
-            cases=self.scoped(Case).filter(year__gte=date.today().year - 3).select_related("org").order_by("-year"),
-            assessments=self.scoped(Assessment).filter(year__gte=date.today().year - 3).order_by("-year", "-id"),
+            cases=self.scoped(Case).filter(year__gte=since).select_related("org").order_by("-year"),
+            assessments=self.scoped(Assessment).filter(year__gte=since).order_by("-year", "-id"),
         )
 
     def get(self, request):
