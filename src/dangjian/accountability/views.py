@@ -3,16 +3,18 @@ recording by hand, and the honours and promotion recommendations that the block 
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
-from dangjian.core.paging import CappedPaginator
 from dangjian.core.scope import ALL, Action, scope_paths
 from dangjian.core.services import OutOfScope
-from dangjian.core.views import ScopedViewMixin, apply_validation_error
+from dangjian.core.views import ScopedListView, ScopedViewMixin, apply_validation_error, first_rows
 from dangjian.orgs.models import Organization, Workstation
 
 from . import services
@@ -21,7 +23,7 @@ from .filtersets import RecordFilterSet
 from .forms import CommendationForm, RecordForm
 from .models import Commendation, Record
 
-PAGE_SIZE = 50
+PERSON_ROWS = 200  # a person's records on the person page; more are listed on the records list
 NOT_IN_SCOPE = "该组织不存在或不在您的数据范围内。"
 NOT_DECIDER = "对该组织人员的问责须由其上级党组织（工作站站长由所属乡镇）具有管理权限的用户记录。"
 
@@ -36,28 +38,16 @@ def scoped_org(view: ScopedViewMixin, code: str, action: str = Action.VIEW) -> O
     return view.scoped(Organization, action).filter(code=code).first() if code else None
 
 
-class RecordListView(ScopedViewMixin, View):
+class RecordListView(ScopedListView):
     model = Record
+    template_name = "accountability/list.html"
+    filterset_class = RecordFilterSet
 
-    def filtered(self, request) -> RecordFilterSet:
-        qs = self.get_queryset().select_related("org", "workstation").order_by("-date", "-id")
-        return RecordFilterSet(request.GET, queryset=qs)
+    def list_rows(self):
+        return self.get_queryset().select_related("org", "workstation").order_by("-date", "-id")
 
-    def get(self, request):
-        filterset = self.filtered(request)
-        page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        query = request.GET.copy()
-        query.pop("page", None)
-        return render(
-            request,
-            "accountability/list.html",
-            {
-                "filter": filterset,
-                "page": page,
-                "query": query.urlencode(),
-                "can_create": manages_anything(request.user),
-            },
-        )
+    def get_context_data(self, **context):
+        return context | {"can_create": manages_anything(self.request.user)}
 
 
 class RecordExportView(RecordListView):
@@ -178,18 +168,20 @@ class PersonView(ScopedViewMixin, View):
     def get(self, request):
         name = request.GET.get("q", "").strip()
         org = scoped_org(self, request.GET.get("org_code", ""))
-        records = commendations = []
+        records = commendations = first_rows([], PERSON_ROWS)
         if name:
             records = self.get_queryset().filter(person_name=name).select_related("org").order_by("-year", "date")
             commendations = self.scoped(Commendation).filter(person_name=name).select_related("org")
             if org is not None:
                 records = records.filter(org__path__startswith=org.path)
                 commendations = commendations.filter(org__path__startswith=org.path)
-            records, commendations = list(records[:200]), list(commendations[:200])
+            records = first_rows(records, PERSON_ROWS)
+            commendations = first_rows(commendations.order_by("-year", "-id"), PERSON_ROWS)
         blocks: dict[int, Record] = {}
-        for rec in records:
+        for rec in records.rows:
             if rec.kind in BLOCKING_KINDS and rec.for_party_duty:
                 blocks.setdefault(rec.year, rec)
+        query = urlencode({"q": name, "org_code": org.code if org else ""})
         return render(
             request,
             "accountability/person.html",
@@ -199,20 +191,34 @@ class PersonView(ScopedViewMixin, View):
                 "org_code": request.GET.get("org_code", ""),
                 "records": records,
                 "commendations": commendations,
+                "records_url": f"{reverse('accountability:list')}?{query}",
+                "commendations_url": f"{reverse('accountability:commendations')}?{query}",
                 "blocks": [(year, rec, services.block_message(rec)) for year, rec in sorted(blocks.items())],
             },
         )
 
 
-class CommendationListView(ScopedViewMixin, View):
+class CommendationListView(ScopedListView):
     model = Commendation
+    template_name = "accountability/commendations.html"
 
-    def get(self, request):
+    def year(self) -> str:
+        return self.request.GET.get("year", "").strip()
+
+    def list_rows(self):
         items = self.get_queryset().select_related("org").order_by("-year", "-id")
-        year = request.GET.get("year", "").strip()
-        if year.isdigit():
-            items = items.filter(year=int(year))
-        return render(request, "accountability/commendations.html", {"items": items[:500], "year": year})
+        if self.year().isdigit():
+            items = items.filter(year=int(self.year()))
+        if name := self.request.GET.get("q", "").strip():
+            items = items.filter(person_name__contains=name)
+        if code := self.request.GET.get("org_code", "").strip():
+            org = scoped_org(self, code)
+            items = items.filter(org__path__startswith=org.path) if org else items.none()
+        return items
+
+    def get_context_data(self, **context):
+        get = self.request.GET
+        return context | {"year": self.year(), "q": get.get("q", "").strip(), "org_code": get.get("org_code", "")}
 
 
 class CommendationCreateView(ScopedViewMixin, View):

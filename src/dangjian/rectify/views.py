@@ -5,17 +5,20 @@ The forms that change a case are in `plan_views.py`."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views import View
 
 from dangjian.assess.models import Assessment
 from dangjian.core.scope import ALL, Action, scope_paths
-from dangjian.core.views import ScopedViewMixin, apply_validation_error
+from dangjian.core.views import ScopedListView, ScopedViewMixin, apply_validation_error, first_rows
 from dangjian.orgs.models import Organization
 
 from . import services
@@ -23,7 +26,7 @@ from .forms import CaseFilterForm, CaseOpenForm, RollOverForm
 from .models import Case, CaseStatus, LedgerFile, MeasureStatus
 from .pairing import AGENCY_KIND_LABELS, suggest_agencies
 
-PAGE = 200
+LEDGER_CASES = 200  # open cases listed under the ledger; the case list pages through all of them
 
 
 def can_manage_somewhere(user) -> bool:
@@ -31,13 +34,18 @@ def can_manage_somewhere(user) -> bool:
     return paths is ALL or bool(paths)
 
 
-class CaseListView(ScopedViewMixin, View):
+class CaseListView(ScopedListView):
     """Cases within the user's scope, filtered by year, status, kind, overdue measures, organization."""
 
     model = Case
+    template_name = "rectify/list.html"
 
-    def get(self, request):
-        form = CaseFilterForm(request.GET or None)
+    @cached_property
+    def filter_form(self) -> CaseFilterForm:
+        return CaseFilterForm(self.request.GET or None)
+
+    def list_rows(self):
+        form = self.filter_form
         today = timezone.localdate()
         cases = self.get_queryset().select_related("org")
         if form.is_valid():
@@ -53,10 +61,10 @@ class CaseListView(ScopedViewMixin, View):
             if data["org_code"].strip():
                 org = self.scoped(Organization).filter(code=data["org_code"].strip()).first()
                 cases = cases.filter(org__path__startswith=org.path) if org else cases.none()
-        assessment_id = request.GET.get("assessment", "")
+        assessment_id = self.request.GET.get("assessment", "")
         if assessment_id.isdigit():
             cases = cases.filter(assessment_id=int(assessment_id))
-        cases = cases.annotate(
+        return cases.annotate(
             measures_total=Count("measures", distinct=True),
             measures_open=Count("measures", filter=Q(measures__status=MeasureStatus.OPEN), distinct=True),
             measures_overdue=Count(
@@ -64,21 +72,14 @@ class CaseListView(ScopedViewMixin, View):
                 filter=Q(measures__status=MeasureStatus.OPEN, measures__deadline__lt=today),
                 distinct=True,
             ),
-        )
-        total = cases.count()
-        return render(
-            request,
-            "rectify/list.html",
-            {
-                "form": form,
-                "cases": cases[:PAGE],
-                "total": total,
-                "more": total > PAGE,
-                "can_open": can_manage_somewhere(request.user),
-                "query": request.GET.urlencode(),
-                "rollover_form": RollOverForm(initial={"year": today.year - 1}),
-            },
-        )
+        ).order_by("-year", "org__path", "id")  # Meta.ordering does not reach an aggregating query
+
+    def get_context_data(self, **context):
+        return context | {
+            "form": self.filter_form,
+            "can_open": can_manage_somewhere(self.request.user),
+            "rollover_form": RollOverForm(initial={"year": timezone.localdate().year - 1}),
+        }
 
 
 class CaseDetailView(ScopedViewMixin, View):
@@ -239,6 +240,7 @@ class LedgerView(ScopedViewMixin, View):
         )
         if year:
             cases = cases.filter(year=year)
+        cases_filter = {"org_code": org.code} | ({"year": year} if year else {})
         return render(
             request,
             "rectify/ledger.html",
@@ -249,7 +251,8 @@ class LedgerView(ScopedViewMixin, View):
                 "totals": totals,
                 "year": year or "",
                 "form": form,
-                "cases": cases.exclude(status=CaseStatus.CLOSED)[:PAGE],
+                "cases": first_rows(cases.exclude(status=CaseStatus.CLOSED), LEDGER_CASES),
+                "cases_url": f"{_list_url()}?{urlencode(cases_filter)}",
             },
         )
 
