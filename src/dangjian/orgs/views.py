@@ -110,7 +110,7 @@ class OrgDetailView(ScopedViewMixin, View):
             "children_count": children.count(),
             "members": members[:50],
             "members_count": members.count(),
-            "stations": org.workstations.all().order_by("code"),
+            "stations": org.workstations.prefetch_related("villages").order_by("code"),  # one query for all villages
             "covering_stations": org.stations.all(),
             "system_parent": self.get_queryset().filter(pk=org.system_parent_id).first()
             if org.system_parent_id
