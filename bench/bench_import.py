@@ -172,16 +172,17 @@ def main() -> None:
         floor_s = floor(path)
         print(f"floor (calamine read + COPY): {floor_s:.1f} s")
         from dangjian.core import changesets
+        from dangjian.members import bulk
         from dangjian.sheets import import_members, imports
 
         spent: dict[str, float] = {}
         timed(spent, imports, "open_sheet", "open the sheet (calamine parses it)")
         timed(spent, import_members.MemberImporter, "process", "chunks: look up, check, write")
-        timed(spent, import_members, "insert_rows", "— of which members COPY (rows built meanwhile)")
+        timed(spent, bulk, "insert_rows", "— of which members COPY (rows built meanwhile)")
         timed(spent, import_members, "_by_digest", "— of which existing members looked up")
         timed(spent, changesets.ChangeSetWriter, "write", "— of which change set lines (JSON)")
         timed(spent, changesets.ChangeSetWriter, "close", "change set closed (compression finished)")
-        timed(spent, import_members.MemberImporter, "_end_stream", "— of which COPY ends (organizations checked)")
+        timed(spent, bulk.BulkMemberWriter, "end_copy", "— of which COPY ends (organizations checked)")
         timed(spent, type(connections["default"]), "commit", "commit")
         backend = _backend_pid()
         cpu_before = (_cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN), _backend_cpu(backend))

@@ -134,6 +134,13 @@ def _changeset_dir(settings, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _audit_anchor_file(settings, tmp_path_factory):
+    """Each test's committed audit writes move an audit anchor of its own (core/audit_anchor.py), not a shared one
+    that a later test's shorter log would be "rolled back" behind."""
+    settings.AUDIT_ANCHOR_FILE = tmp_path_factory.mktemp("audit") / "anchor.json"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache: rate-limit counters (20 logins a minute per address) and cached
     figures must not leak from one test into the next."""

@@ -24,7 +24,7 @@ def names(response):
 def test_a_token_is_given_for_the_right_password_only_and_both_are_audited(county_user):
     client = Client()
     good = client.post("/api/token/", {"username": "county_user", "password": PASSWORD})
-    assert good.status_code == 200 and len(good.json()["token"]) == 40
+    assert good.status_code == 200 and len(good.json()["token"]) == 43
     bad = client.post("/api/token/", {"username": "county_user", "password": "wrong"})
     assert bad.status_code == 400 and bad.json()["detail"] == "用户名或密码不正确。"
     assert AuditLog.objects.filter(action=AuditAction.TOKEN, user=county_user).count() == 1

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.pagination import PageNumberPagination
 
+from dangjian.accounts.tokens import issue_token
 from dangjian.assess import services
 from dangjian.assess.models import Entry, Participant
 from dangjian.core.models import AuditLog
@@ -21,7 +21,7 @@ CUTOFF = datetime.date(2026, 12, 31)
 
 def api(user) -> Client:
     client = Client()
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.get_or_create(user=user)[0].key}"
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {issue_token(user, actor=user)[1]}"
     return client
 
 

@@ -13,13 +13,13 @@ from dangjian.assess.models import RATING_POINTS, Participant, Result, Secretary
 from dangjian.core.models import AuditLog
 from dangjian.core.services import OutOfScope
 from schemes import county_scheme, given
+from upload_samples import OLE2, PDF, docx
 
 pytestmark = pytest.mark.django_db
 
 SCHEME = county_scheme(given(100), category="工作", total="100", weak_floors="{农村: 10%}")
-PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"
-DOCX = b"PK\x03\x04" + b"\x00" * 40
-DOC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 40
+DOCX = docx()
+DOC = OLE2
 
 
 @pytest.fixture(autouse=True)
@@ -114,9 +114,9 @@ def test_the_organization_uploads_its_report_but_does_not_see_its_rating_before_
     [
         ("述职报告.exe", PDF, "只接受 PDF 或 Word 文件"),
         ("述职报告.txt", b"hello", "只接受 PDF 或 Word 文件"),
-        ("述职报告.pdf", b"MZ\x90\x00 not a pdf", "不是有效的 .pdf 文件"),
-        ("述职报告.docx", PDF, "不是有效的 .docx 文件"),
-        ("述职报告.doc", DOCX, "不是有效的 .doc 文件"),
+        ("述职报告.pdf", b"MZ\x90\x00 not a pdf", "文件内容不是 PDF 文件，与扩展名 .pdf 不符"),
+        ("述职报告.docx", PDF, "文件内容不是 Word 文档，与扩展名 .docx 不符"),
+        ("述职报告.doc", DOCX, "文件内容不是 Word 97-2003 文档，与扩展名 .doc 不符"),
     ],
 )
 def test_a_report_of_the_wrong_type_is_refused(village, branch_secretary, name, content, message):

@@ -161,7 +161,7 @@ def test_a_change_set_that_cannot_be_written_keeps_the_whole_import_out(region, 
     def full(self, data):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(changesets.GzipWriter, "write", full)
+    monkeypatch.setattr(changesets.gzip.GzipFile, "write", full)
     path = write_csv(tmp_path / "m.csv", [MEMBER_HEADERS, *rows(30)])
     with pytest.raises(OSError, match="No space left"):
         run_import("members", path, county_user)

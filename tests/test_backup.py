@@ -1,6 +1,7 @@
 """`dangjian backup FILE` / `dangjian restore FILE`: one checked file, ciphertext kept, all or nothing."""
 
 import hashlib
+import hmac
 import json
 import os
 import subprocess
@@ -15,7 +16,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from dangjian.core import backup
+from dangjian.accounts.models import OrgGrant
+from dangjian.core import audit_anchor, backup
+from dangjian.core.audit import record
+from dangjian.core.audit_verify import verify_chain
 from dangjian.core.models import AuditAction, AuditLog
 from dangjian.members.models import Member
 
@@ -124,20 +128,45 @@ def test_a_database_with_data_is_refused_without_force(saved, region):
     assert not AuditLog.objects.filter(action=AuditAction.RESTORE).exists()
 
 
+def repack(
+    src_path: Path, dst_path: Path, *, manifest=None, parts=None, tag_key: str | None = None, keep_tag: bool = False
+) -> Path:
+    """A copy of a backup with its manifest and parts changed, the SHA-256 sums recomputed as anyone could, and the
+    manifest tagged with `tag_key` (the real audit key for a crafted backup that gets past the tag), or its old tag
+    kept (`keep_tag`), or no tag."""
+    with zipfile.ZipFile(src_path) as src, zipfile.ZipFile(dst_path, "w") as dst:
+        data = json.loads(src.read("manifest.json"))
+        for entry in data["tables"]:
+            lines = src.read(entry["part"]).splitlines(keepends=True)
+            if parts and entry["table"] in parts:
+                lines = parts[entry["table"]](lines)
+            body = b"".join(lines)
+            entry["rows"], entry["sha256"] = len(lines), hashlib.sha256(body).hexdigest()
+            dst.writestr(entry["part"], body)
+        for item in src.infolist():
+            if not item.filename.startswith("tables/") and not item.filename.startswith("manifest."):
+                dst.writestr(item.filename, src.read(item))
+        if manifest:
+            manifest(data)
+        body = json.dumps(data, ensure_ascii=False, indent=1).encode()  # as `dangjian backup` writes it
+        dst.writestr("manifest.json", body)
+        dst.writestr("manifest.sha256", hashlib.sha256(body).hexdigest())
+        if keep_tag:
+            dst.writestr("manifest.hmac", src.read("manifest.hmac"))
+        if tag_key is not None:
+            key = hmac.new(tag_key.encode(), b"dangjian-backup-manifest-v1", hashlib.sha256).digest()
+            dst.writestr("manifest.hmac", hmac.new(key, body, hashlib.sha256).hexdigest())
+    return dst_path
+
+
 def test_a_backup_of_another_schema_is_refused(saved, region, tmp_path):
     """Migration state differs: the operator is told to migrate first."""
-    other = tmp_path / "other.zip"
-    with zipfile.ZipFile(saved) as src, zipfile.ZipFile(other, "w") as dst:
-        for item in src.infolist():
-            body = src.read(item)
-            if item.filename == "manifest.json":
-                manifest = json.loads(body)
-                manifest["migrations"].append(["members", "9999_future"])
-                body = json.dumps(manifest).encode()
-            elif item.filename == "manifest.sha256":
-                continue
-            dst.writestr(item.filename, body)
-        dst.writestr("manifest.sha256", hashlib.sha256(json.dumps(manifest).encode()).hexdigest())
+    other = repack(
+        saved,
+        tmp_path / "other.zip",
+        manifest=lambda m: m["migrations"].append(["members", "9999_future"]),
+        tag_key=settings.AUDIT_KEY,
+    )
     with pytest.raises(CommandError, match="请先.*dangjian migrate"):
         call_command("restore", str(other), "--force")
 
@@ -160,19 +189,96 @@ def test_a_file_name_leaving_the_upload_folder_is_refused(region, settings, tmp_
     (settings.MEDIA_ROOT / "a.txt").write_text("x")
     path = tmp_path / "b.zip"
     call_command("backup", str(path))
-    crafted = tmp_path / "crafted.zip"
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(crafted, "w") as dst:
-        manifest = json.loads(src.read("manifest.json"))
-        manifest["files"][0]["path"] = "../../evil.txt"
-        body = json.dumps(manifest).encode()
-        for item in src.infolist():
-            if item.filename not in ("manifest.json", "manifest.sha256"):
-                dst.writestr(item.filename, src.read(item))
-        dst.writestr("manifest.json", body)
-        dst.writestr("manifest.sha256", hashlib.sha256(body).hexdigest())
+    crafted = repack(
+        path,
+        tmp_path / "crafted.zip",
+        manifest=lambda m: m["files"][0].update(path="../../evil.txt"),
+        tag_key=settings.AUDIT_KEY,  # the file name is checked even in a backup signed with the key
+    )
     with pytest.raises(CommandError, match="文件名不合法"):
         call_command("restore", str(crafted), "--force")
     assert not (tmp_path / "evil.txt").exists()
+
+
+# --- forged backups: the manifest is authenticated with a key that is not in the backup -----------------------------
+
+
+@pytest.fixture
+def grant_line(region, branch_secretary):
+    """One line for the grants table: the branch secretary made manager of the whole city."""
+
+    def add(lines: list[bytes]) -> list[bytes]:
+        row = json.loads(lines[-1])
+        row[:4] = [row[0] + 1000, branch_secretary.pk, region.city.pk, "manage"]  # id, user, org, role
+        return [*lines, json.dumps(row).encode() + b"\n"]
+
+    return {"accounts_orggrant": add}
+
+
+def refused(path: Path, *args: str) -> str:
+    audit_rows = AuditLog.objects.count()
+    with pytest.raises(CommandError) as caught:
+        call_command("restore", str(path), "--force", *args)
+    assert AuditLog.objects.count() == audit_rows  # nothing written, not even a record of the attempt
+    return str(caught.value)
+
+
+def test_a_grant_line_added_with_the_checksums_recomputed_is_refused(branch_secretary, saved, region, grant_line):
+    """The issue's attack: every SHA-256 recomputed; only the manifest's tag, which needs the audit key, is not."""
+    assert list(backup.part_rows(saved, "accounts_orggrant"))[0][:4] == [
+        OrgGrant.objects.order_by("pk")[0].pk,
+        *OrgGrant.objects.order_by("pk").values_list("user_id", "org_id", "role")[0],
+    ]
+    forged = repack(saved, saved.with_name("forged.zip"), parts=grant_line, keep_tag=True)
+    assert refused(forged) == (
+        "备份清单的签名不符：备份在生成后被改动过，或者由使用另一把审计密钥（audit_key / DANGJIAN_AUDIT_KEY）的"
+        "系统生成，拒绝恢复。"
+    )
+    assert refused(forged, "--accept-unsigned") == backup.FORGED  # the override is for unsigned backups only
+    assert not OrgGrant.objects.filter(user=branch_secretary, org=region.city).exists()
+
+    untouched = repack(saved, saved.with_name("untouched.zip"), keep_tag=True)  # the same repacking, no change
+    call_command("restore", str(untouched), "--force")
+    assert AuditLog.objects.order_by("-seq")[0].action == AuditAction.RESTORE
+
+
+def test_a_manifest_signed_with_another_key_is_refused(branch_secretary, saved, region, grant_line):
+    forged = repack(saved, saved.with_name("other-key.zip"), parts=grant_line, tag_key="另一台机器的审计密钥" * 3)
+    assert refused(forged) == backup.FORGED
+    assert not OrgGrant.objects.filter(user=branch_secretary, org=region.city).exists()
+
+
+def test_an_unsigned_backup_is_refused_unless_accepted_and_then_audited(branch_secretary, saved, region, grant_line):
+    """A backup from before the tags, or with its tag removed: refused, naming the override; with it, restored and
+    the RESTORE record says it was unsigned."""
+    unsigned = repack(saved, saved.with_name("unsigned.zip"), parts=grant_line)
+    assert refused(unsigned) == (
+        "备份清单没有签名（manifest.hmac）：它可能由旧版本生成，也可能被人改过，无法确认未被篡改，拒绝恢复。"
+        "确认备份来源可信时，可加 --accept-unsigned 恢复（会记入审计日志）。"
+    )
+    call_command("restore", str(unsigned), "--force", "--accept-unsigned")
+    assert OrgGrant.objects.filter(user=branch_secretary, org=region.city).exists()  # the operator's decision
+    entry = AuditLog.objects.order_by("-seq")[0]
+    assert entry.action == AuditAction.RESTORE and "清单未签名，经 --accept-unsigned 接受" in entry.detail
+
+
+def test_a_restore_resets_the_audit_anchor_to_the_restored_log_and_records_it(
+    saved, region, django_capture_on_commit_callbacks
+):
+    """The restored log ends before the records written since the backup: without a reset its anchor would call
+    the restore a rollback."""
+    with django_capture_on_commit_callbacks(execute=True):
+        record(AuditAction.UPDATE, detail="备份之后的修改")
+    before = audit_anchor.read()
+    assert before.seq == AuditLog.objects.order_by("-seq")[0].seq
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("restore", str(saved), "--force")
+    entry = AuditLog.objects.order_by("-seq")[0]
+    assert entry.action == AuditAction.RESTORE and entry.seq < before.seq
+    assert f"审计锚点重置为恢复后的日志末尾（原为：{before}）" in entry.detail
+    assert (audit_anchor.read().seq, audit_anchor.read().hash) == (entry.seq, entry.hash)
+    result = verify_chain()
+    assert result.ok and not result.warnings
 
 
 # --- PostgreSQL: SQLite → PostgreSQL and PostgreSQL → PostgreSQL, through the real command line ---------------------
@@ -186,6 +292,7 @@ def dangjian(db: str, data_dir: Path, *args: str) -> str:
         "DATABASE_URL": PG + db,
         "DANGJIAN_DATA_DIR": str(data_dir),
         "DANGJIAN_FIELD_KEY": settings.FIELD_KEY,
+        "DANGJIAN_AUDIT_KEY": settings.AUDIT_KEY,  # the backups' manifests are signed with it
     }
     done = subprocess.run(  # noqa: S603 - our own console script with fixed arguments
         [str(Path(sys.executable).with_name("dangjian")), *args],

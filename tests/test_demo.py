@@ -34,7 +34,7 @@ def api_for(username):
 
 def test_the_mohe_shaped_county_has_228_grassroots_organizations_and_about_2750_members(demo):
     county = org_named("示范市漠北县委")
-    subtree = Organization.objects.subtree(county)
+    subtree = Organization.objects.in_subtree(county)
     assert subtree.filter(kind__in=GRASSROOTS_KINDS).count() == 228
     assert set(subtree.exclude(domain="").values_list("domain", flat=True)) == {
         "village",
@@ -92,7 +92,7 @@ def test_rerunning_the_demo_keeps_the_data(demo):
 )
 def test_each_demo_login_sees_exactly_its_subtree_in_pages_and_api(demo, username, root):
     top = org_named(root)
-    expected_orgs = Organization.objects.subtree(top).count()
+    expected_orgs = Organization.objects.in_subtree(top).count()
     expected_members = Member.objects.filter(org__path__startswith=top.path).count()
 
     client = Client()

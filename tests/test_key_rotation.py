@@ -144,9 +144,14 @@ def test_a_key_from_the_environment_needs_a_new_key_file(people, settings, key_d
         call_command("rotate_field_key")
 
     short = tmp_path_factory.mktemp("keys") / "short"
-    short.write_text("too-short")
-    with pytest.raises(CommandError, match="新密钥太短"):
+    short.write_text("hkdf:too-short")
+    with pytest.raises(CommandError, match="新密钥太短：hkdf: 之后至少 32 个字符"):
         call_command("rotate_field_key", "--new-key-file", str(short))
+    untagged = short.with_name("untagged")
+    untagged.write_text("operator-chosen-key-" + "n" * 30)
+    with pytest.raises(CommandError) as refused:
+        call_command("rotate_field_key", "--new-key-file", str(untagged))
+    assert str(refused.value) == "新密钥须以 hkdf: 开头（其后为随机字符，按 HKDF 派生子密钥）"
     with pytest.raises(CommandError, match="无法读取新密钥文件"):
         call_command("rotate_field_key", "--new-key-file", str(short) + ".missing")
     assert not AuditLog.objects.filter(action=AuditAction.KEY_ROTATE).exists()
@@ -158,7 +163,7 @@ def test_an_operator_supplied_key_is_used_and_the_environment_swap_is_explained(
     settings.FIELD_KEY = OLD
     (key_dir / "field_key").unlink()  # the key comes from DANGJIAN_FIELD_KEY
     supplied = tmp_path_factory.mktemp("keys") / "new"
-    supplied.write_text("operator-chosen-key-" + "n" * 30)
+    supplied.write_text("hkdf:operator-chosen-key-" + "n" * 30)
     call_command("rotate_field_key", "--new-key-file", str(supplied))
     assert "DANGJIAN_FIELD_KEY_OLD" in capsys.readouterr().out
     settings.FIELD_KEY, settings.FIELD_KEYS_OLD = supplied.read_text(), [OLD]

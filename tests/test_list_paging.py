@@ -9,6 +9,7 @@ from dangjian.accountability import services as accountability
 from dangjian.accountability import views as accountability_views
 from dangjian.accountability.choices import CommendationKind, RecordKind
 from dangjian.accountability.proposal_views import RatingListView
+from dangjian.accounts.tokens import issue_token
 from dangjian.assess import services as assess
 from dangjian.assess.views import AssessmentListView
 from dangjian.cadence.models import Notification
@@ -123,3 +124,38 @@ def test_the_notifications_page_with_the_one_pager(region, login, county_user):
     Notification.objects.bulk_create(Notification(user=county_user, title=f"通知{i}", key=f"k{i}") for i in range(51))
     body = login(county_user).get("/notifications/").content.decode()
     assert "第 1 / 2 页" in body and 'href="?page=2">末页</a>' in body
+
+
+def test_the_token_page_pages_the_tokens_a_script_left_behind(county_user, login):
+    for i in range(51):
+        issue_token(county_user, actor=county_user, label=f"脚本{i:02d}")
+    body = login(county_user).get("/accounts/tokens/").content.decode()
+    assert "第 1 / 2 页" in body and 'href="?page=2">末页</a>' in body
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("/accountability/commendations/?page=abc", "参数“page”应为 1 到 9223372036854775807 之间的整数。"),
+        ("/rectify/?year=2026&page=0", "参数“page”应为 1 到 9223372036854775807 之间的整数。"),
+        ("/assess/?schemes_page=-1", "参数“schemes_page”应为 1 到 9223372036854775807 之间的整数。"),
+        ("/notifications/?page=1.5", "参数“page”应为 1 到 9223372036854775807 之间的整数。"),
+        ("/accounts/tokens/?page=x", "参数“page”应为 1 到 9223372036854775807 之间的整数。"),
+        ("/accountability/commendations/?year=abc", "筛选条件有误：年度：输入整数。"),
+    ],
+)
+def test_the_paged_lists_refuse_a_page_or_filter_that_is_no_number_with_400(region, login, county_user, url, message):
+    response = login(county_user).get(url)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_the_commendation_list_finds_an_organization_only_within_the_scope(region, login, branch_secretary):
+    for org in (region.village, region.birch):
+        accountability.commend(
+            actor=None, org=org, person_name="张一", year=2026, kind=CommendationKind.HONOUR, reason="工作突出"
+        )
+    client = login(branch_secretary)
+    assert "共 1 条" in client.get("/accountability/commendations/").content.decode()
+    # The town is above the secretary's branch: named, it is missing, not the secretary's own rows.
+    assert "共 0 条" in client.get(f"/accountability/commendations/?org_code={region.town.code}").content.decode()

@@ -4,7 +4,6 @@ the importer would write for it, whatever characters the values hold."""
 from __future__ import annotations
 
 import datetime
-import itertools
 
 import orjson
 import pytest
@@ -13,7 +12,6 @@ from dangjian.core import crypto
 from dangjian.core.changesets import _line
 from dangjian.sheets.import_members import MemberImporter
 from dangjian.sheets.imports import ImportReport
-from dangjian.sheets.member_prep import final_problems, problems_of
 
 from conftest import id_number
 
@@ -100,16 +98,3 @@ def test_rows_made_together_are_each_what_the_row_makes_alone(values, copy):
     assert together[3].problems == [("mobile_destination", "流动党员请填写流入地")]
     assert together[4].problems == [("join_date", "入党日期应晚于出生日期")]
     assert b"\\n" in together[3].row if copy else "换行\n工作" in together[3].row
-
-
-def test_the_rules_across_fields_give_the_same_problems_row_by_row_and_column_by_column():
-    today = datetime.date(2026, 12, 5)
-    dates = [None, datetime.date(1980, 1, 1), datetime.date(2000, 1, 1), datetime.date(2027, 1, 1)]
-    members = [
-        {"is_mobile": mobile, "mobile_destination": where, "birth_date": birth, "join_date": join, "full_date": full}
-        for mobile, where, birth, join, full in itertools.product([False, True], ["", "上海"], dates[:3], dates, dates)
-    ]
-    columns = {name: [member[name] for member in members] for name in members[0]}
-    expected = [final_problems(member, today) for member in members]
-    assert problems_of(columns, len(members), today) == expected
-    assert sum(map(len, expected)) > len(members) // 2  # each rule, alone and with others

@@ -64,7 +64,7 @@ def test_moving_a_town_carries_its_whole_subtree(region, city_admin):
     moved = Organization.objects.filter(code__in=["T-TOWN", "T-VILLAGE", "T-BIRCH"])
     assert all(o.path.startswith(south_path) for o in moved)
     assert {o.depth for o in moved} == {2, 3}
-    assert codes(Organization.objects.subtree(region.south)) == [
+    assert codes(Organization.objects.in_subtree(region.south)) == [
         "T-BIRCH",
         "T-SOUTH",
         "T-SVILLAGE",

@@ -11,9 +11,10 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from dangjian.accounts.models import Role
+from dangjian.accounts.models import ApiToken, Role
 from dangjian.accounts.security import set_password
 from dangjian.accounts.services import grant_org
+from dangjian.accounts.tokens import issue_token
 from dangjian.assess.models import Evidence
 from dangjian.core.models import AuditLog
 from dangjian.members.models import Member, MemberTransfer
@@ -47,6 +48,8 @@ ROUTES = {
     "otp_verify": None,
     "otp_setup": None,
     "security_policy": None,
+    "api_tokens": None,
+    "api_token_revoke": "token",
     "orgs:tree": None,
     "orgs:search": None,
     "orgs:create": None,
@@ -74,6 +77,7 @@ ROUTES = {
     "sheets:export_members": None,
     "members:unmask": "member",
     "api-token": None,
+    "api-token-revoke": None,
     "api-schema": None,
     "api-root": None,
     "org-list": None,
@@ -97,6 +101,7 @@ ROUTES = {
     "users:grant_remove": "user",
     "users:duty": "user",
     "users:unmask": "user",
+    "users:tokens_revoke": "user",
     "audit:list": None,
     "audit:export": None,
     "audit:verify": None,
@@ -261,6 +266,8 @@ PAGES_WITH_OBJECT = {
     "users:grant_remove": "/users/{user}/grants/remove/",
     "users:duty": "/users/{user}/duties/",
     "users:unmask": "/users/{user}/unmask/",
+    "users:tokens_revoke": "/users/{user}/tokens/revoke/",
+    "api_token_revoke": "/accounts/tokens/{token}/revoke/",
     "members:unmask": "/members/{member}/unmask/",
     "audit:detail": "/audit/{audit}/",
     "audit:changeset": "/audit/{audit}/changeset/",
@@ -281,13 +288,14 @@ FULL_NAMES = {
     "NL-VILLAGE",
     "NL-TAX",
     "13800001111",
-    "990102198502020027",
+    "990102198502020022",
 }
 POST_ONLY = {"orgs:post_add", "orgs:post_remove", "members:unmask"}
 # The security administrator's actions on a user (accounts/admin_urls.py) take only POST.
 POST_ONLY |= {
     f"users:{name}" for name in ("password", "active", "unlock", "grant_add", "grant_remove", "duty", "unmask")
 }
+POST_ONLY |= {"users:tokens_revoke", "api_token_revoke"}  # the other county's user's API token: revoked by nobody
 POST_ONLY |= {"assess:run", "assess:publish", "assess:evidence_upload", "assess:scheme_clone"}
 POST_ONLY |= {"assess:review_upload"}
 POST_ONLY |= {"accountability:confirm", "accountability:dismiss"}
@@ -346,6 +354,7 @@ LIST_PAGES = [
     "/rectify/bulletins/?org=W-NORTH&year=2026&quarter=4",
     "/accounts/password/",
     "/accounts/otp/setup/",
+    "/accounts/tokens/",
     "/assess/",
     "/assess/new/",
     "/accountability/",
@@ -418,7 +427,7 @@ def south_case(branch) -> dict:
         responsible="南岭书记",
         deadline=datetime.date(2026, 12, 31),
     )
-    photo = SimpleUploadedFile("南岭整改照片.jpg", "南岭村".encode())
+    photo = SimpleUploadedFile("南岭整改照片.jpg", b"\xff\xd8\xff" + "南岭村".encode())  # a JPEG's signature
     entry = rectify.add_entry(measure, actor=None, date=datetime.date(2026, 1, 5), content="南岭村进展", files=[photo])
     return {"case": case.pk, "measure": measure.pk, "ledger_file": entry.files.get().pk}
 
@@ -462,7 +471,7 @@ def region():
     north = org(city, "漠北县委", "W-NORTH", OrgKind.COUNTY_COMMITTEE, Level.COUNTY)
     north_town = org(north, "松岭镇党委", "W-TOWN", OrgKind.TOWN_COMMITTEE, Level.TOWN)
     north_branch = org(north_town, "青松村党支部", "W-VILLAGE", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE)
-    create_member(actor=None, org=north_branch, name="张青山", gender="male", id_number="99010119800101001X")
+    create_member(actor=None, org=north_branch, name="张青山", gender="male", id_number="990101198001010014")
 
     south = org(city, "南岭县委", "NL-COUNTY", OrgKind.COUNTY_COMMITTEE, Level.COUNTY)
     town = org(south, "南岭镇党委", "NL-TOWN", OrgKind.TOWN_COMMITTEE, Level.TOWN)
@@ -474,7 +483,7 @@ def region():
         name="欧阳雪松",
         gender="female",
         phone="13800001111",
-        id_number="990102198502020027",
+        id_number="990102198502020022",
         birth_date=datetime.date(1985, 2, 2),
     )
     transfer_member(member, spare, actor=None, date=datetime.date(2025, 3, 1), reason="南岭内部调整")
@@ -519,6 +528,7 @@ def region():
             "evidence": Evidence.objects.get().pk,
             **south_case(branch),
             "notification": south_notification(clerk),
+            "token": issue_token(clerk, actor=clerk, label="南岭脚本")[0].pk,
             **south_accountability(spare, station),
         },
     }
@@ -545,6 +555,7 @@ def fingerprint():
         list(CommitteePost.objects.order_by("pk").values_list("pk", "org_id", "holder_name")),
         list(MemberTransfer.objects.order_by("pk").values_list("pk", "member_id", "to_org_id")),
         list(VerticalSystem.objects.order_by("pk").values_list("pk", "name", "owner_id")),
+        list(ApiToken.objects.order_by("pk").values_list("pk", "user_id")),  # nobody revokes another's token
     ]
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
@@ -697,6 +708,8 @@ ANONYMOUS_URLS = {
     "otp_verify": "/accounts/otp/",
     "otp_setup": "/accounts/otp/setup/",
     "security_policy": "/accounts/policy/",
+    "api_tokens": "/accounts/tokens/",
+    "api-token-revoke": "/api/token/revoke/",
     "sheets:import": "/sheets/import/members/",
     "sheets:template": "/sheets/import/members/template/",
     "sheets:export_orgs": "/sheets/export/orgs/",

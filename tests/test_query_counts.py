@@ -20,6 +20,7 @@ from dangjian.accountability.choices import ChiefGrade, CommendationKind, Record
 from dangjian.accounts.duties import Duty
 from dangjian.accounts.models import Role
 from dangjian.accounts.services import assign_duty, create_user, grant_org
+from dangjian.accounts.tokens import issue_token
 from dangjian.assess import services as assess
 from dangjian.assess.models import SchemeRecord
 from dangjian.cadence.models import Notification, SpotCheck
@@ -46,6 +47,7 @@ PINNED: dict[str, list[tuple]] = {
     "orgs:systems": [("/orgs/systems/", 4)],
     "members:list": [("/members/", 5), ("/members/?org_code=T-TOWN", 6)],
     "users:list": [("/users/", 10, "secadmin")],
+    "api_tokens": [("/accounts/tokens/", 5)],
     "audit:list": [("/audit/", 8, "auditor")],
     "assess:list": [("/assess/", 6)],
     "assess:reviews": [("/assess/{assessment}/reviews/", 7)],
@@ -99,7 +101,7 @@ def test_every_list_route_is_pinned():
 def grow(region, n, *, people, start=0):
     """Add n of everything the lists show: branches with a member, a secretary, an accountability record, a
     recommendation, a rectification case and its spot check; workstations with a rating and a proposal; schemes,
-    vertical systems, notifications, users and (through the services) audit rows."""
+    vertical systems, notifications, API tokens, users and (through the services) audit rows."""
     county_user = people["county_user"]
     for i in range(start, start + n):
         branch = make_org(
@@ -131,6 +133,7 @@ def grow(region, n, *, people, start=0):
         VerticalSystem.objects.create(name=f"漠北第{i:02d}系统", owner=region.north)
         user = create_user(f"new_user_{i:02d}", PASSWORD, actor=None)
         grant_org(user, branch, Role.READ, actor=None)
+        issue_token(county_user, actor=county_user, label=f"脚本{i:02d}")
     accountability.generate_proposals(year=2026, actor=county_user)
     Notification.objects.bulk_create(
         Notification(user=county_user, title=f"通知{i}", key=f"grow-{i}") for i in range(start, start + n)

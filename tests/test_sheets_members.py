@@ -151,7 +151,7 @@ def test_it_cleans_what_people_really_type(region, tmp_path):
         (_row(join="1979-01-01"), "「入党日期」：入党日期应晚于出生日期"),
         (_row(phone="1380000"), None),  # seven digits: a local fixed line, accepted
         (_row(phone="138000011112"), None),
-        (_row(phone="1380"), "「联系电话」：“1380”不是有效的电话号码"),
+        (_row(phone="1380"), "「联系电话」：联系电话应为11位手机号或固定电话号码"),
         (_row(code="NO-SUCH"), "「所在党组织编码」：组织编码“NO-SUCH”不存在或不在您的管理范围内"),
         (_row(name="名" * 51), "「姓名」：不能超过 50 个字"),
     ],
@@ -180,7 +180,7 @@ def test_a_wrong_row_is_told_everything_wrong_with_it_at_once(region, tmp_path):
     assert [(e.row_number, e.message) for e in report.errors] == [
         (2, "第 2 行「所在党组织编码」：组织编码“NO-SUCH”不存在或不在您的管理范围内"),
         (2, "第 2 行「入党日期」：入党日期不能晚于今天"),
-        (3, "第 3 行「联系电话」：“1380”不是有效的电话号码，应为 11 位手机号或固定电话号码"),
+        (3, "第 3 行「联系电话」：联系电话应为11位手机号或固定电话号码"),
         (3, "第 3 行「入党日期」：入党日期应晚于出生日期"),
         (4, "第 4 行「公民身份号码」：公民身份号码应为18位，最后一位可以是数字或X"),
         (4, "第 4 行「转正日期」：转正日期不能早于入党日期"),

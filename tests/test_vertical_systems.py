@@ -1,8 +1,11 @@
 """The business line (条) beside party affiliation (块): who sees a system, and where its chain breaks [000]."""
 
+import io
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from openpyxl import load_workbook
 
 from dangjian.accounts.models import Role
 from dangjian.accounts.security import set_password
@@ -10,6 +13,7 @@ from dangjian.accounts.services import grant_org
 from dangjian.orgs.choices import Domain, Level, OrgKind, SystemTier
 from dangjian.orgs.models import Organization, VerticalSystem
 from dangjian.orgs.services import create_org
+from dangjian.sheets.imports import run_import
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "systems-test-2026"
@@ -124,3 +128,54 @@ def test_seeing_a_unit_does_not_let_a_county_change_the_system(tax_line):
     grant_org(user, tax_line["north"], Role.MANAGE)
     assert VerticalSystem.objects.restrict(user, Action.VIEW).count() == 1
     assert VerticalSystem.objects.restrict(user, Action.CHANGE).count() == 0
+
+
+def exported_orgs(client) -> dict[str, dict]:
+    """The organization export as {code: {header: value}}."""
+    response = client.get("/sheets/export/orgs/")
+    assert response.status_code == 200
+    rows = list(
+        load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).active.iter_rows(
+            values_only=True
+        )
+    )
+    header = rows[2]
+    return {row[header.index("组织编码")]: dict(zip(header, row, strict=True)) for row in rows[3:]}
+
+
+def test_the_export_names_a_line_parent_outside_the_scope_as_the_page_does(tax_line):
+    rows = exported_orgs(client_for(tax_line["north"]))
+    # The county bureau answers to the city's bureau, outside the county: its code is not shown, as on the page.
+    assert rows["S-NB"]["业务上级（条）编码"] == "（数据范围外）"
+    assert "S-CB" not in repr(rows)
+    assert rows["S-SUB1"]["业务上级（条）编码"] == "S-NB"  # in scope: shown
+    city_rows = exported_orgs(client_for(tax_line["city"]))
+    assert city_rows["S-NB"]["业务上级（条）编码"] == "S-CB"
+
+
+def test_the_api_gives_a_line_parent_outside_the_scope_as_null(tax_line):
+    client = client_for(tax_line["north"])
+    listed = {org["code"]: org for org in client.get("/api/orgs/").json()["results"]}
+    assert listed["S-NB"]["system_parent"] is None
+    assert listed["S-SUB1"]["system_parent"] == tax_line["county_bureau"].pk
+    detail = client.get(f"/api/orgs/{tax_line['county_bureau'].pk}/").json()
+    assert detail["system_parent"] is None
+    city = client_for(tax_line["city"]).get(f"/api/orgs/{tax_line['county_bureau'].pk}/").json()
+    assert city["system_parent"] == Organization.objects.get(code="S-CB").pk
+
+
+def test_a_county_reimporting_its_export_keeps_the_line_parent_it_cannot_see(tax_line, tmp_path):
+    user = User.objects.create_user("north-editor")
+    set_password(user, PASSWORD, actor=user)
+    grant_org(user, tax_line["north"], Role.MANAGE)
+    client = Client()
+    client.force_login(user)
+    response = client.get("/sheets/export/orgs/")
+    path = tmp_path / "党组织名册.xlsx"
+    path.write_bytes(b"".join(response.streaming_content))
+
+    report = run_import("orgs", path, user)
+
+    assert report.ok, report.errors
+    assert report.created == report.updated == 0
+    assert Organization.objects.get(code="S-NB").system_parent.code == "S-CB"

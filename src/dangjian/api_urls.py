@@ -6,7 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from dangjian.accountability.api.views import ProposalViewSet as AccountabilityProposalViewSet
 from dangjian.accountability.api.views import RecordViewSet as AccountabilityRecordViewSet
-from dangjian.accounts.api import ObtainTokenView
+from dangjian.accounts.api import ObtainTokenView, RevokeTokenView
 from dangjian.assess.api.views import AssessmentViewSet, EntryCreateView, ResultViewSet, SchemeViewSet
 from dangjian.core.ratelimit import LoginRateThrottle
 from dangjian.members.api.views import MemberViewSet
@@ -27,6 +27,7 @@ result = ResultViewSet.as_view({"get": "retrieve"})
 urlpatterns = [
     # Attempts per address are limited apart from the lockout (dangjian.core.ratelimit).
     path("token/", ObtainTokenView.as_view(throttle_classes=[LoginRateThrottle]), name="api-token"),
+    path("token/revoke/", RevokeTokenView.as_view(), name="api-token-revoke"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("assessments/<int:assessment_pk>/results/", results, name="assessment-results"),
     path("assessments/<int:assessment_pk>/results/<str:code>/", result, name="assessment-result"),

@@ -8,6 +8,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from dangjian.core.files import DIR_MODE, FILE_MODE, private_dir, write_private
 from dangjian.core.proxy import trusted_proxies
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -41,7 +42,7 @@ def env_int(name: str, default: int) -> int:
 DATA_DIR = Path(env_str("DANGJIAN_DATA_DIR", "dangjian-data")).resolve()
 
 
-def _data_file_secret(name: str, nbytes: int = 32) -> str:
+def _data_file_secret(name: str, nbytes: int = 32, tag: str = "") -> str:
     """Read a secret kept in the data directory, creating it on first use.
 
     Keeps the demo and small installations free of hand-made secrets while never committing one.
@@ -50,15 +51,15 @@ def _data_file_secret(name: str, nbytes: int = 32) -> str:
 
     path = DATA_DIR / name
     if not path.exists():
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(nbytes))
-        path.chmod(0o600)
+        private_dir(DATA_DIR)
+        write_private(path, tag + secrets.token_urlsafe(nbytes))  # 0600 from the start, never readable by others
     return path.read_text().strip()
 
 
 SECRET_KEY = env_str("DANGJIAN_SECRET_KEY") or _data_file_secret("secret_key")
 # Key for sensitive member fields (ID number, phone); separate from SECRET_KEY so it can be rotated alone.
-FIELD_KEY = env_str("DANGJIAN_FIELD_KEY") or _data_file_secret("field_key")
+# A new key is tagged "hkdf:": its subkeys are derived by HKDF (core/crypto.py FieldKey; keys.new_secret likewise).
+FIELD_KEY = env_str("DANGJIAN_FIELD_KEY") or _data_file_secret("field_key", tag="hkdf:")
 # Retired field keys that must still open old values (comma-separated); files field_key.<n> in the data directory
 # count too. Cipher for new values: aes-gcm or sm4. See docs/operations.md.
 FIELD_KEYS_OLD = [k.strip() for k in env_str("DANGJIAN_FIELD_KEY_OLD").split(",") if k.strip()]
@@ -85,7 +86,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "csp",
@@ -201,6 +201,9 @@ USE_TZ = True
 
 # Uploaded files (evidence, reports) live in the data directory and are served only through views that check scope.
 MEDIA_ROOT = DATA_DIR / "files"
+# Uploaded files and their folders are the owner's alone, whatever the process's umask (core/files.py).
+FILE_UPLOAD_PERMISSIONS = FILE_MODE
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = DIR_MODE
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
@@ -247,6 +250,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_MB = env_int("DANGJIAN_IMPORT_MAX_MB", 50)
 # Run import jobs in the upload request instead of a background thread (tests; installations that prefer it).
 IMPORT_JOBS_INLINE = env_bool("DANGJIAN_IMPORT_INLINE", False)
+
+# What an import file may hold, checked before anything reads it (sheets/limits.py; docs/security.md, 导入文件的限制).
+# Rows: twice the 100,000-row file the import is measured with. Uncompressed: an .xlsx of 200,000 rows of the full
+# member template takes about 200 MB of sheet XML as openpyxl and WPS write it (inline text), half as Excel does.
+# Columns: the templates have 16 and 20.
+IMPORT_MAX_ROWS = env_int("DANGJIAN_IMPORT_MAX_ROWS", 200_000)
+IMPORT_MAX_COLUMNS = env_int("DANGJIAN_IMPORT_MAX_COLUMNS", 200)
+IMPORT_MAX_UNCOMPRESSED_MB = env_int("DANGJIAN_IMPORT_MAX_UNCOMPRESSED_MB", 400)
+# The address space of the process that reads a workbook (sheets/workbook_process.py): a file that needs more fails
+# there, with a message, instead of taking the server's memory. 200,000 rows of 16 columns need about 500 MB.
+IMPORT_MEMORY_MB = env_int("DANGJIAN_IMPORT_MEMORY_MB", 2048)
+# Rows with problems listed in an import's report and error sheet; the rest are counted.
+IMPORT_LISTED_ERROR_ROWS = env_int("DANGJIAN_IMPORT_LISTED_ERROR_ROWS", 1000)
 # Rows one export may hold; Excel's sheet limit (1,048,576 less title, note and header) is the ceiling.
 EXPORT_MAX_ROWS = env_int("DANGJIAN_EXPORT_MAX_ROWS", 1_048_573)
 # Who accepts and closes a rectification case (销号): the county's organization department, or the town.
@@ -264,9 +280,9 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "dangjian.core.paging.ApiPagination",  # page numbers parsed by core.params
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "dangjian.core.schema.AutoSchema",  # documents the error answers too
     "EXCEPTION_HANDLER": "dangjian.core.security.api_exception_handler",
 }
 
@@ -322,3 +338,17 @@ if DANGJIAN_ESCALATION_GRACE_DAYS < 1:
     raise ImproperlyConfigured("DANGJIAN_ESCALATION_GRACE_DAYS must be at least 1")
 if not 1 <= DANGJIAN_SPOT_CHECK_SHARE <= 100:
     raise ImproperlyConfigured("DANGJIAN_SPOT_CHECK_SHARE must be a percentage from 1 to 100")
+
+# The audit chain's anchor (core/audit_anchor.py, docs/security.md "审计日志能证明什么"): the last committed audit
+# record's number and hash, kept outside the database so a rollback of the audit tables is noticed. Every anchor is
+# also logged to "dangjian.audit.anchor"; DANGJIAN_AUDIT_SYSLOG (a socket such as /dev/log, or host:port for UDP)
+# sends that log to syslog, so a copy lives off this data directory (off this host with a remote syslog server).
+AUDIT_ANCHOR_FILE = Path(env_str("DANGJIAN_AUDIT_ANCHOR_FILE") or DATA_DIR / "audit" / "anchor.json")
+AUDIT_SYSLOG = env_str("DANGJIAN_AUDIT_SYSLOG")
+if AUDIT_SYSLOG:
+    _host, _, _port = AUDIT_SYSLOG.rpartition(":")
+    LOGGING["handlers"]["audit_syslog"] = {
+        "class": "logging.handlers.SysLogHandler",
+        "address": (_host, int(_port)) if _host and _port.isdigit() else AUDIT_SYSLOG,
+    }
+    LOGGING.setdefault("loggers", {})["dangjian.audit.anchor"] = {"handlers": ["audit_syslog"], "level": "INFO"}

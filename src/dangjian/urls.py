@@ -22,5 +22,6 @@ urlpatterns = [
     path("api/", include("dangjian.api_urls")),
 ]
 
+handler400 = "dangjian.core.views.bad_request"
 handler404 = "dangjian.core.views.not_found"
 handler500 = "dangjian.core.views.server_error"

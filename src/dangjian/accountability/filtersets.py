@@ -2,27 +2,25 @@
 
 import django_filters
 
+from dangjian.core.filters import IntegerFilter, ScopedFilterSet, ScopedRefFilter
 from dangjian.orgs.models import Organization
 
 from .choices import ProposalStatus, RecordKind, Rule
-from .models import Proposal, Record
+from .models import Commendation, Proposal, Record
 
 
-class _OrgSubtree(django_filters.FilterSet):
-    org_code = django_filters.CharFilter(label="组织编码（含下级）", method="filter_org_code")
+class _OrgSubtree(ScopedFilterSet):
+    org_code = ScopedRefFilter(
+        label="组织编码（含下级）", model=Organization, to_field="code", subtree=True, field_name="org__path"
+    )
     q = django_filters.CharFilter(label="姓名", method="filter_q")
-
-    def filter_org_code(self, queryset, name, value):
-        # The queryset is already within the user's scope: an organization outside it simply matches nothing there.
-        org = Organization.objects.filter(code=value.strip()).first()
-        return queryset.filter(org__path__startswith=org.path) if org else queryset.none()
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(person_name__contains=value.strip())
 
 
 class RecordFilterSet(_OrgSubtree):
-    year = django_filters.NumberFilter(label="年度")
+    year = IntegerFilter(label="年度")
     kind = django_filters.ChoiceFilter(label="问责方式", choices=RecordKind.choices)
 
     class Meta:
@@ -31,10 +29,18 @@ class RecordFilterSet(_OrgSubtree):
 
 
 class ProposalFilterSet(_OrgSubtree):
-    year = django_filters.NumberFilter(label="年度")
+    year = IntegerFilter(label="年度")
     status = django_filters.ChoiceFilter(label="状态", choices=ProposalStatus.choices)
     rule = django_filters.ChoiceFilter(label="依据规则", choices=Rule.choices)
 
     class Meta:
         model = Proposal
         fields = ["year", "status", "rule", "org_code", "q"]
+
+
+class CommendationFilterSet(_OrgSubtree):
+    year = IntegerFilter(label="年度")
+
+    class Meta:
+        model = Commendation
+        fields = ["year", "org_code", "q"]

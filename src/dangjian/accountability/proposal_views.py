@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views import View
 
-from dangjian.core.scope import Action
+from dangjian.core.scope import Action, acts_anywhere
 from dangjian.core.views import ScopedListView, ScopedViewMixin, apply_validation_error
 from dangjian.orgs.models import Workstation
 
@@ -15,7 +15,6 @@ from . import services
 from .filtersets import ProposalFilterSet
 from .forms import ChiefRatingForm, ConfirmForm, DismissForm, GenerateForm
 from .models import ChiefRating, Proposal
-from .views import manages_anything
 
 
 def published_assessments(view: ScopedViewMixin):
@@ -33,7 +32,7 @@ class ProposalListView(ScopedListView):
         return self.get_queryset().select_related("org", "workstation").order_by("-year", "status", "-id")
 
     def get_context_data(self, **context):
-        if context.get("form") is None and manages_anything(self.request.user):
+        if context.get("form") is None and acts_anywhere(self.request.user, Action.MANAGE):
             context["form"] = GenerateForm(assessments=published_assessments(self))
         return context
 
@@ -140,7 +139,7 @@ class RatingListView(ScopedListView):
         )
 
     def get_context_data(self, **context):
-        return context | {"can_rate": manages_anything(self.request.user)}
+        return context | {"can_rate": acts_anywhere(self.request.user, Action.MANAGE)}
 
 
 class RatingCreateView(ScopedViewMixin, View):

@@ -51,6 +51,7 @@ def can_decide(user, org: Organization, workstation: Workstation | None = None) 
     """Whether `user` may record accountability for a person of `org` (or the chief of `workstation`)."""
     path = authority_path(org, workstation)
     if path is None:
+        # raw paths: nobody's grant lies above a root organization; only a superuser's ALL does.
         return scope_paths(user, Action.MANAGE) is ALL
     return path_in_scope(user, path, Action.MANAGE)
 
@@ -449,9 +450,8 @@ def blocked(person_name: str, org: Organization, year: int) -> Record | None:
     if not name or org is None:
         return None
     return (
-        Record.objects.filter(
-            person_name=name, year=year, kind__in=BLOCKING_KINDS, for_party_duty=True, org__path__startswith=org.path
-        )
+        Record.objects.in_subtree(org)
+        .filter(person_name=name, year=year, kind__in=BLOCKING_KINDS, for_party_duty=True)
         .select_related("org")
         .order_by("date", "id")
         .first()

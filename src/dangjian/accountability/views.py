@@ -12,25 +12,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
-from dangjian.core.scope import ALL, Action, scope_paths
+from dangjian.core.scope import Action, acts_anywhere
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import ScopedListView, ScopedViewMixin, apply_validation_error, first_rows
 from dangjian.orgs.models import Organization, Workstation
 
 from . import services
 from .choices import BLOCKING_KINDS
-from .filtersets import RecordFilterSet
+from .filtersets import CommendationFilterSet, RecordFilterSet
 from .forms import CommendationForm, RecordForm
 from .models import Commendation, Record
 
 PERSON_ROWS = 200  # a person's records on the person page; more are listed on the records list
 NOT_IN_SCOPE = "该组织不存在或不在您的数据范围内。"
 NOT_DECIDER = "对该组织人员的问责须由其上级党组织（工作站站长由所属乡镇）具有管理权限的用户记录。"
-
-
-def manages_anything(user) -> bool:
-    paths = scope_paths(user, Action.MANAGE)
-    return paths is ALL or bool(paths)
 
 
 def scoped_org(view: ScopedViewMixin, code: str, action: str = Action.VIEW) -> Organization | None:
@@ -47,14 +42,14 @@ class RecordListView(ScopedListView):
         return self.get_queryset().select_related("org", "workstation").order_by("-date", "-id")
 
     def get_context_data(self, **context):
-        return context | {"can_create": manages_anything(self.request.user)}
+        return context | {"can_create": acts_anywhere(self.request.user, Action.MANAGE)}
 
 
 class RecordExportView(RecordListView):
     def get(self, request):
         from dangjian.sheets.export import ExportTooLarge, describe_filters, export_response
 
-        filterset = self.filtered(request)
+        filterset = self.filtered()
         columns = [
             ("日期", lambda r: r.date),
             ("年度", lambda r: r.year),
@@ -173,8 +168,8 @@ class PersonView(ScopedViewMixin, View):
             records = self.get_queryset().filter(person_name=name).select_related("org").order_by("-year", "date")
             commendations = self.scoped(Commendation).filter(person_name=name).select_related("org")
             if org is not None:
-                records = records.filter(org__path__startswith=org.path)
-                commendations = commendations.filter(org__path__startswith=org.path)
+                records = records.in_subtree(org)
+                commendations = commendations.in_subtree(org)
             records = first_rows(records, PERSON_ROWS)
             commendations = first_rows(commendations.order_by("-year", "-id"), PERSON_ROWS)
         blocks: dict[int, Record] = {}
@@ -201,24 +196,18 @@ class PersonView(ScopedViewMixin, View):
 class CommendationListView(ScopedListView):
     model = Commendation
     template_name = "accountability/commendations.html"
-
-    def year(self) -> str:
-        return self.request.GET.get("year", "").strip()
+    filterset_class = CommendationFilterSet
 
     def list_rows(self):
-        items = self.get_queryset().select_related("org").order_by("-year", "-id")
-        if self.year().isdigit():
-            items = items.filter(year=int(self.year()))
-        if name := self.request.GET.get("q", "").strip():
-            items = items.filter(person_name__contains=name)
-        if code := self.request.GET.get("org_code", "").strip():
-            org = scoped_org(self, code)
-            items = items.filter(org__path__startswith=org.path) if org else items.none()
-        return items
+        return self.get_queryset().select_related("org").order_by("-year", "-id")
 
     def get_context_data(self, **context):
         get = self.request.GET
-        return context | {"year": self.year(), "q": get.get("q", "").strip(), "org_code": get.get("org_code", "")}
+        return context | {
+            "year": get.get("year", "").strip(),
+            "q": get.get("q", "").strip(),
+            "org_code": get.get("org_code", ""),
+        }
 
 
 class CommendationCreateView(ScopedViewMixin, View):

@@ -17,4 +17,5 @@ urlpatterns = [
     path("<int:pk>/grants/remove/", views.GrantRemoveView.as_view(), name="grant_remove"),
     path("<int:pk>/duties/", views.DutyView.as_view(), name="duty"),
     path("<int:pk>/unmask/", views.UnmaskView.as_view(), name="unmask"),
+    path("<int:pk>/tokens/revoke/", views.TokensRevokeView.as_view(), name="tokens_revoke"),
 ]

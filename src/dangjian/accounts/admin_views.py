@@ -11,8 +11,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views import View
 
-from dangjian.core.paging import CappedPaginator
-from dangjian.core.scope import Action, Role
+from dangjian.core.paging import CappedPaginator, page_of
+from dangjian.core.scope import Action, Role, paths_q
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import apply_validation_error
 from dangjian.orgs.models import Organization
@@ -55,7 +55,7 @@ class UserListView(SecurityAdminMixin, View):
         if form.is_valid():
             users = self._filter(users, form.cleaned_data)
         paginator = CappedPaginator(_with_details(users).order_by("username"), PAGE_SIZE)
-        page = paginator.get_page(request.GET.get("page"))
+        page = page_of(paginator, request)
         query = request.GET.copy()
         query.pop("page", None)
         return render(
@@ -78,7 +78,7 @@ class UserListView(SecurityAdminMixin, View):
             users = users.filter(groups__name=data["duty"])
         if code := data["org_code"].strip().split(" ")[0]:
             org = Organization.objects.restrict(self.request.user, Action.VIEW).filter(code=code).first()
-            users = users.filter(grants__org__path__startswith=org.path).distinct() if org else users.none()
+            users = users.filter(paths_q([org.path], "grants__org__path")).distinct() if org else users.none()
         return users
 
 
@@ -118,6 +118,7 @@ def _detail(request, target: User, status: int = 200, **forms):
         "target_duties": [d for d in Duty.values if d in duties],
         "locked": bool(services.locked_usernames([target.username])),
         "unmask": services.holds_unmask(target),
+        "token_count": target.api_tokens.count(),
         "is_self": target.pk == request.user.pk,
         "may_assign_duties": services.has_root_scope(request.user),
         "duty_choices": Duty.choices,
@@ -229,3 +230,16 @@ class UnmaskView(UserActionView):
             return f"已授予“{target.username}”查看敏感信息明文的权限。"
         services.revoke_unmask(target, actor=self.request.user)
         return f"已收回“{target.username}”查看敏感信息明文的权限。"
+
+
+class TokensRevokeView(UserActionView):
+    """Revoke every API token of the user (they stay able to fetch new ones unless deactivated)."""
+
+    form_class = SwitchForm
+
+    def make_form(self):
+        return SwitchForm({"on": "1"})
+
+    def act(self, target, data):
+        count = services.revoke_tokens_of(target, actor=self.request.user)
+        return f"已撤销“{target.username}”的接口令牌 {count} 个。"

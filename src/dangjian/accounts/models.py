@@ -1,5 +1,7 @@
 """Grants: which organizations a user may see or change, and with which role."""
 
+import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -94,3 +96,68 @@ class SecurityPolicy(models.Model):
 
     def __str__(self) -> str:
         return "身份鉴别策略"
+
+    @classmethod
+    def current(cls) -> "SecurityPolicy":
+        """The one row, created with the settings' defaults on first use (`accounts.security.policy`)."""
+        row, _ = cls.objects.get_or_create(
+            pk=1,
+            defaults={
+                "password_max_age_days": settings.DANGJIAN_PASSWORD_MAX_AGE_DAYS,
+                "idle_minutes": settings.DANGJIAN_IDLE_MINUTES,
+                "absolute_hours": settings.DANGJIAN_SESSION_HOURS,
+                "totp_duties": list(settings.DANGJIAN_TOTP_DUTIES),
+                "totp_roles": list(settings.DANGJIAN_TOTP_ROLES),
+            },
+        )
+        return row
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def of(self, user) -> "ApiTokenQuerySet":
+        return self.filter(user=user).order_by("-created_at", "-pk")
+
+
+class ApiToken(models.Model):
+    """An API token (接口令牌) given by `POST /api/token/`: it lives like a web session (idle and absolute limits).
+
+    Only the SHA-256 digest of the token is stored: the clear value is shown once, when it is issued, so a copy of
+    the database opens no API. The limits are fixed at issue from the policy, as a session's are at login.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    digest = models.CharField("令牌摘要", max_length=64, unique=True)
+    label = models.CharField("名称", max_length=100, blank=True)
+    address = models.CharField("签发时的来源地址", max_length=64, blank=True)
+    created_at = models.DateTimeField("签发时间")
+    last_used_at = models.DateTimeField("最近使用时间")
+    idle_minutes = models.PositiveIntegerField("无操作失效（分钟）")
+    expires_at = models.DateTimeField("最迟失效时间")
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "接口令牌"
+        verbose_name_plural = "接口令牌"
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.label or '接口令牌'} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def idle_until(self):
+        return self.last_used_at + datetime.timedelta(minutes=self.idle_minutes)
+
+    @property
+    def ends_at(self):
+        """When the token stops working if it is not used again."""
+        return min(self.idle_until, self.expires_at)
+
+    def end_reason(self, now) -> str:
+        """Why the token no longer works at `now` ("idle", "absolute") or "": the rule of middleware.end_reason."""
+        if now > self.expires_at:
+            return "absolute"
+        if now > self.idle_until:
+            return "idle"
+        return ""

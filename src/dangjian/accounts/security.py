@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
@@ -20,6 +19,7 @@ from dangjian.core.models import AuditAction
 
 from .duties import duties_of
 from .models import AccountSecurity, SecurityPolicy
+from .tokens import revoke_user_tokens
 
 FORCED = "forced"  # first login, or reset by an administrator
 EXPIRED = "expired"  # older than the policy's maximum age
@@ -27,17 +27,7 @@ EXPIRED = "expired"  # older than the policy's maximum age
 
 def policy() -> SecurityPolicy:
     """The one policy row, created with the settings' defaults on first use."""
-    row, _ = SecurityPolicy.objects.get_or_create(
-        pk=1,
-        defaults={
-            "password_max_age_days": settings.DANGJIAN_PASSWORD_MAX_AGE_DAYS,
-            "idle_minutes": settings.DANGJIAN_IDLE_MINUTES,
-            "absolute_hours": settings.DANGJIAN_SESSION_HOURS,
-            "totp_duties": list(settings.DANGJIAN_TOTP_DUTIES),
-            "totp_roles": list(settings.DANGJIAN_TOTP_ROLES),
-        },
-    )
-    return row
+    return SecurityPolicy.current()
 
 
 @transaction.atomic
@@ -73,6 +63,7 @@ def set_password(user: User, raw: str, *, actor, reason: str = "") -> None:
     Changed by the user themself: recorded as PASSWORD_CHANGE, and the forced change is done.
     Set by anyone else (an administrator, a command with actor=None): recorded as PASSWORD_RESET, and the
     user must change it at the next login. `reason` goes into the audit record's detail.
+    Either way the user's API tokens are revoked.
     """
     validate_password(raw, user)
     own = actor is not None and actor.pk == user.pk
@@ -84,6 +75,8 @@ def set_password(user: User, raw: str, *, actor, reason: str = "") -> None:
     row.save(update_fields=["password_changed_at", "must_change_password"])
     action = AuditAction.PASSWORD_CHANGE if own else AuditAction.PASSWORD_RESET
     record(action, actor=actor, obj=user, detail=reason or ("本人修改密码" if own else "设置新密码，下次登录须修改"))
+    # A token fetched with the old password must not outlive it (the web sessions end too: Django ties them to it).
+    revoke_user_tokens(user, actor=actor, reason="密码已修改")
 
 
 @transaction.atomic

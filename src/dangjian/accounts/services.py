@@ -27,12 +27,13 @@ from django.utils import timezone
 
 from dangjian.core.audit import record
 from dangjian.core.models import AuditAction
-from dangjian.core.scope import ALL, Action, Role, clear_scope_cache, path_in_scope, scope_paths
+from dangjian.core.scope import Action, Role, clear_scope_cache, has_root_scope, path_in_scope, scope_q
 from dangjian.core.services import OutOfScope
 
 from .duties import Duty, clear_duty_cache, has_duty
 from .models import OrgGrant
 from .security import set_password
+from .tokens import revoke_user_tokens
 
 UNMASK_APP, UNMASK_CODENAME = "members", "unmask_member"
 AUDITOR_ROLES = {Role.READ}
@@ -45,17 +46,6 @@ NOT_SELF = "不能修改自己的管理职责、授权、权限或账号状态�
 # ---------------------------------------------------------------- who may manage whom
 
 
-def has_root_scope(user) -> bool:
-    """Whether the user's data scope covers every root organization (a superuser's covers everything)."""
-    from dangjian.orgs.models import Organization
-
-    paths = scope_paths(user, Action.VIEW)
-    if paths is ALL:
-        return True
-    roots = list(Organization.objects.filter(parent__isnull=True).values_list("path", flat=True))
-    return bool(roots) and all(path_in_scope(user, root, Action.VIEW) for root in roots)
-
-
 def manageable_users(actor) -> QuerySet[User]:
     """The users `actor` may see and manage as a security administrator; empty for anyone else.
 
@@ -64,14 +54,9 @@ def manageable_users(actor) -> QuerySet[User]:
     """
     if not has_duty(actor, Duty.SECADMIN):
         return User.objects.none()
-    users = User.objects.filter(is_superuser=False)
-    paths = scope_paths(actor, Action.VIEW)
-    if paths is not ALL:
-        inside = Q()
-        for path in paths:
-            inside |= Q(org__path__startswith=path)
-        outside = OrgGrant.objects.exclude(inside) if paths else OrgGrant.objects.all()
-        users = users.exclude(pk__in=outside.values("user_id"))
+    # A grant outside the actor's scope puts its user out of reach (none is outside ALL, all are outside []).
+    outside = OrgGrant.objects.exclude(scope_q(actor, "org__path", Action.VIEW))
+    users = User.objects.filter(is_superuser=False).exclude(pk__in=outside.values("user_id"))
     if not has_root_scope(actor):
         users = users.exclude(groups__name__in=Duty.values)
     return users
@@ -187,7 +172,8 @@ def reset_password(user: User, raw: str, *, actor) -> None:
 
 @transaction.atomic
 def set_active(user: User, active: bool, *, actor) -> None:
-    """Activate or deactivate an account; a deactivated account can neither log in nor use its API token."""
+    """Activate or deactivate an account; a deactivated account can neither log in nor use the API (its tokens
+    are revoked, so activating it again brings none back)."""
     _ensure_may_manage(actor, user)
     if user.is_active == active:
         return
@@ -195,6 +181,18 @@ def set_active(user: User, active: bool, *, actor) -> None:
     user.is_active = active
     user.save(update_fields=["is_active"])
     record(AuditAction.UPDATE, actor=actor, obj=user, before=before, after={"is_active": active})
+    if not active:
+        revoke_user_tokens(user, actor=actor, reason="账号已停用")
+
+
+@transaction.atomic
+def revoke_tokens_of(user: User, *, actor) -> int:
+    """The security administrator revokes every API token of a user in reach (a lost laptop, a leaked script)."""
+    _ensure_may_manage(actor, user)
+    count = revoke_user_tokens(user, actor=actor, reason="安全管理员撤销")
+    if not count:
+        raise ValidationError("该用户没有有效的接口令牌。")
+    return count
 
 
 def lockout_threshold():

@@ -10,4 +10,6 @@ urlpatterns = [
     path("otp/setup/", views.OTPSetupView.as_view(), name="otp_setup"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("policy/", views.SecurityPolicyView.as_view(), name="security_policy"),
+    path("tokens/", views.TokenListView.as_view(), name="api_tokens"),
+    path("tokens/<int:pk>/revoke/", views.TokenRevokeView.as_view(), name="api_token_revoke"),
 ]

@@ -15,18 +15,23 @@ from django.contrib.auth import get_user_model, login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
+from dangjian.core.views import paged
+
 from . import otp
 from .duties import Duty, has_duty
 from .forms import CodeForm, LoginForm, OwnPasswordChangeForm, SecurityPolicyForm
 from .lockout import lockout_response
 from .middleware import password_changed
+from .models import ApiToken
 from .security import needs_second_factor, policy, security_of, set_password, totp_enabled, update_policy
+from .tokens import get_token_for_user, revoke_token
 
 PENDING = "dangjian_pending_login"
 PENDING_SECONDS = 300  # the code must follow the password within five minutes
@@ -220,3 +225,26 @@ class SecurityPolicyView(LoginRequiredMixin, View):
         update_policy({name: form.cleaned_data[name] for name in SecurityPolicyForm.Meta.fields}, actor=request.user)
         messages.success(request, "身份鉴别策略已保存；会话时长对此后的登录生效。")
         return redirect("security_policy")
+
+
+class TokenListView(LoginRequiredMixin, View):
+    """The user's own API tokens: when issued, from where, last used, when they end; each can be revoked."""
+
+    def get(self, request):
+        # Paged like every list: each POST /api/token/ issues a new token, so a script can leave many behind.
+        listed = paged(request, ApiToken.objects.of(request.user))
+        context = listed | {"tokens": listed["page"].object_list, "rules": policy()}
+        return render(request, "accounts/tokens.html", context)
+
+
+class TokenRevokeView(LoginRequiredMixin, View):
+    """POST: revoke one of the user's own tokens; anyone else's answers 404 like a missing one."""
+
+    def post(self, request, pk):
+        try:
+            token = get_token_for_user(request.user, pk)
+        except PermissionDenied as exc:  # OutOfScope
+            raise Http404(str(exc)) from exc
+        revoke_token(token, actor=request.user, reason="本人在令牌页面撤销")
+        messages.success(request, f"已撤销接口令牌“{token.label or '未命名'}”，使用它的程序须重新获取令牌。")
+        return redirect("api_tokens")

@@ -20,6 +20,7 @@ def can_manage(user, assessment: Assessment) -> bool:
 def rateable(user, assessment: Assessment):
     """Participants this user may score: within CHANGE scope but not the granted organizations themselves."""
     qs = Participant.objects.filter(assessment=assessment).restrict(user, Action.CHANGE)
+    # raw paths: the granted organizations themselves are left out, not their subtrees.
     paths = scope_paths(user, Action.CHANGE)
     if paths is not ALL:
         qs = qs.exclude(path__in=paths)

@@ -43,7 +43,7 @@ from dangjian.sheets.read import SheetError, raw_rows
 
 from .engine import DOMAIN_LABELS, EntryError, OrgEntry, RunResult, Survey, run
 from .scheme import CENT, Indicator, Method, Scheme, SchemeError, cents_to_decimal
-from .schemefile import load_scheme
+from .schemefile import MAX_SCHEME_BYTES, TOO_LARGE, load_scheme
 
 CODE_HEADER = "组织编码"
 NAME_HEADER = "组织名称"
@@ -96,6 +96,8 @@ def read_scheme(path: Path | str) -> Scheme:
     """The scheme YAML file at `path`; BatchError with the file's problem in Chinese."""
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_SCHEME_BYTES:  # before reading it all into memory
+            raise BatchError([f"方案文件“{path.name}”：{TOO_LARGE}"])
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise BatchError([f"方案文件“{path}”不存在"]) from None
@@ -145,7 +147,7 @@ def batch_orgs(scheme: Scheme, *, root: Organization | None = None, user=None) -
     domains = {group.domain for group in scheme.groups}
     orgs = _visible(user).filter(kind__in=GRASSROOTS_KINDS, domain__in=domains)
     if root is not None:
-        orgs = orgs.subtree(root)
+        orgs = orgs.in_subtree(root)
     rows = orgs.order_by("path").values_list("code", "name", "domain", "level", "kind", "parent__code", "parent__kind")
     result = []
     for code, name, domain, level, kind, parent_code, parent_kind in rows.iterator(chunk_size=5000):

@@ -134,7 +134,11 @@ def combine_raters(scores: list[int], trim_from: int) -> int:
 def _score_line(
     ind: Indicator, value, survey: Survey | None, scheme: Scheme, where: str, problems: list[str]
 ) -> tuple[int, str]:
-    """Points of one indicator for one organization and the words saying where they came from."""
+    """Points of one indicator for one organization and the words saying where they came from.
+
+    This is the rule: the specification of every indicator kind, value by value, bad values reported here. The run
+    takes whole columns through `_column`, a fast path for the usual values that hands everything else back to this
+    function; `tests/test_assess_engine_paths.py` holds the two to the same points and the same problems."""
     method = ind.method
     if method is Method.SURVEY:
         if survey is None or survey.answers == 0:
@@ -193,11 +197,6 @@ def _score_line(
             return 0, ""
         return value, "加分"
     raise AssertionError(method)
-
-
-def _grade(group: Group, total: int) -> str:
-    a, b, c = group.lines_cents
-    return "A" if total >= a else "B" if total >= b else "C" if total >= c else "D"
 
 
 def run(
@@ -288,8 +287,10 @@ class Members:
 
 
 def _column(scheme, ind: Indicator, j: int, col: tuple, them: Members, surveys, problems) -> list[int]:
-    """One indicator's points for every organization of a group. Columns of the usual values are taken whole
-    (in C, through `map`); any other value, and every bad one for its message, goes through `_score_line`."""
+    """One indicator's points for every organization of a group: the fast path of `_score_line`, which stays the
+    rule. Columns of the usual values are taken whole (in C, through `map`); any other value, and every bad one for
+    its message, goes through `_score_line` itself. Every branch here must give what `_score_line` gives for each
+    value: `tests/test_assess_engine_paths.py` checks that for every indicator kind on generated columns."""
     top, method = ind.max_cents, ind.method
 
     def slow(k: int, value) -> int:

@@ -8,8 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from .models import SchemeRecord
-
-MAX_SCHEME_BYTES = 512 * 1024
+from .schemefile import MAX_SCHEME_BYTES, TOO_LARGE
 
 
 class SchemeForm(forms.Form):
@@ -30,7 +29,7 @@ class SchemeForm(forms.Form):
             if not upload.name.lower().endswith((".yaml", ".yml")):
                 raise forms.ValidationError("方案文件应为 .yaml 或 .yml 文件。")
             if upload.size > MAX_SCHEME_BYTES:
-                raise forms.ValidationError("方案文件不能超过 512 KB。")
+                raise forms.ValidationError(TOO_LARGE)
             try:
                 data["text"] = upload.read().decode("utf-8-sig")
             except UnicodeDecodeError:

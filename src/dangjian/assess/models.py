@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils.functional import cached_property
 
-from dangjian.core.scope import ALL, Action, ScopedQuerySet, scope_paths
+from dangjian.core.scope import Action, ScopedQuerySet, acts_anywhere, scope_q
 from dangjian.orgs.models import Organization
 
 from .scheme import Scheme
@@ -60,16 +59,13 @@ class AssessmentQuerySet(ScopedQuerySet):
     assessed by it and see only their own organizations' part); it is run only by MANAGE on the root."""
 
     def restrict(self, user, action: str = Action.VIEW) -> AssessmentQuerySet:
-        paths = scope_paths(user, action)
-        if paths is ALL:
-            return self
-        if not paths:
+        """Differs from the plain `restrict` in reaching down as well as up: for VIEW, an assessment is also in
+        scope through any of its participants, so the scope is matched against two paths (hence `distinct`)."""
+        if not acts_anywhere(user, action):
             return self.none()
-        condition = Q()
-        for path in paths:
-            condition |= Q(root__path__startswith=path)
-            if action == Action.VIEW:
-                condition |= Q(participants__path__startswith=path)
+        condition = scope_q(user, "root__path", action)
+        if action == Action.VIEW:
+            condition |= scope_q(user, "participants__path", action)
         return self.filter(condition).distinct()
 
 

@@ -8,8 +8,6 @@ Everything is refused once the assessment is published.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -18,15 +16,10 @@ from dangjian.core.audit import record
 from dangjian.core.models import AuditAction
 from dangjian.core.scope import Action
 from dangjian.core.services import ensure_in_scope
+from dangjian.core.uploads import REPORT_TYPES, check_upload
 
 from .models import Participant, SecretaryRating, SecretaryReview
 from .services import _open_for_entries, parent_path
-
-MAX_REPORT_BYTES = 20 * 1024 * 1024
-PDF_MAGIC = b"%PDF-"
-DOCX_MAGIC = b"PK\x03\x04"  # a .docx is a zip archive
-DOC_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a .doc is an OLE compound document
-REPORT_TYPES = {".pdf": PDF_MAGIC, ".docx": DOCX_MAGIC, ".doc": DOC_MAGIC}
 
 
 def _data(review: SecretaryReview) -> dict:
@@ -46,20 +39,8 @@ def _review_of(participant: Participant) -> SecretaryReview:
 
 
 def check_report(upload) -> str:
-    """The report's extension; ValidationError in Chinese when its name, size or first bytes are wrong."""
-    ext = Path(upload.name or "").suffix.lower()
-    if ext not in REPORT_TYPES:
-        raise ValidationError("述职报告只接受 PDF 或 Word 文件（.pdf、.doc、.docx）。")
-    if not upload.size:
-        raise ValidationError("文件是空的，请选择述职报告文件。")
-    if upload.size > MAX_REPORT_BYTES:
-        raise ValidationError("述职报告不能超过 20 MB。")
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if not head.startswith(REPORT_TYPES[ext]):
-        raise ValidationError(f"文件内容不是有效的 {ext} 文件（可能只是改了扩展名），请另存为 PDF 或 Word 后再上传。")
-    return ext
+    """The report's extension; ValidationError in Chinese when its name, size or bytes are wrong."""
+    return check_upload(upload, allowed=REPORT_TYPES, what="述职报告", accepted="PDF 或 Word 文件")
 
 
 @transaction.atomic
@@ -68,11 +49,10 @@ def upload_report(participant: Participant, upload, *, actor) -> SecretaryReview
     earlier upload."""
     _open_for_entries(participant.assessment)
     ensure_in_scope(actor, participant.path, Action.CHANGE)
-    check_report(upload)
+    ext = check_report(upload)
     review = _review_of(participant)
     before = _data(review) if review.pk else None
     old = review.report.name if review.report else ""
-    ext = Path(upload.name).suffix.lower()
     # A fixed name: the uploaded name is the user's and may be anything; the organization code says what it is.
     review.report.save(f"{participant.code}-述职报告{ext}", upload, save=False)
     review.save()

@@ -24,16 +24,31 @@ The format, by example (the full one is `examples/scheme-county.yaml`)::
 Methods: given (评分), deduction (扣分: `per: 2`, `floor: 0`), derived (系统数据: `metric:`), survey (群众满意度),
 yesno (是否项), bonus (加分), penalty (减分: `per:`), veto (一票否决). Problem areas: committee, secretary, venue,
 rules, service, members. YAML anchors (&name / *name) let groups share categories.
+
+Limits, checked before anything is built from the text: at most 256 KB, at most 100,000 values once every alias is
+expanded, at most 20 levels of nesting. A few kilobytes of nested aliases (“billion laughs”) would otherwise expand to
+billions of values the moment anything walks or prints them.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal
 
 import yaml
 
 from .engine import DOMAIN_LABELS
 from .scheme import CENT, PROBLEMS, Group, Indicator, Method, Scheme, SchemeError, percent_to_fraction, to_cents
+
+MAX_SCHEME_BYTES = 256 * 1024
+MAX_SCHEME_VALUES = 100_000  # after expanding aliases; the county example has about 1,700
+MAX_SCHEME_DEPTH = 20  # the format itself needs 8
+TOO_LARGE = f"方案文件不能超过 {MAX_SCHEME_BYTES // 1024} KB。"
+TOO_MANY_VALUES = (
+    f"方案文件中的锚点与别名（&、*）展开后超过 {MAX_SCHEME_VALUES} 个值，请减少别名的嵌套；别名只宜用于各分组共用类别。"
+)
+SELF_ALIAS = "方案文件中的别名（*）不能引用包含它自身的锚点（&）。"
+TOO_DEEP = f"方案文件嵌套超过 {MAX_SCHEME_DEPTH} 层。"
 
 _DOMAIN_BY_LABEL = {label: code for code, label in DOMAIN_LABELS.items()}
 _METHOD_NAMES = {m.value: m for m in Method} | {
@@ -68,6 +83,62 @@ _LEVEL_BY_LABEL = {
     "站/片区": "station",
     "村（社区）": "village",
 }
+
+
+class _SchemeLoader(yaml.SafeLoader):
+    """SafeLoader that counts values as if every alias were expanded, while composing, and stops at the limits.
+
+    PyYAML shares an aliased node instead of copying it, so parsing a bomb is quick; the cost comes later, when the
+    checks below or an error message walk or print the shared structure. Counting here refuses it before that.
+    """
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.values = 0  # values composed so far, aliases counted at their expanded size
+        self.depth = 0
+        self.sizes: dict[str, int] = {}  # expanded size of each finished anchored node
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            anchor = self.peek_event().anchor
+            node = super().compose_node(parent, index)  # refuses an undefined alias
+            if anchor not in self.sizes:
+                raise SchemeError(SELF_ALIAS)  # the anchored node is still being composed: a cycle
+            self._count(self.sizes[anchor])
+            return node
+        anchor = self.peek_event().anchor
+        self.depth += 1
+        if self.depth > MAX_SCHEME_DEPTH:
+            raise SchemeError(TOO_DEEP)
+        before = self.values
+        self._count(1)
+        node = super().compose_node(parent, index)
+        self.depth -= 1
+        if anchor is not None:
+            self.sizes[anchor] = self.values - before
+        return node
+
+    def _count(self, size: int) -> None:
+        self.values += size
+        if self.values > MAX_SCHEME_VALUES:
+            raise SchemeError(TOO_MANY_VALUES)
+
+
+def _parse_yaml(text: str):
+    """The YAML document of a scheme, as plain dicts and lists, once its size, nesting and aliases are within
+    limits; SchemeError otherwise."""
+    if len(text) > MAX_SCHEME_BYTES or len(text.encode("utf-8")) > MAX_SCHEME_BYTES:
+        raise SchemeError(TOO_LARGE)
+    loader = _SchemeLoader(text)
+    try:
+        node = loader.get_single_node()
+        return None if node is None else loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f"第 {mark.line + 1} 行" if mark else ""
+        raise SchemeError(f"方案文件不是有效的 YAML {at}".strip()) from None
+    finally:
+        loader.dispose()
 
 
 def _domain(value, where: str) -> str:
@@ -153,8 +224,7 @@ def _group(raw: dict, index: int, scheme_raw: dict, metrics: set[str] | None) ->
             indicators.append(_indicator(item, name, f"{where}「{name}」", metrics))
     if not indicators:
         raise SchemeError(f"{where}：没有指标")
-    codes = [i.code for i in indicators]
-    duplicated = sorted({c for c in codes if codes.count(c) > 1})
+    duplicated = sorted(c for c, n in Counter(i.code for i in indicators).items() if n > 1)
     if duplicated:
         raise SchemeError(f"{where}：指标编码重复：{'、'.join(duplicated)}")
     group = Group(domain, level, tuple(indicators), _lines(raw.get("grades"), where, default_lines))
@@ -168,12 +238,7 @@ def _group(raw: dict, index: int, scheme_raw: dict, metrics: set[str] | None) ->
 
 def load_scheme(text: str, metrics: set[str] | None = None) -> Scheme:
     """Parse and check a scheme file; every problem is a SchemeError with a Chinese message naming its place."""
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f"第 {mark.line + 1} 行" if mark else ""
-        raise SchemeError(f"方案文件不是有效的 YAML {at}".strip()) from None
+    raw = _parse_yaml(text)
     if not isinstance(raw, dict):
         raise SchemeError("方案文件应以 year、name、groups 等键开头")
     unknown = sorted(str(k) for k in raw if k not in _TOP_KEYS)

@@ -27,6 +27,7 @@ from dangjian.core.memory import no_cycle_collection
 from dangjian.core.models import AuditAction
 from dangjian.core.scope import Action
 from dangjian.core.services import ensure_in_scope
+from dangjian.core.uploads import check_upload
 from dangjian.orgs.choices import GRASSROOTS_KINDS, OrgKind, Post
 from dangjian.orgs.models import CommitteePost, Organization
 
@@ -116,7 +117,8 @@ def eligible_orgs(root: Organization, scheme: Scheme):
     """The grassroots organizations under `root` that the scheme has a group for."""
     domains = {g.domain for g in scheme.groups}
     return (
-        Organization.objects.filter(path__startswith=root.path, kind__in=GRASSROOTS_KINDS, domain__in=domains)
+        Organization.objects.in_subtree(root)
+        .filter(kind__in=GRASSROOTS_KINDS, domain__in=domains)
         .select_related("parent")
         .order_by("path")
     )
@@ -315,6 +317,7 @@ def attach_evidence(participant: Participant, upload, *, indicator: str = "", de
     ensure_in_scope(actor, participant.path, Action.CHANGE)
     if indicator:
         indicator_of(_parse(assessment.scheme.text), participant, indicator)
+    check_upload(upload)
     item = Evidence(
         participant=participant,
         indicator=indicator,

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views import View
 
-from dangjian.core.scope import Action, scope_paths
+from dangjian.core.scope import Action, acts_anywhere
 from dangjian.core.views import ScopedListView, ScopedViewMixin, apply_validation_error, paged
 from dangjian.orgs.models import Organization
 
@@ -38,11 +38,10 @@ class AssessmentListView(ScopedListView):
     def get_context_data(self, **context):
         schemes = self.scoped(SchemeRecord).select_related("owner")
         schemes_page = paged(self.request, schemes, self.paginate_by, param="schemes_page")
-        manages = scope_paths(self.request.user, Action.MANAGE)
         return context | {
             "schemes": schemes_page["page"],
             "schemes_query": schemes_page["query"],
-            "can_open": manages is None or bool(manages),
+            "can_open": acts_anywhere(self.request.user, Action.MANAGE),
         }
 
 

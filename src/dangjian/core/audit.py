@@ -1,6 +1,7 @@
 """Writing audit records. Services call `record` (bulk importers `record_many`) inside their own transaction.
 
-Records are appended to a hash chain (`audit_chain`); `audit_verify` checks it and prunes past the retention.
+Records are appended to a hash chain (`audit_chain`); once committed, the last one is written to the anchor outside
+the database (`audit_anchor`); `audit_verify` checks both and prunes past the retention.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from . import audit_anchor
 from .audit_chain import GENESIS, HASHED_FIELDS, entry_hash, fields_of, json_safe, seal
 from .context import current_request
 from .models import AuditAction, AuditChainHead, AuditLog
@@ -129,6 +131,7 @@ def _append(entries: list[AuditLog]) -> list[AuditLog]:
         else:
             AuditLog.objects.bulk_create(entries, batch_size=500)
         AuditChainHead.objects.filter(pk=1).update(hash=prev_hash, seal=seal(seq, prev_hash) if sealed else head.seal)
+        audit_anchor.advance_on_commit(seq)  # only once committed: a rolled-back append never moves the anchor
     return entries
 
 
@@ -282,6 +285,7 @@ def _append_many(rows: list[dict[str, Any]]) -> list[int]:
             values.append(columns(row))
         insert_rows(AuditLog, [AuditLog._meta.get_field(name).column for name in _COLUMNS], values)
         AuditChainHead.objects.filter(pk=1).update(hash=prev_hash, seal=seal(seq, prev_hash) if sealed else head.seal)
+        audit_anchor.advance_on_commit(seq)
     return [row["seq"] for row in rows]
 
 

@@ -73,6 +73,11 @@ def seal(seq: int, hash_: str) -> str:
     return hmac.new(_key(), canonical({"seq": seq, "hash": hash_}), hashlib.sha256).hexdigest()
 
 
+def anchor_seal(seq: int, hash_: str, at: str) -> str:
+    """The seal of the anchor file (`audit_anchor`), labelled so that it is never a valid head or checkpoint seal."""
+    return hmac.new(_key(), canonical({"anchor": seq, "hash": hash_, "at": at}), hashlib.sha256).hexdigest()
+
+
 def json_safe(value: Any) -> Any:
     """A before/after value exactly as it will come back from the database's JSON column (tuples become lists,
     integer keys become strings), so the hash computed at writing matches the one recomputed at verification."""

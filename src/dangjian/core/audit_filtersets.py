@@ -77,7 +77,7 @@ class AuditLogFilterSet(django_filters.FilterSet):
             self.unknown_org = code
             return queryset.none()
         self.org = org
-        return queryset.filter(org_path__startswith=org.path)
+        return queryset.in_subtree(org)
 
     def filter_object(self, queryset, name, value):
         value = value.strip()

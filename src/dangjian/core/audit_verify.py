@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from . import audit_anchor
 from .audit_chain import GENESIS, HASHED_FIELDS, entry_hash, fields_of, seal
 from .changesets import changeset_of, check_changeset, delete_files
 from .models import AuditAction, AuditChainHead, AuditCheckpoint, AuditLog
@@ -41,6 +42,7 @@ class Verification:
     first_seq: int = 1  # where the walk started (after the latest prune checkpoint)
     last_seq: int = 0  # the chain head's seq when the walk began: rows appended later are not checked
     breaks: list[Break] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # not a break, but not to be passed over in silence
 
     @property
     def ok(self) -> bool:
@@ -48,7 +50,8 @@ class Verification:
 
     def summary(self) -> str:
         if self.ok:
-            return f"校验通过，截至第 {self.last_seq} 条（本次核对 {self.checked} 条）"
+            warned = "".join(f"；警告：{w}" for w in self.warnings)
+            return f"校验通过，截至第 {self.last_seq} 条（本次核对 {self.checked} 条）{warned}"
         return f"校验未通过：发现 {len(self.breaks)} 处问题（截至第 {self.last_seq} 条，核对 {self.checked} 条）"
 
 
@@ -76,8 +79,14 @@ def verify_chain(batch: int = BATCH) -> Verification:
     """Walk the chain from the latest prune checkpoint (or the first record) to the head and report every break:
     a row whose content no longer matches its hash (altered), seq gaps and rows cut off the end (deleted), a row
     not linked to the one before it or out of writing order (reordered or replaced), a head or checkpoint altered,
-    a change-set file that a record names missing or altered (its SHA-256 is in the record's hashed `after`).
+    a change-set file that a record names missing or altered (its SHA-256 is in the record's hashed `after`),
+    the log rolled back behind its anchor (`audit_anchor`); a missing anchor is a warning.
     """
+    # The anchor first: it is written only after a commit, so it can never be ahead of a head read after it.
+    try:
+        anchor, anchor_problem = audit_anchor.read(), None
+    except audit_anchor.AnchorUnreadable as exc:
+        anchor, anchor_problem = None, str(exc)
     head = AuditChainHead.objects.filter(pk=1).first()
     checkpoint = AuditCheckpoint.objects.order_by("-seq").first()
     result = Verification()
@@ -124,7 +133,25 @@ def verify_chain(batch: int = BATCH) -> Verification:
         result.breaks.append(Break(None, None, f"末尾缺少{gap}记录（记录被删除）"))
     elif head.hash != prev_hash:
         result.breaks.append(Break(None, None, f"链头与第 {head.seq} 条记录的哈希不符"))
+    _check_anchor(result, anchor, anchor_problem)
     return result
+
+
+NO_ANCHOR = (
+    "未找到审计锚点文件：无法确认日志末尾没有被截断或整体回退。升级后首次校验时属正常，本次校验的记录写入后即生成锚点；"
+    "若此前已有锚点文件，说明它被删除了"
+)
+
+
+def _check_anchor(result: Verification, anchor: audit_anchor.Anchor | None, problem: str | None) -> None:
+    """The database must continue the state the anchor recorded: rolled back past it, the chain alone still holds
+    (an older head from a backup is sealed), so only the anchor tells."""
+    if problem is None and anchor is not None:
+        problem = audit_anchor.disagreement(anchor)
+    if problem is not None:
+        result.breaks.append(Break(None, None, problem))
+    elif anchor is None and result.last_seq > 0:
+        result.warnings.append(NO_ANCHOR)
 
 
 def retention_days() -> int:

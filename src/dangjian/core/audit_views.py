@@ -25,7 +25,7 @@ from .audit_filtersets import AuditLogFilterSet
 from .audit_verify import verify_chain
 from .changesets import changeset_of, check_changeset, path_of, read_rows
 from .models import AuditAction, AuditLog
-from .paging import CappedPaginator
+from .paging import CappedPaginator, page_of
 from .views import ScopedViewMixin
 
 PAGE_SIZE = 50
@@ -77,7 +77,7 @@ class AuditLogListView(AuditorViewMixin, View):
     def render_list(self, request, verification=None):
         filterset = self.filterset()
         paginator = CappedPaginator(filterset.qs.order_by("-seq"), PAGE_SIZE)
-        page = paginator.get_page(request.GET.get("page"))
+        page = page_of(paginator, request)
         query = request.GET.copy()
         query.pop("page", None)
         return render(

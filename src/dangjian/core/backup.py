@@ -1,7 +1,7 @@
 """Backup and restore of the whole database as one file, portable between SQLite and PostgreSQL.
 
 The file is a zip: `manifest.json` (format version, creation time, database vendor, applied migrations, and per
-table its columns, row count and SHA-256), `manifest.sha256`, and one JSON-lines part per table
+table its columns, row count and SHA-256), `manifest.sha256`, `manifest.hmac`, and one JSON-lines part per table
 (`tables/<db_table>.jsonl`, one JSON array per row in column order). Values are the raw column values: encrypted
 fields stay the ciphertext stored in the database; key files are not in the backup.
 
@@ -10,6 +10,11 @@ zip, so memory stays bounded whatever the size. Uploaded files (MEDIA_ROOT) trav
 log's change-set files (`core.changesets`) under `changesets/`, each checked the same way. Restore verifies every
 checksum before writing anything, then replaces every table in one transaction (foreign keys are checked at
 commit: Django creates them deferrable), and only then puts the files back.
+
+The SHA-256 sums find damage, not forgery: whoever edits a part can recompute them. So the manifest, which holds
+every part's sum, is also authenticated: `manifest.hmac` is HMAC-SHA256 over it with a key derived from the audit
+key, which is not in the backup. Restore refuses a manifest whose tag does not verify; one without a tag (made
+before tags, or stripped) only with `accept_unsigned`, and says so in its audit record.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import base64
 import datetime
 import decimal
 import hashlib
+import hmac
 import json
 import os
 import time
@@ -40,12 +46,14 @@ from django.db.models import ExpressionWrapper, F
 from django.utils import timezone
 from django.utils.duration import duration_iso_string
 
-from . import crypto
+from . import audit_anchor, crypto
 
 FORMAT = "dangjian-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 MANIFEST_SUM = "manifest.sha256"
+MANIFEST_TAG = "manifest.hmac"
+TAG_LABEL = b"dangjian-backup-manifest-v1"  # derives the tag key from the audit key: one key, separate uses
 SKIPPED_APPS = {"sessions"}  # sessions are not data; restore clears them so no old login maps to another user
 # Rows that `migrate` itself writes: a freshly migrated database holding only these counts as empty.
 SEEDED = {"contenttypes.contenttype", "auth.permission", "auth.group", "auth.group_permissions", "core.auditchainhead"}
@@ -154,10 +162,18 @@ def write_backup(path: Path, log: Callable[[str], None] = lambda _: None) -> Bac
             body = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
             zf.writestr(MANIFEST, body)
             zf.writestr(MANIFEST_SUM, hashlib.sha256(body).hexdigest())
+            zf.writestr(MANIFEST_TAG, manifest_tag(body))
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
     return BackupResult(path, len(manifest["tables"]), total, len(manifest["files"]))
+
+
+def manifest_tag(body: bytes) -> str:
+    """The manifest's authentication tag: HMAC-SHA256 under a key derived from the audit key (kept outside the
+    database and the backup), so nobody without that key can change a part and fix up the manifest to match."""
+    key = hmac.new(settings.AUDIT_KEY.encode(), TAG_LABEL, hashlib.sha256).digest()
+    return hmac.new(key, body, hashlib.sha256).hexdigest()
 
 
 def _write_part(zf: zipfile.ZipFile, model: type[models.Model]) -> dict[str, Any]:
@@ -287,7 +303,22 @@ def _open(path: Path) -> zipfile.ZipFile:
         raise BackupError(f"{_BROKEN}：不是有效的备份文件（{exc}）") from exc
 
 
-def read_manifest(zf: zipfile.ZipFile) -> dict[str, Any]:
+UNSIGNED = (
+    "备份清单没有签名（manifest.hmac）：它可能由旧版本生成，也可能被人改过，无法确认未被篡改，拒绝恢复。"
+    "确认备份来源可信时，可加 --accept-unsigned 恢复（会记入审计日志）。"
+)
+FORGED = (
+    "备份清单的签名不符：备份在生成后被改动过，或者由使用另一把审计密钥（audit_key / DANGJIAN_AUDIT_KEY）的"
+    "系统生成，拒绝恢复。"
+)
+
+
+def is_signed(zf: zipfile.ZipFile) -> bool:
+    return MANIFEST_TAG in zf.namelist()
+
+
+def read_manifest(zf: zipfile.ZipFile, *, accept_unsigned: bool = False) -> dict[str, Any]:
+    """The manifest, once it is whole (its SHA-256) and authentic (its tag; a missing tag only if accepted)."""
     try:
         body = zf.read(MANIFEST)
         expected = zf.read(MANIFEST_SUM).decode().strip()
@@ -295,6 +326,11 @@ def read_manifest(zf: zipfile.ZipFile) -> dict[str, Any]:
         raise BackupError(f"{_BROKEN}：缺少清单文件") from exc
     if hashlib.sha256(body).hexdigest() != expected:
         raise BackupError(f"{_BROKEN}：清单校验值不符")
+    if not is_signed(zf):
+        if not accept_unsigned:
+            raise BackupError(UNSIGNED)
+    elif not hmac.compare_digest(zf.read(MANIFEST_TAG).decode(errors="replace").strip(), manifest_tag(body)):
+        raise BackupError(FORGED)
     manifest = json.loads(body)
     if manifest.get("format") != FORMAT:
         raise BackupError("这不是本系统的备份文件")
@@ -303,11 +339,11 @@ def read_manifest(zf: zipfile.ZipFile) -> dict[str, Any]:
     return manifest
 
 
-def verify(path: Path) -> dict[str, Any]:
+def verify(path: Path, *, accept_unsigned: bool = False) -> dict[str, Any]:
     """Read the whole file once and check the manifest and every part's checksum; returns the manifest."""
     try:
         with _open(path) as zf:
-            manifest = read_manifest(zf)
+            manifest = read_manifest(zf, accept_unsigned=accept_unsigned)
             for entry in manifest["tables"]:
                 for _ in _lines(zf, entry):
                     pass
@@ -359,12 +395,22 @@ class RestoreResult:
     rows: int
 
 
-def restore(path: Path, *, force: bool = False, log: Callable[[str], None] = lambda _: None) -> RestoreResult:
-    """Replace the database's contents with the backup's, all or nothing."""
+def restore(
+    path: Path,
+    *,
+    force: bool = False,
+    accept_unsigned: bool = False,
+    log: Callable[[str], None] = lambda _: None,
+) -> RestoreResult:
+    """Replace the database's contents with the backup's, all or nothing.
+
+    The audit log comes back as it was at the backup, so its anchor (`audit_anchor`), which no rollback may pass
+    unnoticed, is reset to the restored log's end once the restore commits; the RESTORE record says so.
+    """
     from .audit import record
     from .models import AuditAction
 
-    manifest = verify(path)
+    manifest = verify(path, accept_unsigned=accept_unsigned)
     models_ = _check_fits(manifest)
     if not force and (busy := holds_data()):
         raise BackupError(f"目标数据库不是空的（{', '.join(busy[:5])} 等表已有数据）：确认要覆盖请加 --force")
@@ -384,9 +430,12 @@ def restore(path: Path, *, force: bool = False, log: Callable[[str], None] = lam
             with connection.cursor() as cursor:
                 for sql in connection.ops.sequence_reset_sql(no_style(), ordered):
                     cursor.execute(sql)
+            unsigned = "" if is_signed(zf) else "；清单未签名，经 --accept-unsigned 接受"
+            audit_anchor.reset_on_commit()  # registered before the record: see reset_on_commit
             record(
                 AuditAction.RESTORE,
-                detail=f"从备份恢复（{manifest['created_at']} 生成于 {manifest['vendor']}，共 {total} 行）",
+                detail=f"从备份恢复（{manifest['created_at']} 生成于 {manifest['vendor']}，共 {total} 行{unsigned}）；"
+                f"审计锚点重置为恢复后的日志末尾（原为：{_anchor_shown()}）",
             )
         with _open(path) as zf:  # only once the tables are committed
             _restore_files(zf, manifest)
@@ -397,6 +446,14 @@ def restore(path: Path, *, force: bool = False, log: Callable[[str], None] = lam
     finally:
         ContentType.objects.clear_cache()
     return RestoreResult(manifest, total)
+
+
+def _anchor_shown() -> str:
+    try:
+        current = audit_anchor.read()
+    except audit_anchor.AnchorUnreadable as exc:
+        return str(exc)
+    return str(current) if current else "无"
 
 
 def _insert(model: type[models.Model], lines: Iterator[bytes]) -> int:

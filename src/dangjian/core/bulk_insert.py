@@ -10,12 +10,13 @@ exercise; the PostgreSQL path writes the same rows faster and has its own test o
 from __future__ import annotations
 
 import contextlib
-import datetime
 import itertools
 from collections.abc import Iterable, Sequence
 
 from django.db import connection as default_connection
 from django.db import models
+from psycopg._copy_base import format_row_text  # what `Copy.write_row` runs (in C with psycopg's binary build)
+from psycopg.adapt import Transformer
 
 MAX_ROWS = 1_000  # rows per statement: large enough to amortize the round trip, small enough to keep it cheap
 PARAMS_LIMIT = 65_535  # the PostgreSQL protocol's limit; SQLite's lower one is in connection.features
@@ -132,68 +133,19 @@ class CopyStream:
             self._stack.__exit__(type(exc), exc, exc.__traceback__)
 
 
-# `COPY`'s text format: columns split by tabs, rows by line ends, NULL as \N, so these four are escaped in values.
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
 def copy_text(values: Sequence) -> bytes:
     """Values as one row of `COPY … FROM STDIN`'s text format, without the line end: what psycopg's `write_row`
-    sends for them, made where psycopg is not at hand (a reader process) and for a fraction of its cost, since the
-    values are of a few plain types (text, bool, int, date, datetime, None)."""
-    texts = [value if value.__class__ is str else _copy_field(value) for value in values]
-    line = "\t".join(texts)
-    # Most rows hold none of the four characters to escape: checked on the whole line, each NULL's \N aside.
-    if line.count("\t") != len(texts) - 1 or line.count("\\") != values.count(None) or "\n" in line or "\r" in line:
-        line = "\t".join(map(_copy_field, values))
-    return line.encode()
-
-
-# A column's plain values other than text, as `COPY` writes them (looked up only in columns without numbers, where
-# True and False are not 1 and 0).
-_PLAIN = {None: "\\N", True: "t", False: "f"}
+    sends for them, made by the same function, for rows made where no `COPY` is open (a reader process)."""
+    return copy_rows([[value] for value in values], 1)[0]
 
 
 def copy_rows(columns: Sequence[Sequence], count: int) -> list[bytes]:
-    """`count` rows given column by column, each as `copy_text` makes it: a column is made text in one pass, and
-    the escaping is checked on the text of all the rows at once (a row holding any of the four characters sends
-    them all through `copy_text`)."""
-    texts = []
-    nulls = 0
-    for column in columns:
-        kinds = set(map(type, column))
-        if kinds <= {str}:
-            texts.append(column)
-            continue
-        nulls += column.count(None)
-        if kinds <= {str, bool, type(None)}:
-            texts.append(list(map(_PLAIN.get, column, column)))
-        else:
-            texts.append([value if value.__class__ is str else _copy_field(value) for value in column])
-    if not count:
-        return []
-    whole = "\n".join(map("\t".join, zip(*texts, strict=True)))
-    if (
-        whole.count("\t") != count * (len(texts) - 1)
-        or whole.count("\\") != nulls
-        or whole.count("\n") != count - 1
-        or "\r" in whole
-    ):
-        return [copy_text(row) for row in zip(*columns, strict=True)]
-    return whole.encode().split(b"\n")
-
-
-def _copy_field(value) -> str:
-    if type(value) is str:
-        return value.translate(_ESCAPES)
-    if value is None:
-        return "\\N"
-    if value is True or value is False:
-        return "t" if value else "f"
-    if isinstance(value, datetime.date):  # and datetime: ISO text, with its offset when aware
-        return value.isoformat()
-    if isinstance(value, int):
-        return str(value)
-    raise TypeError(f"copy_text: no text form for {type(value).__name__}")
+    """`count` rows given column by column, each as `copy_text` makes it."""
+    text = bytearray()
+    tx = Transformer()  # psycopg's default adaptation, as on a connection: UTF-8, no per-connection dumpers
+    for row in zip(*columns, strict=True):
+        format_row_text(row, tx, text)  # appends the row and its line end, escaped as the format needs
+    return bytes(text).split(b"\n")[:count]  # a line end in a value is escaped (backslash, n): bare, it ends a row
 
 
 def reserve_ids(model: type[models.Model], count: int, connection=None) -> list[int]:

@@ -31,11 +31,6 @@ from django.conf import settings
 
 from .handoff import Handoff
 
-try:  # ISA-L: the same gzip format in a fifth of zlib's time (a tenth of an import's own work was compressing)
-    from isal.igzip import IGzipFile as GzipWriter
-except ImportError:  # no wheel for this machine: the standard library's
-    from gzip import GzipFile as GzipWriter
-
 NAME = re.compile(r"[0-9a-f]{32}\.jsonl\.gz")  # what a record may name: nothing else is ever opened
 MAX_RANGES = 2_000  # member id ranges kept in the record (the member page's "imported in"); beyond, only the file
 BLOCK = 1 << 20
@@ -92,7 +87,7 @@ class ChangeSetWriter:
         self._raw = os.fdopen(fd, "wb")
         self._hashing = _Hashing(self._raw)
         # Level 1: several times faster than the default and still a sixth of the text; mtime 0 keeps no clock.
-        self._gz = GzipWriter(fileobj=self._hashing, mode="wb", compresslevel=1, mtime=0)
+        self._gz = gzip.GzipFile(fileobj=self._hashing, mode="wb", compresslevel=1, mtime=0)
         self.rows = 0
         self.ids: list[int] = []
         # Compressed and written by a thread of its own; a failure there is raised by the importer's next call.

@@ -27,7 +27,7 @@ def _counts(qs, field: str, choices) -> list[tuple[str, int]]:
 def scope_counts(user) -> dict:
     """Counts of a scope, kept until the next write anywhere (every write bumps the data version) or ten
     minutes: on five million members the counts take a second and a half, and they change only on writes."""
-    paths = scope_paths(user)
+    paths = scope_paths(user)  # raw paths: the scope itself is the cache key
     scope_key = hashlib.sha256(repr(paths).encode()).hexdigest()[:24]
     key = f"home-counts:{data_version()}:{scope_key}"
     counts = cache.get(key)
@@ -56,7 +56,7 @@ def _scope_counts(user) -> dict:
 
 class HomeView(LoginRequiredMixin, View):
     def get(self, request):
-        paths = scope_paths(request.user)
+        paths = scope_paths(request.user)  # raw paths: the granted organizations themselves are listed
         granted = (
             Organization.objects.filter(path__in=paths).order_by("path")
             if paths is not None

@@ -1,5 +1,9 @@
 """Field-key rotation: re-encrypt every encrypted column under a new key (and cipher), recompute the digests.
 
+It is also how an installation leaves the first versions' key derivation: a new key is always HKDF-derived
+(`new_secret`, `crypto.FieldKey`), and its digests replace the old ones in the same transaction, so search and
+uniqueness hold before, during and after.
+
 The rewrite is one transaction: either every value is under the new key or none is. Values already under the new
 key and cipher are skipped, so running it again after an interruption finishes the job. Key files are handled by the
 command (`rotate_field_key`), which keeps the new key on disk before the database changes.
@@ -25,7 +29,8 @@ PENDING = crypto.KEY_FILE + ".new"
 
 
 def new_secret() -> str:
-    return secrets.token_urlsafe(32)
+    """A new key's text: 32 random bytes, tagged for HKDF derivation (`crypto.FieldKey`)."""
+    return crypto.HKDF_TAG + secrets.token_urlsafe(32)
 
 
 def encrypted_columns() -> Iterator[tuple[type[models.Model], list[tuple[models.Field, models.Field | None]]]]:
@@ -92,8 +97,8 @@ def rotate(
             log(f"{model._meta.verbose_name}：已处理至编号 {last}")
         record(
             AuditAction.KEY_ROTATE,
-            detail=f"字段密钥更换为 {ring.current.kid}（{ring.cipher}），重新加密 {result.rewritten} 行，"
-            f"跳过 {result.skipped} 行",
+            detail=f"字段密钥更换为 {ring.current.kid}（{ring.cipher}，{ring.current.derivation} 派生），"
+            f"重新加密 {result.rewritten} 行并重算检索索引，跳过 {result.skipped} 行",
         )
     return result
 

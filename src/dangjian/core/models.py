@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from .scope import ScopedQuerySet, acts_anywhere, has_root_scope, scope_q
+
 
 class AuditAction(models.TextChoices):
     CREATE = "create", "新增"
@@ -20,6 +22,8 @@ class AuditAction(models.TextChoices):
     LOCKOUT = "lockout", "账号锁定"
     LOGOUT = "logout", "退出"
     TOKEN = "token", "获取接口令牌"
+    TOKEN_REVOKE = "token_revoke", "撤销接口令牌"
+    TOKEN_EXPIRE = "token_expire", "接口令牌过期"
     EXPORT = "export", "导出"
     IMPORT = "import", "导入"
     GRANT = "grant", "授权"
@@ -46,7 +50,7 @@ class AuditLogImmutable(Exception):
         super().__init__(message)
 
 
-class AuditLogQuerySet(models.QuerySet):
+class AuditLogQuerySet(ScopedQuerySet):
     """Audit rows are never updated and deleted only by the prune command (through `_prune`)."""
 
     def update(self, **kwargs):
@@ -61,37 +65,25 @@ class AuditLogQuerySet(models.QuerySet):
 
     def restrict(self, user, action: str = "view") -> "AuditLogQuerySet":
         """The records an auditor may read: those of organizations within their scope, plus the records without an
-        organization (logins, failures, lockouts) of users whose grants all lie in that scope. Root scope: all."""
+        organization (logins, failures, lockouts) of users whose grants all lie in that scope. Root scope: all.
+
+        It differs from the plain `restrict` because a row without an organization belongs to whoever's scope holds
+        all of its user's grants, and because a scope over every root also reads the rows without anyone's grant."""
         from django.contrib.auth.models import User
         from django.db.models import Q
 
         from dangjian.accounts.models import OrgGrant
 
-        from .scope import ALL, scope_paths
-
-        paths = scope_paths(user, action)
-        if paths is ALL or _covers_every_root(paths):
+        if has_root_scope(user, action):
             return self
-        if not paths:
+        if not acts_anywhere(user, action):
             return self.none()
-        in_scope, grant_in_scope = Q(), Q()
-        for path in paths:
-            in_scope |= Q(org_path__startswith=path)
-            grant_in_scope |= Q(org__path__startswith=path)
+        in_scope = scope_q(user, "org_path", action)
         # A user with a grant outside the scope is not this auditor's to watch; nor is one without any grant.
-        outside = OrgGrant.objects.exclude(grant_in_scope).values("user_id")
+        outside = OrgGrant.objects.exclude(scope_q(user, "org__path", action)).values("user_id")
         users = User.objects.filter(grants__isnull=False).exclude(pk__in=outside).distinct()
         own_user = Q(user_id__in=users.values("pk")) | Q(user_id__isnull=True, username__in=users.values("username"))
         return self.filter(in_scope | (Q(org_path="") & own_user))
-
-
-def _covers_every_root(paths: list[str] | None) -> bool:
-    from dangjian.orgs.models import Organization
-
-    if not paths:
-        return False
-    roots = list(Organization.objects.filter(parent__isnull=True).values_list("path", flat=True))
-    return bool(roots) and all(any(root.startswith(p) for p in paths) for root in roots)
 
 
 class AuditLog(models.Model):
@@ -131,6 +123,7 @@ class AuditLog(models.Model):
     hash = models.CharField("哈希", max_length=64)
 
     objects = AuditLogQuerySet.as_manager()
+    scope_path_field = "org_path"  # the path as it was when written: a later move does not carry old rows along
 
     class Meta:
         verbose_name = "审计日志"

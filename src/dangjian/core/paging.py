@@ -1,7 +1,10 @@
-"""Pagination that stays fast on a region of millions of rows."""
+"""Pagination: page numbers parsed safely (pages and API), and counting that stays fast on millions of rows."""
 
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
+from rest_framework.pagination import PageNumberPagination
+
+from .params import BIGINT_MAX, int_param
 
 LIST_CAP = 10_000
 
@@ -21,3 +24,28 @@ class CappedPaginator(Paginator):
         found = self.object_list[: self.cap + 1].count()
         self.capped = found > self.cap
         return min(found, self.cap)
+
+
+def page_of(paginator: Paginator, request, param: str = "page"):
+    """The page `?page=` (or `param`, where a page has two lists) asks for. Past the last page shows the last, as
+    Paginator.get_page does; a page number that is not a whole number from 1 up (`abc`, `0`, one of 30 digits) is
+    refused with 400 (core.params)."""
+    return paginator.get_page(int_param(request.GET, param, 1, minimum=1))
+
+
+class ApiPagination(PageNumberPagination):
+    """DRF's page numbers, parsed by `core.params`: `?page=abc` or a number of 30 digits is a 400 with a message in
+    Chinese (DRF would answer 404 for the first and leave the second to the database); a page past the last is
+    still 404 (“无效页面。”), as the schema says."""
+
+    def get_page_number(self, request, paginator):
+        if request.query_params.get(self.page_query_param) in self.last_page_strings:
+            return paginator.num_pages
+        return int_param(request.query_params, self.page_query_param, 1, minimum=1)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"] = {"type": "integer", "format": "int64", "minimum": 1, "maximum": BIGINT_MAX}
+        return parameters

@@ -2,7 +2,16 @@
 
 A user is granted organizations with a role. Every scoped model reaches an organization's materialized
 `path`; a row is in scope when that path starts with the path of an organization the user was granted
-with a role that allows the action. Views and API viewsets call `restrict` through their base classes only.
+with a role that allows the action.
+
+Everything else asks this module rather than re-deriving it from the paths:
+- `ScopedQuerySet.restrict(user, action)`: the rows of a scoped model the user may see or change;
+- `ScopedQuerySet.in_subtree(org)`: the rows of one organization and everything under it;
+- `scope_q(user, field, action)` / `paths_q(paths, field)`: the same conditions as a `Q` over any path lookup, for
+  querysets of models that are not scoped themselves (users through their grants, audit rows);
+- `path_in_scope`, `acts_anywhere`, `has_root_scope`: the yes/no questions pages and services ask.
+tests/test_scope_in_one_place.py fails when code elsewhere filters on `path__startswith`, reads `scope_paths`
+without saying why, or defines a `restrict` that does not build on these pieces.
 """
 
 from __future__ import annotations
@@ -72,6 +81,53 @@ def path_in_scope(user, path: str, action: str = Action.VIEW) -> bool:
     return any(path.startswith(p) for p in paths)
 
 
+def acts_anywhere(user, action: str = Action.VIEW) -> bool:
+    """Whether the user may do `action` on at least one organization (to offer a "new" button or an upload page)."""
+    paths = scope_paths(user, action)
+    return paths is ALL or bool(paths)
+
+
+def has_root_scope(user, action: str = Action.VIEW) -> bool:
+    """Whether the user's scope for `action` covers every root organization (a superuser's covers everything).
+
+    Not the same as ALL: a grant on the one root covers the whole tree yet stays a grant, which the security
+    administrator's rules and the audit log treat as "everything"; only a superuser's scope is ALL. False while
+    there is no organization at all.
+    """
+    paths = scope_paths(user, action)
+    if paths is ALL:
+        return True
+    if not paths:
+        return False
+    from dangjian.orgs.models import Organization
+
+    roots = list(Organization.objects.filter(parent__isnull=True).values_list("path", flat=True))
+    return bool(roots) and all(any(root.startswith(p) for p in paths) for root in roots)
+
+
+def paths_q(paths: list[str] | None, field: str) -> Q:
+    """The condition "`field` lies under one of `paths`": `field` is a lookup that reaches an organization path
+    ("path", "org__path", "grants__org__path"...). ALL matches every row, [] none; paths under another path of the
+    list are dropped, and an empty path (no organization) counts as none rather than as "everything"."""
+    if paths is ALL:
+        # Every row, and it stays so when combined: a bare Q() would vanish from an OR (Q(a) | Q() is Q(a)) and
+        # still mean every row when negated. Django compiles this one to no WHERE clause at all.
+        return ~Q(pk__in=[])
+    kept = _minimal([p for p in paths if p])
+    if not kept:
+        return Q(pk__in=[])  # no row; a query filtered on it is not even sent
+    condition = Q()
+    for path in kept:
+        condition |= Q(**{f"{field}__startswith": path})
+    return condition
+
+
+def scope_q(user, field: str, action: str = Action.VIEW) -> Q:
+    """The user's scope for `action` as a condition on `field` (see `paths_q`), for querysets of models that are not
+    scoped by `restrict` themselves, or for a second path of a scoped one."""
+    return paths_q(scope_paths(user, action), field)
+
+
 def clear_scope_cache(user) -> None:
     if hasattr(user, "_scope_cache"):
         del user._scope_cache
@@ -84,13 +140,15 @@ class ScopedQuerySet(models.QuerySet):
     """
 
     def restrict(self, user, action: str = Action.VIEW) -> ScopedQuerySet:
+        """The rows the user may see (VIEW) or change (CHANGE, MANAGE)."""
         paths = scope_paths(user, action)
         if paths is ALL:
             return self
         if not paths:
             return self.none()
-        field = self.model.scope_path_field
-        condition = Q()
-        for path in paths:
-            condition |= Q(**{f"{field}__startswith": path})
-        return self.filter(condition)
+        return self.filter(paths_q(paths, self.model.scope_path_field))
+
+    def in_subtree(self, org_or_path) -> ScopedQuerySet:
+        """The rows of one organization and everything under it (an Organization or its path); no scope check."""
+        path = getattr(org_or_path, "path", org_or_path)
+        return self.filter(paths_q([path], self.model.scope_path_field))

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views import View
+from django.views.defaults import bad_request as plain_bad_request
 
-from .paging import CappedPaginator
+from .paging import CappedPaginator, page_of
+from .params import BadParameter
 from .scope import Action
 from .services import OutOfScope
 
@@ -24,6 +26,12 @@ class ScopedViewMixin(LoginRequiredMixin):
     model = None
     queryset = None
     scope_action: str = Action.VIEW
+    filterset_class = None  # a list's filters (a core.filters.ScopedFilterSet)
+
+    def filter_list(self, queryset):
+        """The list's filters (`filterset_class`) over `queryset`, with the request, so the organizations and other
+        objects a filter names are looked up within the user's scope, as in the API."""
+        return self.filterset_class(self.request.GET, queryset=queryset, request=self.request)
 
     def base_queryset(self):
         if self.queryset is not None:
@@ -55,9 +63,10 @@ class ScopedViewMixin(LoginRequiredMixin):
 
 def paged(request, rows, per_page: int = PAGE_SIZE, param: str = "page") -> dict:
     """One page of `rows` as the request asks, and the request's other parameters, url-encoded, for the pager's links
-    (core/_pager.html), so paging keeps the filters. `param` names the page parameter where a page has two lists."""
+    (core/_pager.html), so paging keeps the filters. `param` names the page parameter where a page has two lists.
+    A page number that is not a whole number from 1 up is refused with 400 (core.paging.page_of)."""
     paginator = CappedPaginator(rows, per_page) if hasattr(rows, "query") else Paginator(rows, per_page)
-    page = paginator.get_page(request.GET.get(param))
+    page = page_of(paginator, request, param)
     query = request.GET.copy()
     query.pop(param, None)
     return {"page": page, "query": query.urlencode()}
@@ -85,7 +94,8 @@ def first_rows(rows, limit: int) -> Head:
 
 
 class ScopedListView(ScopedViewMixin, View):
-    """A list page: the scoped rows (`list_rows`), filtered by `filterset_class` when there is one, shown a page of
+    """A list page: the scoped rows (`list_rows`), filtered by `filterset_class` (through `filter_list`, so what a
+    filter names is looked up within the user's scope) when there is one, shown a page of
     `paginate_by` at a time with the one pager. Lists page through everything rather than stop at a fixed number:
     a cut nobody is told about hides rows.
 
@@ -94,14 +104,13 @@ class ScopedListView(ScopedViewMixin, View):
 
     template_name = ""
     paginate_by = PAGE_SIZE
-    filterset_class = None
 
     def list_rows(self):
         return self.get_queryset()
 
-    def filtered(self, request):
+    def filtered(self):
         """The list's filterset on its scoped rows; the export of the list uses the same."""
-        return self.filterset_class(request.GET, queryset=self.list_rows())
+        return self.filter_list(self.list_rows())
 
     def get_context_data(self, **context) -> dict:
         return context
@@ -110,7 +119,7 @@ class ScopedListView(ScopedViewMixin, View):
         context = dict(extra)
         rows = self.list_rows()
         if self.filterset_class is not None:
-            context["filter"] = filterset = self.filtered(request)
+            context["filter"] = filterset = self.filtered()
             rows = filterset.qs
         context.update(paged(request, rows, self.paginate_by))
         return render(request, self.template_name, self.get_context_data(**context), status=status)
@@ -135,7 +144,22 @@ class PingView(View):
         return HttpResponse("ok", content_type="text/plain")
 
 
+def bad_request(request, exception=None):
+    """A query parameter refused by `core.params` answers 400 with its message in Chinese; any other bad request
+    (a disallowed host, a broken cookie) gets Django's plain page, which assumes nothing of the request."""
+    if isinstance(exception, BadParameter):
+        return render(request, "400.html", {"message": str(exception)}, status=400)
+    return plain_bad_request(request, exception)
+
+
+NOT_FOUND = "未找到该页面或记录，或它不在您的数据范围内。"
+
+
 def not_found(request, exception=None):
+    """An address no route matches. Under /api/ (`/api/assessments/abc/results/`, where the route takes a number) the
+    answer is JSON like every other API error, as the schema says."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": NOT_FOUND}, status=404)
     return render(request, "404.html", status=404)
 
 

@@ -53,13 +53,13 @@ def summarize() -> Summary:
         county = Organization.objects.filter(name=name).first()
         if county is None:
             continue
-        sub = Organization.objects.subtree(county)
+        sub = Organization.objects.in_subtree(county)
         counties.append(
             (
                 name,
                 sub.count(),
                 sub.filter(kind__in=GRASSROOTS_KINDS).count(),
-                Member.objects.filter(org__path__startswith=county.path).count(),
+                Member.objects.in_subtree(county).count(),
             )
         )
     return Summary(

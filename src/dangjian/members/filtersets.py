@@ -2,16 +2,19 @@
 
 import django_filters
 
+from dangjian.core.filters import ScopedFilterSet, ScopedRefFilter
 from dangjian.orgs.models import Organization
 
 from .choices import Gender, MemberStatus
 from .models import Member
 
 
-class MemberFilterSet(django_filters.FilterSet):
+class MemberFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(label="姓名", method="filter_q")
-    org = django_filters.NumberFilter(label="所在组织（含下级）", method="filter_org")
-    org_code = django_filters.CharFilter(label="组织编码（含下级）", method="filter_org_code")
+    org = ScopedRefFilter(label="所在组织（含下级）", model=Organization, subtree=True, field_name="org__path")
+    org_code = ScopedRefFilter(
+        label="组织编码（含下级）", model=Organization, to_field="code", subtree=True, field_name="org__path"
+    )
     status = django_filters.ChoiceFilter(label="党员状态", choices=MemberStatus.choices)
     gender = django_filters.ChoiceFilter(label="性别", choices=Gender.choices)
     is_mobile = django_filters.BooleanFilter(label="流动党员")
@@ -26,17 +29,6 @@ class MemberFilterSet(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(name__contains=value.strip())
-
-    def _subtree(self, queryset, org):
-        if org is None:
-            return queryset.none()
-        return queryset.filter(org__path__startswith=org.path)
-
-    def filter_org(self, queryset, name, value):
-        return self._subtree(queryset, Organization.objects.filter(pk=value).first())
-
-    def filter_org_code(self, queryset, name, value):
-        return self._subtree(queryset, Organization.objects.filter(code=value.strip()).first())
 
     def filter_id_number(self, queryset, name, value):
         from dangjian.core.crypto import digest

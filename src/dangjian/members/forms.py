@@ -1,13 +1,15 @@
-"""Member forms."""
+"""Member forms. The rules are `members.rules`, asked in `clean`; the service asks them again on the member as it
+will be saved (the edit form leaves the stored ID number and phone out)."""
 
 from django import forms
+from django.utils import timezone
 
 from dangjian.core.scope import Action
 from dangjian.orgs.forms import OrgCodeField, ScopedFormMixin
 
 from .models import Member
+from .rules import REQUIRED_FIELDS, member_problems
 from .services import MEMBER_FIELDS
-from .validators import id_number_problem
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -24,25 +26,26 @@ class MemberForm(ScopedFormMixin, forms.ModelForm):
             "phone": forms.TextInput(attrs={"autocomplete": "off"}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The fields the rules require are left to them, so a blank one reads as it does everywhere else; the
+        # browser's own `required` hint stays.
+        for name in set(REQUIRED_FIELDS) & set(self.fields):
+            field = self.fields[name]
+            field.required = False
+            field.widget.attrs["required"] = True
+
     def clean_id_number(self):
-        value = (self.cleaned_data.get("id_number") or "").strip().upper()
-        problem = id_number_problem(value) if value else ""
-        if problem:
-            raise forms.ValidationError(problem)
-        return value
+        return (self.cleaned_data.get("id_number") or "").strip().upper()
 
     def clean_phone(self):
-        value = "".join(ch for ch in (self.cleaned_data.get("phone") or "") if ch.isdigit())
-        if value and len(value) not in (7, 8, 11, 12):
-            raise forms.ValidationError("联系电话应为11位手机号或固定电话号码。")
-        return value
+        # Separators typed between the digits are dropped; the rules check what is left.
+        return "".join(ch for ch in (self.cleaned_data.get("phone") or "") if ch.isdigit())
 
     def clean(self):
         data = super().clean()
-        if data.get("is_mobile") and not data.get("mobile_destination"):
-            self.add_error("mobile_destination", "流动党员请填写流入地。")
-        if data.get("join_date") and data.get("birth_date") and data["join_date"] <= data["birth_date"]:
-            self.add_error("join_date", "入党日期应晚于出生日期。")
+        for field, message in member_problems(data, today=timezone.localdate()):
+            self.add_error(field if field in self.fields else None, message)
         return data
 
     def validate_unique(self):

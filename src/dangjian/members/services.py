@@ -1,18 +1,25 @@
-"""Writes to the member register, each atomic, scope-checked and audited."""
+"""Writes to the member register, each atomic, scope-checked and audited. Every rule on a member's values is
+`members.rules.member_problems`, asked on the member as it will be saved; the import's bulk writes are
+`members.bulk`, which the import reaches after asking the same rules."""
 
 from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from dangjian.core.audit import record, snapshot
+from dangjian.core.crypto import digest
 from dangjian.core.models import AuditAction
+from dangjian.core.rules import error_dict
 from dangjian.core.scope import Action
 from dangjian.core.services import ensure_in_scope
 from dangjian.orgs.models import Organization
 
 from .models import Member, MemberTransfer
+from .rules import member_problems
 
 MEMBER_FIELDS = (
     "name",
@@ -44,18 +51,30 @@ def create_member(*, actor, org: Organization, **fields) -> Member:
     ensure_in_scope(actor, org.path, Action.CHANGE)
     member = Member(org=org, **fields)
     member.id_number_digest = ""
-    member.full_clean(exclude=["id_number_digest", "phone_digest"])
-    _check_unique_id(member)
+    _check(member)
     member.save()
     record(AuditAction.CREATE, actor=actor, obj=member, org=org, after=member_snapshot(member))
     return member
 
 
-def _check_unique_id(member: Member) -> None:
-    from django.core.exceptions import ValidationError
+_NOT_CHECKED = ["id_number_digest", "phone_digest"]  # made on save
 
-    from dangjian.core.crypto import digest
 
+def _check(member: Member) -> None:
+    """The member's rules (`members.rules`) with the model's own field checks (lengths, choices; they also turn a
+    date given as text into a date), then the ID number's uniqueness. A blank required field is told in the rules'
+    words; a value the model refuses takes no part in the rules."""
+    errors: dict[str, list[str]] = {}
+    try:
+        member.clean_fields(exclude=_NOT_CHECKED)
+    except ValidationError as exc:
+        errors = exc.message_dict
+    values = {name: getattr(member, name) for name in MEMBER_FIELDS}
+    values = {name: value for name, value in values.items() if name not in errors or value in (None, "")}
+    errors.update(error_dict(member_problems(values, today=timezone.localdate())))
+    if errors:
+        raise ValidationError(errors)
+    member.full_clean(exclude=_NOT_CHECKED)
     if member.id_number:
         clash = Member.objects.filter(id_number_digest=digest(member.id_number))
         if member.pk:
@@ -73,8 +92,7 @@ def update_member(member: Member, *, actor, **changes) -> Member:
         if name not in MEMBER_FIELDS:
             raise ValueError(f"unknown member field {name}")
         setattr(member, name, value)
-    member.full_clean(exclude=["id_number_digest", "phone_digest"])
-    _check_unique_id(member)
+    _check(member)
     member.save()
     record(AuditAction.UPDATE, actor=actor, obj=member, org=member.org, before=before, after=member_snapshot(member))
     return member
@@ -87,8 +105,6 @@ def transfer_member(
     """Move a member's organization relation; the actor needs change rights at both ends."""
     ensure_in_scope(actor, member.org.path, Action.CHANGE)
     ensure_in_scope(actor, to_org.path, Action.CHANGE)
-    from django.core.exceptions import ValidationError
-
     if to_org.pk == member.org_id:
         raise ValidationError({"to_org": "转入组织与当前组织相同。"})
     from_org = member.org

@@ -8,7 +8,8 @@ from django.shortcuts import redirect, render
 from django.views import View
 
 from dangjian.core.changesets import imports_of
-from dangjian.core.paging import CappedPaginator
+from dangjian.core.paging import CappedPaginator, page_of
+from dangjian.core.params import BIGINT_MIN, int_param
 from dangjian.core.scope import Action, path_in_scope
 from dangjian.core.security import no_store
 from dangjian.core.views import ScopedViewMixin, apply_validation_error
@@ -25,12 +26,13 @@ PAGE_SIZE = 50
 
 class MemberListView(ScopedViewMixin, View):
     model = Member
+    filterset_class = MemberFilterSet
 
     def get(self, request):
         qs = self.get_queryset().select_related("org").order_by("org_id", "id")
-        filterset = MemberFilterSet(request.GET, queryset=qs)
+        filterset = self.filter_list(qs)
         paginator = CappedPaginator(filterset.qs, PAGE_SIZE)
-        page = paginator.get_page(request.GET.get("page"))
+        page = page_of(paginator, request)
         query = request.GET.copy()
         query.pop("page", None)
         return render(
@@ -86,8 +88,8 @@ class MemberCreateView(ScopedViewMixin, View):
 
     def get(self, request):
         initial = {}
-        org_id = request.GET.get("org")
-        if org_id and org_id.isdigit():
+        org_id = int_param(request.GET, "org", minimum=BIGINT_MIN)
+        if org_id is not None:
             org = self.scoped(Organization, Action.CHANGE).filter(pk=org_id).first()
             if org:
                 initial["org"] = org.code

@@ -6,6 +6,7 @@ from dangjian.core.scope import Action
 
 from .choices import Post
 from .models import Organization
+from .rules import REQUIRED_FIELDS, org_problems
 from .services import ORG_FIELDS
 
 
@@ -51,6 +52,20 @@ class OrgForm(ScopedFormMixin, forms.ModelForm):
             "established": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "term_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The fields the rules require are left to them (`orgs.rules.org_problems`), so a blank one reads as it
+        # does everywhere else; the browser's own `required` hint stays.
+        for name in set(REQUIRED_FIELDS) & set(self.fields):
+            self.fields[name].required = False
+            self.fields[name].widget.attrs["required"] = True
+
+    def clean(self):
+        data = super().clean()
+        for field, message in org_problems(data):
+            self.add_error(field, message)
+        return data
 
     def validate_unique(self):
         # The service checks the code with a clear message; skip the model's generic one.

@@ -23,14 +23,12 @@ class OrganizationQuerySet(ScopedQuerySet):
     def with_has_children(self) -> OrganizationQuerySet:
         return self.annotate(has_children=Exists(Organization.objects.filter(parent=OuterRef("pk"))))
 
-    def subtree(self, org: Organization) -> OrganizationQuerySet:
-        return self.filter(path__startswith=org.path)
-
 
 class VerticalSystemQuerySet(ScopedQuerySet):
     def restrict(self, user, action: str = Action.VIEW) -> VerticalSystemQuerySet:
         """A system is seen by whoever sees its owner or one of its units (a county sees the line its
-        sub-bureaus belong to); it is changed only by those who may change its owner."""
+        sub-bureaus belong to); it is changed only by those who may change its owner. It differs from the plain
+        `restrict` because a system's units lie in other subtrees than its owner; both halves are plain restricts."""
         owned = super().restrict(user, action)
         if action != Action.VIEW:
             return owned

@@ -17,7 +17,7 @@ def facts_for(org: Organization) -> OrgFacts | None:
     thresholds are not rules and whose subtrees can hold millions of members."""
     if org.kind in LEADING_KINDS:
         return None
-    counts = Member.objects.filter(org__path__startswith=org.path).aggregate(
+    counts = Member.objects.in_subtree(org).aggregate(
         total=Count("id"), full=Count("id", filter=Q(status=MemberStatus.FULL))
     )
     posts = tuple(org.posts.values_list("post", flat=True))

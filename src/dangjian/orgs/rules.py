@@ -1,4 +1,7 @@
-"""Tree rules (hard) and thresholds (warnings) for organizations, with their sources in RULES-SOURCES.md."""
+"""Rules for organizations: their own values and the tree (hard), and thresholds (warnings), with their sources in
+RULES-SOURCES.md. The services ask the hard ones (`org_problems`, `check_parent`, `code_problem`) on every write,
+so the organization form, the API and the import (`sheets.import_orgs`, which writes through the services) are
+refused in the same words; the form asks `org_problems` itself too, to show them beside its fields."""
 
 from __future__ import annotations
 
@@ -7,22 +10,39 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 
+from dangjian.core.rules import REQUIRED, Problem
+
 from .choices import ALLOWED_PARENTS, BRANCH_KINDS, Domain, OrgKind, Post
 from .models import Organization
+
+# Fields an organization cannot be without; the import's required columns say so in the same words.
+REQUIRED_FIELDS = ("name", "code", "kind", "level")
+
+
+def org_problems(values) -> list[Problem]:
+    """What is wrong with an organization's own values (model field names; a field not given is not checked)."""
+    return [Problem(name, REQUIRED) for name in REQUIRED_FIELDS if name in values and not values[name]]
+
+
+def code_problem(code: str, pk: int | None = None) -> Problem | None:
+    """An organization code is one organization's (`pk`'s, when it already exists)."""
+    if Organization.objects.filter(code=code).exclude(pk=pk).exists():
+        return Problem("code", f"组织编码“{code}”已被使用")
+    return None
 
 
 def check_parent(kind: str, parent: Organization | None, org: Organization | None = None) -> None:
     """Raise ValidationError (in Chinese) when `parent` may not hold an organization of `kind`."""
     if org is not None and org.pk and parent is not None:
         if parent.pk == org.pk or parent.path.startswith(org.path):
-            raise ValidationError({"parent": "不能把组织调整到它自己或它的下级组织之下（会形成循环）。"})
+            raise ValidationError({"parent": "不能把组织调整到它自己或它的下级组织之下（会形成循环）"})
     allowed = ALLOWED_PARENTS.get(kind, set())
     parent_kind = parent.kind if parent is not None else None
     if parent_kind not in allowed:
         kind_label = OrgKind(kind).label
         if parent is None:
-            raise ValidationError({"parent": f"“{kind_label}”必须有上级党组织。"})
-        raise ValidationError({"parent": f"“{OrgKind(parent.kind).label}”下不能设立“{kind_label}”。"})
+            raise ValidationError({"parent": f"“{kind_label}”必须有上级党组织"})
+        raise ValidationError({"parent": f"“{OrgKind(parent.kind).label}”下不能设立“{kind_label}”"})
 
 
 @dataclass(frozen=True)

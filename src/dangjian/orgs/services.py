@@ -1,4 +1,5 @@
-"""Writes to the organization register. Each function is atomic, checks scope and writes the audit record."""
+"""Writes to the organization register. Each function is atomic, checks scope and writes the audit record, and asks
+the rules of `orgs.rules` first: the form, the API and the import all write through here."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from django.db.models.functions import Concat, Substr
 
 from dangjian.core.audit import record, snapshot
 from dangjian.core.models import AuditAction
+from dangjian.core.rules import error_dict
 from dangjian.core.scope import Action
 from dangjian.core.services import ensure_in_scope
 
 from .choices import default_term_years
 from .models import CommitteePost, Organization, path_segment
-from .rules import check_parent
+from .rules import REQUIRED_FIELDS, check_parent, code_problem, org_problems
 
 ORG_FIELDS = (
     "name",
@@ -39,6 +41,13 @@ ORG_FIELDS = (
 )
 
 
+def _refuse(problems: list) -> None:
+    """Raise the problems found (None stands for none) as one ValidationError."""
+    problems = [problem for problem in problems if problem is not None]
+    if problems:
+        raise ValidationError(error_dict(problems))
+
+
 def _assign_path(org: Organization) -> None:
     prefix = org.parent.path if org.parent_id else ""
     org.path = prefix + path_segment(org.pk)
@@ -48,12 +57,12 @@ def _assign_path(org: Organization) -> None:
 @transaction.atomic
 def create_org(*, actor, parent: Organization | None, **fields) -> Organization:
     """Create an organization under `parent` (None for a root, which only the system may do)."""
+    _refuse(org_problems({name: fields.get(name, "") for name in REQUIRED_FIELDS}))
     kind = fields["kind"]
     check_parent(kind, parent)
     if not fields.get("term_years"):
         fields["term_years"] = default_term_years(kind, fields.get("domain", ""))
-    if Organization.objects.filter(code=fields["code"]).exists():
-        raise ValidationError({"code": f"组织编码“{fields['code']}”已被使用。"})
+    _refuse([code_problem(fields["code"])])
     # A unique temporary path lets the row be inserted before its id, and so its real path, is known.
     org = Organization(parent=parent, path=f"tmp-{id(fields)}-{fields['code']}"[:255], **fields)
     org.full_clean(exclude=["path"])
@@ -75,10 +84,10 @@ def update_org(org: Organization, *, actor, **changes) -> Organization:
         if name not in ORG_FIELDS:
             raise ValueError(f"unknown organization field {name}")
         setattr(org, name, value)
+    _refuse(org_problems({name: getattr(org, name) for name in REQUIRED_FIELDS}))
     if "kind" in changes:
         check_parent(org.kind, org.parent, org)
-    if Organization.objects.filter(code=org.code).exclude(pk=org.pk).exists():
-        raise ValidationError({"code": f"组织编码“{org.code}”已被使用。"})
+    _refuse([code_problem(org.code, org.pk)])
     org.full_clean()
     org.save()
     ensure_in_scope(actor, org.path, Action.CHANGE)
@@ -96,7 +105,7 @@ def move_org(org: Organization, new_parent: Organization, *, actor) -> Organizat
     new_path = new_parent.path + path_segment(org.pk)
     before = snapshot(org)
     # One UPDATE rewrites the prefix of every path in the subtree, however large.
-    Organization.objects.filter(path__startswith=old_path).update(
+    Organization.objects.in_subtree(old_path).update(
         path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
         depth=F("depth") + (new_path.count(".") - old_path.count(".")),
     )

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
+from dangjian.core.params import BIGINT_MIN, int_param
 from dangjian.core.scope import Action, scope_paths
 from dangjian.core.views import ScopedViewMixin, apply_validation_error
 from dangjian.members.models import Member
@@ -45,7 +46,7 @@ class OrgTreeView(ScopedViewMixin, View):
 
 
 def _root_paths(user) -> list[str]:
-    paths = scope_paths(user)
+    paths = scope_paths(user)  # raw paths: the tree opens on the granted organizations themselves
     if paths is None:
         return list(Organization.objects.filter(parent__isnull=True).values_list("path", flat=True))
     return paths
@@ -58,7 +59,7 @@ class OrgChildrenView(ScopedViewMixin, View):
 
     def get(self, request, pk):
         parent = self.get_object_or_404(pk)
-        offset = _int(request.GET.get("offset"), 0)
+        offset = int_param(request.GET, "offset", 0)
         qs = self.get_queryset().filter(parent=parent).with_has_children().order_by("code")
         page = list(qs[offset : offset + TREE_PAGE + 1])
         more = len(page) > TREE_PAGE
@@ -69,13 +70,6 @@ class OrgChildrenView(ScopedViewMixin, View):
                 "next_offset": offset + TREE_PAGE if more else None,
             }
         )
-
-
-def _int(raw, default: int) -> int:
-    try:
-        return max(0, int(raw))
-    except (TypeError, ValueError):
-        return default
 
 
 class OrgSearchView(ScopedViewMixin, View):
@@ -134,9 +128,9 @@ class OrgCreateView(ScopedViewMixin, View):
 
     def get(self, request):
         initial = {}
-        parent = request.GET.get("parent")
-        if parent:
-            p = self.get_queryset().filter(pk=_int(parent, 0)).first()
+        parent = int_param(request.GET, "parent", minimum=BIGINT_MIN)
+        if parent is not None:
+            p = self.get_queryset().filter(pk=parent).first()
             if p:
                 initial = {"parent": p.code, "domain": p.domain, "level": p.level}
         return render(

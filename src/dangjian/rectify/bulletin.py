@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from dangjian.core.files import FILE_MODE, private_dir
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import PATH_STEP, Organization
 
@@ -164,7 +165,7 @@ def status_at(case: Case, moment: datetime.datetime) -> tuple[str, datetime.date
 
 
 def _cases(org: Organization, user, moment: datetime.datetime):
-    qs = Case.objects.filter(org__path__startswith=org.path, opened_at__lt=moment)
+    qs = Case.objects.in_subtree(org).filter(opened_at__lt=moment)
     if user is not None:
         qs = qs.restrict(user)
     return (
@@ -309,7 +310,7 @@ def _default_orgs(year: int, quarter: int) -> list[Organization]:
     """Without an organization, every county committee with cases issues its own bulletin (the Mohe practice),
     and an installation without counties issues one per root organization."""
     counties = Organization.objects.filter(kind=OrgKind.COUNTY_COMMITTEE).order_by("path")
-    chosen = [c for c in counties if Case.objects.filter(org__path__startswith=c.path).exists()]
+    chosen = [c for c in counties if Case.objects.in_subtree(c).exists()]
     if chosen:
         return chosen
     return list(Organization.objects.filter(parent__isnull=True).order_by("path"))
@@ -320,8 +321,7 @@ def write_quarterly(year: int, quarter: int, org: Organization | None = None) ->
 
     The same quarter written again replaces its files, so a job that runs twice leaves one copy. Returns the
     paths written."""
-    folder = bulletins_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(bulletins_dir())
     written: list[Path] = []
     for target in [org] if org is not None else _default_orgs(year, quarter):
         data = bulletin_data(target, year, quarter)
@@ -330,6 +330,7 @@ def write_quarterly(year: int, quarter: int, org: Organization | None = None) ->
             path = folder / f"{stem}{suffix}"
             partial = path.with_suffix(suffix + ".part")
             writer(data, partial)
+            partial.chmod(FILE_MODE)  # personal data: the owner's alone, also where no umask made it so
             partial.replace(path)  # never leave a half-written bulletin under the final name
             written.append(path)
     return written

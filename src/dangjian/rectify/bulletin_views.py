@@ -189,10 +189,11 @@ class CaseExportView(ScopedViewMixin, View):
     """Exactly the cases the case list shows for the same query string (year, status, kind, overdue, org_code)."""
 
     model = Case
+    filterset_class = CaseFilterSet
 
     def get(self, request):
         qs = with_progress(self.get_queryset(), timezone.localdate()).select_related("org__parent")
-        filterset = CaseFilterSet(request.GET, queryset=qs.order_by("-year", "org__path"))
+        filterset = self.filter_list(qs.order_by("-year", "org__path"))
         org = None
         if filterset.is_valid() and filterset.form.cleaned_data.get("org_code"):
             org = self.scoped(Organization).filter(code=filterset.form.cleaned_data["org_code"].strip()).first()

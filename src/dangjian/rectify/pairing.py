@@ -98,7 +98,8 @@ def suggest_agencies(case, user, limit: int = 8) -> list[Organization]:
     region = _county_path(case.org)
     candidates = (
         Organization.objects.restrict(user, Action.VIEW)
-        .filter(domain=Domain.AGENCY, path__startswith=region)
+        .in_subtree(region)
+        .filter(domain=Domain.AGENCY)
         .exclude(pk=case.org_id)
         .only("id", "name", "code", "path")
         .order_by("path")

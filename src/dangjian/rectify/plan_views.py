@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views import View
 
-from dangjian.core.scope import ALL, Action, scope_paths
+from dangjian.core.scope import Action, scope_q
 from dangjian.core.views import ScopedViewMixin, apply_validation_error
 
 from . import services
@@ -38,13 +38,7 @@ def find_user(username: str, case: Case, actor):
     if not username:
         return None
     ancestors = [part + "." for part in _prefixes(case.org.path)]
-    near = Q(grants__org__path__in=ancestors)
-    paths = scope_paths(actor, Action.VIEW)
-    if paths is ALL:
-        near = Q()
-    else:
-        for path in paths:
-            near |= Q(grants__org__path__startswith=path)
+    near = Q(grants__org__path__in=ancestors) | scope_q(actor, "grants__org__path", Action.VIEW)
     return get_user_model().objects.filter(near, username=username, is_active=True).distinct().first()
 
 

@@ -27,6 +27,7 @@ from dangjian.core.audit import record, snapshot
 from dangjian.core.models import AuditAction
 from dangjian.core.scope import Action, path_in_scope
 from dangjian.core.services import ensure_in_scope
+from dangjian.core.uploads import check_upload
 from dangjian.orgs.choices import Level, OrgKind
 from dangjian.orgs.models import Organization
 
@@ -427,17 +428,7 @@ def add_fund(case: Case, *, actor, amount, source: str, date: datetime.date, pur
 
 # ---------------------------------------------------------------------------------------------------- the ledger
 
-EVIDENCE_TYPES = (".pdf", ".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".doc", ".docx", ".xls", ".xlsx", ".txt")
-MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 MAX_FILES_PER_ENTRY = 10
-
-
-def check_upload(upload) -> None:
-    """The same limits as the assessment's evidence: a known document or photo type, at most 20 MB."""
-    if not upload.name.lower().endswith(EVIDENCE_TYPES):
-        raise ValidationError(f"「{upload.name[-60:]}」：台账佐证只接受 PDF、图片、Word、Excel 或文本文件。")
-    if upload.size > MAX_EVIDENCE_BYTES:
-        raise ValidationError(f"「{upload.name[-60:]}」：单个佐证文件不能超过 20 MB。")
 
 
 @transaction.atomic
@@ -455,7 +446,7 @@ def add_entry(measure: Measure, *, actor, date: datetime.date, content: str, fil
     if len(files) > MAX_FILES_PER_ENTRY:
         raise ValidationError({"files": f"每条台账最多上传 {MAX_FILES_PER_ENTRY} 个文件。"})
     for upload in files:
-        check_upload(upload)
+        check_upload(upload, what="台账佐证")
     entry = LedgerEntry.objects.create(measure=measure, date=date, content=content.strip()[:2000], author=_user(actor))
     for upload in files:
         item = LedgerFile(entry=entry, original_name=upload.name[-200:])
@@ -688,9 +679,9 @@ def rollup(org: Organization, user, *, year: int | None = None, today: datetime.
             return own
         return rows.get(path[:step])
 
-    cases = Case.objects.restrict(user, Action.VIEW).filter(org__path__startswith=org.path)
-    measures = Measure.objects.restrict(user, Action.VIEW).filter(case__org__path__startswith=org.path)
-    funds = Fund.objects.restrict(user, Action.VIEW).filter(case__org__path__startswith=org.path)
+    cases = Case.objects.restrict(user, Action.VIEW).in_subtree(org)
+    measures = Measure.objects.restrict(user, Action.VIEW).in_subtree(org)
+    funds = Fund.objects.restrict(user, Action.VIEW).in_subtree(org)
     if year:
         cases, measures, funds = (
             cases.filter(year=year),

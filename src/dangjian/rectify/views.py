@@ -17,11 +17,12 @@ from django.utils.functional import cached_property
 from django.views import View
 
 from dangjian.assess.models import Assessment
-from dangjian.core.scope import ALL, Action, scope_paths
+from dangjian.core.scope import ALL, Action, acts_anywhere, scope_paths
 from dangjian.core.views import ScopedListView, ScopedViewMixin, apply_validation_error, first_rows
 from dangjian.orgs.models import Organization
 
 from . import services
+from .api.filtersets import CaseFilterSet
 from .forms import CaseFilterForm, CaseOpenForm, RollOverForm
 from .models import Case, CaseStatus, LedgerFile, MeasureStatus
 from .pairing import AGENCY_KIND_LABELS, suggest_agencies
@@ -29,41 +30,22 @@ from .pairing import AGENCY_KIND_LABELS, suggest_agencies
 LEDGER_CASES = 200  # open cases listed under the ledger; the case list pages through all of them
 
 
-def can_manage_somewhere(user) -> bool:
-    paths = scope_paths(user, Action.MANAGE)
-    return paths is ALL or bool(paths)
-
-
 class CaseListView(ScopedListView):
-    """Cases within the user's scope, filtered by year, status, kind, overdue measures, organization."""
+    """Cases within the user's scope, filtered by year, status, kind, overdue measures, organization, assessment:
+    the filters of the API and of the case export (`CaseFilterSet`, applied by `render_list`); the form only shows
+    them."""
 
     model = Case
     template_name = "rectify/list.html"
+    filterset_class = CaseFilterSet
 
     @cached_property
     def filter_form(self) -> CaseFilterForm:
         return CaseFilterForm(self.request.GET or None)
 
     def list_rows(self):
-        form = self.filter_form
         today = timezone.localdate()
         cases = self.get_queryset().select_related("org")
-        if form.is_valid():
-            data = form.cleaned_data
-            if data["year"]:
-                cases = cases.filter(year=data["year"])
-            if data["status"]:
-                cases = cases.filter(status=data["status"])
-            if data["kind"]:
-                cases = cases.filter(kind=data["kind"])
-            if data["overdue"]:
-                cases = cases.filter(services.overdue_filter(today)).distinct()
-            if data["org_code"].strip():
-                org = self.scoped(Organization).filter(code=data["org_code"].strip()).first()
-                cases = cases.filter(org__path__startswith=org.path) if org else cases.none()
-        assessment_id = self.request.GET.get("assessment", "")
-        if assessment_id.isdigit():
-            cases = cases.filter(assessment_id=int(assessment_id))
         return cases.annotate(
             measures_total=Count("measures", distinct=True),
             measures_open=Count("measures", filter=Q(measures__status=MeasureStatus.OPEN), distinct=True),
@@ -77,7 +59,7 @@ class CaseListView(ScopedListView):
     def get_context_data(self, **context):
         return context | {
             "form": self.filter_form,
-            "can_open": can_manage_somewhere(self.request.user),
+            "can_open": acts_anywhere(self.request.user, Action.MANAGE),
             "rollover_form": RollOverForm(initial={"year": timezone.localdate().year - 1}),
         }
 
@@ -130,12 +112,12 @@ class CaseCreateView(ScopedViewMixin, View):
         return render(request, "rectify/form.html", {"form": form, "title": "新增整顿对象"}, status=status)
 
     def get(self, request):
-        if not can_manage_somewhere(request.user):
+        if not acts_anywhere(request.user, Action.MANAGE):
             raise Http404
         return self.render_form(request, CaseOpenForm())
 
     def post(self, request):
-        if not can_manage_somewhere(request.user):
+        if not acts_anywhere(request.user, Action.MANAGE):
             raise Http404
         form = CaseOpenForm(request.POST)
         if form.is_valid():
@@ -191,7 +173,7 @@ class RollOverView(ScopedViewMixin, View):
     scope_action = Action.MANAGE
 
     def post(self, request):
-        if not can_manage_somewhere(request.user):
+        if not acts_anywhere(request.user, Action.MANAGE):
             raise Http404
         form = RollOverForm(request.POST)
         if not form.is_valid():
@@ -210,6 +192,7 @@ class LedgerView(ScopedViewMixin, View):
 
     def get(self, request, pk=None):
         if pk is None:
+            # raw paths: the ledger opens on the first granted organization itself.
             paths = scope_paths(request.user, Action.VIEW)
             if paths is ALL:
                 org = Organization.objects.filter(parent__isnull=True).order_by("code").first()
@@ -233,10 +216,7 @@ class LedgerView(ScopedViewMixin, View):
         if org.parent_id:
             parent = self.scoped(Organization).filter(pk=org.parent_id).first()
         cases = (
-            Case.objects.restrict(request.user, Action.VIEW)
-            .filter(org__path__startswith=org.path)
-            .select_related("org")
-            .order_by("org__path")
+            Case.objects.restrict(request.user, Action.VIEW).in_subtree(org).select_related("org").order_by("org__path")
         )
         if year:
             cases = cases.filter(year=year)

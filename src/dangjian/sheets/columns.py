@@ -30,6 +30,9 @@ ID_NUMBER = "id_number"
 PHONE = "phone"
 
 BOOL_CHOICES = (("1", "是"), ("0", "否"))
+# An export's reference to an organization outside the user's scope, as the organization page words it; an import
+# reading it back leaves that reference as it is.
+OUT_OF_SCOPE = "（数据范围外）"
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,7 @@ def _org_columns() -> list[Column]:
             "system_parent_code",
             CODE,
             max_length=40,
-            note="垂直管理系统中业务上级的组织编码，不属于垂直管理系统的不填。",
+            note=f"垂直管理系统中业务上级的组织编码，不属于垂直管理系统的不填；“{OUT_OF_SCOPE}”保留原业务上级。",
         ),
     ]
 

@@ -1,5 +1,8 @@
 """The error sheet handed back when an import is refused: the user's own rows, each at its own row number, with the
-Chinese messages in a first column beside the bad ones, so they can be fixed and the sheet imported again."""
+Chinese messages in a first column beside the bad ones, so they can be fixed and the sheet imported again.
+
+A report lists the first rows with problems only (`ImportReport.listed`): then the sheet ends after the last of them,
+with a row saying how many more there were, so a file of a million bad rows never becomes a sheet of a million."""
 
 from __future__ import annotations
 
@@ -35,6 +38,9 @@ def write_error_sheet(path: Path | str, report, out) -> None:
     if 0 in by_row:  # about the file as a whole: shown in the first row, so row numbers stay the user's
         by_row[1] = by_row.pop(0) + by_row.get(1, [])
     written = 0
+    # With rows not listed, the sheet stops after the last listed one (the rows below it are not all checked here).
+    stop = max(by_row, default=0) if report.unlisted_rows else None
+    rows = None
     try:
         rows, _height = raw_rows(path)
         first_rows = list(itertools.islice(rows, WIDTH_SAMPLE))
@@ -57,10 +63,19 @@ def write_error_sheet(path: Path | str, report, out) -> None:
                 first.font = bold_red
             sheet.append([first, *(_plain(sheet, cell) for cell in cells)])
             written += 1
+            if stop is not None and number >= stop:
+                break
     except SheetError:
         pass  # unreadable: only the messages can be shown
+    finally:
+        if rows is not None:
+            rows.close()  # stops the reading (a workbook's reader process) where the loop stopped early
     if not written and 1 in by_row:
         sheet.append(["；".join(by_row[1])])
+    if report.unlisted_rows:
+        note = WriteOnlyCell(sheet, value=report.unlisted_note())
+        note.font = bold_red
+        sheet.append([note])
     book.save(out)
 
 

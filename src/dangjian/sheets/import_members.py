@@ -1,22 +1,21 @@
 """Importing members in bulk: upsert by ID number (found by its keyed digest), chunk by chunk.
 
-Per chunk: organizations looked up by code (cached for the run), existing members by digest in one query,
-new members inserted as plain rows (`core.bulk_insert`: no model instance per row, each ID number and phone
-encrypted and digested once), changed ones by bulk_update, and each created or updated member's before/after
-(as the member services record them) appended to the import's change set (`core.changesets`): one gzip'd
-JSON-lines file that the run's single IMPORT audit record names and hashes, instead of one audit record per
-member. The rules are those of the member form and services: the member's organization must be within the
-user's CHANGE scope, and so must its current organization when the import moves it.
+Per chunk: organizations looked up by code (cached for the run), existing members by digest in one query, each row
+checked, then written through the members app's bulk write path (`members.bulk.BulkMemberWriter`: new members as
+plain rows, changed ones by bulk_update, each one's before/after in the run's change set, which the single IMPORT
+audit record names and hashes). The rules on a member's values are `members.rules`, the same table the member form
+and services ask: the single values as the cells are parsed (`normalize`, `rowparse`, with the rules' words), the
+rules across fields on the member as it would be after the import. The import's own checks are its key (an ID number,
+once per file) and scope: the member's organization must be within the user's CHANGE scope, and so must its current
+organization when the import moves it.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
-import datetime
 import functools
 import operator
-import os
 from typing import Any
 
 from django.db import connection, models
@@ -24,18 +23,18 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from dangjian.core import crypto
-from dangjian.core.bulk_insert import CopyStream, insert_rows, reserve_ids
-from dangjian.core.changesets import ChangeSetWriter
 from dangjian.core.scope import Action
+from dangjian.members.bulk import BulkMemberWriter
 from dangjian.members.choices import MemberStatus
-from dangjian.members.models import Member, MemberTransfer
+from dangjian.members.models import Member
+from dangjian.members.rules import ACROSS, BIRTH_FROM_ID, member_problems
 from dangjian.members.services import MEMBER_FIELDS, member_snapshot
 from dangjian.orgs.models import Organization
 
 from . import normalize as N
 from .columns import COLUMNS
 from .imports import ImportReport, Row, allowed, cell_message
-from .member_prep import PREFIX_DIGITS, SEALED, Prepared, Preparer, final_problems, prefix
+from .member_prep import PREFIX_DIGITS, SEALED, Prepared, Preparer, prefix
 
 # What the importer needs of an organization, in the model's order (as `Model.from_db` takes values).
 ORG_FIELDS = [
@@ -68,23 +67,24 @@ class MemberImporter:
         self.columns = {c.field: c for c in COLUMNS["members"]}
         self.seen: dict[str, int] = {}  # ID number → the row it first appeared in (duplicates within the file)
         self.orgs: dict[str, Organization | None] = {}  # code → organization in scope, None if not usable
-        self.today = datetime.date.today()
+        self.today = timezone.localdate()
         ring = crypto.keyring()
         self.key, self.cipher = ring.current, ring.cipher
         self.digest = crypto.Digester(self.key)  # `crypto.digest(value, self.key)`, faster for many values
         self.fields = [f for f in Member._meta.concrete_fields if not f.primary_key]
         self.defaults = {f.attname: f.get_default() for f in self.fields}
         self.create_defaults = {**self.defaults, **CREATE_DEFAULTS}
-        self.changes: ChangeSetWriter | None = None  # opened at the first write (a dry run writes none)
-        self.paths: set[str] = set()  # organizations written to or moved from: the IMPORT record's organization
-        self.changeset: dict | None = None  # what the IMPORT record names, once `finish` has closed the file
+        self.changeset: dict | None = None  # what the IMPORT record names, once `finish` has closed the change set
         self.org: Organization | None = None
         self.now = timezone.now()  # when the members this run creates were created
         self._preparer: Preparer | None = None
-        # Streaming (`stream`): a second connection for the lookups, and the new members' one open COPY.
-        self.apart = None
-        self._stream: CopyStream | None = None
-        self._streamed = 0  # rows written through the open `COPY`
+        self.writes = BulkMemberWriter(
+            actor=user,
+            today=self.today,
+            copied=[f.attname for f in self.fields if f.attname != "org_id"],
+            rows_per_copy=ROWS_PER_COPY,
+        )
+        self.apart = None  # streaming (`stream`): a second connection for the lookups
         self._registered = Registered()
         self._getters: dict[frozenset[str], tuple] = {}  # `_compared`, per set of the file's columns
 
@@ -96,20 +96,17 @@ class MemberImporter:
         run wrote. Only for a run in a transaction of its own (`run_import` decides): an enclosing transaction's
         own writes would be out of the second connection's sight.
 
-        The organization's foreign key is checked at the end of each `COPY` (made immediate for this transaction),
-        and a `COPY` ends every `ROWS_PER_COPY` rows: the server checks the rows while the reader processes parse
-        the next ones, instead of checking them all at the commit, when nothing else is left to do."""
+        The organization's foreign key is checked at the end of each `COPY` (`BulkMemberWriter.stream`), and a
+        `COPY` ends every `ROWS_PER_COPY` rows: the server checks the rows while the reader processes parse the next
+        ones, instead of checking them all at the commit, when nothing else is left to do."""
         self.apart = connection.copy()
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET CONSTRAINTS {connection.ops.quote_name(_org_foreign_key(cursor))} IMMEDIATE")
+        self.writes.stream(self.apart)
 
     def end_writes(self, exc: BaseException | None = None) -> None:
         """Finish (or with `exc`, abandon) the open `COPY` and close the second connection: before the transaction
         ends or anything else is asked of the connection."""
-        stream, self._stream = self._stream, None
         try:
-            if stream is not None:
-                stream.close(exc)
+            self.writes.close(exc)
         finally:
             if self.apart is not None:
                 self.apart.close()
@@ -162,15 +159,14 @@ class MemberImporter:
 
     def check_alone(self, row: Row) -> None:
         """The checks that need nothing but the row, made where it is parsed (here, or in a reader process): its
-        messages go with the row's own. The birth date is the ID number's."""
+        messages go with the row's own. The birth date is the ID number's; one given must agree with it."""
         values = row.values
         id_no = values.get("id_number")
         if id_no:
-            born = N.birth_date_of(id_no)
-            if values.get("birth_date") and values["birth_date"] != born:
-                message = f"与公民身份号码中的出生日期 {born:%Y-%m-%d} 不一致"
-                row.errors.append(cell_message(row.number, self.columns["birth_date"], message))
-            values["birth_date"] = born
+            if values.get("birth_date"):
+                for field, message in member_problems(values, today=self.today, rules=(BIRTH_FROM_ID,)):
+                    row.errors.append(cell_message(row.number, self.columns[field], message))
+            values["birth_date"] = N.birth_date_of(id_no)
 
     def _check_row(self, row: Row) -> None:
         values = row.values
@@ -191,13 +187,13 @@ class MemberImporter:
         given = dict(row.values)
         if "mobile_destination" not in row.present:
             given.pop("is_mobile", None)
-        for field, message in final_problems(given, self.today):
+        for field, message in member_problems(given, today=self.today, rules=ACROSS):
             self.fail(row, field, message)
 
     def _check_final(self, row: Row, member: dict) -> None:
-        """Rules across fields, on the member as it would be after the import (as the member form checks); `member`
-        is the new member's values or an existing member's `vars()`."""
-        for field, message in final_problems(member, self.today):
+        """The member rules across fields, on an existing member as it would be after the import (its values and the
+        row's changes; the single values were checked as the cells were parsed)."""
+        for field, message in member_problems(member, today=self.today, rules=ACROSS):
             self.fail(row, field, message)
 
     # -- one chunk -----------------------------------------------------------------------------------------
@@ -250,14 +246,16 @@ class MemberImporter:
             else:
                 self.report.unchanged += 1
         if changing:
-            self._end_stream()  # the members that change are read through the connection
+            self.writes.end_copy()  # the members that change are read through the connection
         updates = self._updates(changing)
         if self.report.errors or self.report.dry_run:
             # Nothing will be kept: count what would happen, write nothing.
             self.report.created += len(creates)
             self.report.updated += len(updates)
             return
-        self._write(creates, updates)
+        self.writes.write(creates, updates)
+        self.report.created += len(creates)
+        self.report.updated += len(updates)
 
     def _prepare(self, new: list[Row]) -> None:
         """The new members not prepared yet (rows parsed here, or left by a reader: `prepare_in_readers`), made
@@ -330,108 +328,13 @@ class MemberImporter:
             changed.add("org")
         return changed
 
-    def _write(self, creates: list[tuple[Organization, Prepared]], updates: list) -> None:
-        """Write a chunk: the updates first (through the connection, so the new members' open `COPY` is finished
-        before them), then the new members; in the change set the new members come first, as always."""
-        now = timezone.now()
-        entries = []
-        if updates:
-            self._end_stream()
-            # Grouped by what changed: a member is written only in the fields that changed for it (its sealed
-            # fields were not loaded, so writing an unchanged phone would mean reading each one first).
-            groups: dict[frozenset[str], list[Member]] = {}
-            for member, _before, _moved, fields in updates:
-                member.updated_at = now
-                if "phone" in fields:
-                    member.phone_digest = self.digest(member.phone or "")
-                    fields = fields | {"phone_digest"}
-                groups.setdefault(frozenset(fields | {"updated_at"}), []).append(member)
-            for fields, members in groups.items():
-                Member.objects.bulk_update(members, sorted(fields), batch_size=500)
-            transfers = []
-            for member, before, moved_from, _fields in updates:
-                detail = "批量导入"
-                if moved_from is not None:
-                    detail = f"批量导入，由“{moved_from.name}”转入“{member.org.name}”"
-                    transfers.append(self._transfer(member, moved_from))
-                    self.paths.add(moved_from.path)
-                self.paths.add(member.org.path)
-                entries.append(
-                    {
-                        "id": member.pk,
-                        "action": "update",
-                        "org": member.org_id,
-                        "repr": member.name,
-                        "before": before,
-                        "after": member_snapshot(member),
-                        "detail": detail,
-                    }
-                )
-            MemberTransfer.objects.bulk_create(transfers, batch_size=1_000)
-        self._insert(creates)
-        if entries:
-            self._changes_file().write(entries)
-        self.report.created += len(creates)
-        self.report.updated += len(updates)
-
-    def _insert(self, creates: list[tuple[Organization, Prepared]]) -> None:
-        """Insert the new members, each as `member_prep` made it with its organization (and, from the database, its
-        key) put in, and write their change-set lines, made the same way."""
-        if not creates:
-            return
-        columns = [Member._meta.get_field(name).column for name in ("org_id", *self.preparer().copied)]
-        if self.apart is None:
-            rows = ((org.pk, *new.row) for org, new in creates)  # built as the database takes the rows before
-            ids = insert_rows(Member, columns, rows, with_ids=True, count=len(creates))
-        else:
-            ids = reserve_ids(Member, len(creates), self.apart)
-            if self._stream is None:
-                self._stream, self._streamed = CopyStream(Member, [Member._meta.pk.column, *columns]), 0
-            self._stream.write_text(
-                b"".join(b"%d\t%d\t%s\n" % (pk, org.id, new.row) for pk, (org, new) in zip(ids, creates, strict=True))
-            )
-            self._streamed += len(creates)
-            if self._streamed >= ROWS_PER_COPY:
-                self._end_stream()  # its rows checked now (`stream`)
-        lines = [new.line % (pk, org.id, pk, org.id) for pk, (org, new) in zip(ids, creates, strict=True)]
-        self.paths.update({org.path for org, _new in creates})
-        self._changes_file().write_lines(lines, ids)
-
-    def _changes_file(self) -> ChangeSetWriter:
-        if self.changes is None:
-            self.changes = ChangeSetWriter()
-        return self.changes
-
-    def _transfer(self, member: Member, from_org: Organization) -> MemberTransfer:
-        actor = self.user if self.user is not None and self.user.is_authenticated else None
-        return MemberTransfer(
-            member=member,
-            from_org=from_org,
-            to_org=member.org,
-            from_name=from_org.name,
-            to_name=member.org.name,
-            date=self.today,
-            reason="批量导入",
-            actor=actor,
-        )
-
-    def _end_stream(self) -> None:
-        if self._stream is not None:
-            self._stream.close()
-            self._stream = None
-
     def finish(self) -> None:
-        """Close the change set (its digest goes into the IMPORT record) and find the organization the record is
-        filed under: the nearest one above every organization written to, so auditors of that subtree see it."""
-        if self.changes is not None:
-            self.changeset = self.changes.close()
-        self.org = _common_org(self.paths)
+        """What the IMPORT record names: the change set (its digest) and the organization it is filed under."""
+        self.changeset, self.org = self.writes.finish()
 
     def discard(self) -> None:
-        """The import was not kept: remove its change set, which no record names."""
-        if self.changes is not None:
-            self.changes.discard()
-            self.changes = None
+        """The import was not kept: its change set goes, which no record names."""
+        self.writes.discard()
 
 
 def _members():
@@ -524,21 +427,3 @@ def _by_digest(digests: set[str], using):
 
 
 _Looked = collections.namedtuple("_Looked", LOOKED_UP)
-
-
-def _org_foreign_key(cursor) -> str:
-    """The name of the constraint that holds each member's organization to an existing one."""
-    column = Member._meta.get_field("org").column
-    for name, info in connection.introspection.get_constraints(cursor, Member._meta.db_table).items():
-        if info["foreign_key"] and info["columns"] == [column]:
-            return name
-    raise LookupError(f"no foreign key on {Member._meta.db_table}.{column}")
-
-
-def _common_org(paths: set[str]) -> Organization | None:
-    """The deepest organization whose subtree holds every path (materialized paths end in "."); None if none."""
-    if not paths:
-        return None
-    prefix = os.path.commonprefix(list(paths))
-    prefix = prefix[: prefix.rfind(".") + 1]
-    return Organization.objects.filter(path=prefix).first() if prefix else None

@@ -16,8 +16,9 @@ from dangjian.core.services import OutOfScope
 from dangjian.orgs.models import Organization, VerticalSystem
 from dangjian.orgs.services import ORG_FIELDS, create_org, move_org, update_org
 
-from .columns import COLUMNS
+from .columns import COLUMNS, OUT_OF_SCOPE
 from .imports import ImportReport, Row, allowed, cell_message
+from .normalize import code as normalized_code
 
 NOT_FOUND = "组织编码“{code}”不存在或不在您的管理范围内"
 # Blank cells that leave an existing organization's value alone (on create the model's default applies).
@@ -31,6 +32,7 @@ KEEP_WHEN_BLANK = {
     "has_discipline_committee",
     "activity_funds",
 }
+LINE_PARENT_HIDDEN = normalized_code(OUT_OF_SCOPE)  # as the code column reads the export's words back
 REFERENCES = {"system": "system_name", "system_parent": "system_parent_code", "parent": "parent_code"}
 
 
@@ -82,7 +84,9 @@ class OrgImporter:
                     self.fail(row, "system", f"垂直管理系统“{values['system_name']}”不存在或不在您的管理范围内")
                     return None
                 fields["system"] = systems[0]
-        if "system_parent_code" in values:
+        if values.get("system_parent_code") == LINE_PARENT_HIDDEN:
+            pass  # an export's word for a line parent outside the user's scope: keep it, as the user cannot name it
+        elif "system_parent_code" in values:
             fields["system_parent"] = None
             if values["system_parent_code"]:
                 fields["system_parent"] = self._org(values["system_parent_code"], Action.VIEW)
@@ -118,6 +122,7 @@ class OrgImporter:
             if parent is None:
                 self.fail(row, "parent", NOT_FOUND.format(code=parent_code))
                 return
+        # raw paths: a new root lies under no grant; only a superuser's ALL may create one.
         elif self.user is not None and scope_paths(self.user, Action.MANAGE) is not ALL:
             self.fail(row, "parent", "新建组织必须填写上级组织编码")
             return

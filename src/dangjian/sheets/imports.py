@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from dangjian.core.audit import record
@@ -26,6 +27,7 @@ from dangjian.core.scope import path_in_scope
 from . import reader
 from .columns import COLUMNS, TITLES
 from .error_sheet import write_error_sheet
+from .limits import check_file
 from .member_prep import Prepared
 from .read import SheetError, open_sheet
 from .rowparse import Row, cell_message, chunks
@@ -33,9 +35,9 @@ from .rowparse import Row, cell_message, chunks
 __all__ = ["ImportReport", "Row", "RowError", "allowed", "cell_message", "run_import", "write_error_sheet"]
 
 # From how many rows a member file is parsed in a reader process (below, starting it costs more than it saves;
-# the tests set it to 0); a CSV's rows are estimated from its size.
+# the tests set it to 0); the rows of a file the limits' check does not count (.xls) are estimated from its size.
 READER_FROM = 5_000
-CSV_ROW_BYTES = 100
+ROW_BYTES = 100
 Progress = Callable[[int, int | None], None]
 
 
@@ -57,20 +59,45 @@ class ImportReport:
     header_rows: list[int] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)  # extra columns of the file, not imported
     seconds: float = 0.0
+    # The messages of the first `listed` rows with problems are kept (the report, the error sheet, the job page);
+    # the rows after are only counted: a file of a million bad rows must not become a million messages.
+    listed: int = field(default_factory=lambda: settings.IMPORT_LISTED_ERROR_ROWS)
+    listed_rows: set[int] = field(default_factory=set, repr=False)
+    unlisted_rows: set[int] = field(default_factory=set, repr=False)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def rejected(self) -> int:
+        """Rows with problems, listed or not."""
+        return len(self.listed_rows) + len(self.unlisted_rows)
+
     def add_error(self, row_number: int, message: str) -> None:
+        if row_number and row_number not in self.listed_rows:
+            if len(self.listed_rows) >= self.listed:
+                self.unlisted_rows.add(row_number)
+                return
+            self.listed_rows.add(row_number)
         self.errors.append(RowError(row_number, message))
+
+    def unlisted_note(self) -> str:
+        """What the error sheet and the job page say of the rows not listed; "" when every one is."""
+        if not self.unlisted_rows:
+            return ""
+        return (
+            f"另有 {len(self.unlisted_rows)} 行有误未列出：只列出前 {self.listed} 行有误的行，"
+            "请改正后重新导入以查看其余的行。"
+        )
 
     def summary(self) -> str:
         what = TITLES.get(self.kind, self.kind)
         verb = "试导入（未写入）" if self.dry_run else "导入"
         head = f"{what}{verb}：共 {self.total} 行，新增 {self.created}，修改 {self.updated}，无变化 {self.unchanged}"
         if self.errors:
-            return f"{head}；有 {len(self.errors)} 处错误，全部未写入。"
+            more = f"（{self.unlisted_note()}）" if self.unlisted_rows else ""
+            return f"{head}；有 {len(self.errors)} 处错误{more}，全部未写入。"
         return head + "。"
 
 
@@ -79,19 +106,26 @@ def allowed(user, path: str, action: str) -> bool:
     return user is None or path_in_scope(user, path, action)
 
 
-def _chunks_of(sheet, path: Path | str, importer, alone: bool) -> Iterator[list[Row]]:
-    """The sheet's rows, parsed, a chunk at a time. A large member file is parsed and its new members prepared in a
-    reader process while the importer writes the chunk before (`reader`); on PostgreSQL, when the run has a
+def _readers(importer, rows: int | None, path: Path | str) -> int:
+    """How many reader processes parse the file (`reader`): none for a small file, an organization file, or where
+    processes are not forked; decided before the file is opened, as each reader takes a copy of its rows."""
+    if getattr(importer, "prepare_in_readers", None) is None or not reader.available():
+        return 0
+    rows = rows if rows is not None else Path(path).stat().st_size // ROW_BYTES
+    return reader.workers() if rows >= READER_FROM else 0
+
+
+def _chunks_of(sheet, importer, alone: bool, readers: int) -> Iterator[list[Row]]:
+    """The sheet's rows, parsed, a chunk at a time. A large member file is parsed and its new members prepared in
+    reader processes while the importer writes the chunk before (`reader`); on PostgreSQL, when the run has a
     transaction of its own, they are written through one open `COPY` (`MemberImporter.stream`). Else here."""
-    rows = sheet.total if sheet.total is not None else Path(path).stat().st_size // CSV_ROW_BYTES
-    prepare = getattr(importer, "prepare_in_readers", None)
     check = getattr(importer, "check_alone", None) or (lambda _row: None)
-    if prepare is None or rows < READER_FROM or not reader.available():
+    if not readers:
         return (_checked(chunk, check) for chunk in chunks(sheet.rows, sheet.mapping))
     if alone and connection.vendor == "postgresql":
         importer.stream()
-    codec = reader.RowCodec(sheet.mapping, importer.EVERY_ROW, prepare(), check, Prepared._make)
-    return reader.chunks_in_child(sheet.rows, sheet.mapping, codec.encode, codec.decode, reader.workers())
+    codec = reader.RowCodec(sheet.mapping, importer.EVERY_ROW, importer.prepare_in_readers(), check, Prepared._make)
+    return reader.chunks_in_child([sheet.rows, *sheet.others], sheet.mapping, codec.encode, codec.decode)
 
 
 def _checked(chunk: list[Row], check: Callable[[Row], None]) -> list[Row]:
@@ -134,21 +168,23 @@ def run_import(
         raise ValueError(f"unknown import kind {kind!r}")
     started = time.monotonic()
     report = ImportReport(kind=kind, dry_run=dry_run)
+    importer = _importer(kind, user, report)
     try:
-        sheet = open_sheet(path, COLUMNS[kind])
+        # The limits first, in seconds, before any reader sees the file (`limits`).
+        readers = _readers(importer, check_file(path), path)
+        sheet = open_sheet(path, COLUMNS[kind], copies=max(readers, 1), checked=True)
     except SheetError as exc:
         report.add_error(0, str(exc))
         return report
     report.header_rows = sheet.header_rows
     report.ignored_columns = sheet.ignored
-    importer = _importer(kind, user, report)
     alone = not connection.in_atomic_block  # the run's transaction is its own: nothing uncommitted before it
     kept = False
     try:
         with no_cycle_collection(), transaction.atomic():
             try:
                 # Closed on the way out, error or not: a reader process still parsing is stopped at once.
-                with contextlib.closing(_chunks_of(sheet, path, importer, alone)) as chunks:
+                with contextlib.closing(_chunks_of(sheet, importer, alone, readers)) as chunks:
                     for chunk in chunks:
                         report.total += len(chunk)
                         for row in chunk:
@@ -174,6 +210,7 @@ def run_import(
     except IntegrityError:  # someone else wrote the same records meanwhile: nothing of ours was kept
         report.add_error(0, "写入时与其他操作冲突，全部未写入，请稍后重试。")
     finally:
+        sheet.close()  # the process parsing the workbook, if it is still at it
         if not kept and hasattr(importer, "discard"):
             importer.discard()  # the member import's change set: no record names it
     if report.errors:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
+import socket
 import threading
 import time
 import uuid
@@ -25,6 +27,8 @@ from .models import STALE_AFTER, ImportJob, JobStatus, imports_dir
 logger = logging.getLogger(__name__)
 
 FAILED_MESSAGE = "导入未能完成：系统处理时出错，已记录，未写入任何数据。请稍后重试，或联系系统管理员。"
+ABANDONED_MESSAGE = "导入已中断：处理该文件的进程已停止（可能因系统重启），未写入任何数据。请重新上传文件。"
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600  # uploads hold ID numbers in clear: the server's user alone reads them
 
 
 def progress_key(job_id: int) -> str:
@@ -34,8 +38,38 @@ def progress_key(job_id: int) -> str:
 def new_job_dir() -> str:
     """A fresh folder under imports/ for one upload; random so names cannot be guessed or collide."""
     name = uuid.uuid4().hex
-    (imports_dir() / name).mkdir(parents=True, exist_ok=True)
+    private_dir(imports_dir())
+    (imports_dir() / name).mkdir(mode=PRIVATE_DIR)
     return name
+
+
+def private_dir(path: Path) -> None:
+    """`path` made if missing, and readable by the server's user alone."""
+    path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    path.chmod(PRIVATE_DIR)
+
+
+def open_private(path: Path):
+    """A new file (binary, for writing) that only the server's user may read, whatever the umask."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE), "wb")
+
+
+def runner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def runner_gone(runner: str) -> bool:
+    """Whether the process that claimed a job has ended (known only for one on this machine)."""
+    host, _, pid = runner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 class Progress:
@@ -81,6 +115,21 @@ def current_progress(job: ImportJob) -> tuple[int, int, datetime.datetime | None
     return job.done, job.total, job.heartbeat
 
 
+def fail_abandoned() -> int:
+    """Mark failed the jobs that will never finish (their process has ended, or they have been silent for
+    STALE_AFTER), and remove their uploads; how many. At the server's start and in the daily cleanup."""
+    failed = 0
+    for job in ImportJob.objects.filter(status__in=[JobStatus.PENDING, JobStatus.RUNNING]):
+        if not (job.runner and runner_gone(job.runner)) and not is_stale(job):
+            continue
+        # Conditional on the status it had: a runner that finishes meanwhile keeps its outcome.
+        failed += ImportJob.objects.filter(pk=job.pk, status=job.status).update(
+            status=JobStatus.FAILED, message=ABANDONED_MESSAGE, finished_at=timezone.now()
+        )
+        job.path.unlink(missing_ok=True)
+    return failed
+
+
 def is_stale(job: ImportJob) -> bool:
     """A running job silent for long will never finish: its thread died with the server."""
     if job.finished:
@@ -96,7 +145,7 @@ def run(job_id: int) -> None:
 
     now = timezone.now()
     claimed = ImportJob.objects.filter(pk=job_id, status=JobStatus.PENDING).update(
-        status=JobStatus.RUNNING, started_at=now, heartbeat=now
+        status=JobStatus.RUNNING, started_at=now, heartbeat=now, runner=runner_id()
     )
     if not claimed:
         return
@@ -107,18 +156,19 @@ def run(job_id: int) -> None:
         error_file = ""
         if report.errors:
             error_file = str(Path(job.file).parent / "errors.xlsx")
-            write_error_sheet(job.path, report, imports_dir() / error_file)
-        # Row 0 is the file itself (unreadable, no header found, a write conflict): the job failed as a whole.
+            with open_private(imports_dir() / error_file) as out:
+                write_error_sheet(job.path, report, out)
+        # Row 0 is the file itself (unreadable, past a limit, no header found, a write conflict): the job failed.
         about_file = [e.message for e in report.errors if e.row_number == 0]
         ImportJob.objects.filter(pk=job_id).update(
             status=JobStatus.FAILED if about_file else JobStatus.DONE,
-            message="；".join(about_file)[:500],
+            message=("；".join(about_file) or report.unlisted_note())[:500],
             done=report.total,
             total=report.total,
             created=report.created,
             updated=report.updated,
             unchanged=report.unchanged,
-            rejected=len({e.row_number for e in report.errors if e.row_number}),
+            rejected=report.rejected,
             error_file=error_file,
             finished_at=timezone.now(),
             heartbeat=timezone.now(),

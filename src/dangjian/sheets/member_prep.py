@@ -5,7 +5,7 @@ keyed digests, the two seals, the database values in column order, its change-se
 So it is made by one `Preparer`, a chunk's rows at a time, wherever that is cheapest: by the importer for the rows
 it finds new, or, for a large file, by a reader process (`sheets.reader`) for the rows the register does not hold
 while the importer looks up and writes the chunk before; the importer then puts in the key and the organization
-(`MemberImporter._insert`), which costs it a formatting of bytes per member.
+(`members.bulk.BulkMemberWriter._insert`), which costs it a formatting of bytes per member.
 """
 
 from __future__ import annotations
@@ -19,22 +19,27 @@ import orjson
 
 from dangjian.core.bulk_insert import copy_rows, copy_text
 from dangjian.core.crypto import Digester, Sealer
+from dangjian.members.rules import ACROSS, BIRTH_FROM_ID, Problem, problems_by_column
 
 from . import normalize as N
 
 SEALED = ("id_number", "phone")  # stored encrypted, each with a `<name>_digest` column beside it
+# The member rules a new member is held to here, column by column (`members.rules.problems_by_column`): those across
+# fields, but the birth date's agreement with the ID number, whose birth date it is here (`check_alone` told the
+# row of any other). The single values were checked as the cells were parsed.
+RULES = tuple(rule for rule in ACROSS if rule is not BIRTH_FROM_ID)
 
 
 class Prepared(NamedTuple):
-    """A new member, ready but for its key and organization (see `MemberImporter._insert`)."""
+    """A new member, ready but for its key and organization (see `members.bulk.BulkMemberWriter._insert`)."""
 
     id_digest: str
-    problems: list[tuple[str, str]]  # (field, message) of the rules across fields (`final_problems`)
+    problems: list[Problem]  # the member rules it breaks (`RULES`)
     # The database values of `Preparer.copied`, in that order (sealed, digested, adapted); for a `COPY`
     # (`Preparer(copy=True)`) as that row's text (`copy_text`), to follow the key and the organization.
     row: tuple | bytes
-    # The change-set line (`changesets._line` of the entry `MemberImporter._insert` stands for), with `%d` for the
-    # key, the organization, the key and the organization, in that order, and every other "%" doubled.
+    # The change-set line (`changesets._line` of the entry `members.bulk.BulkMemberWriter._insert` stands for), with
+    # `%d` for the key, the organization, the key and the organization, in that order, and every other "%" doubled.
     line: bytes
 
 
@@ -57,54 +62,6 @@ def prefix(digest: str) -> int:
     return int(digest[:PREFIX_DIGITS], 16)
 
 
-def final_problems(member: dict, today: datetime.date) -> list[tuple[str, str]]:
-    """Rules across fields, on the member as it would be after the import (as the member form checks)."""
-    get = member.get
-    join, birth, full = get("join_date"), get("birth_date"), get("full_date")
-    problems = []
-    if get("is_mobile") and not get("mobile_destination"):
-        problems.append(("mobile_destination", "流动党员请填写流入地"))
-    if join and birth and join <= birth:
-        problems.append(("join_date", "入党日期应晚于出生日期"))
-    if full and join and full < join:
-        problems.append(("full_date", "转正日期不能早于入党日期"))
-    if join and join > today:
-        problems.append(("join_date", "入党日期不能晚于今天"))
-    return problems
-
-
-def problems_of(member: dict[str, list], count: int, today: datetime.date) -> list[list[tuple[str, str]]]:
-    """`final_problems` of `count` members given column by column: each rule is one pass over its columns, and a
-    member's problems come in the same order."""
-    get = member.get
-    none = [None] * count
-    join, birth, full = get("join_date", none), get("birth_date", none), get("full_date", none)
-    mobile, destination = get("is_mobile", none), get("mobile_destination", none)
-    found: dict[int, list[tuple[str, str]]] = {}
-    rules = (
-        (
-            "mobile_destination",
-            "流动党员请填写流入地",
-            [k for k, (m, d) in enumerate(zip(mobile, destination, strict=True)) if m and not d],
-        ),
-        (
-            "join_date",
-            "入党日期应晚于出生日期",
-            [k for k, (j, b) in enumerate(zip(join, birth, strict=True)) if j and b and j <= b],
-        ),
-        (
-            "full_date",
-            "转正日期不能早于入党日期",
-            [k for k, (f, j) in enumerate(zip(full, join, strict=True)) if f and j and f < j],
-        ),
-        ("join_date", "入党日期不能晚于今天", [k for k, j in enumerate(join) if j and j > today]),
-    )
-    for field, message, members in rules:
-        for k in members:
-            found.setdefault(k, []).append((field, message))
-    return [found.get(k, []) for k in range(count)]
-
-
 class Preparer:
     """Prepares new members; made by the importer (its defaults, keys, clock and database's ways), then given the
     clean values of a chunk's rows (`many`) or of one row, in the importer's process or in a reader process.
@@ -113,7 +70,7 @@ class Preparer:
     sealed in one pass, and the texts (the JSON of the change-set lines, the `COPY` rows) are escaped and cut for
     all the rows at once. A reader process spends most of its time here, and so the Python work per member is a
     few calls made from C rather than a few per value. `tests/test_member_prep.py` holds it to the single-row
-    rules (`final_problems`, `copy_text`, `changesets._line`)."""
+    ways (`copy_text`, `changesets._line`); the rules are the members app's, one table for both ways."""
 
     def __init__(
         self,
@@ -167,7 +124,7 @@ class Preparer:
         member["birth_date"] = list(map(N.birth_date_of, ids))  # as the importer's `check_alone` sets it
         member["id_number_digest"] = digests
         member["phone_digest"] = self.digest.many(member["phone"])
-        problems = problems_of(member, count, self.today)
+        problems = problems_by_column(member, count, today=self.today, rules=RULES)
         for name in self.dates:
             member[name] = _iso(member[name])
         member["id"], member["org_id"] = [_KEY] * count, [_ORG] * count

@@ -24,6 +24,7 @@ class JobStatus(models.TextChoices):
 
 
 def imports_dir() -> Path:
+    """Where uploads and error sheets are kept, one folder per job: the owner's alone (0700), as are its files."""
     return Path(settings.DATA_DIR) / "imports"
 
 
@@ -49,6 +50,9 @@ class ImportJob(models.Model):
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
     heartbeat = models.DateTimeField("最近进展", null=True, blank=True)
+    # Who runs the job ("host:pid", set when claimed): a job whose process is gone is failed at once, not after
+    # STALE_AFTER, wherever it ran (a thread of the web server, a worker).
+    runner = models.CharField("执行进程", max_length=100, blank=True)
 
     class Meta:
         verbose_name = "导入任务"

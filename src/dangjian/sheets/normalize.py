@@ -13,7 +13,7 @@ import operator
 import re
 import unicodedata
 
-from dangjian.members.validators import check_digit, id_number_problem
+from dangjian.members.validators import PHONE_LENGTHS, id_number_problem, phone_problem
 
 
 class CellError(ValueError):
@@ -230,13 +230,9 @@ def id_number(value) -> str:
         return ""
     if _well_formed_id(raw):
         return raw
-    problem = id_number_problem(raw)
-    if problem and "校验" in problem:
-        # Name the digit the first 17 give: a typo in the check digit is then fixed at once; a typo elsewhere
-        # still shows, because the ID no longer matches the person's papers.
-        raise CellError(f"校验码错误（按前 17 位应为 {check_digit(raw[:17])}），请核对号码")
+    problem = id_number_problem(raw)  # the member rules' words (`members.validators`)
     if problem:
-        raise CellError(problem.rstrip("。"))
+        raise CellError(problem)
     return raw
 
 
@@ -248,7 +244,8 @@ _ID_FORM = re.compile(r"[0-9]{17}[0-9X]")
 
 def _well_formed_id(raw: str) -> bool:
     """What `id_number_problem` accepts, for the common ASCII case, without its per-digit Python loop: the
-    weighted sum over the bytes (C speed) less the ASCII offset. Anything else goes the long way for its message."""
+    weighted sum over the bytes (C speed) less the ASCII offset. Anything else goes the long way for its message.
+    `tests/test_member_rules.py` holds it to `id_number_problem` over generated numbers."""
     if not _ID_FORM.fullmatch(raw):
         return False
     total = sum(map(operator.mul, raw.encode()[:17], _ID_WEIGHTS)) - _ID_OFFSET
@@ -275,7 +272,7 @@ _PHONE_SEPARATORS = re.compile(r"[\s\-()./]")
 
 def phone(value) -> str:
     """Digits only: separators (space, -, parentheses, dots) and a +86 prefix dropped; 11-digit mobile numbers
-    or fixed-line numbers of 7, 8 or (with area code) 11–12 digits, as the member form accepts."""
+    or fixed-line numbers of 7, 8 or (with area code) 11–12 digits, as the member rules accept."""
     raw = folded(value)
     if not raw:
         return ""
@@ -284,6 +281,6 @@ def phone(value) -> str:
         digits = digits[3:]
     elif digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
-    if not digits.isdigit() or len(digits) not in (7, 8, 11, 12):
-        raise CellError(f"“{text(value)}”不是有效的电话号码，应为 11 位手机号或固定电话号码")
+    if not digits.isdigit() or len(digits) not in PHONE_LENGTHS:
+        raise CellError(phone_problem(digits))  # the member rules' words (`members.validators`)
     return digits

@@ -5,25 +5,44 @@ The header row is found by its content, not its position: it may sit below a tit
 merged cells, and carry extra columns or columns in any order. Rows come out one at a time with the row
 number the user sees in the sheet, so a 100,000-row file never becomes 100,000 Python objects at once
 (calamine keeps the parsed cells in compact native memory; CSV is decoded as it is read).
+
+Every file is checked against the import limits first (`limits.check_file`), and a workbook is parsed by calamine only
+in a process of its own with a memory limit (`WorkbookStream`, `workbook_process`), whatever reads it: the imports,
+their error sheets, the assessment's score sheets. A file that kills that process fails with a message; the server
+goes on.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Iterator
+import logging
+import multiprocessing
+import os
+import pickle
+import signal
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
+
+from . import workbook_process
 from .columns import Column, header_key
+from .limits import Limits, SheetError, check_csv_row, check_file
+
+__all__ = ["Sheet", "SheetError", "WorkbookStream", "detect_encoding", "match_headers", "open_sheet", "raw_rows"]
 
 HEADER_SCAN_ROWS = 30  # the header is looked for among the first rows only
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".et"}
 CSV_SUFFIXES = {".csv", ".txt"}
 
-
-class SheetError(ValueError):
-    """The file cannot be used at all; the message is Chinese."""
+logger = logging.getLogger(__name__)
+READER_DIED = (
+    "读取文件时处理进程意外终止（文件可能过大、范围异常或已损坏），未写入任何数据。"
+    "请检查文件，或用 Excel 另存为新的 .xlsx 文件后重新导入。"
+)
+UNREADABLE = "无法读取该文件，请确认它是未加密、未损坏的 Excel 文件。（{}）"
 
 
 @dataclass
@@ -33,42 +52,116 @@ class Sheet:
     rows: Iterator[tuple[int, list]]  # (row number, cells) of the rows below the header
     total: int | None = None  # rows below the header, when the format knows it up front
     ignored: list[str] = field(default_factory=list)  # headers of extra columns, for the report
+    # The same rows below the header again, read apart, one for each reader process but the first (`copies`).
+    others: list[Iterator[tuple[int, list]]] = field(default_factory=list)
+    close: Callable[[], None] = lambda: None  # stops whatever still reads the file
 
 
 def raw_rows(path: Path | str) -> tuple[Iterator[tuple[int, list]], int | None]:
     """Every row of the file's data sheet with its row number, and the number of rows if known."""
+    sources, height, _close = _sources(path, 1)
+    return sources[0], height
+
+
+def _sources(
+    path: Path | str, copies: int, checked: bool = False
+) -> tuple[list[Iterator[tuple[int, list]]], int | None, Callable]:
+    """`copies` iterators over every row of the file (each to be read in one process), the number of rows if known,
+    and what stops the reading. The file is checked against the limits first, unless the caller has (`checked`)."""
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix not in CSV_SUFFIXES and suffix not in SPREADSHEET_SUFFIXES:
+        raise SheetError("无法识别的文件类型，请上传 .xlsx、.xls 或 .csv 文件。")
+    limits = Limits.current()
+    if not checked:
+        check_file(path, limits)
     if suffix in CSV_SUFFIXES:
-        return _csv_rows(path), None
-    if suffix in SPREADSHEET_SUFFIXES:
-        return _workbook_rows(path)
-    raise SheetError("无法识别的文件类型，请上传 .xlsx、.xls 或 .csv 文件。")
+        return [_csv_rows(path, limits) for _ in range(copies)], None, lambda: None
+    stream = WorkbookStream(path, copies)
+    return [stream.rows(k) for k in range(copies)], stream.height, stream.close
 
 
-def _workbook_rows(path: Path) -> tuple[Iterator[tuple[int, list]], int | None]:
-    from python_calamine import CalamineError, CalamineWorkbook
-
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-        sheet = book.get_sheet_by_index(_first_visible(book))
-    except (CalamineError, OSError, ValueError) as exc:
-        raise SheetError(f"无法读取该文件，请确认它是未加密、未损坏的 Excel 文件。（{type(exc).__name__}）") from None
-    # Rows start at the sheet's first row; cells start at its first used column, so pad to keep positions.
-    pad = [""] * (sheet.start[1] if sheet.start else 0)
-
-    def rows() -> Iterator[tuple[int, list]]:
-        for number, cells in enumerate(sheet.iter_rows(), start=1):
-            yield number, pad + cells if pad else cells
-
-    return rows(), (sheet.end[0] + 1) if sheet.end else 0
+def _context():
+    """Readers come from multiprocessing's fork server: forked from a clean process of its own, not from the web
+    server's threads (where a fork may copy a lock another thread holds), and started in milliseconds."""
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload([workbook_process.__name__])
+    return context
 
 
-def _first_visible(book) -> int:
-    for index, meta in enumerate(book.sheets_metadata):
-        if str(meta.visible).endswith("Visible") and str(meta.typ).endswith("WorkSheet"):
-            return index
-    return 0
+class WorkbookStream:
+    """A workbook's rows, parsed by calamine in a child process (`workbook_process`) under `IMPORT_MEMORY_MB` of
+    address space, and sent here in batches; `copies` pipes carry the same rows, each for one reading process.
+
+    The child belongs to the process that started it: `close` there stops it (at once, if it is still parsing); in
+    a reader process forked later, which has a pipe of its own, the end of its rows only closes that pipe."""
+
+    def __init__(self, path: Path, copies: int = 1) -> None:
+        context = _context()
+        self.path, self.owner = path, os.getpid()
+        pipes = [context.Pipe(duplex=False) for _ in range(copies)]
+        self.receives = [receive for receive, _send in pipes]
+        self.child = context.Process(
+            target=workbook_process.read_into,
+            args=(str(path), settings.IMPORT_MEMORY_MB * 1024 * 1024, [send for _receive, send in pipes]),
+            name="workbook-reader",
+            daemon=True,
+        )
+        self.child.start()
+        for _receive, send in pipes:
+            send.close()  # the child's ends: a dead child then reads as the pipe's end
+        try:
+            self.height = self._first(self.receives[0])
+        except BaseException:
+            self.close()
+            raise
+
+    def _first(self, receive) -> int:
+        kind, payload = self._message(receive)
+        if kind == "height":
+            return payload
+        raise AssertionError(kind)
+
+    def _message(self, receive):
+        try:
+            block = receive.recv_bytes()
+        except (EOFError, OSError):
+            raise SheetError(READER_DIED) from None
+        if block == workbook_process.END:
+            return "end", None
+        kind, payload = pickle.loads(block)  # noqa: S301 - our own child's data, through our own pipe
+        if kind == "error":  # what calamine raised; out of memory is the limit, as when the child is killed
+            raise SheetError(READER_DIED if payload == "MemoryError" else UNREADABLE.format(payload))
+        return kind, payload
+
+    def rows(self, k: int) -> Iterator[tuple[int, list]]:
+        receive = self.receives[k]
+        try:
+            if k:
+                self._first(receive)  # each pipe starts with the height; the first one's was read already
+            while True:
+                kind, payload = self._message(receive)
+                if kind == "end":
+                    return
+                yield from payload
+        finally:
+            receive.close()
+            if all(other.closed for other in self.receives):
+                self.close()  # the last copy read to its end: the child is done (or is stopped)
+
+    def close(self) -> None:
+        for receive in self.receives:
+            receive.close()
+        if os.getpid() == self.owner and self.child is not None:
+            child, self.child = self.child, None
+            if child.is_alive():
+                child.terminate()
+            child.join()
+            if child.exitcode and child.exitcode != -signal.SIGTERM:  # killed, aborted: the file says why
+                logger.warning("workbook reader for %s ended with %s", self.path.name, child.exitcode)
+            child.close()
 
 
 def detect_encoding(head: bytes) -> str:
@@ -85,7 +178,7 @@ def detect_encoding(head: bytes) -> str:
         return "gb18030"
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, list]]:
+def _csv_rows(path: Path, limits: Limits) -> Iterator[tuple[int, list]]:
     with open(path, "rb") as raw:
         head = raw.read(65536)
     encoding = detect_encoding(head)
@@ -99,7 +192,9 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list]]:
     def rows() -> Iterator[tuple[int, list]]:
         with open(path, encoding=encoding, errors="strict", newline="") as handle:
             try:
-                yield from enumerate(csv.reader(handle, delimiter=delimiter), start=1)
+                for number, cells in enumerate(csv.reader(handle, delimiter=delimiter), start=1):
+                    check_csv_row(number, cells, limits)
+                    yield number, cells
             except UnicodeDecodeError:
                 raise SheetError(
                     "文件编码无法识别，请另存为 UTF-8 或 GBK 编码的 CSV，或直接上传 Excel 文件。"
@@ -126,9 +221,27 @@ def match_headers(cells: list, columns: list[Column]) -> dict[int, Column]:
     return found
 
 
-def open_sheet(path: Path | str, columns: list[Column]) -> Sheet:
-    """Find the header among the first rows and return the rows below it; SheetError if the file is unusable."""
-    rows, height = raw_rows(path)
+def open_sheet(path: Path | str, columns: list[Column], copies: int = 1, *, checked: bool = False) -> Sheet:
+    """Find the header among the first rows and return the rows below it; SheetError if the file is unusable.
+    With `copies` > 1, `Sheet.others` reads the same rows again, apart (for reader processes: `sheets.reader`).
+    `checked`: the caller has checked the file against the limits (`limits.check_file`)."""
+    sources, height, close = _sources(path, copies, checked)
+    try:
+        sheet = _find_header(sources[0], height, columns)
+    except BaseException:
+        close()
+        raise
+    last = sheet.header_rows[-1]
+    sheet.others = [_below(rows, last) for rows in sources[1:]]
+    sheet.close = close
+    return sheet
+
+
+def _below(rows: Iterator[tuple[int, list]], last: int) -> Iterator[tuple[int, list]]:
+    return (item for item in rows if item[0] > last)
+
+
+def _find_header(rows: Iterator[tuple[int, list]], height: int | None, columns: list[Column]) -> Sheet:
     head: list[tuple[int, list]] = []
     for item in rows:
         head.append(item)

@@ -4,17 +4,19 @@ An import's work per row is in two halves of about the same size: reading, norma
 preparing the new record (defaults, digests, seals, the database row, the change-set line: `member_prep`), which
 needs nothing but the row; and looking records up and writing them, which needs the import's one connection and
 transaction. The interpreter runs one of them at a time, so for a large file the first half runs in child
-processes, forked once the header has been found (they take the opened sheet along): with two, each reads every
+processes, forked once the header has been found: each takes one copy of the file's rows along (a pipe from the
+process that parses the workbook, `read.WorkbookStream`, or its own reading of a CSV); with two, each reads every
 row, to cut the chunks where the other does, and parses every other chunk; the importer takes the chunks in the
 file's order and works on chunk n while the children parse the next ones. Whatever a child raises comes back to
 the importer as the same exception (a `SheetError` keeps its Chinese message), at the place of the chunk it was
 making. The rows are the same either way: the tests run one child, two, and none.
 
-A child may be forked from one thread of a busy server, so it does nothing that could wait on a lock another
-thread held at the fork: no database (it never touches the connections it inherited), no logging, no imports of
-its own; it parses, hashes and encrypts, each AES-GCM nonce fresh from `os.urandom` in the child itself, sends from a
-thread of its own (`core.handoff`), and ends with `os._exit` (multiprocessing's), running no cleanup of the parent's
-objects.
+A child may be forked from one thread of a busy server (it takes the importer's keys along, which is why it is
+forked), so it does nothing that could wait on a lock another thread held at the fork: no workbook parsing (that
+happens in a process from the fork server, under a memory limit), no database (it never touches the connections it
+inherited), no logging, no imports of its own; it parses, hashes and encrypts, each AES-GCM nonce fresh from
+`os.urandom` in the child itself, sends from a thread of its own (`core.handoff`), and ends with `os._exit`
+(multiprocessing's), running no cleanup of the parent's objects.
 
 Only where `fork` exists (Linux, where the server runs); elsewhere, and for small files, `rowparse.chunks` parses
 in the importer's own process.
@@ -55,19 +57,19 @@ def workers() -> int:
 
 
 def chunks_in_child(
-    rows: Iterator[tuple[int, list]],
+    sources: list[Iterator[tuple[int, list]]],
     mapping: dict[int, Column],
     encode: Callable[[list[Row]], object],
     decode: Callable[[object], list[Row]],
-    parts: int = 1,
 ) -> Iterator[list[Row]]:
-    """The chunks `rowparse.chunks(rows, mapping)` gives, made in `parts` forked children taking the chunks in turn:
-    each chunk goes through a pipe as `encode(chunk)` (in the child: parse, prepare, keep only what pickles fast)
-    and comes out, in the file's order, as `decode(payload)`."""
+    """The chunks `rowparse.chunks(rows, mapping)` gives, made in one forked child per source (each the same rows,
+    read apart) taking the chunks in turn: each chunk goes through a pipe as `encode(chunk)` (in the child: parse,
+    prepare, keep only what pickles fast) and comes out, in the file's order, as `decode(payload)`."""
     context = multiprocessing.get_context("fork")
+    parts = len(sources)
     pipes, children = [], []
     try:
-        for part in range(parts):
+        for part, rows in enumerate(sources):
             receive, send = context.Pipe(duplex=False)
             pipes.append(receive)
             child = context.Process(

@@ -7,20 +7,35 @@ from collections.abc import Callable
 from typing import Any
 
 from dangjian.core.crypto import mask_id_number, mask_phone
+from dangjian.core.scope import path_in_scope
 
-from .columns import BOOL, CHOICE, COLUMNS, ID_NUMBER, PHONE, Column
+from .columns import BOOL, CHOICE, COLUMNS, ID_NUMBER, OUT_OF_SCOPE, PHONE, Column
 
 # Columns that name a related object by its code or name rather than a field of the row itself.
 REFERENCES: dict[str, Callable[[Any], Any]] = {
     "parent_code": lambda o: o.parent.code if o.parent_id else "",
     "system_name": lambda o: o.system.name if o.system_id else "",
-    "system_parent_code": lambda o: o.system_parent.code if o.system_parent_id else "",
     "org_code": lambda m: m.org.code,
 }
 MASKS = {ID_NUMBER: mask_id_number, PHONE: mask_phone}
 
 
-def _getter(column: Column, unmasked: bool) -> Callable[[Any], Any]:
+def _line_parent_code(user) -> Callable[[Any], Any]:
+    """The business-line parent's code only when that organization is in the user's scope; otherwise the words the
+    organization page shows. A unit in scope may answer to a bureau outside it (a county bureau to the city's), and
+    its code would tell that organization exists and what it is called."""
+
+    def code(org) -> str:
+        if not org.system_parent_id:
+            return ""
+        return org.system_parent.code if path_in_scope(user, org.system_parent.path) else OUT_OF_SCOPE
+
+    return code
+
+
+def _getter(column: Column, unmasked: bool, user=None) -> Callable[[Any], Any]:
+    if column.field == "system_parent_code":
+        return _line_parent_code(user)
     if column.field in REFERENCES:
         return REFERENCES[column.field]
     name = column.field
@@ -35,13 +50,14 @@ def _getter(column: Column, unmasked: bool) -> Callable[[Any], Any]:
     return lambda row: getattr(row, name)
 
 
-def register_columns(kind: str, *, unmasked: bool = False) -> list[tuple[str, Callable[[Any], Any]]]:
-    """(header, getter) for every import column of `kind`; sensitive ones masked unless `unmasked`."""
-    return [(column.header, _getter(column, unmasked)) for column in COLUMNS[kind]]
+def register_columns(kind: str, *, unmasked: bool = False, user=None) -> list[tuple[str, Callable[[Any], Any]]]:
+    """(header, getter) for every import column of `kind`; sensitive ones masked unless `unmasked`; references to
+    organizations outside `user`'s scope shown as such."""
+    return [(column.header, _getter(column, unmasked, user)) for column in COLUMNS[kind]]
 
 
-def org_columns() -> list[tuple[str, Callable[[Any], Any]]]:
-    return register_columns("orgs")
+def org_columns(*, user) -> list[tuple[str, Callable[[Any], Any]]]:
+    return register_columns("orgs", user=user)
 
 
 def member_columns(*, unmasked: bool) -> list[tuple[str, Callable[[Any], Any]]]:

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from dangjian.core.rules import REQUIRED
+
 from . import normalize as N
 from .columns import BOOL, CHOICE, CODE, DATE, DECIMAL, ID_NUMBER, INT, NAME, PHONE, TEXT, Column
 
@@ -87,7 +89,7 @@ class _Converter:
         value = self.parse(raw, self.column)
         if value == "" or value is None:
             if self.required:
-                raise N.CellError("必填，不能为空")
+                raise N.CellError(REQUIRED)  # the words of the rules functions (`core.rules`)
         elif self.limit and type(value) is str and len(value) > self.limit:
             raise N.CellError(f"不能超过 {self.limit} 个字（现有 {len(value)} 个）")
         return value

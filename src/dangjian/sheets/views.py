@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views import View
 
-from dangjian.core.scope import ALL, Action, scope_paths
+from dangjian.core.scope import Action, acts_anywhere
 from dangjian.core.views import ScopedViewMixin
 from dangjian.members.filtersets import MemberFilterSet
 from dangjian.members.models import Member
@@ -35,8 +35,7 @@ NOT_FOUND = "未找到该导入任务。"
 
 def may_import(user) -> bool:
     """Whoever may change something somewhere may upload; each row is then checked against their scope."""
-    paths = scope_paths(user, Action.CHANGE)
-    return paths is ALL or bool(paths)
+    return acts_anywhere(user, Action.CHANGE)
 
 
 def _kind(kind: str) -> ImportKind:
@@ -83,7 +82,7 @@ class ImportView(LoginRequiredMixin, View):
         upload = form.cleaned_data["file"]
         folder = jobs.new_job_dir()
         relative = f"{folder}/upload{form.extension}"
-        with open(imports_dir() / relative, "wb") as out:
+        with jobs.open_private(imports_dir() / relative) as out:
             for chunk in upload.chunks():
                 out.write(chunk)
         job = ImportJob.objects.create(
@@ -177,15 +176,16 @@ class OrgExportView(ScopedViewMixin, View):
     """The organizations the user sees, with the filters of the organization pages (and the API)."""
 
     model = Organization
+    filterset_class = OrgFilterSet
 
     def get(self, request):
         qs = self.get_queryset().select_related("parent", "system", "system_parent").order_by("path")
-        filterset = OrgFilterSet(request.GET, queryset=qs)
+        filterset = self.filter_list(qs)
         try:
             return export_response(
                 request=request,
                 title="党组织名册",
-                columns=org_columns(),
+                columns=org_columns(user=request.user),
                 rows=filterset.qs,
                 filename=f"党组织名册_{_stamp()}",
                 filters=describe_filters(filterset),
@@ -199,10 +199,11 @@ class MemberExportView(ScopedViewMixin, View):
     """Exactly the members the member list shows for the same filters, every page of them."""
 
     model = Member
+    filterset_class = MemberFilterSet
 
     def get(self, request):
         qs = self.get_queryset().select_related("org").order_by("org_id", "id")
-        filterset = MemberFilterSet(request.GET, queryset=qs)
+        filterset = self.filter_list(qs)
         unmasked = can_unmask(request.user)
         org = _filter_org(filterset, self.scoped(Organization))
         try:

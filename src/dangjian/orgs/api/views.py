@@ -8,7 +8,7 @@ from .serializers import OrgDetailSerializer, OrgSerializer
 class OrgViewSet(ScopedReadOnlyViewSet):
     """Organizations in the caller's scope. Filter by code, parent, domain, kind, level; `search` by name."""
 
-    queryset = Organization.objects.order_by("path")
+    queryset = Organization.objects.select_related("system_parent").order_by("path")
     filterset_class = OrgFilterSet
     search_fields = ["name", "=code"]
 

@@ -4,19 +4,23 @@ overdue, org_code, assessment), so the list's query string exports exactly what 
 import django_filters
 from django.utils import timezone
 
+from dangjian.assess.models import Assessment
+from dangjian.core.filters import IntegerFilter, ScopedFilterSet, ScopedRefFilter
 from dangjian.orgs.models import Organization
 
 from ..models import Case, CaseStatus, WeaknessKind
 from ..services import overdue_filter
 
 
-class CaseFilterSet(django_filters.FilterSet):
-    year = django_filters.NumberFilter(label="年度")
+class CaseFilterSet(ScopedFilterSet):
+    year = IntegerFilter(label="年度")
     status = django_filters.ChoiceFilter(label="状态", choices=CaseStatus.choices)
     kind = django_filters.ChoiceFilter(label="软弱类型", choices=WeaknessKind.choices)
     overdue = django_filters.BooleanFilter(label="有逾期措施", method="filter_overdue")
-    org_code = django_filters.CharFilter(label="组织编码（含下级）", method="filter_org_code")
-    assessment = django_filters.NumberFilter(label="考核", field_name="assessment_id")
+    org_code = ScopedRefFilter(
+        label="组织编码（含下级）", model=Organization, to_field="code", subtree=True, field_name="org__path"
+    )
+    assessment = ScopedRefFilter(label="考核", model=Assessment, field_name="assessment")
 
     class Meta:
         model = Case
@@ -27,8 +31,3 @@ class CaseFilterSet(django_filters.FilterSet):
             return queryset
         overdue = Case.objects.filter(overdue_filter(timezone.localdate())).values("pk")
         return queryset.filter(pk__in=overdue) if value else queryset.exclude(pk__in=overdue)
-
-    def filter_org_code(self, queryset, name, value):
-        # The queryset is already within the user's scope: an organization outside it narrows to nothing.
-        org = Organization.objects.filter(code=value.strip()).only("path").first()
-        return queryset.filter(org__path__startswith=org.path) if org else queryset.none()

@@ -28,5 +28,6 @@ class Command(BaseCommand):
         self.stdout.write(f"已备份 {result.tables} 张表、{result.rows} 行、{result.files} 个上传文件到 {path}。")
         self.stdout.write(
             "注意：密钥文件不在备份中。恢复后要读出身份号码和电话，必须另行保管好数据目录中的 field_key"
-            "（及 field_key.<n>）或环境变量 DANGJIAN_FIELD_KEY；备份文件含姓名等个人信息，请妥善保管。"
+            "（及 field_key.<n>）或环境变量 DANGJIAN_FIELD_KEY；恢复时还须是同一把审计密钥 audit_key"
+            "（DANGJIAN_AUDIT_KEY），备份清单以它签名。备份文件含姓名等个人信息，请妥善保管。"
         )

@@ -4,6 +4,8 @@ Key in the data directory (`field_key`): the new key is first written to `field_
 rewritten in one transaction, then `field_key` becomes `field_key.<n>` (retired, still readable) and the new key
 becomes `field_key`. If anything stops it half-way, running it again picks up `field_key.new` and finishes.
 Key from the environment: the new key must come from --new-key-file; the operator swaps the variables afterwards.
+A new key is always of the HKDF derivation (its text begins with `hkdf:`): rotating is how an installation whose key
+is of the first versions' derivation moves every value and digest to HKDF-derived keys.
 """
 
 from pathlib import Path
@@ -38,8 +40,11 @@ class Command(BaseCommand):
                 secret = Path(new_key_file).read_text().strip()
             except OSError as exc:
                 raise CommandError(f"无法读取新密钥文件 {new_key_file}：{exc.strerror}") from exc
-            if len(secret) < MIN_KEY_LENGTH:
-                raise CommandError(f"新密钥太短：至少 {MIN_KEY_LENGTH} 个字符")
+            if not secret.startswith(crypto.HKDF_TAG):
+                # Keys without the tag derive their subkeys the first versions' way, kept only to read old data.
+                raise CommandError(f"新密钥须以 {crypto.HKDF_TAG} 开头（其后为随机字符，按 HKDF 派生子密钥）")
+            if len(secret) - len(crypto.HKDF_TAG) < MIN_KEY_LENGTH:
+                raise CommandError(f"新密钥太短：{crypto.HKDF_TAG} 之后至少 {MIN_KEY_LENGTH} 个字符")
         elif file_mode and pending.exists():
             secret = pending.read_text().strip()
             self.stdout.write(f"发现上次未完成的更换（{pending}），继续用该密钥完成。")
@@ -59,7 +64,7 @@ class Command(BaseCommand):
         crypto.reload_keys()
 
         self.stdout.write(
-            f"已用密钥 {ring.current.kid}（{cipher}）重新加密 {result.rewritten} 行，"
+            f"已用密钥 {ring.current.kid}（{cipher}，{ring.current.derivation} 派生）重新加密 {result.rewritten} 行，"
             f"{result.skipped} 行无需改写（已是新密钥或为空）。"
         )
         if file_mode and not same_key:

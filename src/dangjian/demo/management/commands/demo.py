@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from dangjian.core.files import private_dir, write_private
 from dangjian.demo.build import build_demo, summarize
 from dangjian.demo.users import DEMO_PASSWORD, ensure_demo_users
 from dangjian.orgs.models import Organization
@@ -28,8 +29,7 @@ class Command(BaseCommand):
         for line in summary.lines():
             self.stdout.write(line)
         users = ensure_demo_users()
-        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
-        (settings.DATA_DIR / "demo-installation").write_text("dangjian demo\n")
+        write_private(private_dir(settings.DATA_DIR) / "demo-installation", "dangjian demo\n")
         settings.DEMO_MODE = True  # settings read the marker at start-up; this process started before it
         call_command("collectstatic", interactive=False, verbosity=0)
 

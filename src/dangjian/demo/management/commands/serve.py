@@ -5,6 +5,8 @@ decided once in `dangjian.core.proxy`; see docs/security.md "反向代理 / Behi
 
 from django.core.management.base import BaseCommand, CommandError
 
+from dangjian.sheets.leftovers import clean_leftovers
+
 
 class Command(BaseCommand):
     help = "用 waitress 提供网页服务（生产用 WSGI 服务器）。"
@@ -20,6 +22,10 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, threads, **options):
         if not 0 < port < 65536:
             raise CommandError(f"端口 {port} 无效。")
+        # Imports cut off by the last stop (their jobs, uploads, change sets) are cleaned before serving again.
+        cleaned = clean_leftovers()
+        if cleaned:
+            self.stdout.write(cleaned.summary())
         if options.get("with_scheduler"):
             from dangjian.cadence.scheduler import start
 
