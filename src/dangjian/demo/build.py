@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from dangjian.core.audit import record
 from dangjian.core.models import AuditAction
@@ -76,7 +77,7 @@ def build_demo(seed: int = DEFAULT_SEED, today: datetime.date | None = None) -> 
     """Write the demo region (示范市, 漠北县, 河西区); deterministic for a given seed and day."""
     started = time.monotonic()
     rng = random.Random(seed)
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     builder = RegionBuilder(rng, today, next_id(Organization), next_id(VerticalSystem), next_id(Workstation))
     region = builder.build()
     members = make_members(region, rng, today, next_id(Member))

@@ -6,6 +6,7 @@ import datetime
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from dangjian.core.scope import ALL, Action, ScopedQuerySet, scope_paths
 
@@ -141,7 +142,7 @@ class Organization(models.Model):
 
     def election_overdue(self, today: datetime.date | None = None) -> bool:
         due = self.election_due
-        return due is not None and due < (today or datetime.date.today())
+        return due is not None and due < (today or timezone.localdate())
 
     def system_chain_broken(self) -> bool:
         """Where the business line (条) loses its branch [000]: a sub-bureau whose party relation sits with the
