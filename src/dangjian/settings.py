@@ -99,6 +99,9 @@ INSTALLED_APPS = [
     "dangjian.rectify",
     "dangjian.cadence",
     "dangjian.accountability",
+    # Problem lists and residents' opinions (docs/working-layer.md).
+    "dangjian.problems",
+    "dangjian.opinions",
 ]
 
 MIDDLEWARE = [
@@ -352,3 +355,9 @@ if AUDIT_SYSLOG:
         "address": (_host, int(_port)) if _host and _port.isdigit() else AUDIT_SYSLOG,
     }
     LOGGING.setdefault("loggers", {})["dangjian.audit.anchor"] = {"handlers": ["audit_syslog"], "level": "INFO"}
+
+# Residents' opinions through the public QR page (opinions/public.py): opinions a day per address and per code.
+DANGJIAN_OPINION_ADDRESS_DAILY = env_int("DANGJIAN_OPINION_ADDRESS_DAILY", 5)
+DANGJIAN_OPINION_CODE_DAILY = env_int("DANGJIAN_OPINION_CODE_DAILY", 200)
+if DANGJIAN_OPINION_ADDRESS_DAILY < 1 or DANGJIAN_OPINION_CODE_DAILY < 1:
+    raise ImproperlyConfigured("DANGJIAN_OPINION_ADDRESS_DAILY and DANGJIAN_OPINION_CODE_DAILY must be at least 1")

@@ -174,3 +174,10 @@ def _member_columns() -> list[Column]:
 
 COLUMNS: dict[str, list[Column]] = {"orgs": _org_columns(), "members": _member_columns()}
 TITLES = {"orgs": "党组织", "members": "党员"}
+
+
+def register_kind(kind: str, title: str, columns: list[Column]) -> None:
+    """A list of an area above sheets (which sheets may not import), added by that app's `ready()`: its columns
+    serve the template and the import exactly as the registers' do (`imports.IMPORTERS` takes its importer)."""
+    COLUMNS[kind] = columns
+    TITLES[kind] = title

@@ -140,7 +140,13 @@ def _end_writes(importer, exc: BaseException | None = None) -> None:
         end(exc)
 
 
+# Importers of the lists of areas above sheets, by kind, added with their columns (`columns.register_kind`).
+IMPORTERS: dict[str, Callable] = {}
+
+
 def _importer(kind: str, user, report: ImportReport):
+    if kind in IMPORTERS:
+        return IMPORTERS[kind](user, report)
     if kind == "orgs":
         from .import_orgs import OrgImporter
 
