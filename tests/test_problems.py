@@ -37,7 +37,10 @@ def monday():
         yield
 
 
-def record(org, actor, level="station_village", owner="王春生", deadline=DAY + days(10), **extra):
+TEN_DAYS_ON = DAY + datetime.timedelta(days=10)
+
+
+def record(org, actor, level="station_village", owner="王春生", deadline=TEN_DAYS_ON, **extra):
     fields = {"title": "村级活动场所漏雨", "category": "infrastructure"} | extra
     return services.record_problem(org, level=level, owner_name=owner, deadline=deadline, actor=actor, **fields)
 
@@ -74,9 +77,7 @@ def test_a_problem_assigned_to_a_level_with_no_owner_is_refused_and_nothing_is_w
 
 def test_a_village_cannot_hand_its_problem_to_the_county(region, branch_secretary):
     message = refused(record, org=region.village, actor=branch_secretary, level="county")
-    assert message == (
-        "您无权把问题交由漠北县委办理：请交由本级办理；本级解决不了的，再按“本级无法解决”逐级上报。"
-    )
+    assert message == ("您无权把问题交由漠北县委办理：请交由本级办理；本级解决不了的，再按“本级无法解决”逐级上报。")
     assert not Problem.objects.exists()
 
 
@@ -281,7 +282,9 @@ def test_figures_count_the_solved_by_level_category_and_on_time(
     page = Client()
     page.force_login(county_user)
     body = page.get("/problems/figures/?year=2026&quarter=1").content.decode()
-    assert "共核实销号解决问题 <strong>4</strong> 个，其中站（村）一级解决 3 个，镇一级解决 1 个，县一级解决 0 个" in body
+    assert (
+        "共核实销号解决问题 <strong>4</strong> 个，其中站（村）一级解决 3 个，镇一级解决 1 个，县一级解决 0 个" in body
+    )
 
 
 def test_the_closure_rate_metric_is_the_share_closed_by_the_cutoff(region, branch_secretary, town_user):

@@ -25,6 +25,7 @@ from dangjian.core.files import private_dir
 from .choices import Category
 from .models import Opinion
 
+KEYWORD_WEIGHT = 2.0  # a keyword of a category counts as this much log-evidence for it, after the cold start too
 MIN_CONFIRMED = 30  # confirmed opinions before the classifier takes over from the keyword rules
 MIN_LABELS = 3  # and of at least this many categories
 TRAIN_LIMIT = 20_000  # the most recent confirmed opinions a model learns from
@@ -34,19 +35,44 @@ TRAIN_LIMIT = 20_000  # the most recent confirmed opinions a model learns from
 KEYWORDS: dict[str, tuple[str, ...]] = {
     Category.PARTY: ("党员", "支部", "党组织", "组织生活", "三会一课", "党费", "党课", "主题党日", "发展党员", "书记"),
     Category.INFRASTRUCTURE: (
-        "道路", "路灯", "修路", "硬化", "桥", "水渠", "自来水", "停水", "停电", "电压", "路面", "坑洼", "排水", "网络信号",
+        "道路",
+        "路灯",
+        "修路",
+        "硬化",
+        "桥",
+        "水渠",
+        "自来水",
+        "停水",
+        "停电",
+        "电压",
+        "路面",
+        "坑洼",
+        "排水",
+        "网络信号",
     ),
     Category.ENVIRONMENT: ("垃圾", "污水", "卫生", "臭", "厕所", "河道", "清理", "焚烧", "养殖污染", "环境", "粪"),
     Category.WELFARE: ("低保", "养老", "医保", "社保", "五保", "残疾", "救助", "补助金", "高龄", "特困", "孤寡"),
     Category.POLICY: ("补贴", "危房", "改造", "惠农", "扶贫", "政策", "种粮", "耕地", "良种", "到户资金", "贷款"),
     Category.DISPUTE: ("纠纷", "矛盾", "吵架", "争执", "占地", "宅基地", "边界", "邻居", "打架", "赔偿", "欠款"),
     Category.AFFAIRS: ("公开", "财务", "账目", "村务", "作风", "态度", "办事", "不作为", "优亲厚友", "公示", "村干部"),
-    Category.ECONOMY: ("就业", "务工", "产业", "合作社", "销路", "种植", "养殖", "技术培训", "集体经济", "收入", "工作岗位"),
+    Category.ECONOMY: (
+        "就业",
+        "务工",
+        "产业",
+        "合作社",
+        "销路",
+        "种植",
+        "养殖",
+        "技术培训",
+        "集体经济",
+        "收入",
+        "工作岗位",
+    ),
     Category.SERVICES: ("学校", "教师", "上学", "卫生室", "医生", "看病", "药", "幼儿园", "校车", "疫苗", "诊所"),
 }
 STOPWORDS = frozenset(
-    "的 了 是 在 和 也 就 都 而 及 与 着 或 一个 没有 我们 你们 他们 这个 那个 还 又 很 把 被 让 给 对 从 到 吗 呢 吧 啊 请 希望 "
-    "能 能否 可以 已经 一直 现在 还是 有 没 不 我 你 他 她 它 这 那 要 会 说 去 来 上 下 里 个".split()
+    "的 了 是 在 和 也 就 都 而 及 与 着 或 一个 没有 我们 你们 他们 这个 那个 还 又 很 把 被 让 给 对 从 到 吗 呢 "
+    "吧 啊 请 希望 能 能否 可以 已经 一直 现在 还是 有 没 不 我 你 他 她 它 这 那 要 会 说 去 来 上 下 里 个".split()
 )
 _WORD = re.compile(r"[\w\u3400-\u9fff]")
 
@@ -72,17 +98,18 @@ def tokenizer() -> jieba.Tokenizer:
 def words(text: str) -> list[str]:
     """The text's words: jieba's cut, without punctuation, spaces and the most common function words."""
     return [
-        w.lower()
-        for w in tokenizer().lcut(str(text or ""))
-        if w.strip() and _WORD.search(w) and w not in STOPWORDS
+        w.lower() for w in tokenizer().lcut(str(text or "")) if w.strip() and _WORD.search(w) and w not in STOPWORDS
     ]
+
+
+def keyword_hits(text: str) -> dict[str, int]:
+    return {str(category): sum(1 for key in keys if key in text) for category, keys in KEYWORDS.items()}
 
 
 def by_rules(text: str) -> str:
     """The category whose keywords the text names most (the earlier category on a tie); 其他 for none."""
     best, best_hits = Category.OTHER.value, 0
-    for category, keys in KEYWORDS.items():
-        hits = sum(1 for key in keys if key in text)
+    for category, hits in keyword_hits(text).items():
         if hits > best_hits:
             best, best_hits = str(category), hits
     return best
@@ -114,13 +141,18 @@ class NaiveBayes:
             model.unseen[label] = math.log(1 / size)
         return model
 
-    def predict(self, tokens: list[str]) -> str | None:
-        """The most probable category, or None when no word of the text was ever seen (nothing to go on)."""
+    def predict(self, tokens: list[str], text: str = "") -> str | None:
+        """The most probable category, the keywords the text names counting as evidence too (a few hundred
+        confirmed opinions do not yet know every word the rules know); None when neither a word of the text was
+        ever seen nor a keyword named (nothing to go on)."""
         known = [w for w in tokens if w in self.vocabulary]
-        if not known or not self.priors:
+        hits = keyword_hits(text)
+        if not self.priors or not (known or any(hits.values())):
             return None
         scores = {
-            label: prior + sum(self.likelihood[label].get(w, self.unseen[label]) for w in known)
+            label: prior
+            + sum(self.likelihood[label].get(w, self.unseen[label]) for w in known)
+            + KEYWORD_WEIGHT * hits.get(label, 0)
             for label, prior in self.priors.items()
         }
         return max(sorted(scores), key=scores.__getitem__)
@@ -150,5 +182,5 @@ def suggest(text: str, tokens: list[str] | None = None) -> str:
     otherwise the keyword rules'."""
     tokens = words(text) if tokens is None else tokens
     model = trained_model()
-    guess = model.predict(tokens) if model is not None else None
+    guess = model.predict(tokens, text) if model is not None else None
     return guess or by_rules(text)

@@ -39,6 +39,4 @@ def opinion_figures(opinions, start: datetime.date, end: datetime.date) -> Opini
     )
     labels = dict(Category.choices)
     by_category = rows.values_list("category").annotate(n=Count("id")).order_by("-n", "category")
-    return OpinionFigures(
-        start, end, **counts, by_category=[(labels.get(c, c), n) for c, n in by_category]
-    )
+    return OpinionFigures(start, end, **counts, by_category=[(labels.get(c, c), n) for c, n in by_category])

@@ -38,9 +38,7 @@ class OpinionForm(forms.Form):
     text = forms.CharField(label="意见内容", max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
     contact = forms.CharField(label="联系电话（选填）", max_length=30, required=False)
     date = forms.DateField(label="日期", widget=DATE)
-    category = forms.ChoiceField(
-        label="类别", choices=[("", "（按内容自动建议）"), *Category.choices], required=False
-    )
+    category = forms.ChoiceField(label="类别", choices=[("", "（按内容自动建议）"), *Category.choices], required=False)
 
 
 class CategoryForm(forms.Form):

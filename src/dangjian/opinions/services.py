@@ -100,14 +100,14 @@ def withdraw_code(code: OpinionCode, *, actor) -> OpinionCode:
     ensure_in_scope(actor, code.org.path, Action.CHANGE)
     OpinionCode.objects.filter(pk=code.pk).update(active=False)
     code.active = False
-    record(AuditAction.UPDATE, actor=actor, obj=code, org=code.org, after={"active": False}, detail="停用意见收集二维码")
+    record(
+        AuditAction.UPDATE, actor=actor, obj=code, org=code.org, after={"active": False}, detail="停用意见收集二维码"
+    )
     return code
 
 
 def open_code(token: str) -> OpinionCode:
-    code = (
-        OpinionCode.objects.filter(token=str(token)[:32], active=True).select_related("org", "workstation").first()
-    )
+    code = OpinionCode.objects.filter(token=str(token)[:32], active=True).select_related("org", "workstation").first()
     if code is None:
         raise CodeUnusable
     return code
@@ -212,8 +212,15 @@ def confirm_category(opinion: Opinion, category: str, *, actor) -> Opinion:
     before = _snapshot(opinion)
     opinion.category, opinion.confirmed = _category(category), True
     opinion.save(update_fields=["category", "confirmed"])
-    record(AuditAction.UPDATE, actor=actor, obj=opinion, org=opinion.org, before=before, after=_snapshot(opinion),
-           detail="确认意见类别")
+    record(
+        AuditAction.UPDATE,
+        actor=actor,
+        obj=opinion,
+        org=opinion.org,
+        before=before,
+        after=_snapshot(opinion),
+        detail="确认意见类别",
+    )
     return opinion
 
 
@@ -230,8 +237,15 @@ def reply_opinion(opinion: Opinion, *, reply: str, actor) -> Opinion:
     before = _snapshot(opinion)
     opinion.reply, opinion.replied_on, opinion.replied_by = text, timezone.localdate(), _user(actor)
     opinion.save(update_fields=["reply", "replied_on", "replied_by"])
-    record(AuditAction.UPDATE, actor=actor, obj=opinion, org=opinion.org, before=before, after=_snapshot(opinion),
-           detail="反馈群众意见")
+    record(
+        AuditAction.UPDATE,
+        actor=actor,
+        obj=opinion,
+        org=opinion.org,
+        before=before,
+        after=_snapshot(opinion),
+        detail="反馈群众意见",
+    )
     return opinion
 
 
@@ -275,6 +289,13 @@ def make_problem(
     if not opinion.confirmed or opinion.category != category:
         opinion.category, opinion.confirmed = category, True
         opinion.save(update_fields=["category", "confirmed"])
-    record(AuditAction.UPDATE, actor=actor, obj=opinion, org=opinion.org, before=before, after=_snapshot(opinion),
-           detail=f"群众意见转为问题（问题 {problem.pk}）")
+    record(
+        AuditAction.UPDATE,
+        actor=actor,
+        obj=opinion,
+        org=opinion.org,
+        before=before,
+        after=_snapshot(opinion),
+        detail=f"群众意见转为问题（问题 {problem.pk}）",
+    )
     return problem

@@ -55,7 +55,12 @@ class OpinionListView(ScopedViewMixin, View):
         return render(
             request,
             "opinions/list.html",
-            {"filter": filterset, "page": page, "query": query.urlencode(), "can_create": changes_anything(request.user)},
+            {
+                "filter": filterset,
+                "page": page,
+                "query": query.urlencode(),
+                "can_create": changes_anything(request.user),
+            },
         )
 
 
@@ -192,10 +197,18 @@ class OpinionUnmaskView(ScopedViewMixin, View):
     def post(self, request, pk):
         opinion = self.get_object_or_404(pk)
         if not can_unmask(request.user):
-            record(AuditAction.UNMASK, actor=request.user, obj=opinion, org=opinion.org, success=False,
-                   detail="群众意见详情页：无权查看联系方式明文")
+            record(
+                AuditAction.UNMASK,
+                actor=request.user,
+                obj=opinion,
+                org=opinion.org,
+                success=False,
+                detail="群众意见详情页：无权查看联系方式明文",
+            )
             raise PermissionDenied("您没有查看明文的权限。")
-        record(AuditAction.UNMASK, actor=request.user, obj=opinion, org=opinion.org, detail="群众意见详情页：联系方式明文")
+        record(
+            AuditAction.UNMASK, actor=request.user, obj=opinion, org=opinion.org, detail="群众意见详情页：联系方式明文"
+        )
         return private(render(request, "opinions/detail.html", detail_context(self, opinion, clear=True)))
 
 
@@ -219,6 +232,7 @@ class OpinionActionView(ScopedViewMixin, View):
                 messages.success(request, message)
                 return redirect("opinions:detail", pk=opinion.pk)
         context = detail_context(self, opinion, **{self.form_name: form})
+        context["action_errors"] = [m for errors in form.errors.values() for m in errors]
         return render(request, "opinions/detail.html", context, status=400)
 
 

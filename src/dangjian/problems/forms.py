@@ -18,7 +18,9 @@ def _text(label: str, max_length: int, rows: int = 3, required: bool = True) -> 
 
 
 class ProblemForm(forms.Form):
-    org_code = forms.CharField(label="涉及组织（组织编码）", max_length=40, widget=forms.TextInput(attrs={"data-autocomplete": "org"}))
+    org_code = forms.CharField(
+        label="涉及组织（组织编码）", max_length=40, widget=forms.TextInput(attrs={"data-autocomplete": "org"})
+    )
     title = forms.CharField(label="问题", max_length=200)
     detail = _text("具体情况", 2000, required=False)
     category = forms.ChoiceField(label="类别", choices=Category.choices)

@@ -29,7 +29,6 @@ from dangjian.core.services import ensure_in_scope
 from dangjian.orgs.models import Organization
 
 from .choices import (
-    LEVEL_ORDER,
     ORG_LEVELS,
     Category,
     EventKind,
@@ -236,7 +235,12 @@ def record_problem(
         created_by=_user(actor),
         recorded_on=today,
     )
-    _event(problem, EventKind.RECORDED, f"{problem.get_source_display()}；交由{responsible.name}（{owner_name}）办理", actor)
+    _event(
+        problem,
+        EventKind.RECORDED,
+        f"{problem.get_source_display()}；交由{responsible.name}（{owner_name}）办理",
+        actor,
+    )
     _audit(AuditAction.CREATE, problem, actor, None, f"登记问题，交由{responsible.name}办理")
     return problem
 
@@ -246,9 +250,7 @@ def assign_problem(problem: Problem, *, owner_name: str, deadline: datetime.date
     """Name the owner and deadline at the problem's level: after an escalation, or to hand it to someone else."""
     problem = _locked(problem)
     ensure_in_scope(actor, problem.org.path, Action.VIEW)
-    _require(
-        actor is None or can_handle(actor, problem), f"只有{problem.responsible_org.name}可以指派该问题的责任人。"
-    )
+    _require(actor is None or can_handle(actor, problem), f"只有{problem.responsible_org.name}可以指派该问题的责任人。")
     _require(
         problem.status in (ProblemStatus.ASSIGNING, ProblemStatus.OPEN),
         f"该问题{problem.get_status_display()}，不能再指派责任人。",
@@ -309,12 +311,10 @@ def submit_problem(problem: Problem, *, result: str, actor) -> Problem:
 
 @transaction.atomic
 def escalate_problem(problem: Problem, *, reason: str, actor) -> Problem:
-    """"本级无法解决": raise the problem one level with the reason; the level above names its owner and deadline."""
+    """ "本级无法解决": raise the problem one level with the reason; the level above names its owner and deadline."""
     problem = _locked(problem)
     ensure_in_scope(actor, problem.org.path, Action.VIEW)
-    _require(
-        actor is None or can_handle(actor, problem), f"只有责任单位{problem.responsible_org.name}可以上报该问题。"
-    )
+    _require(actor is None or can_handle(actor, problem), f"只有责任单位{problem.responsible_org.name}可以上报该问题。")
     _require(
         problem.status in (ProblemStatus.OPEN, ProblemStatus.ASSIGNING),
         f"该问题{problem.get_status_display()}，不能上报。",
@@ -403,4 +403,3 @@ def _url(problem: Problem) -> str:
         return reverse("problems:detail", args=[problem.pk])
     except NoReverseMatch:  # the pages are not mounted (a trimmed installation)
         return ""
-
