@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from dangjian.core.models import AuditLog
 from dangjian.opinions import classify, services
 from dangjian.opinions.figures import opinion_figures
-from dangjian.opinions.models import Opinion
+from dangjian.opinions.models import Opinion, OpinionCode
 from dangjian.orgs.models import Workstation
 from dangjian.problems import services as problems
 from dangjian.problems.models import Problem
@@ -433,3 +433,27 @@ def test_an_opinion_file_with_broken_rows_writes_nothing_and_names_each_problem(
     ]
     assert not Opinion.objects.exists()
     assert AuditLog.objects.count() == audits
+
+
+def test_the_opinion_pages_show_the_list_figures_codes_and_poster(region, login, town_user, code):
+    opinion = entered(region.village, "村口路灯坏了", actor=town_user, contact="13800006666")
+    client = login(town_user)
+    assert "村口路灯坏了" in client.get("/opinions/").content.decode()
+    detail = client.get(f"/opinions/{opinion.pk}/").content.decode()
+    assert "138****6666" in detail and "道路水电设施" in detail
+    assert "收集意见建议 <strong>1</strong> 条" in client.get("/opinions/figures/").content.decode()
+    assert "青松村党支部" in client.get("/opinions/codes/").content.decode()
+    poster = client.get(f"/opinions/codes/{code.pk}/").content.decode()
+    assert f"/y/{code.token}/" in poster and "<svg" in poster
+    assert client.post(f"/opinions/{opinion.pk}/unmask/").status_code == 403  # no unmask permission
+    assert AuditLog.objects.filter(action="unmask", success=False, object_type="opinion").exists()
+
+
+def test_codes_are_made_only_for_villages_and_stations_in_scope(region, login, branch_secretary):
+    client = login(branch_secretary)
+    response = client.post("/opinions/codes/", {"org_code": "T-BIRCH"})
+    assert response.status_code == 400 and "该组织不存在或不在您的数据范围内。" in response.content.decode()
+    both = client.post("/opinions/codes/", {"org_code": "T-VILLAGE", "workstation_code": "WS-1"})
+    assert "请填写一个村（社区）组织编码，或一个党建工作站编码。" in both.content.decode()
+    assert client.post("/opinions/codes/", {"org_code": "T-VILLAGE"}).status_code == 302
+    assert OpinionCode.objects.get().org == region.village

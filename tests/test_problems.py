@@ -299,3 +299,73 @@ def test_the_closure_rate_metric_is_the_share_closed_by_the_cutoff(region, branc
     ]
     values = METRICS["problem_closure_rate"].compute(participants, DAY + days(10), 2026)
     assert values[1] * 3 == 2 and values[2] == 1
+
+
+# ---------------------------------------------------------------------------------------------------- pages and API
+
+
+def test_the_three_lists_show_what_each_holds_and_export_it(region, login, branch_secretary, town_user):
+    open_one = record(region.village, branch_secretary, title="村级活动场所漏雨")
+    closed_one = record(region.village, branch_secretary, title="党员活动室桌椅破旧")
+    solve(closed_one, branch_secretary, town_user, DAY)
+    client = login(town_user)
+    problems_page = client.get("/problems/").content.decode()
+    assert "村级活动场所漏雨" in problems_page and "党员活动室桌椅破旧" in problems_page
+    duties = client.get("/problems/duties/").content.decode()
+    assert "村级活动场所漏雨" in duties and "党员活动室桌椅破旧" not in duties
+    closed = client.get("/problems/closed/").content.decode()
+    assert "党员活动室桌椅破旧" in closed and "村级活动场所漏雨" not in closed
+    detail = client.get(f"/problems/{closed_one.pk}/").content.decode()
+    assert "核实无误" in detail and "站（村）一级解决" in detail
+    page = client.get(f"/problems/{open_one.pk}/").content.decode()
+    assert f"/problems/{open_one.pk}/close/" not in page and "申报办结" in page  # not verifiable before submitted
+    for url in ("/problems/problems.xlsx", "/problems/duties.xlsx", "/problems/closed.xlsx?level=station_village"):
+        response = client.get(url)
+        assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxml"), url
+    for step in ("assign", "progress", "submit", "escalate", "close", "return"):
+        assert client.get(f"/problems/{open_one.pk}/{step}/").status_code == 200
+
+
+def test_closing_through_the_page_by_the_owner_shows_the_rule(region, login, branch_secretary):
+    problem = record(region.village, branch_secretary)
+    services.submit_problem(problem, result="已解决", actor=branch_secretary)
+    response = login(branch_secretary).post(f"/problems/{problem.pk}/close/", {"opinion": "自己验收"})
+    assert response.status_code == 400
+    assert "责任人不能为本人承办的问题销号：须由上一级（松岭镇党委）核实后办理，不能由责任人自己销号。" in (
+        response.content.decode()
+    )
+
+
+def test_the_api_filters_by_level_status_organization_overdue_and_category(
+    region, login, branch_secretary, town_user, county_user, outsider
+):
+    with time_machine.travel(at(DAY - days(5)), tick=False):
+        late = record(region.village, branch_secretary, deadline=DAY - days(1))
+    town = record(region.birch, town_user, level="town", owner="李镇长", category="welfare")
+    record(region.south_village, outsider)
+    client = login(county_user)
+
+    def ids(query):
+        answer = client.get(f"/api/problems/?{query}").json()
+        assert "results" in answer, (query, answer)
+        return sorted(row["id"] for row in answer["results"])
+
+    assert len(ids("")) == 2  # not the other county's
+    assert ids("level=station_village") == [late.pk]
+    assert ids("category=welfare") == [town.pk] and ids("category=infrastructure") == [late.pk]
+    assert ids("org_code=T-VILLAGE") == [late.pk]
+    assert ids("org_code=T-SVILLAGE") == []
+    assert ids("status=open") == ids("")
+    assert ids("overdue=true") == [late.pk] and ids("overdue=false") == [town.pk]
+    assert client.get(f"/api/problems/{late.pk}/").json()["overdue"] is True
+    assert client.get("/api/problems/?level=province").status_code == 400
+
+
+def test_an_outsider_cannot_record_a_problem_in_another_county(region, login, outsider):
+    response = login(outsider).post(
+        "/problems/new/",
+        {"org_code": "T-VILLAGE", "title": "渗透", "category": "party", "level": "station_village",
+         "owner_name": "某人", "deadline": "2026-03-20"},
+    )  # fmt: skip
+    assert response.status_code == 400 and "该组织不存在或不在您的数据范围内。" in response.content.decode()
+    assert not Problem.objects.exists()
