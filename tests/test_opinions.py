@@ -262,7 +262,7 @@ def test_an_opinion_becomes_a_problem_in_one_action_with_its_repeats(region, log
         region.village,
         "村口路灯坏了三个月了没人修",
     )
-    assert problem.source_ref == f"群众意见第 {again.pk} 号（2026-03-02）"
+    assert problem.source_ref == f"第 {again.pk} 号，2026-03-02 收集"
     first.refresh_from_db()
     again.refresh_from_db()
     assert first.problem == problem and again.problem == problem and again.confirmed

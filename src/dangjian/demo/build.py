@@ -17,6 +17,7 @@ from dangjian.orgs.models import CommitteePost, Organization, VerticalSystem, Wo
 
 from .assessment import build_demo_assessment
 from .people import make_members, make_posts, make_transfers
+from .problem_lists import build_demo_problem_lists
 from .region import CITY_NAME, HEXI_NAME, MOHE_NAME, RegionBuilder
 from .writer import next_id, reset_sequences
 
@@ -100,6 +101,7 @@ def build_demo(seed: int = DEFAULT_SEED, today: datetime.date | None = None) -> 
     reset_sequences(Organization, VerticalSystem, Workstation, Member, CommitteePost, MemberTransfer)
 
     build_demo_assessment(rng)
+    build_demo_problem_lists(seed, today)
 
     summary = summarize()
     summary.seconds = time.monotonic() - started

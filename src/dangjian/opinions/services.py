@@ -278,7 +278,7 @@ def make_problem(
         owner_user=owner_user,
         deadline=deadline,
         source=SourceKind.OPINION,
-        source_ref=f"群众意见第 {opinion.pk} 号（{opinion.date:%Y-%m-%d}）",
+        source_ref=f"第 {opinion.pk} 号，{opinion.date:%Y-%m-%d} 收集",
         actor=actor,
     )
     root = opinion.duplicate_of_id or opinion.pk
