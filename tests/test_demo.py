@@ -167,9 +167,10 @@ def test_the_problem_lists_and_opinions_are_full_and_solved_mostly_low_as_in_qin
     assert solved["station_village"] > solved["town"] > solved["county"] + solved["city"] > 0
     assert Opinion.objects.values("category").distinct().count() >= 8
     assert Opinion.objects.filter(duplicate_of__isnull=False).exists() and Opinion.objects.exclude(reply="").exists()
-    assert Problem.objects.filter(source="opinion").count() == Opinion.objects.filter(
-        problem__isnull=False, duplicate_of__isnull=True
-    ).count()
+    assert (
+        Problem.objects.filter(source="opinion").count()
+        == Opinion.objects.filter(problem__isnull=False, duplicate_of__isnull=True).count()
+    )
 
 
 def test_demo_branch_sees_its_own_villages_opinions_and_problems_only(demo):
