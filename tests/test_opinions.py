@@ -8,6 +8,7 @@ import zoneinfo
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -302,9 +303,12 @@ def accuracy(samples) -> float:
     return sum(classify.suggest(text) == label for label, text in samples) / len(samples)
 
 
-def test_the_category_suggestion_is_right_on_a_held_out_sample_before_and_after_training(region, town_user):
+def test_the_category_suggestion_is_right_on_a_held_out_sample_before_and_after_training(
+    region, town_user, monkeypatch
+):
     """27 held-out texts, none seen in training: the keyword rules alone (cold start) get at least 80 % right; once
     the 54 training texts are confirmed, the classifier with the rules' keywords at least 85 %."""
+    monkeypatch.setattr(classify, "RETRAIN_SECONDS", 0)  # as if each suggestion came ten minutes after the last
     assert classify.trained_model() is None
     cold = accuracy(HELD_OUT)
     assert cold >= HELD_OUT_FLOOR_RULES, cold
@@ -457,3 +461,33 @@ def test_codes_are_made_only_for_villages_and_stations_in_scope(region, login, b
     assert "请填写一个村（社区）组织编码，或一个党建工作站编码。" in both.content.decode()
     assert client.post("/opinions/codes/", {"org_code": "T-VILLAGE"}).status_code == 302
     assert OpinionCode.objects.get().org == region.village
+
+
+def test_the_import_command_takes_opinions_and_refuses_a_broken_file_whole(region, tmp_path, capsys):
+    good = sheet(tmp_path, [["T-VILLAGE", "村口路灯坏了", "", "2026-02-01", ""]], "good.xlsx")
+    call_command("import", "opinions", str(good))
+    assert "群众意见导入：共 1 行，新增 1，修改 0，无变化 0。" in capsys.readouterr().out
+    bad = sheet(
+        tmp_path, [["T-VILLAGE", "垃圾", "", "2026-02-01", ""], ["T-NOPE", "路灯", "", "2026-02-01", ""]], "bad.xlsx"
+    )
+    with pytest.raises(CommandError, match="有 1 处错误，全部未写入"):
+        call_command("import", "opinions", str(bad))
+    assert "第 3 行「村（社区）组织编码」：组织编码“T-NOPE”不存在或不在您的管理范围内" in capsys.readouterr().err
+    assert Opinion.objects.count() == 1
+    template = tmp_path / "template.xlsx"
+    call_command("import", "opinions", "--template", str(template))
+    assert template.stat().st_size > 0
+
+
+def test_the_classifier_is_not_trained_again_for_every_confirmed_opinion(region, town_user, monkeypatch):
+    """40 confirmed opinions entered one by one: trained once, at the 30th (the cold start's end); the next ten
+    change the confirmed set by less than the retraining step (30), so the model is kept."""
+    trainings = []
+    train = classify.NaiveBayes.train.__func__
+    monkeypatch.setattr(
+        classify.NaiveBayes, "train", classmethod(lambda cls, examples: trainings.append(1) or train(cls, examples))
+    )
+    labelled = TRAIN[:40]
+    for label, text in labelled:
+        entered(region.village, text, actor=town_user, category=label)
+    assert len(trainings) == 1

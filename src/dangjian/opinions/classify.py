@@ -12,13 +12,13 @@ import logging
 import math
 import re
 import threading
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import jieba
 from django.conf import settings
-from django.db.models import Count, Max
 
 from dangjian.core.files import private_dir
 
@@ -158,22 +158,40 @@ class NaiveBayes:
         return max(sorted(scores), key=scores.__getitem__)
 
 
-_model: tuple[tuple, NaiveBayes | None] | None = None
+RETRAIN_SECONDS = 600
+
+
+@dataclass
+class _Trained:
+    count: int  # confirmed opinions when trained
+    at: float  # time.monotonic() of the training
+    model: NaiveBayes
+
+
+_model: _Trained | None = None
 
 
 def trained_model() -> NaiveBayes | None:
     """The classifier trained on the confirmed opinions, or None while there are too few of them (cold start).
-    Retrained when the confirmed set changes (its count and newest id), once per process and change."""
+
+    Kept per process and trained again when the confirmed opinions have grown (or shrunk) by a twentieth, at least
+    by `MIN_CONFIRMED`, or after ten minutes — not on every new confirmation, which would make an import of a few
+    thousand confirmed rows train a few thousand times."""
     global _model
-    confirmed = Opinion.objects.filter(confirmed=True)
-    key = tuple(confirmed.order_by().aggregate(n=Count("id"), last=Max("id")).values())
-    if _model is not None and _model[0] == key:
-        return _model[1]
-    rows = list(confirmed.order_by("-id").values_list("words", "category")[:TRAIN_LIMIT])
-    model = None
-    if len(rows) >= MIN_CONFIRMED and len({label for _, label in rows}) >= MIN_LABELS:
-        model = NaiveBayes.train((text.split(), label) for text, label in rows)
-    _model = (key, model)
+    count = Opinion.objects.filter(confirmed=True).count()
+    if count < MIN_CONFIRMED:
+        return None
+    cached = _model
+    if cached is not None:
+        drift = abs(count - cached.count)
+        fresh = time.monotonic() - cached.at < RETRAIN_SECONDS
+        if fresh and drift < max(MIN_CONFIRMED, cached.count // 20):
+            return cached.model
+    rows = list(Opinion.objects.filter(confirmed=True).order_by("-id").values_list("words", "category")[:TRAIN_LIMIT])
+    if len({label for _, label in rows}) < MIN_LABELS:
+        return None
+    model = NaiveBayes.train((text.split(), label) for text, label in rows)
+    _model = _Trained(count, time.monotonic(), model)
     return model
 
 
