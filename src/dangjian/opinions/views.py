@@ -4,6 +4,7 @@ its suggested category, its repeats, the answer and the step into the problem li
 from __future__ import annotations
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -278,6 +279,7 @@ class CodeListView(ScopedViewMixin, View):
         codes = self.get_queryset().select_related("org", "workstation").order_by("-active", "org__path", "id")
         page = page_of(CappedPaginator(codes, PAGE_SIZE), request)
         context = {"page": page, "form": form, "query": "", "can_create": changes_anything(request.user)}
+        context["address_limit"] = settings.DANGJIAN_OPINION_ADDRESS_DAILY
         return render(request, "opinions/codes.html", context, status=status)
 
     def get(self, request):
