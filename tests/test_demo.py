@@ -191,3 +191,34 @@ def test_the_station_login_sees_exactly_its_stations_villages(demo):
     assert reports["count"] and {r["village_code"] for r in reports["results"]} <= set(
         Organization.objects.filter(pk__in=villages).values_list("code", flat=True)
     )
+
+
+def test_the_problem_lists_and_opinions_are_full_and_solved_mostly_low_as_in_qinzhou(demo):
+    from django.db.models import Count
+
+    from dangjian.opinions.models import Opinion
+    from dangjian.problems.models import Problem
+
+    assert 250 <= Problem.objects.count() <= 600 and 250 <= Opinion.objects.count() <= 800
+    assert set(Problem.objects.values_list("level", flat=True)) == {"station_village", "town", "county", "city"}
+    assert set(Problem.objects.values_list("status", flat=True)) == {"assigning", "open", "submitted", "closed"}
+    solved = dict(Problem.objects.filter(status="closed").values_list("solved_level").annotate(n=Count("id")))
+    # [003]: 9,150 of 13,159 at station/village level, 3,336 at town level, the rest above.
+    assert solved["station_village"] > solved["town"] > solved["county"] + solved["city"] > 0
+    assert Opinion.objects.values("category").distinct().count() >= 8
+    assert Opinion.objects.filter(duplicate_of__isnull=False).exists() and Opinion.objects.exclude(reply="").exists()
+    assert (
+        Problem.objects.filter(source="opinion").count()
+        == Opinion.objects.filter(problem__isnull=False, duplicate_of__isnull=True).count()
+    )
+
+
+def test_demo_branch_sees_its_own_villages_opinions_and_problems_only(demo):
+    branch = org_named("漠北县松岭镇青松村党支部")
+    client = api_for("demo_branch")
+    opinions = client.get("/api/opinions/").json()
+    assert opinions["count"] >= 10 and {row["org_code"] for row in opinions["results"]} == {branch.code}
+    problems = client.get("/api/problems/").json()
+    assert problems["count"] >= 5 and {row["org_code"] for row in problems["results"]} == {branch.code}
+    town = api_for("demo_town").get("/api/opinions/").json()
+    assert town["count"] > opinions["count"]

@@ -210,6 +210,38 @@ ROUTES = {
     "weekly-report-detail": "village_report",
     "weekly-station-report-list": None,
     "weekly-station-report-detail": "station_report",
+    "problems:problems": None,
+    "problems:problems_export": None,
+    "problems:duties": None,
+    "problems:duties_export": None,
+    "problems:closed": None,
+    "problems:closed_export": None,
+    "problems:figures": None,
+    "problems:create": None,
+    "problems:detail": "problem",
+    "problems:assign": "problem",
+    "problems:progress": "problem",
+    "problems:submit": "problem",
+    "problems:close": "problem",
+    "problems:return": "problem",
+    "problems:escalate": "problem",
+    "problem-list": None,
+    "problem-detail": "problem",
+    "opinions:list": None,
+    "opinions:export": None,
+    "opinions:figures": None,
+    "opinions:create": None,
+    "opinions:codes": None,
+    "opinions:code_sheet": "opinion_code",
+    "opinions:code_withdraw": "opinion_code",
+    "opinions:detail": "opinion",
+    "opinions:unmask": "opinion",
+    "opinions:category": "opinion",
+    "opinions:reply": "opinion",
+    "opinions:to_problem": "opinion",
+    "opinion-list": None,
+    "opinion-detail": "opinion",
+    "opinion_public": None,
 }
 # The other county's assessment: its scheme, participants, entries' pages, evidence, results.
 ASSESS_PAGES = {
@@ -295,9 +327,44 @@ WORKING_PAGES = {
     "weekly:station_report_xlsx": "/weekly/station-reports/{station_report}.xlsx",
     "weekly:photo": "/weekly/photos/{photo}/",
 }
+# The other county's problem (its steps of handling) and residents' opinion (its handling) and QR code.
+PROBLEM_PAGES = {
+    "problems:detail": "/problems/{problem}/",
+    "problems:assign": "/problems/{problem}/assign/",
+    "problems:progress": "/problems/{problem}/progress/",
+    "problems:submit": "/problems/{problem}/submit/",
+    "problems:close": "/problems/{problem}/close/",
+    "problems:return": "/problems/{problem}/return/",
+    "problems:escalate": "/problems/{problem}/escalate/",
+    "opinions:detail": "/opinions/{opinion}/",
+    "opinions:unmask": "/opinions/{opinion}/unmask/",
+    "opinions:category": "/opinions/{opinion}/category/",
+    "opinions:reply": "/opinions/{opinion}/reply/",
+    "opinions:to_problem": "/opinions/{opinion}/problem/",
+    "opinions:code_sheet": "/opinions/codes/{opinion_code}/",
+    "opinions:code_withdraw": "/opinions/codes/{opinion_code}/withdraw/",
+}
+WORKING_LISTS = {
+    "problems:problems": "/problems/",
+    "problems:problems_export": "/problems/problems.xlsx",
+    "problems:duties": "/problems/duties/",
+    "problems:duties_export": "/problems/duties.xlsx",
+    "problems:closed": "/problems/closed/",
+    "problems:closed_export": "/problems/closed.xlsx",
+    "problems:figures": "/problems/figures/",
+    "problems:create": "/problems/new/",
+    "problem-list": "/api/problems/",
+    "opinions:list": "/opinions/",
+    "opinions:export": "/opinions/opinions.xlsx",
+    "opinions:figures": "/opinions/figures/",
+    "opinions:create": "/opinions/new/",
+    "opinions:codes": "/opinions/codes/",
+    "opinion-list": "/api/opinions/",
+}
 PAGES_WITH_OBJECT = {
     **ASSESS_PAGES,
     **WORKING_PAGES,
+    **PROBLEM_PAGES,
     **ACCOUNTABILITY_PAGES,
     **RECTIFY_PAGES,
     "orgs:detail": "/orgs/{org}/",
@@ -365,6 +432,8 @@ POST_ONLY |= {"rectify:open_for_assessment"}
 FORMS |= {f"rectify:{name}" for name in ("edit", "measure_add", "supporters", "fund_add", "town_check", "close")}
 FORMS |= {"rectify:reopen", "rectify:measure_done", "rectify:entry_add"}
 FORMS |= {"stations:edit", "stations:retire", "weekly:publish", "weekly:relay", "weekly:forward", "weekly:report"}
+POST_ONLY |= {f"opinions:{name}" for name in ("unmask", "category", "reply", "to_problem", "code_withdraw")}
+FORMS |= {f"problems:{name}" for name in ("assign", "progress", "submit", "close", "return", "escalate")}
 API_WITH_OBJECT = ["/api/orgs/{org}/", "/api/orgs/{org}.json", "/api/members/{member}/", "/api/members/{member}.json"]
 # The other county's assessment through the API: the assessment, its results, one explanation, its scheme, entries.
 API_ASSESS = {
@@ -383,13 +452,15 @@ API_ACCOUNTABILITY = {
 API_WITH_OBJECT += list(API_ACCOUNTABILITY.values())
 API_RECTIFY = {"case-detail": "/api/cases/{case}/"}
 API_WITH_OBJECT += [*API_RECTIFY.values(), "/api/cases/{case}.json"]
-API_WORKING = {
+API_WEEKLY = {
     "station-detail": "/api/stations/{station}/",
     "weekly-arrangement-detail": "/api/weekly/arrangements/{arrangement}/",
     "weekly-report-detail": "/api/weekly/reports/{village_report}/",
     "weekly-station-report-detail": "/api/weekly/station-reports/{station_report}/",
 }
-API_WITH_OBJECT += [*API_WORKING.values(), "/api/weekly/arrangements/{relay}/"]
+API_WITH_OBJECT += [*API_WEEKLY.values(), "/api/weekly/arrangements/{relay}/"]
+API_WORKING = {"problem-detail": "/api/problems/{problem}/", "opinion-detail": "/api/opinions/{opinion}/"}
+API_WITH_OBJECT += [*API_WORKING.values(), "/api/problems/{problem}.json", "/api/opinions/{opinion}.json"]
 LIST_PAGES = [
     "/",
     "/orgs/",
@@ -456,6 +527,25 @@ LIST_PAGES = [
     "/api/weekly/reports/",
     "/api/weekly/reports/?org_code=NL-VILLAGE",
     "/api/weekly/station-reports/",
+    "/problems/",
+    "/problems/?org_code=NL-COUNTY",
+    "/problems/?q=南岭",
+    "/problems/duties/",
+    "/problems/closed/",
+    "/problems/figures/",
+    "/problems/figures/?org_code=NL-COUNTY",
+    "/problems/new/",
+    "/api/problems/",
+    "/api/problems/?org_code=NL-COUNTY",
+    "/api/problems/?overdue=true",
+    "/opinions/",
+    "/opinions/?q=南岭",
+    "/opinions/?org_code=NL-VILLAGE",
+    "/opinions/figures/",
+    "/opinions/codes/",
+    "/opinions/new/",
+    "/api/opinions/",
+    "/api/opinions/?org_code=NL-VILLAGE",
 ]
 
 
@@ -573,6 +663,29 @@ def south_week(station, town) -> dict:
     }
 
 
+def south_working(branch, clerk) -> dict:
+    """The other county's working layer: a problem reported solved (so its verification steps exist), a resident's
+    opinion with a contact, and the village's QR code."""
+    from dangjian.opinions import services as opinions
+    from dangjian.problems import services as problems
+
+    problem = problems.record_problem(
+        branch,
+        title="南岭村活动场所漏雨",
+        category="infrastructure",
+        level="station_village",
+        owner_name="南岭书记",
+        deadline=datetime.date.today() + datetime.timedelta(days=30),
+        actor=None,
+    )
+    problems.submit_problem(problem, result="南岭村已修好", actor=None)
+    opinion = opinions.record_opinion(
+        branch, text="南岭村路灯坏了", contact="13800001111", date=datetime.date.today(), actor=None
+    )
+    code = opinions.create_code(org=branch, actor=clerk)
+    return {"problem": problem.pk, "opinion": opinion.pk, "opinion_code": code.pk}
+
+
 def org(parent, name, code, kind, level, domain="", **extra):
     return create_org(actor=None, parent=parent, name=name, code=code, kind=kind, level=level, domain=domain, **extra)
 
@@ -643,6 +756,7 @@ def region():
             "token": issue_token(clerk, actor=clerk, label="南岭脚本")[0].pk,
             **south_accountability(spare, station),
             **south_week(station, town),
+            **south_working(branch, clerk),
         },
     }
 
@@ -872,10 +986,13 @@ ANONYMOUS_URLS = {
     "weekly-arrangement-list": "/api/weekly/arrangements/",
     "weekly-report-list": "/api/weekly/reports/",
     "weekly-station-report-list": "/api/weekly/station-reports/",
+    **WORKING_LISTS,
+    **API_WEEKLY,
     **API_WORKING,
 }
 OPEN_ROUTES = {"login", "logout", "ping", "api-token", "api-schema", "api-root"}
 OPEN_ROUTES |= {"survey_answer"}  # the residents' survey: public by design, each link answerable once
+OPEN_ROUTES |= {"opinion_public"}  # residents' opinions: the one form of a printed code (tests/test_opinions.py)
 
 
 def test_anonymous_visitors_are_sent_to_login_and_api_refuses_them(region):

@@ -10,7 +10,9 @@ from dangjian.accounts.api import ObtainTokenView, RevokeTokenView
 from dangjian.assess.api.views import AssessmentViewSet, EntryCreateView, ResultViewSet, SchemeViewSet
 from dangjian.core.ratelimit import LoginRateThrottle
 from dangjian.members.api.views import MemberViewSet
+from dangjian.opinions.api.views import OpinionViewSet
 from dangjian.orgs.api.views import OrgViewSet
+from dangjian.problems.api.views import ProblemViewSet
 from dangjian.rectify.api.views import CaseViewSet
 from dangjian.stations.api.views import StationViewSet
 from dangjian.weekly.api.views import ArrangementViewSet, StationReportViewSet, VillageReportViewSet
@@ -27,6 +29,8 @@ router.register("stations", StationViewSet, basename="station")
 router.register("weekly/arrangements", ArrangementViewSet, basename="weekly-arrangement")
 router.register("weekly/reports", VillageReportViewSet, basename="weekly-report")
 router.register("weekly/station-reports", StationReportViewSet, basename="weekly-station-report")
+router.register("problems", ProblemViewSet, basename="problem")
+router.register("opinions", OpinionViewSet, basename="opinion")
 results = ResultViewSet.as_view({"get": "list"})
 result = ResultViewSet.as_view({"get": "retrieve"})
 

@@ -105,6 +105,9 @@ INSTALLED_APPS = [
     # The working layer of [003]: workstations and the weekly "两下两上" cycle.
     "dangjian.stations",
     "dangjian.weekly",
+    # Problem lists and residents' opinions (docs/working-layer.md).
+    "dangjian.problems",
+    "dangjian.opinions",
 ]
 
 MIDDLEWARE = [
@@ -393,3 +396,8 @@ else:
         }
     }
 DATABASE_ROUTERS = ["dangjian.core.shared_cache.CacheRouter"]
+# Residents' opinions through the public QR page (opinions/public.py): opinions a day per address and per code.
+DANGJIAN_OPINION_ADDRESS_DAILY = env_int("DANGJIAN_OPINION_ADDRESS_DAILY", 5)
+DANGJIAN_OPINION_CODE_DAILY = env_int("DANGJIAN_OPINION_CODE_DAILY", 200)
+if DANGJIAN_OPINION_ADDRESS_DAILY < 1 or DANGJIAN_OPINION_CODE_DAILY < 1:
+    raise ImproperlyConfigured("DANGJIAN_OPINION_ADDRESS_DAILY and DANGJIAN_OPINION_CODE_DAILY must be at least 1")

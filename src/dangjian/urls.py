@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from dangjian.assess.survey_views import SurveyAnswerView
+from dangjian.opinions.public import OpinionPublicView
 
 urlpatterns = [
     path("", include("dangjian.core.urls")),
@@ -15,6 +16,10 @@ urlpatterns = [
     path("accountability/", include("dangjian.accountability.urls")),
     path("stations/", include("dangjian.stations.urls")),
     path("weekly/", include("dangjian.weekly.urls")),
+    path("problems/", include("dangjian.problems.urls")),
+    path("opinions/", include("dangjian.opinions.urls")),
+    # Residents' opinions: public and short, since its address is printed under each village's QR code.
+    path("y/<str:token>/", OpinionPublicView.as_view(), name="opinion_public"),
     # The residents' survey: public and short, since its address is printed under each QR code.
     path("s/<str:token>/", SurveyAnswerView.as_view(), name="survey_answer"),
     path("sheets/", include("dangjian.sheets.urls")),

@@ -18,6 +18,7 @@ from django.db.models import Count, Q
 from dangjian.members.models import Member
 from dangjian.orgs.choices import Post
 from dangjian.orgs.models import CommitteePost, Organization
+from dangjian.problems.metrics import problem_closure_rate as _problem_closure_rate
 from dangjian.weekly.metrics import weekly_on_time as weekly_on_time_of
 
 
@@ -169,3 +170,12 @@ def record_flags(participants) -> dict[int, frozenset[str]]:
         elif filled[p.org_id] < seats.get(p.org_id, 0):
             out[p.id] = short
     return out  # organizations without a flag are left out
+
+
+@register(
+    "problem_closure_rate",
+    "问题销号率",
+    "本年度登记的涉及本组织的问题中，截至快照日期已由上一级核实销号的比例（本年度没有登记问题的记为 1）",
+)
+def problem_closure_rate(participants, cutoff, year):
+    return _problem_closure_rate(participants, cutoff, year, org_ids=_org_ids(participants))

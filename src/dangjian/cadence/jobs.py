@@ -32,6 +32,7 @@ JOB_MODULES = [
     "dangjian.cadence.rectify_jobs",
     "dangjian.sheets.leftovers",
     "dangjian.weekly.jobs",  # 每周一提示 of the weekly cycle
+    "dangjian.problems.jobs",  # overdue problems escalate
 ]
 MAX_ATTEMPTS = 3
 

@@ -18,6 +18,7 @@ from dangjian.orgs.models import CommitteePost, Organization, VerticalSystem, Wo
 
 from .assessment import build_demo_assessment
 from .people import make_members, make_posts, make_transfers
+from .problem_lists import build_demo_problem_lists
 from .region import CITY_NAME, HEXI_NAME, MOHE_NAME, RegionBuilder
 from .working import build_demo_weeks, make_station_staff
 from .writer import next_id, reset_sequences
@@ -104,6 +105,7 @@ def build_demo(seed: int = DEFAULT_SEED, today: datetime.date | None = None) -> 
     build_demo_assessment(rng)
     staff = make_station_staff(rng)
     village_reports = build_demo_weeks(rng, today)
+    build_demo_problem_lists(seed, today)
 
     summary = summarize()
     summary.seconds = time.monotonic() - started
