@@ -830,7 +830,7 @@ def test_every_route_is_walked():
     unknown = names - set(ROUTES)
     assert not unknown, f"新增路由未纳入数据范围巡检：{sorted(unknown)}"
     with_object = {name for name, kind in ROUTES.items() if kind}
-    api = {"org-detail", "member-detail", *API_ASSESS, *API_ACCOUNTABILITY, *API_RECTIFY, *API_WORKING}
+    api = {"org-detail", "member-detail", *API_ASSESS, *API_ACCOUNTABILITY, *API_RECTIFY, *API_WEEKLY, *API_WORKING}
     assert with_object - api == set(PAGES_WITH_OBJECT)
 
 
