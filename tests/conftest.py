@@ -176,3 +176,33 @@ def both_import_ways(request, monkeypatch):
 
         monkeypatch.setattr(imports, "READER_FROM", 0)
     return request.param
+
+
+# ---------------------------------------------------------------------------------------------------- workstations
+
+
+@pytest.fixture
+def station(region):
+    """松岭第一党建工作站 of 松岭镇, covering 青松村, 白桦村 and 红星村 (three: within the 3–5 of [003])."""
+    from dangjian.stations.services import add_staff, create_station
+
+    red = make_org(region.town, "红星村党支部", "T-RED", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE)
+    made = create_station(
+        actor=None,
+        town=region.town,
+        name="松岭第一党建工作站",
+        code="T-WS1",
+        villages=[region.village, region.birch, red],
+    )
+    add_staff(made, actor=None, name="周站长", post="chief", full_time=True)
+    return made
+
+
+@pytest.fixture
+def station_user(station):
+    """The station's account: its grants are the three covered villages, nothing else."""
+    from dangjian.stations.services import bind_account
+
+    user = settled(User.objects.create_user("station_user"))
+    bind_account(station, user, actor=None)
+    return user

@@ -15,24 +15,13 @@ from dangjian.flows.publishing import publish_assessment
 from dangjian.orgs.choices import Domain, Level, OrgKind, Post
 from dangjian.orgs.models import Workstation
 from dangjian.orgs.services import set_post
+from schemes import R01, T01, county_scheme, given
 
 from conftest import make_org
 
 pytestmark = pytest.mark.django_db
 
-SCHEME = """
-year: 2025
-name: 漠北县2025年度考核方案
-total: 100
-groups:
-  - domain: 农村
-    categories:
-      - name: 班子
-        indicators:
-          - {code: T01, name: 书记在岗, points: 10, method: derived, metric: secretary_in_post, problem: secretary}
-          - {code: G01, name: 工作成效, points: 80, method: given}
-          - {code: R01, name: 三会一课, points: 10, method: deduction, per: 2}
-"""
+SCHEME = county_scheme(T01, given(80), R01, year=2025, total="100")
 
 
 def weak_year(region, county_user, town_user, scheme):

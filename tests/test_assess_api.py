@@ -13,24 +13,10 @@ from dangjian.assess import services
 from dangjian.assess.models import Entry, Participant
 from dangjian.core.models import AuditLog
 from dangjian.flows.publishing import publish_assessment
+from schemes import COUNTY_SCHEME as SCHEME
 
 pytestmark = pytest.mark.django_db
 
-SCHEME = """
-year: 2026
-name: 漠北县2026年度考核方案
-total: 100
-weak_floors: {农村: 15%}
-groups:
-  - domain: 农村
-    categories:
-      - name: 班子
-        indicators:
-          - {code: T01, name: 书记在岗, points: 10, method: derived, metric: secretary_in_post, problem: secretary}
-          - {code: G01, name: 工作成效, points: 80, method: given}
-          - {code: R01, name: 三会一课, points: 10, method: deduction, per: 2}
-          - {code: V01, name: 严重违纪, method: veto}
-"""
 CUTOFF = datetime.date(2026, 12, 31)
 
 

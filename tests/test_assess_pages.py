@@ -11,22 +11,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from dangjian.assess import services
 from dangjian.assess.models import Adjustment, Assessment, Entry, Evidence, Participant, Result, SchemeRecord
 from dangjian.core.models import AuditLog
+from schemes import Y01, county_scheme, given
 
 pytestmark = pytest.mark.django_db
 
-SCHEME = """
-year: 2026
-name: 漠北县2026年度考核方案
-total: 100
-weak_floors: {农村: 15%}
-groups:
-  - domain: 农村
-    categories:
-      - name: 班子
-        indicators:
-          - {code: G01, name: 工作成效, points: 90, method: given}
-          - {code: Y01, name: 民主评议, points: 10, method: yesno}
-"""
+SCHEME = county_scheme(given(90), Y01, total="100", weak_floors="{农村: 15%}")
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from dangjian.assess import inputs, services
 from dangjian.assess.models import Participant, Result
 from dangjian.flows.publishing import publish_assessment
-from test_assess_services import SCHEME
+from schemes import COUNTY_SCHEME as SCHEME
 
 # Committed data, as a real run sees it: the second connection sees nothing of an open test transaction.
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -13,22 +13,12 @@ from dangjian.assess.models import RATING_POINTS, Participant, Result, Secretary
 from dangjian.core.models import AuditLog
 from dangjian.core.services import OutOfScope
 from dangjian.flows.publishing import publish_assessment
+from schemes import county_scheme, given
 from upload_samples import OLE2, PDF, docx
 
 pytestmark = pytest.mark.django_db
 
-SCHEME = """
-year: 2026
-name: 漠北县2026年度考核方案
-total: 100
-weak_floors: {农村: 10%}
-groups:
-  - domain: 农村
-    categories:
-      - name: 工作
-        indicators:
-          - {code: G01, name: 工作成效, points: 100, method: given}
-"""
+SCHEME = county_scheme(given(100), category="工作", total="100", weak_floors="{农村: 10%}")
 DOCX = docx()
 DOC = OLE2
 

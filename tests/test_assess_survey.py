@@ -13,26 +13,21 @@ from dangjian.assess.models import Participant, Result, SurveyLink
 from dangjian.core.models import AuditLog
 from dangjian.core.services import OutOfScope
 from dangjian.flows.publishing import publish_assessment
+from schemes import S01, county_scheme, given
 
 pytestmark = pytest.mark.django_db
 INVALID = "该测评链接无效或已使用"
 
 # Villages: 80 points given by the level above, 20 from the residents; more than half dissatisfied → D.
-SCHEME = """
-year: 2026
-name: 漠北县2026年度考核方案
-total: 100
-grades: {A: 90, B: 80, C: 60}
-weak_floors: {农村: 10%}
-survey_fail_share: 50%
-groups:
-  - domain: 农村
-    categories:
-      - name: 工作
-        indicators:
-          - {code: G01, name: 工作成效, points: 80, method: given}
-          - {code: S01, name: 群众满意度, points: 20, method: survey}
-"""
+SCHEME = county_scheme(
+    given(80),
+    S01,
+    category="工作",
+    total="100",
+    grades="{A: 90, B: 80, C: 60}",
+    weak_floors="{农村: 10%}",
+    survey_fail_share="50%",
+)
 
 
 @pytest.fixture

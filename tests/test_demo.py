@@ -151,3 +151,74 @@ def test_the_example_scheme_runs_on_the_demo_county_and_the_weak_list_meets_the_
     vetoed = [r for r in results if any("一票否决" in g for g in r.grade_reasons)]
     assert len(vetoed) == 1 and vetoed[0].grade == "D" and vetoed[0].weak
     assert not assessment.published  # left for demo_county to review and publish
+
+
+def test_the_demo_stations_have_people_and_twelve_past_weeks_with_late_and_missing_reports(demo):
+    from dangjian.stations.models import StationStaff
+    from dangjian.weekly import weeks
+    from dangjian.weekly.models import Arrangement, StationReport, VillageReport
+
+    towns = Organization.objects.filter(kind="town_committee")
+    assert all(Workstation.objects.filter(town=town).exists() for town in towns)  # every town has stations
+    for station in Workstation.objects.all()[:20]:
+        assert StationStaff.objects.filter(station=station, post="chief").count() == 1
+        assert station.staff.filter(full_time=True).count() == station.fulltime_staff
+    this_week = weeks.this_week()
+    past = Arrangement.objects.filter(level="town", week__lt=this_week).values_list("week", flat=True).distinct()
+    assert len(set(past)) == 12
+    reports = VillageReport.objects.filter(arrangement__week__lt=this_week)
+    sent = reports.exclude(submitted_at__isnull=True)
+    missing = reports.filter(submitted_at__isnull=True).count()
+    late = sum(1 for r in sent.select_related("arrangement") if r.submitted_at >= r.arrangement.report_due)
+    assert 0.05 < missing / reports.count() < 0.2
+    assert 0.05 < late / reports.count() < 0.2
+    forwarded = StationReport.objects.filter(arrangement__week__lt=this_week).count()
+    assert forwarded < Arrangement.objects.filter(level="station", week__lt=this_week).count()  # some never
+
+
+def test_the_station_login_sees_exactly_its_stations_villages(demo):
+    station = Workstation.objects.get(villages__name="漠北县松岭镇青松村党支部")
+    villages = {v.pk for v in station.villages.all()}
+    expected = Organization.objects.filter(
+        pk__in=[
+            o.pk for o in Organization.objects.all() if any(o.path.startswith(v.path) for v in station.villages.all())
+        ]
+    ).count()
+    api = api_for("demo_station")
+    assert api.get("/api/orgs/").json()["count"] == expected
+    assert [s["id"] for s in api.get("/api/stations/").json()["results"]] == [station.pk]
+    reports = api.get("/api/weekly/reports/").json()
+    assert reports["count"] and {r["village_code"] for r in reports["results"]} <= set(
+        Organization.objects.filter(pk__in=villages).values_list("code", flat=True)
+    )
+
+
+def test_the_problem_lists_and_opinions_are_full_and_solved_mostly_low_as_in_qinzhou(demo):
+    from django.db.models import Count
+
+    from dangjian.opinions.models import Opinion
+    from dangjian.problems.models import Problem
+
+    assert 250 <= Problem.objects.count() <= 600 and 250 <= Opinion.objects.count() <= 800
+    assert set(Problem.objects.values_list("level", flat=True)) == {"station_village", "town", "county", "city"}
+    assert set(Problem.objects.values_list("status", flat=True)) == {"assigning", "open", "submitted", "closed"}
+    solved = dict(Problem.objects.filter(status="closed").values_list("solved_level").annotate(n=Count("id")))
+    # [003]: 9,150 of 13,159 at station/village level, 3,336 at town level, the rest above.
+    assert solved["station_village"] > solved["town"] > solved["county"] + solved["city"] > 0
+    assert Opinion.objects.values("category").distinct().count() >= 8
+    assert Opinion.objects.filter(duplicate_of__isnull=False).exists() and Opinion.objects.exclude(reply="").exists()
+    assert (
+        Problem.objects.filter(source="opinion").count()
+        == Opinion.objects.filter(problem__isnull=False, duplicate_of__isnull=True).count()
+    )
+
+
+def test_demo_branch_sees_its_own_villages_opinions_and_problems_only(demo):
+    branch = org_named("漠北县松岭镇青松村党支部")
+    client = api_for("demo_branch")
+    opinions = client.get("/api/opinions/").json()
+    assert opinions["count"] >= 10 and {row["org_code"] for row in opinions["results"]} == {branch.code}
+    problems = client.get("/api/problems/").json()
+    assert problems["count"] >= 5 and {row["org_code"] for row in problems["results"]} == {branch.code}
+    town = api_for("demo_town").get("/api/opinions/").json()
+    assert town["count"] > opinions["count"]

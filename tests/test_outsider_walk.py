@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from dangjian.accounts.models import ApiToken, Role
+from dangjian.accounts.models import ApiToken, OrgGrant, Role
 from dangjian.accounts.security import set_password
 from dangjian.accounts.services import grant_org
 from dangjian.accounts.tokens import issue_token
@@ -23,6 +23,8 @@ from dangjian.orgs.choices import Domain, Level, OrgKind, Post, SystemTier
 from dangjian.orgs.models import CommitteePost, Organization, VerticalSystem, Workstation
 from dangjian.orgs.services import create_org, set_post
 from dangjian.sheets.models import ImportJob
+from dangjian.stations.models import StationAccount, StationStaff
+from dangjian.weekly.models import Arrangement, StationReport, VillageReport
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "walk-test-2026"
@@ -177,6 +179,69 @@ ROUTES = {
     "cadence:read": "notification",
     "cadence:read_all": None,
     "cadence:spot_checks": None,
+    "stations:list": None,
+    "stations:export": None,
+    "stations:create": None,
+    "stations:detail": "station",
+    "stations:edit": "station",
+    "stations:retire": "station",
+    "stations:staff_add": "station",
+    "stations:staff_remove": "station_staff",
+    "stations:account_add": "station",
+    "stations:account_remove": "station_account",
+    "station-list": None,
+    "station-detail": "station",
+    "weekly:board": None,
+    "weekly:town": "town",
+    "weekly:publish": "town",
+    "weekly:station": "station",
+    "weekly:relay": "station",
+    "weekly:arrangement": "arrangement",
+    "weekly:arrangement_xlsx": "arrangement",
+    "weekly:forward": "relay",
+    "weekly:report": "village_report",
+    "weekly:report_xlsx": "village_report",
+    "weekly:station_report": "station_report",
+    "weekly:station_report_xlsx": "station_report",
+    "weekly:photo": "photo",
+    "weekly-arrangement-list": None,
+    "weekly-arrangement-detail": "arrangement",
+    "weekly-report-list": None,
+    "weekly-report-detail": "village_report",
+    "weekly-station-report-list": None,
+    "weekly-station-report-detail": "station_report",
+    "problems:problems": None,
+    "problems:problems_export": None,
+    "problems:duties": None,
+    "problems:duties_export": None,
+    "problems:closed": None,
+    "problems:closed_export": None,
+    "problems:figures": None,
+    "problems:create": None,
+    "problems:detail": "problem",
+    "problems:assign": "problem",
+    "problems:progress": "problem",
+    "problems:submit": "problem",
+    "problems:close": "problem",
+    "problems:return": "problem",
+    "problems:escalate": "problem",
+    "problem-list": None,
+    "problem-detail": "problem",
+    "opinions:list": None,
+    "opinions:export": None,
+    "opinions:figures": None,
+    "opinions:create": None,
+    "opinions:codes": None,
+    "opinions:code_sheet": "opinion_code",
+    "opinions:code_withdraw": "opinion_code",
+    "opinions:detail": "opinion",
+    "opinions:unmask": "opinion",
+    "opinions:category": "opinion",
+    "opinions:reply": "opinion",
+    "opinions:to_problem": "opinion",
+    "opinion-list": None,
+    "opinion-detail": "opinion",
+    "opinion_public": None,
 }
 # The other county's assessment: its scheme, participants, entries' pages, evidence, results.
 ASSESS_PAGES = {
@@ -239,8 +304,67 @@ ACCOUNTABILITY_LISTS = {
     "accountability-record-list": "/api/accountability/records/",
     "accountability-proposal-list": "/api/accountability/proposals/",
 }
+# The other county's workstation, its people and account, and its week: the town's and the station's arrangements,
+# a village's report with a photo, the station's report to the town.
+WORKING_PAGES = {
+    "stations:detail": "/stations/{station}/",
+    "stations:edit": "/stations/{station}/edit/",
+    "stations:retire": "/stations/{station}/retire/",
+    "stations:staff_add": "/stations/{station}/staff/add/",
+    "stations:staff_remove": "/stations/staff/{station_staff}/remove/",
+    "stations:account_add": "/stations/{station}/accounts/add/",
+    "stations:account_remove": "/stations/accounts/{station_account}/remove/",
+    "weekly:town": "/weekly/town/{town}/",
+    "weekly:publish": "/weekly/town/{town}/publish/",
+    "weekly:station": "/weekly/station/{station}/",
+    "weekly:relay": "/weekly/station/{station}/relay/",
+    "weekly:arrangement": "/weekly/arrangements/{arrangement}/",
+    "weekly:arrangement_xlsx": "/weekly/arrangements/{relay}.xlsx",
+    "weekly:forward": "/weekly/arrangements/{relay}/forward/",
+    "weekly:report": "/weekly/reports/{village_report}/",
+    "weekly:report_xlsx": "/weekly/reports/{village_report}.xlsx",
+    "weekly:station_report": "/weekly/station-reports/{station_report}/",
+    "weekly:station_report_xlsx": "/weekly/station-reports/{station_report}.xlsx",
+    "weekly:photo": "/weekly/photos/{photo}/",
+}
+# The other county's problem (its steps of handling) and residents' opinion (its handling) and QR code.
+PROBLEM_PAGES = {
+    "problems:detail": "/problems/{problem}/",
+    "problems:assign": "/problems/{problem}/assign/",
+    "problems:progress": "/problems/{problem}/progress/",
+    "problems:submit": "/problems/{problem}/submit/",
+    "problems:close": "/problems/{problem}/close/",
+    "problems:return": "/problems/{problem}/return/",
+    "problems:escalate": "/problems/{problem}/escalate/",
+    "opinions:detail": "/opinions/{opinion}/",
+    "opinions:unmask": "/opinions/{opinion}/unmask/",
+    "opinions:category": "/opinions/{opinion}/category/",
+    "opinions:reply": "/opinions/{opinion}/reply/",
+    "opinions:to_problem": "/opinions/{opinion}/problem/",
+    "opinions:code_sheet": "/opinions/codes/{opinion_code}/",
+    "opinions:code_withdraw": "/opinions/codes/{opinion_code}/withdraw/",
+}
+WORKING_LISTS = {
+    "problems:problems": "/problems/",
+    "problems:problems_export": "/problems/problems.xlsx",
+    "problems:duties": "/problems/duties/",
+    "problems:duties_export": "/problems/duties.xlsx",
+    "problems:closed": "/problems/closed/",
+    "problems:closed_export": "/problems/closed.xlsx",
+    "problems:figures": "/problems/figures/",
+    "problems:create": "/problems/new/",
+    "problem-list": "/api/problems/",
+    "opinions:list": "/opinions/",
+    "opinions:export": "/opinions/opinions.xlsx",
+    "opinions:figures": "/opinions/figures/",
+    "opinions:create": "/opinions/new/",
+    "opinions:codes": "/opinions/codes/",
+    "opinion-list": "/api/opinions/",
+}
 PAGES_WITH_OBJECT = {
     **ASSESS_PAGES,
+    **WORKING_PAGES,
+    **PROBLEM_PAGES,
     **ACCOUNTABILITY_PAGES,
     **RECTIFY_PAGES,
     "orgs:detail": "/orgs/{org}/",
@@ -300,12 +424,16 @@ POST_ONLY |= {"assess:run", "assess:publish", "assess:evidence_upload", "assess:
 POST_ONLY |= {"assess:review_upload"}
 POST_ONLY |= {"accountability:confirm", "accountability:dismiss"}
 POST_ONLY |= {"cadence:read"}
+POST_ONLY |= {f"stations:{name}" for name in ("staff_add", "staff_remove", "account_add", "account_remove")}
 FORMS = {"orgs:edit", "orgs:move", "orgs:delete", "members:edit", "members:transfer", "members:delete"}
 FORMS |= {"assess:grid", "assess:participant", "assess:explain", "assess:scheme_edit"}
 FORMS |= {"assess:survey", "assess:survey_links", "assess:review"}
 POST_ONLY |= {"rectify:open_for_assessment"}
 FORMS |= {f"rectify:{name}" for name in ("edit", "measure_add", "supporters", "fund_add", "town_check", "close")}
 FORMS |= {"rectify:reopen", "rectify:measure_done", "rectify:entry_add"}
+FORMS |= {"stations:edit", "stations:retire", "weekly:publish", "weekly:relay", "weekly:forward", "weekly:report"}
+POST_ONLY |= {f"opinions:{name}" for name in ("unmask", "category", "reply", "to_problem", "code_withdraw")}
+FORMS |= {f"problems:{name}" for name in ("assign", "progress", "submit", "close", "return", "escalate")}
 API_WITH_OBJECT = ["/api/orgs/{org}/", "/api/orgs/{org}.json", "/api/members/{member}/", "/api/members/{member}.json"]
 # The other county's assessment through the API: the assessment, its results, one explanation, its scheme, entries.
 API_ASSESS = {
@@ -324,6 +452,15 @@ API_ACCOUNTABILITY = {
 API_WITH_OBJECT += list(API_ACCOUNTABILITY.values())
 API_RECTIFY = {"case-detail": "/api/cases/{case}/"}
 API_WITH_OBJECT += [*API_RECTIFY.values(), "/api/cases/{case}.json"]
+API_WEEKLY = {
+    "station-detail": "/api/stations/{station}/",
+    "weekly-arrangement-detail": "/api/weekly/arrangements/{arrangement}/",
+    "weekly-report-detail": "/api/weekly/reports/{village_report}/",
+    "weekly-station-report-detail": "/api/weekly/station-reports/{station_report}/",
+}
+API_WITH_OBJECT += [*API_WEEKLY.values(), "/api/weekly/arrangements/{relay}/"]
+API_WORKING = {"problem-detail": "/api/problems/{problem}/", "opinion-detail": "/api/opinions/{opinion}/"}
+API_WITH_OBJECT += [*API_WORKING.values(), "/api/problems/{problem}.json", "/api/opinions/{opinion}.json"]
 LIST_PAGES = [
     "/",
     "/orgs/",
@@ -378,6 +515,37 @@ LIST_PAGES = [
     "/rectify/new/",
     "/notifications/",
     "/notifications/spot-checks/",
+    "/stations/",
+    "/stations/?org_code=NL-COUNTY",
+    "/stations/?q=南岭",
+    "/api/stations/",
+    "/api/stations/?search=南岭",
+    "/api/stations/?org_code=NL-TOWN",
+    "/weekly/",
+    "/api/weekly/arrangements/",
+    "/api/weekly/arrangements/?org_code=NL-TOWN",
+    "/api/weekly/reports/",
+    "/api/weekly/reports/?org_code=NL-VILLAGE",
+    "/api/weekly/station-reports/",
+    "/problems/",
+    "/problems/?org_code=NL-COUNTY",
+    "/problems/?q=南岭",
+    "/problems/duties/",
+    "/problems/closed/",
+    "/problems/figures/",
+    "/problems/figures/?org_code=NL-COUNTY",
+    "/problems/new/",
+    "/api/problems/",
+    "/api/problems/?org_code=NL-COUNTY",
+    "/api/problems/?overdue=true",
+    "/opinions/",
+    "/opinions/?q=南岭",
+    "/opinions/?org_code=NL-VILLAGE",
+    "/opinions/figures/",
+    "/opinions/codes/",
+    "/opinions/new/",
+    "/api/opinions/",
+    "/api/opinions/?org_code=NL-VILLAGE",
 ]
 
 
@@ -461,6 +629,63 @@ def south_accountability(branch, station) -> dict:
     return {"acc_record": talk.pk, "acc_proposal": proposal.pk}
 
 
+def south_week(station, town) -> dict:
+    """The other county's station at work: its chief and account, and this week's two arrangements, a village's
+    report with a photo, and the station's report to the town."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.stations import services as stations
+    from dangjian.weekly import services as weekly
+    from dangjian.weekly.models import LinePhoto, VillageReport
+
+    chief = stations.add_staff(station, actor=None, name="南岭站长", post="chief", full_time=True)
+    account = stations.bind_account(station, User.objects.create_user("nanling_station"), actor=None)
+    today = datetime.date.today()
+    item = {"title": "南岭村党员大会", "target": "南岭", "due": today}
+    published = weekly.publish_town_arrangement(town, today, [item], actor=None)
+    relay = weekly.relay_arrangement(station, today, [], actor=None)
+    village = station.villages.get(code="NL-VILLAGE")
+    photo = SimpleUploadedFile("南岭照片.jpg", b"\xff\xd8\xff" + "南岭村".encode())
+    answers = {i.pk: weekly.Answer("done", "南岭村已开会", [photo]) for i in weekly.village_items(relay)}
+    report = weekly.submit_village_report(relay, village, answers, actor=None)
+    forwarded = weekly.forward_station_report(relay, actor=None)
+    assert VillageReport.objects.filter(arrangement=relay).count() == 2
+    return {
+        "station": station.pk,
+        "station_staff": chief.pk,
+        "station_account": account.pk,
+        "town": town.pk,
+        "arrangement": published.pk,
+        "relay": relay.pk,
+        "village_report": report.pk,
+        "station_report": forwarded.pk,
+        "photo": LinePhoto.objects.get().pk,
+    }
+
+
+def south_working(branch, clerk) -> dict:
+    """The other county's working layer: a problem reported solved (so its verification steps exist), a resident's
+    opinion with a contact, and the village's QR code."""
+    from dangjian.opinions import services as opinions
+    from dangjian.problems import services as problems
+
+    problem = problems.record_problem(
+        branch,
+        title="南岭村活动场所漏雨",
+        category="infrastructure",
+        level="station_village",
+        owner_name="南岭书记",
+        deadline=datetime.date.today() + datetime.timedelta(days=30),
+        actor=None,
+    )
+    problems.submit_problem(problem, result="南岭村已修好", actor=None)
+    opinion = opinions.record_opinion(
+        branch, text="南岭村路灯坏了", contact="13800001111", date=datetime.date.today(), actor=None
+    )
+    code = opinions.create_code(org=branch, actor=clerk)
+    return {"problem": problem.pk, "opinion": opinion.pk, "opinion_code": code.pk}
+
+
 def org(parent, name, code, kind, level, domain="", **extra):
     return create_org(actor=None, parent=parent, name=name, code=code, kind=kind, level=level, domain=domain, **extra)
 
@@ -499,7 +724,7 @@ def region():
         system=system,
         system_tier=SystemTier.SUB_BUREAU,
     )
-    station = Workstation.objects.create(name="南岭第一工作站", town=town)
+    station = Workstation.objects.create(name="南岭第一工作站", code="NL-WS1", town=town)
     station.villages.add(branch, spare)
 
     clerk = User.objects.create_user("nanling_clerk", password=PASSWORD)  # a user of the other county
@@ -530,6 +755,8 @@ def region():
             "notification": south_notification(clerk),
             "token": issue_token(clerk, actor=clerk, label="南岭脚本")[0].pk,
             **south_accountability(spare, station),
+            **south_week(station, town),
+            **south_working(branch, clerk),
         },
     }
 
@@ -556,6 +783,14 @@ def fingerprint():
         list(MemberTransfer.objects.order_by("pk").values_list("pk", "member_id", "to_org_id")),
         list(VerticalSystem.objects.order_by("pk").values_list("pk", "name", "owner_id")),
         list(ApiToken.objects.order_by("pk").values_list("pk", "user_id")),  # nobody revokes another's token
+        list(Workstation.objects.order_by("pk").values_list("pk", "name", "code", "retired_on", "chief_name")),
+        list(Workstation.villages.through.objects.order_by("pk").values_list("workstation_id", "organization_id")),
+        list(StationStaff.objects.order_by("pk").values_list("pk", "name")),
+        list(StationAccount.objects.order_by("pk").values_list("pk", "user_id")),
+        list(OrgGrant.objects.order_by("pk").values_list("pk", "user_id", "org_id", "role")),
+        list(Arrangement.objects.order_by("pk").values_list("pk", "week", "published_at")),
+        list(VillageReport.objects.order_by("pk").values_list("pk", "submitted_at")),
+        list(StationReport.objects.order_by("pk").values_list("pk", "submitted_at")),
     ]
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
@@ -595,9 +830,8 @@ def test_every_route_is_walked():
     unknown = names - set(ROUTES)
     assert not unknown, f"新增路由未纳入数据范围巡检：{sorted(unknown)}"
     with_object = {name for name, kind in ROUTES.items() if kind}
-    assert with_object - {"org-detail", "member-detail", *API_ASSESS, *API_ACCOUNTABILITY, *API_RECTIFY} == set(
-        PAGES_WITH_OBJECT
-    )
+    api = {"org-detail", "member-detail", *API_ASSESS, *API_ACCOUNTABILITY, *API_RECTIFY, *API_WEEKLY, *API_WORKING}
+    assert with_object - api == set(PAGES_WITH_OBJECT)
 
 
 @pytest.mark.parametrize("name", sorted(PAGES_WITH_OBJECT))
@@ -744,9 +978,21 @@ ANONYMOUS_URLS = {
     "rectify_bulletin:cases_export": "/rectify/bulletins/cases.xlsx",
     "case-list": "/api/cases/",
     **API_RECTIFY,
+    "stations:list": "/stations/",
+    "stations:export": "/stations/export.xlsx",
+    "stations:create": "/stations/new/",
+    "station-list": "/api/stations/",
+    "weekly:board": "/weekly/",
+    "weekly-arrangement-list": "/api/weekly/arrangements/",
+    "weekly-report-list": "/api/weekly/reports/",
+    "weekly-station-report-list": "/api/weekly/station-reports/",
+    **WORKING_LISTS,
+    **API_WEEKLY,
+    **API_WORKING,
 }
 OPEN_ROUTES = {"login", "logout", "ping", "api-token", "api-schema", "api-root"}
 OPEN_ROUTES |= {"survey_answer"}  # the residents' survey: public by design, each link answerable once
+OPEN_ROUTES |= {"opinion_public"}  # residents' opinions: the one form of a printed code (tests/test_opinions.py)
 
 
 def test_anonymous_visitors_are_sent_to_login_and_api_refuses_them(region):

@@ -28,24 +28,13 @@ from dangjian.rectify.models import (
     WeaknessKind,
 )
 from dangjian.rectify.pairing import guess_kind, suggest_agencies
+from schemes import T01, county_scheme, given
 
 from conftest import make_org
 
 pytestmark = pytest.mark.django_db
 
-SCHEME = """
-year: 2026
-name: 漠北县2026年度考核方案
-total: 100
-weak_floors: {农村: 15%}
-groups:
-  - domain: 农村
-    categories:
-      - name: 班子
-        indicators:
-          - {code: T01, name: 书记在岗, points: 10, method: derived, metric: secretary_in_post, problem: secretary}
-          - {code: G01, name: 工作成效, points: 90, method: given}
-"""
+SCHEME = county_scheme(T01, given(90), total="100", weak_floors="{农村: 15%}")
 TODAY = datetime.date(2027, 3, 1)
 
 

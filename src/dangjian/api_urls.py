@@ -10,8 +10,12 @@ from dangjian.accounts.api import ObtainTokenView, RevokeTokenView
 from dangjian.assess.api.views import AssessmentViewSet, EntryCreateView, ResultViewSet, SchemeViewSet
 from dangjian.core.ratelimit import LoginRateThrottle
 from dangjian.members.api.views import MemberViewSet
+from dangjian.opinions.api.views import OpinionViewSet
 from dangjian.orgs.api.views import OrgViewSet
+from dangjian.problems.api.views import ProblemViewSet
 from dangjian.rectify.api.views import CaseViewSet
+from dangjian.stations.api.views import StationViewSet
+from dangjian.weekly.api.views import ArrangementViewSet, StationReportViewSet, VillageReportViewSet
 
 router = DefaultRouter()
 router.register("orgs", OrgViewSet, basename="org")
@@ -21,6 +25,12 @@ router.register("schemes", SchemeViewSet, basename="scheme")
 router.register("cases", CaseViewSet, basename="case")
 router.register("accountability/records", AccountabilityRecordViewSet, basename="accountability-record")
 router.register("accountability/proposals", AccountabilityProposalViewSet, basename="accountability-proposal")
+router.register("stations", StationViewSet, basename="station")
+router.register("weekly/arrangements", ArrangementViewSet, basename="weekly-arrangement")
+router.register("weekly/reports", VillageReportViewSet, basename="weekly-report")
+router.register("weekly/station-reports", StationReportViewSet, basename="weekly-station-report")
+router.register("problems", ProblemViewSet, basename="problem")
+router.register("opinions", OpinionViewSet, basename="opinion")
 results = ResultViewSet.as_view({"get": "list"})
 result = ResultViewSet.as_view({"get": "retrieve"})
 

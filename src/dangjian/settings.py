@@ -103,6 +103,12 @@ INSTALLED_APPS = [
     "dangjian.accountability",
     "dangjian.flows",  # workflows across apps; its `cadence` command runs the listed jobs
     "dangjian.server",
+    # The working layer of [003]: workstations and the weekly "两下两上" cycle.
+    "dangjian.stations",
+    "dangjian.weekly",
+    # Problem lists and residents' opinions (docs/working-layer.md).
+    "dangjian.problems",
+    "dangjian.opinions",
 ]
 
 MIDDLEWARE = [
@@ -343,6 +349,11 @@ if DANGJIAN_ESCALATION_GRACE_DAYS < 1:
 if not 1 <= DANGJIAN_SPOT_CHECK_SHARE <= 100:
     raise ImproperlyConfigured("DANGJIAN_SPOT_CHECK_SHARE must be a percentage from 1 to 100")
 
+# The weekly cycle (weekly/weeks.py): days after a week's Friday during which its reports are still taken (late).
+DANGJIAN_WEEKLY_CLOSE_DAYS = env_int("DANGJIAN_WEEKLY_CLOSE_DAYS", 7)
+if not 0 <= DANGJIAN_WEEKLY_CLOSE_DAYS <= 60:
+    raise ImproperlyConfigured("DANGJIAN_WEEKLY_CLOSE_DAYS must be from 0 to 60")
+
 # The audit chain's anchor (core/audit_anchor.py, docs/security.md "审计日志能证明什么"): the last committed audit
 # record's number and hash, kept outside the database so a rollback of the audit tables is noticed. Every anchor is
 # also logged to "dangjian.audit.anchor"; DANGJIAN_AUDIT_SYSLOG (a socket such as /dev/log, or host:port for UDP)
@@ -386,3 +397,8 @@ else:
         }
     }
 DATABASE_ROUTERS = ["dangjian.core.shared_cache.CacheRouter"]
+# Residents' opinions through the public QR page (opinions/public.py): opinions a day per address and per code.
+DANGJIAN_OPINION_ADDRESS_DAILY = env_int("DANGJIAN_OPINION_ADDRESS_DAILY", 5)
+DANGJIAN_OPINION_CODE_DAILY = env_int("DANGJIAN_OPINION_CODE_DAILY", 200)
+if DANGJIAN_OPINION_ADDRESS_DAILY < 1 or DANGJIAN_OPINION_CODE_DAILY < 1:
+    raise ImproperlyConfigured("DANGJIAN_OPINION_ADDRESS_DAILY and DANGJIAN_OPINION_CODE_DAILY must be at least 1")

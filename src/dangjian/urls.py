@@ -5,6 +5,7 @@ from django.urls import include, path
 from dangjian.assess import urls as assess_urls
 from dangjian.assess.survey_views import SurveyAnswerView
 from dangjian.flows import urls as flows_urls
+from dangjian.opinions.public import OpinionPublicView
 from dangjian.orgs import urls as orgs_urls
 
 
@@ -23,6 +24,12 @@ urlpatterns = [
     path("rectify/bulletins/", include("dangjian.rectify.bulletin_urls")),  # before rectify/: <pk>/ routes
     path("rectify/", include("dangjian.rectify.urls")),
     path("accountability/", include("dangjian.accountability.urls")),
+    path("stations/", include("dangjian.stations.urls")),
+    path("weekly/", include("dangjian.weekly.urls")),
+    path("problems/", include("dangjian.problems.urls")),
+    path("opinions/", include("dangjian.opinions.urls")),
+    # Residents' opinions: public and short, since its address is printed under each village's QR code.
+    path("y/<str:token>/", OpinionPublicView.as_view(), name="opinion_public"),
     # The residents' survey: public and short, since its address is printed under each QR code.
     path("s/<str:token>/", SurveyAnswerView.as_view(), name="survey_answer"),
     path("sheets/", include("dangjian.sheets.urls")),

@@ -6,7 +6,7 @@ from dangjian.core.filters import IntegerFilter, ScopedFilterSet, ScopedRefFilte
 from dangjian.orgs.models import Organization
 
 from .choices import ProposalStatus, RecordKind, Rule
-from .models import Proposal, Record
+from .models import Commendation, Proposal, Record
 
 
 class _OrgSubtree(ScopedFilterSet):
@@ -36,3 +36,11 @@ class ProposalFilterSet(_OrgSubtree):
     class Meta:
         model = Proposal
         fields = ["year", "status", "rule", "org_code", "q"]
+
+
+class CommendationFilterSet(_OrgSubtree):
+    year = IntegerFilter(label="年度")
+
+    class Meta:
+        model = Commendation
+        fields = ["year", "org_code", "q"]

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django import forms
+from django.utils import timezone
 
 from .choices import ChiefGrade, CommendationKind, RecordKind
 
@@ -12,7 +11,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def this_year() -> int:
-    return datetime.date.today().year
+    return timezone.localdate().year
 
 
 class RecordForm(forms.Form):
@@ -53,7 +52,7 @@ class RecordForm(forms.Form):
 
 
 class ConfirmForm(forms.Form):
-    date = forms.DateField(label="问责日期", widget=DATE, initial=datetime.date.today)
+    date = forms.DateField(label="问责日期", widget=DATE, initial=timezone.localdate)
     person_name = forms.CharField(label="姓名（登记册无记载或有变动时填写）", max_length=50, required=False)
     note = forms.CharField(label="确认意见", max_length=500, required=False)
 

@@ -8,41 +8,35 @@ from django.shortcuts import redirect, render
 from django.views import View
 
 from dangjian.assess.models import Assessment, AssessmentStatus
-from dangjian.core.paging import CappedPaginator, page_of
 from dangjian.core.scope import Action, acts_anywhere
-from dangjian.core.views import ScopedViewMixin, apply_validation_error
+from dangjian.core.views import ScopedListView, ScopedViewMixin, apply_validation_error
 from dangjian.orgs.models import Workstation
 
 from . import services
 from .filtersets import ProposalFilterSet
 from .forms import ChiefRatingForm, ConfirmForm, DismissForm, GenerateForm
 from .models import ChiefRating, Proposal
-from .views import PAGE_SIZE
 
 
 def published_assessments(view: ScopedViewMixin):
     return view.scoped(Assessment, Action.MANAGE).filter(status=AssessmentStatus.PUBLISHED).order_by("-year", "-id")
 
 
-class ProposalListView(ScopedViewMixin, View):
+class ProposalListView(ScopedListView):
     model = Proposal
+    template_name = "accountability/proposals.html"
     filterset_class = ProposalFilterSet
 
+    def list_rows(self):
+        return self.get_queryset().select_related("org", "workstation").order_by("-year", "status", "-id")
+
+    def get_context_data(self, **context):
+        if context.get("form") is None and acts_anywhere(self.request.user, Action.MANAGE):
+            context["form"] = GenerateForm(assessments=published_assessments(self))
+        return context
+
     def get(self, request, form=None, status=200):
-        qs = self.get_queryset().select_related("org", "workstation").order_by("-year", "status", "-id")
-        filterset = self.filter_list(qs)
-        page = page_of(CappedPaginator(filterset.qs, PAGE_SIZE), request)
-        query = request.GET.copy()
-        query.pop("page", None)
-        can_generate = acts_anywhere(request.user, Action.MANAGE)
-        if form is None and can_generate:
-            form = GenerateForm(assessments=published_assessments(self))
-        return render(
-            request,
-            "accountability/proposals.html",
-            {"filter": filterset, "page": page, "query": query.urlencode(), "form": form},
-            status=status,
-        )
+        return self.render_list(request, status=status, form=form)
 
 
 class GenerateView(ScopedViewMixin, View):
@@ -132,20 +126,19 @@ class DismissView(_Decide):
         return "已不予采纳，理由已记录。"
 
 
-class RatingListView(ScopedViewMixin, View):
+class RatingListView(ScopedListView):
     model = ChiefRating
+    template_name = "accountability/ratings.html"
 
-    def get(self, request):
-        ratings = (
+    def list_rows(self):
+        return (
             self.get_queryset()
             .select_related("workstation", "workstation__town")
             .order_by("-year", "workstation__code")
         )
-        return render(
-            request,
-            "accountability/ratings.html",
-            {"ratings": ratings[:500], "can_rate": acts_anywhere(request.user, Action.MANAGE)},
-        )
+
+    def get_context_data(self, **context):
+        return context | {"can_rate": acts_anywhere(self.request.user, Action.MANAGE)}
 
 
 class RatingCreateView(ScopedViewMixin, View):

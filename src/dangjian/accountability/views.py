@@ -3,30 +3,30 @@ recording by hand, and the honours and promotion recommendations that the block 
 
 from __future__ import annotations
 
-from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 
 from dangjian.assess.models import Assessment
-from dangjian.core.paging import CappedPaginator, page_of
-from dangjian.core.params import int_param
 from dangjian.core.scope import Action, acts_anywhere
 from dangjian.core.services import OutOfScope
-from dangjian.core.views import ScopedViewMixin, apply_validation_error
+from dangjian.core.views import ScopedListView, ScopedViewMixin, apply_validation_error, first_rows
 from dangjian.orgs.models import Organization, Workstation
 from dangjian.rectify.models import Case
 from dangjian.sheets.export import ExportTooLarge, describe_filters, export_response
 
 from . import services
 from .choices import BLOCKING_KINDS
-from .filtersets import RecordFilterSet
+from .filtersets import CommendationFilterSet, RecordFilterSet
 from .forms import CommendationForm, RecordForm
 from .models import Commendation, Record
 
-PAGE_SIZE = 50
+PERSON_ROWS = 200  # a person's records on the person page; more are listed on the records list
 NOT_IN_SCOPE = "该组织不存在或不在您的数据范围内。"
 NOT_DECIDER = "对该组织人员的问责须由其上级党组织（工作站站长由所属乡镇）具有管理权限的用户记录。"
 
@@ -36,34 +36,21 @@ def scoped_org(view: ScopedViewMixin, code: str, action: str = Action.VIEW) -> O
     return view.scoped(Organization, action).filter(code=code).first() if code else None
 
 
-class RecordListView(ScopedViewMixin, View):
+class RecordListView(ScopedListView):
     model = Record
+    template_name = "accountability/list.html"
     filterset_class = RecordFilterSet
 
-    def filtered(self, request) -> RecordFilterSet:
-        qs = self.get_queryset().select_related("org", "workstation").order_by("-date", "-id")
-        return self.filter_list(qs)
+    def list_rows(self):
+        return self.get_queryset().select_related("org", "workstation").order_by("-date", "-id")
 
-    def get(self, request):
-        filterset = self.filtered(request)
-        page = page_of(CappedPaginator(filterset.qs, PAGE_SIZE), request)
-        query = request.GET.copy()
-        query.pop("page", None)
-        return render(
-            request,
-            "accountability/list.html",
-            {
-                "filter": filterset,
-                "page": page,
-                "query": query.urlencode(),
-                "can_create": acts_anywhere(request.user, Action.MANAGE),
-            },
-        )
+    def get_context_data(self, **context):
+        return context | {"can_create": acts_anywhere(self.request.user, Action.MANAGE)}
 
 
 class RecordExportView(RecordListView):
     def get(self, request):
-        filterset = self.filtered(request)
+        filterset = self.filtered()
         columns = [
             ("日期", lambda r: r.date),
             ("年度", lambda r: r.year),
@@ -106,12 +93,13 @@ class RecordCreateView(ScopedViewMixin, View):
     scope_action = Action.MANAGE
 
     def make_form(self, data=None):
+        since = timezone.localdate().year - 3
         return RecordForm(
             data,
             # Recent years only: a choice list of every case ever would grow without end (no slicing: the form
             # looks the chosen value up in this queryset).
-            cases=self.scoped(Case).filter(year__gte=date.today().year - 3).select_related("org").order_by("-year"),
-            assessments=self.scoped(Assessment).filter(year__gte=date.today().year - 3).order_by("-year", "-id"),
+            cases=self.scoped(Case).filter(year__gte=since).select_related("org").order_by("-year"),
+            assessments=self.scoped(Assessment).filter(year__gte=since).order_by("-year", "-id"),
         )
 
     def get(self, request):
@@ -173,18 +161,20 @@ class PersonView(ScopedViewMixin, View):
     def get(self, request):
         name = request.GET.get("q", "").strip()
         org = scoped_org(self, request.GET.get("org_code", ""))
-        records = commendations = []
+        records = commendations = first_rows([], PERSON_ROWS)
         if name:
             records = self.get_queryset().filter(person_name=name).select_related("org").order_by("-year", "date")
             commendations = self.scoped(Commendation).filter(person_name=name).select_related("org")
             if org is not None:
                 records = records.in_subtree(org)
                 commendations = commendations.in_subtree(org)
-            records, commendations = list(records[:200]), list(commendations[:200])
+            records = first_rows(records, PERSON_ROWS)
+            commendations = first_rows(commendations.order_by("-year", "-id"), PERSON_ROWS)
         blocks: dict[int, Record] = {}
-        for rec in records:
+        for rec in records.rows:
             if rec.kind in BLOCKING_KINDS and rec.for_party_duty:
                 blocks.setdefault(rec.year, rec)
+        query = urlencode({"q": name, "org_code": org.code if org else ""})
         return render(
             request,
             "accountability/person.html",
@@ -194,20 +184,28 @@ class PersonView(ScopedViewMixin, View):
                 "org_code": request.GET.get("org_code", ""),
                 "records": records,
                 "commendations": commendations,
+                "records_url": f"{reverse('accountability:list')}?{query}",
+                "commendations_url": f"{reverse('accountability:commendations')}?{query}",
                 "blocks": [(year, rec, services.block_message(rec)) for year, rec in sorted(blocks.items())],
             },
         )
 
 
-class CommendationListView(ScopedViewMixin, View):
+class CommendationListView(ScopedListView):
     model = Commendation
+    template_name = "accountability/commendations.html"
+    filterset_class = CommendationFilterSet
 
-    def get(self, request):
-        items = self.get_queryset().select_related("org").order_by("-year", "-id")
-        year = int_param(request.GET, "year")
-        if year is not None:
-            items = items.filter(year=year)
-        return render(request, "accountability/commendations.html", {"items": items[:500], "year": year or ""})
+    def list_rows(self):
+        return self.get_queryset().select_related("org").order_by("-year", "-id")
+
+    def get_context_data(self, **context):
+        get = self.request.GET
+        return context | {
+            "year": get.get("year", "").strip(),
+            "q": get.get("q", "").strip(),
+            "org_code": get.get("org_code", ""),
+        }
 
 
 class CommendationCreateView(ScopedViewMixin, View):

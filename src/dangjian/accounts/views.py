@@ -22,6 +22,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
+from dangjian.core.views import paged
+
 from . import otp
 from .duties import Duty, has_duty
 from .forms import CodeForm, LoginForm, OwnPasswordChangeForm, SecurityPolicyForm
@@ -229,8 +231,10 @@ class TokenListView(LoginRequiredMixin, View):
     """The user's own API tokens: when issued, from where, last used, when they end; each can be revoked."""
 
     def get(self, request):
-        tokens = list(ApiToken.objects.of(request.user))
-        return render(request, "accounts/tokens.html", {"tokens": tokens, "rules": policy()})
+        # Paged like every list: each POST /api/token/ issues a new token, so a script can leave many behind.
+        listed = paged(request, ApiToken.objects.of(request.user))
+        context = listed | {"tokens": listed["page"].object_list, "rules": policy()}
+        return render(request, "accounts/tokens.html", context)
 
 
 class TokenRevokeView(LoginRequiredMixin, View):

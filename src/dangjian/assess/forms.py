@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.utils import timezone
 
 from .models import SchemeRecord
 from .schemefile import MAX_SCHEME_BYTES, TOO_LARGE
@@ -57,7 +58,7 @@ class AssessmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         if schemes is not None:
             self.fields["scheme"].queryset = schemes
-        self.fields["cutoff"].initial = datetime.date(datetime.date.today().year, 12, 31)
+        self.fields["cutoff"].initial = datetime.date(timezone.localdate().year, 12, 31)
 
 
 class AdjustForm(forms.Form):

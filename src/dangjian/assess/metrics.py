@@ -18,6 +18,8 @@ from django.db.models import Count, Q
 from dangjian.members.models import Member
 from dangjian.orgs.choices import Post
 from dangjian.orgs.models import CommitteePost, Organization
+from dangjian.problems.metrics import problem_closure_rate as _problem_closure_rate
+from dangjian.weekly.metrics import weekly_on_time as weekly_on_time_of
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,15 @@ def member_count_ok(participants, cutoff, year):
     return {p.id: counts.get(p.org_id, 0) >= 3 for p in participants}
 
 
+@register(
+    "weekly_on_time",
+    "每周按时报送",
+    "本年度应报送的每周工作完成情况表（“两下两上”）中按时（当周周五前）报送的比例",
+)
+def weekly_on_time(participants, cutoff, year):
+    return weekly_on_time_of(participants, cutoff, year, org_ids=_org_ids(participants))
+
+
 def record_flags(participants) -> dict[int, frozenset[str]]:
     """Problem areas the register itself shows: vacancies on the committee, no secretary."""
     filled, with_secretary = _posts(participants)
@@ -159,3 +170,12 @@ def record_flags(participants) -> dict[int, frozenset[str]]:
         elif filled[p.org_id] < seats.get(p.org_id, 0):
             out[p.id] = short
     return out  # organizations without a flag are left out
+
+
+@register(
+    "problem_closure_rate",
+    "问题销号率",
+    "本年度登记的涉及本组织的问题中，截至快照日期已由上一级核实销号的比例（本年度没有登记问题的记为 1）",
+)
+def problem_closure_rate(participants, cutoff, year):
+    return _problem_closure_rate(participants, cutoff, year, org_ids=_org_ids(participants))

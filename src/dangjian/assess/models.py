@@ -24,7 +24,9 @@ class SchemeRecord(models.Model):
     name = models.CharField("方案名称", max_length=200)
     owner = models.ForeignKey(Organization, verbose_name="制定单位", on_delete=models.PROTECT, related_name="+")
     text = models.TextField("方案内容（YAML）")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("修改时间", auto_now=True)
 
@@ -99,7 +101,9 @@ class Assessment(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     objects = AssessmentQuerySet.as_manager()
@@ -120,8 +124,10 @@ class Assessment(models.Model):
 class Participant(models.Model):
     """An organization as it stood at the cut-off: later moves, renames or deletions do not change the assessment."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="participants")
-    org = models.ForeignKey(Organization, null=True, on_delete=models.SET_NULL, related_name="+")
+    assessment = models.ForeignKey(
+        Assessment, verbose_name="年度考核", on_delete=models.CASCADE, related_name="participants"
+    )
+    org = models.ForeignKey(Organization, verbose_name="组织", null=True, on_delete=models.SET_NULL, related_name="+")
     code = models.CharField("组织编码", max_length=40)
     name = models.CharField("组织名称", max_length=200)
     kind = models.CharField("组织类别", max_length=30)
@@ -152,7 +158,9 @@ class Participant(models.Model):
 class Entry(models.Model):
     """What one rater entered for one indicator of one organization: points, a count, or yes/no."""
 
-    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="entries")
+    participant = models.ForeignKey(
+        Participant, verbose_name="参评组织", on_delete=models.CASCADE, related_name="entries"
+    )
     indicator = models.CharField("指标编码", max_length=40)
     rater = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="评分人", null=True, on_delete=models.SET_NULL)
     points = models.DecimalField("分值", max_digits=7, decimal_places=2, null=True, blank=True)
@@ -178,12 +186,16 @@ class Entry(models.Model):
 class Evidence(models.Model):
     """A file an organization attaches to back an indicator (佐证材料)."""
 
-    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="evidence")
+    participant = models.ForeignKey(
+        Participant, verbose_name="参评组织", on_delete=models.CASCADE, related_name="evidence"
+    )
     indicator = models.CharField("指标编码", max_length=40, blank=True)
     file = models.FileField("文件", upload_to="assess/evidence/%Y")
     original_name = models.CharField("文件名", max_length=200)
     description = models.CharField("说明", max_length=500, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -207,7 +219,9 @@ class SurveyAnswer(models.TextChoices):
 class SurveyLink(models.Model):
     """A one-time, anonymous link to the residents' survey of one organization. Nothing about who answered is kept."""
 
-    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="survey_links")
+    participant = models.ForeignKey(
+        Participant, verbose_name="参评组织", on_delete=models.CASCADE, related_name="survey_links"
+    )
     token = models.CharField("口令", max_length=64, unique=True)
     answer = models.CharField("评价", max_length=20, choices=SurveyAnswer.choices, blank=True)
     used_at = models.DateTimeField("使用时间", null=True, blank=True)
@@ -226,11 +240,15 @@ class SurveyLink(models.Model):
 class Adjustment(models.Model):
     """A review adjustment (复核调整) of one indicator's points, with its reason; it replaces the computed points."""
 
-    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="adjustments")
+    participant = models.ForeignKey(
+        Participant, verbose_name="参评组织", on_delete=models.CASCADE, related_name="adjustments"
+    )
     indicator = models.CharField("指标编码", max_length=40)
     points = models.DecimalField("调整后分值", max_digits=7, decimal_places=2)
     reason = models.CharField("调整理由", max_length=500)
-    adjusted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    adjusted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="调整人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     adjusted_at = models.DateTimeField("调整时间", auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -259,12 +277,16 @@ RATING_POINTS = {"good": 100, "fairly_good": 85, "average": 70, "poor": 50}
 class SecretaryReview(models.Model):
     """述职评议考核: the level above reviews the secretary's report and rates it."""
 
-    participant = models.OneToOneField(Participant, on_delete=models.CASCADE, related_name="review")
+    participant = models.OneToOneField(
+        Participant, verbose_name="参评组织", on_delete=models.CASCADE, related_name="review"
+    )
     secretary = models.CharField("书记", max_length=50)
     report = models.FileField("述职报告", upload_to="assess/reports/%Y", blank=True)
     rating = models.CharField("评议等次", max_length=20, choices=SecretaryRating.choices, blank=True)
     comment = models.CharField("点评意见", max_length=1000, blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="评议人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reviewed_at = models.DateTimeField("评议时间", null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -281,7 +303,9 @@ class SecretaryReview(models.Model):
 class Result(models.Model):
     """The engine's outcome for one organization, written by each run and frozen by publishing."""
 
-    participant = models.OneToOneField(Participant, on_delete=models.CASCADE, related_name="result")
+    participant = models.OneToOneField(
+        Participant, verbose_name="参评组织", on_delete=models.CASCADE, related_name="result"
+    )
     group = models.CharField("分组", max_length=60)
     total = models.DecimalField("总分", max_digits=7, decimal_places=2)
     base = models.DecimalField("基础分", max_digits=7, decimal_places=2)

@@ -15,7 +15,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views import View
 
-from dangjian.core.views import ScopedViewMixin, apply_validation_error
+from dangjian.core.views import ScopedViewMixin, apply_validation_error, first_rows
 
 from . import review
 from .access import can_attach, can_manage, can_rate
@@ -42,6 +42,9 @@ class ReportForm(forms.Form):
     )
 
 
+REVIEW_ROWS = 2000  # the tally counts the organizations listed; the page says when there are more
+
+
 def rating_visible(user, participant: Participant) -> bool:
     assessment = participant.assessment
     return assessment.published or can_manage(user, assessment) or can_rate(user, participant)
@@ -54,7 +57,8 @@ class ReviewListView(ScopedViewMixin, View):
 
     def get(self, request, pk):
         assessment = self.get_object_or_404(pk)
-        participants = list(self.scoped(Participant).filter(assessment=assessment).order_by("path")[:2000])
+        shown = first_rows(self.scoped(Participant).filter(assessment=assessment).order_by("path"), REVIEW_ROWS)
+        participants = shown.rows
         reviews = {r.participant_id: r for r in SecretaryReview.objects.filter(participant__in=participants)}
         rows, tally = [], Counter()
         for p in participants:
@@ -78,6 +82,7 @@ class ReviewListView(ScopedViewMixin, View):
             {
                 "assessment": assessment,
                 "rows": rows,
+                "shown": shown,
                 "counts": counts,
                 "unrated": sum(1 for row in rows if row["rate"] and not (row["review"] and row["review"].rating)),
                 "weight": assessment.review_weight,

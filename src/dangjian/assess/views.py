@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views import View
 
 from dangjian.core.scope import Action, acts_anywhere
-from dangjian.core.views import ScopedViewMixin, apply_validation_error
+from dangjian.core.views import ScopedListView, ScopedViewMixin, apply_validation_error, paged
 from dangjian.orgs.models import Organization
 
 from . import services
@@ -20,24 +20,30 @@ from .models import Assessment, Participant, SchemeRecord
 from .progress import progress
 from .scheme import METHOD_LABELS
 
+PARTICIPANTS_PAGE = 200  # participants' progress rows on the assessment's page
+
 
 def org_by_code(view: ScopedViewMixin, code: str, action: str) -> Organization | None:
     return view.scoped(Organization, action).filter(code=code.strip()).first()
 
 
-class AssessmentListView(ScopedViewMixin, View):
-    model = Assessment
+class AssessmentListView(ScopedListView):
+    """The assessments and, below them, the schemes: each paged on its own (`page`, `schemes_page`)."""
 
-    def get(self, request):
-        return render(
-            request,
-            "assess/list.html",
-            {
-                "assessments": self.get_queryset().select_related("root", "scheme")[:200],
-                "schemes": self.scoped(SchemeRecord).select_related("owner")[:200],
-                "can_open": acts_anywhere(request.user, Action.MANAGE),
-            },
-        )
+    model = Assessment
+    template_name = "assess/list.html"
+
+    def list_rows(self):
+        return self.get_queryset().select_related("root", "scheme")
+
+    def get_context_data(self, **context):
+        schemes = self.scoped(SchemeRecord).select_related("owner")
+        schemes_page = paged(self.request, schemes, self.paginate_by, param="schemes_page")
+        return context | {
+            "schemes": schemes_page["page"],
+            "schemes_query": schemes_page["query"],
+            "can_open": acts_anywhere(self.request.user, Action.MANAGE),
+        }
 
 
 class AssessmentCreateView(ScopedViewMixin, View):
@@ -83,6 +89,7 @@ class AssessmentDetailView(ScopedViewMixin, View):
         scheme = assessment.scheme.parsed()
         visible = list(self.scoped(Participant).filter(assessment=assessment).order_by("path"))
         per_org, per_parent = progress(scheme, visible)
+        participants = paged(request, per_org, PARTICIPANTS_PAGE)
         indicators = []
         seen = set()
         for group in scheme.groups:
@@ -99,7 +106,8 @@ class AssessmentDetailView(ScopedViewMixin, View):
                 "manage": can_manage(request.user, assessment),
                 "rate_count": rateable(request.user, assessment).count(),
                 "indicators": indicators,
-                "per_org": per_org[:500],
+                "per_org": participants["page"],
+                "query": participants["query"],
                 "per_parent": per_parent,
                 "results_visible": results_visible(request.user, assessment),
             },

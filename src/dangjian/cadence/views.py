@@ -6,31 +6,27 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
-from dangjian.core.paging import page_of
-from dangjian.core.views import ScopedViewMixin
+from dangjian.core.views import ScopedViewMixin, paged
 
 from . import services
 from .context import forget_unread
 from .models import Notification, SpotCheck
-
-PAGE_SIZE = 50
 
 
 class NotificationListView(LoginRequiredMixin, View):
     def get(self, request):
         own = Notification.objects.filter(user=request.user)
         ordered = own.order_by(F("read_at").asc(nulls_first=True), "-created_at", "-id")
-        page = page_of(Paginator(ordered, PAGE_SIZE), request)
+        listed = paged(request, ordered)
         return render(
             request,
             "cadence/list.html",
-            {"page": page, "notifications": page.object_list, "unread": own.filter(read_at__isnull=True).count()},
+            listed | {"notifications": listed["page"].object_list, "unread": own.filter(read_at__isnull=True).count()},
         )
 
 

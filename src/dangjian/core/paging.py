@@ -26,10 +26,11 @@ class CappedPaginator(Paginator):
         return min(found, self.cap)
 
 
-def page_of(paginator: Paginator, request):
-    """The page `?page=` asks for. Past the last page shows the last, as Paginator.get_page does; a page number that
-    is not a whole number from 1 up (`abc`, `0`, one of 30 digits) is refused with 400 (core.params)."""
-    return paginator.get_page(int_param(request.GET, "page", 1, minimum=1))
+def page_of(paginator: Paginator, request, param: str = "page"):
+    """The page `?page=` (or `param`, where a page has two lists) asks for. Past the last page shows the last, as
+    Paginator.get_page does; a page number that is not a whole number from 1 up (`abc`, `0`, one of 30 digits) is
+    refused with 400 (core.params)."""
+    return paginator.get_page(int_param(request.GET, param, 1, minimum=1))
 
 
 class ApiPagination(PageNumberPagination):

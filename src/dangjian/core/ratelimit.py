@@ -3,12 +3,15 @@
 Independent of the lockout (django-axes counts failures per account and address); this counts every attempt
 per address, so one address cannot spray many accounts either. Counts live in Django's cache; the rate is
 settings.LOGIN_RATE ("20/minute"), shared by both doors under one scope so they cannot be played off each other.
+`DailyQuota` bounds the public doors that need no password (the residents' opinion form) per key and day.
 """
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from rest_framework.throttling import SimpleRateThrottle
 
 from .context import client_ip
@@ -67,3 +70,32 @@ class LoginRateLimitMiddleware:
                 response["Retry-After"] = str(max(1, int(throttle.wait() or 1)))
                 return response
         return self.get_response(request)
+
+
+# ---------------------------------------------------------------------------------------------------- daily quotas
+
+
+class DailyQuota:
+    """At most `limit` uses a day of one key (a public form's code, an address), counted in Django's cache like the
+    login rate, so the counts are as shared as the cache is (see docs/security.md). `exceeded` is asked before the
+    work and `use` counts it after it succeeded, so a refused or invalid submission costs nothing of the quota."""
+
+    def __init__(self, scope: str, ident: str, limit: int) -> None:
+        self.key = f"dangjian:quota:{scope}:{timezone.localdate():%Y%m%d}:{ident}"
+        self.limit = limit
+
+    def used(self) -> int:
+        return int(cache.get(self.key, 0))
+
+    def exceeded(self) -> bool:
+        return self.used() >= self.limit
+
+    def use(self) -> None:
+        if not cache.add(self.key, 1, timeout=QUOTA_SECONDS):
+            try:
+                cache.incr(self.key)
+            except ValueError:  # expired between the two calls
+                cache.set(self.key, 1, timeout=QUOTA_SECONDS)
+
+
+QUOTA_SECONDS = 2 * 24 * 3600  # a day's key outlives its day, whatever the hour it was first used

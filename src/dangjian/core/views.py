@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views import View
 from django.views.defaults import bad_request as plain_bad_request
 
+from .paging import CappedPaginator, page_of
 from .params import BadParameter
 from .scope import Action
 from .services import OutOfScope
+
+PAGE_SIZE = 50
 
 
 class ScopedViewMixin(LoginRequiredMixin):
@@ -53,6 +59,73 @@ class ScopedViewMixin(LoginRequiredMixin):
             return super().dispatch(request, *args, **kwargs)
         except OutOfScope as exc:
             raise Http404("未找到该记录，或它不在您的数据范围内。") from exc
+
+
+def paged(request, rows, per_page: int = PAGE_SIZE, param: str = "page") -> dict:
+    """One page of `rows` as the request asks, and the request's other parameters, url-encoded, for the pager's links
+    (core/_pager.html), so paging keeps the filters. `param` names the page parameter where a page has two lists.
+    A page number that is not a whole number from 1 up is refused with 400 (core.paging.page_of)."""
+    paginator = CappedPaginator(rows, per_page) if hasattr(rows, "query") else Paginator(rows, per_page)
+    page = page_of(paginator, request, param)
+    query = request.GET.copy()
+    query.pop(param, None)
+    return {"page": page, "query": query.urlencode()}
+
+
+@dataclass
+class Head:
+    """The first rows of a list that a page shows as a summary, and how many there are in all."""
+
+    rows: list
+    total: int
+
+    @property
+    def more(self) -> bool:
+        return self.total > len(self.rows)
+
+
+def first_rows(rows, limit: int) -> Head:
+    """A short list shown as part of another page: its first `limit` rows, and the total (counted only when there
+    are more), so the page can say "共 N 条，仅显示前 M 条" (core/_more.html) instead of cutting silently."""
+    head = list(rows[: limit + 1])
+    if len(head) <= limit:
+        return Head(head, len(head))
+    return Head(head[:limit], rows.count() if hasattr(rows, "query") else len(rows))
+
+
+class ScopedListView(ScopedViewMixin, View):
+    """A list page: the scoped rows (`list_rows`), filtered by `filterset_class` (through `filter_list`, so what a
+    filter names is looked up within the user's scope) when there is one, shown a page of
+    `paginate_by` at a time with the one pager. Lists page through everything rather than stop at a fixed number:
+    a cut nobody is told about hides rows.
+
+    Subclasses set `model`, `template_name`, and override `list_rows` (ordering, joins) and `get_context_data`
+    (what else the page shows). The template gets `page`, `query` and `filter`."""
+
+    template_name = ""
+    paginate_by = PAGE_SIZE
+
+    def list_rows(self):
+        return self.get_queryset()
+
+    def filtered(self):
+        """The list's filterset on its scoped rows; the export of the list uses the same."""
+        return self.filter_list(self.list_rows())
+
+    def get_context_data(self, **context) -> dict:
+        return context
+
+    def render_list(self, request, status: int = 200, **extra):
+        context = dict(extra)
+        rows = self.list_rows()
+        if self.filterset_class is not None:
+            context["filter"] = filterset = self.filtered()
+            rows = filterset.qs
+        context.update(paged(request, rows, self.paginate_by))
+        return render(request, self.template_name, self.get_context_data(**context), status=status)
+
+    def get(self, request, *args, **kwargs):
+        return self.render_list(request)
 
 
 def apply_validation_error(form, exc: ValidationError) -> None:

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from dangjian.core.audit import record
 from dangjian.core.models import AuditAction
@@ -17,7 +18,9 @@ from dangjian.orgs.models import CommitteePost, Organization, VerticalSystem, Wo
 
 from .assessment import build_demo_assessment
 from .people import make_members, make_posts, make_transfers
+from .problem_lists import build_demo_problem_lists
 from .region import CITY_NAME, HEXI_NAME, MOHE_NAME, RegionBuilder
+from .working import build_demo_weeks, make_station_staff
 from .writer import next_id, reset_sequences
 
 DEFAULT_SEED = 20160701  # fixed, so every demo installation shows the same region
@@ -75,7 +78,7 @@ def build_demo(seed: int = DEFAULT_SEED, today: datetime.date | None = None) -> 
     """Write the demo region (示范市, 漠北县, 河西区); deterministic for a given seed and day."""
     started = time.monotonic()
     rng = random.Random(seed)
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     builder = RegionBuilder(rng, today, next_id(Organization), next_id(VerticalSystem), next_id(Workstation))
     region = builder.build()
     members = make_members(region, rng, today, next_id(Member))
@@ -100,6 +103,9 @@ def build_demo(seed: int = DEFAULT_SEED, today: datetime.date | None = None) -> 
     reset_sequences(Organization, VerticalSystem, Workstation, Member, CommitteePost, MemberTransfer)
 
     build_demo_assessment(rng)
+    staff = make_station_staff(rng)
+    village_reports = build_demo_weeks(rng, today)
+    build_demo_problem_lists(seed, today)
 
     summary = summarize()
     summary.seconds = time.monotonic() - started
@@ -115,6 +121,8 @@ def build_demo(seed: int = DEFAULT_SEED, today: datetime.date | None = None) -> 
             "posts": len(posts),
             "workstations": len(region.workstations),
             "transfers": len(transfers),
+            "station_staff": staff,
+            "village_reports": village_reports,
         },
     )
     return summary

@@ -349,7 +349,7 @@ def generate(orgs: int, members: int, seed: int, log: Callable[[str], None]) -> 
         raise ValueError(f"members must not exceed {MAX_MEMBERS}")
     started = time.monotonic()
     rng = random.Random(seed)
-    today = datetime.date.today()
+    today = timezone.localdate()
     now = timezone.now().isoformat()
     rows = SynthTree(orgs, rng, today).build()
     holders = [r.id for r in rows if r.kind in (K.BRANCH, K.JOINT_BRANCH)]

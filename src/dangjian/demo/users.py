@@ -1,4 +1,6 @@
-"""The four demo logins, one per level of the region, granted through the real grant service."""
+"""The demo logins, one per level of the region, granted through the real grant service; and the station login
+`demo_station`, made an account of the station that covers 青松村 through the stations service, so its grants are
+exactly that station's villages."""
 
 from __future__ import annotations
 
@@ -8,11 +10,14 @@ from django.db import transaction
 from dangjian.accounts.security import mark_demo_account, set_password
 from dangjian.accounts.services import grant_org
 from dangjian.core.scope import Role
-from dangjian.orgs.models import Organization
+from dangjian.orgs.models import Organization, Workstation
+from dangjian.stations.models import StationAccount
+from dangjian.stations.services import bind_account
 
 from .region import CITY_NAME, DEMO_BRANCH_NAME, DEMO_TOWN_NAME, MOHE_NAME
 
 DEMO_PASSWORD = "demo-2026"  # noqa: S105 - published on the demo login page on purpose
+DEMO_STATION_USER = "demo_station"
 DEMO_USERS = (
     # username, organization, role, description
     ("demo_city", CITY_NAME, Role.MANAGE, "市委组织部（全市）"),
@@ -33,14 +38,35 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
         org = Organization.objects.filter(name=org_name).order_by("id").first()
         if org is None:
             continue  # a database not built by the demo builder
-        user, _ = User.objects.get_or_create(username=username)
-        if not user.is_active:
-            user.is_active = True
-            user.save(update_fields=["is_active"])
-        if not user.check_password(DEMO_PASSWORD):
-            set_password(user, DEMO_PASSWORD, actor=None, reason="演示账号的公开密码")
-        mark_demo_account(user)  # opens at once: no forced change, no expiry, no second factor
+        user = _ensure_user(username)
         if not user.grants.filter(org=org, role=role).exists():
             grant_org(user, org, role)
         out.append((username, org.name, description))
+    station = _demo_station()
+    if station is not None:
+        out.append(station)
     return out
+
+
+def _ensure_user(username: str) -> User:
+    user, _ = User.objects.get_or_create(username=username)
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+    if not user.check_password(DEMO_PASSWORD):
+        set_password(user, DEMO_PASSWORD, actor=None, reason="演示账号的公开密码")
+    mark_demo_account(user)  # opens at once: no forced change, no expiry, no second factor
+    return user
+
+
+def _demo_station() -> tuple[str, str, str] | None:
+    """demo_station: the account of the station covering 青松村 (its data scope: that station's villages)."""
+    branch = Organization.objects.filter(name=DEMO_BRANCH_NAME).order_by("id").first()
+    station = Workstation.objects.active().filter(villages=branch).first() if branch else None
+    if station is None:
+        return None
+    user = _ensure_user(DEMO_STATION_USER)
+    if not StationAccount.objects.filter(user=user, station=station).exists():
+        StationAccount.objects.filter(user=user).delete()
+        bind_account(station, user, actor=None)
+    return DEMO_STATION_USER, station.name, "党建工作站（本站联系的村）"

@@ -10,11 +10,15 @@ from django.views import View
 from dangjian.core.scope import Action, path_in_scope
 from dangjian.core.views import ScopedViewMixin
 from dangjian.members.models import Member
+from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.forms import PostForm
 from dangjian.orgs.models import CommitteePost, Organization
 from dangjian.orgs.views import TREE_PAGE
 
-from .org_facts import breadcrumbs, org_warnings
+from .org_facts import breadcrumbs, org_warnings, station_coverage, town_stations
+
+TOWN_KINDS = (OrgKind.TOWN_COMMITTEE, OrgKind.STREET_COMMITTEE)
+ABOVE_TOWN_KINDS = (OrgKind.CITY_COMMITTEE, OrgKind.COUNTY_COMMITTEE)
 
 
 class OrgDetailView(ScopedViewMixin, View):
@@ -35,8 +39,9 @@ class OrgDetailView(ScopedViewMixin, View):
             "children_count": children.count(),
             "members": members[:50],
             "members_count": members.count(),
-            "stations": org.workstations.all().order_by("code"),
-            "covering_stations": org.stations.all(),
+            "town_stations": town_stations(org) if org.kind in TOWN_KINDS else None,
+            "station_coverage": station_coverage(org, request.user) if org.kind in ABOVE_TOWN_KINDS else None,
+            "covering_stations": org.stations.filter(retired_on__isnull=True),
             "system_parent": self.get_queryset().filter(pk=org.system_parent_id).first()
             if org.system_parent_id
             else None,

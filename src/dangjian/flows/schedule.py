@@ -8,7 +8,9 @@ import datetime
 
 from dangjian.cadence import jobs
 from dangjian.cadence.jobs import Job, Outcome
+from dangjian.problems import jobs as problems
 from dangjian.rectify import jobs as rectify
+from dangjian.weekly import jobs as weekly
 
 from .cleanup import clean_import_leftovers
 
@@ -18,6 +20,8 @@ JOBS: tuple[Job, ...] = (
     Job("escalation", every="day", title="逾期逐级上报", func=rectify.escalation),
     Job("quarterly_bulletin", every="quarter", title="每季一通报", func=rectify.quarterly_bulletin),
     Job("import_leftovers", every="day", title="清理导入遗留文件", func=clean_import_leftovers),
+    Job("weekly_cycle_reminder", every="week", title="每周一提示（两下两上）", func=weekly.weekly_cycle_reminder),
+    Job("problem_escalation", every="day", title="问题逾期逐级上报", func=problems.problem_escalation),
 )
 
 

@@ -6,8 +6,9 @@ import datetime
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
-from dangjian.core.scope import Action, ScopedQuerySet
+from dangjian.core.scope import ALL, Action, ScopedQuerySet, scope_paths
 
 from .choices import Domain, Level, OrgKind, Post, SystemTier
 
@@ -141,7 +142,7 @@ class Organization(models.Model):
 
     def election_overdue(self, today: datetime.date | None = None) -> bool:
         due = self.election_due
-        return due is not None and due < (today or datetime.date.today())
+        return due is not None and due < (today or timezone.localdate())
 
     def system_chain_broken(self) -> bool:
         """Where the business line (条) loses its branch [000]: a sub-bureau whose party relation sits with the
@@ -191,8 +192,37 @@ class CommitteePost(models.Model):
         return f"{self.org} {self.get_post_display()} {self.holder_name}"
 
 
+class WorkstationQuerySet(ScopedQuerySet):
+    def active(self) -> WorkstationQuerySet:
+        """Stations not retired: only these cover villages and take part in the weekly cycle."""
+        return self.filter(retired_on__isnull=True)
+
+    def restrict(self, user, action: str = Action.VIEW) -> WorkstationQuerySet:
+        """A station is seen and worked by whoever holds its town, and by whoever holds every village it covers: its
+        own accounts, whose grants are exactly those villages (stations.services keeps them so). Both follow from
+        the user's grants alone, like a vertical system seen through its units; a village's own secretary, who
+        holds one of them, does not see the station's papers, which carry its other villages' reports. Creating,
+        changing and retiring a station (MANAGE) stays with the town."""
+        by_town = super().restrict(user, action)
+        paths = scope_paths(user, action)
+        if action == Action.MANAGE or paths is ALL or not paths:
+            return by_town
+        inside = Q()
+        for path in paths:
+            inside |= Q(organization__path__startswith=path)
+        through = Workstation.villages.through.objects
+        covered = through.filter(inside).values("workstation_id")
+        uncovered = through.exclude(inside).values("workstation_id")
+        return self.filter(Q(pk__in=by_town.values("pk")) | (Q(pk__in=covered) & ~Q(pk__in=uncovered)))
+
+
 class Workstation(models.Model):
-    """党建工作站: a working layer between a town committee and the 3–5 villages it covers [003]."""
+    """党建工作站: a working layer between a town committee and the 3–5 villages it covers [003].
+
+    The people (chief, full-time and part-time staff) and the station's accounts are kept by the `stations` app,
+    which also keeps `chief_name` and the two staff counts here in step with them: the town and county pages and
+    the accountability of station chiefs read them from this row.
+    """
 
     name = models.CharField("工作站名称", max_length=100)
     code = models.CharField("编码", max_length=40, unique=True)
@@ -203,8 +233,9 @@ class Workstation(models.Model):
     chief_name = models.CharField("站长", max_length=50, blank=True)
     fulltime_staff = models.PositiveSmallIntegerField("专职工作人员数", default=1)
     parttime_staff = models.PositiveSmallIntegerField("兼职工作人员数", default=0)
+    retired_on = models.DateField("撤销日期", null=True, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = WorkstationQuerySet.as_manager()
     scope_path_field = "town__path"
 
     class Meta:

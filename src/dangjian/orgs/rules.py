@@ -104,3 +104,30 @@ def warnings_for(org: Organization, facts: OrgFacts, today: datetime.date | None
                     )
                 )
     return out
+
+
+# ---------------------------------------------------------------------------------------------------- workstations
+# [003] 每个党建工作站负责联系指导3-5个村（社区）；按照每个站不少于1名专职人员的原则. Warnings, not refusals: the
+# hard rules of coverage (own town, one station per village) are `stations.rules`.
+COVER_MIN, COVER_MAX = 3, 5
+COUNT_WARNING = "按规定每个党建工作站负责联系指导 {low}—{high} 个村（社区），本站联系 {n} 个。"
+NO_FULLTIME = "按规定每个党建工作站不少于 1 名专职工作人员，本站尚无。"
+NO_CHIEF = "本站尚未登记站长。"
+
+
+def coverage_warnings(count: int) -> list[str]:
+    if COVER_MIN <= count <= COVER_MAX:
+        return []
+    return [COUNT_WARNING.format(low=COVER_MIN, high=COVER_MAX, n=count)]
+
+
+def station_warnings(station) -> list[str]:
+    """What the town's page says of a working station: coverage outside 3–5, no chief, no full-time staff."""
+    if station.retired_on:
+        return []
+    warnings = coverage_warnings(len(station.villages.all()))
+    if not station.chief_name:
+        warnings.append(NO_CHIEF)
+    if not station.fulltime_staff:
+        warnings.append(NO_FULLTIME)
+    return warnings

@@ -3,8 +3,6 @@ against the user's scope, and the services check every rule again."""
 
 from __future__ import annotations
 
-import datetime
-
 from django import forms
 from django.utils import timezone
 
@@ -130,7 +128,7 @@ class FundForm(forms.Form):
     amount = forms.DecimalField(label="金额（元）", min_value=0.01, max_digits=12, decimal_places=2)
     source = forms.CharField(label="资金来源", max_length=200)
     purpose = forms.CharField(label="用途", max_length=500, required=False)
-    date = forms.DateField(label="拨付日期", widget=DATE, initial=datetime.date.today)
+    date = forms.DateField(label="拨付日期", widget=DATE, initial=timezone.localdate)
 
 
 class OpinionForm(forms.Form):

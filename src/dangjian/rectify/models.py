@@ -52,16 +52,28 @@ class Case(models.Model):
     rolled_from = models.ForeignKey(
         "self", verbose_name="结转自", null=True, blank=True, on_delete=models.SET_NULL, related_name="rolled_into"
     )
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="立案人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     opened_at = models.DateTimeField("立案时间", auto_now_add=True)
     town_checked_at = models.DateTimeField("乡镇初验时间", null=True, blank=True)
     town_checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="乡镇初验人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     town_opinion = models.CharField("乡镇初验意见", max_length=1000, blank=True)
     closed_at = models.DateTimeField("销号时间", null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="验收销号人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     closing_opinion = models.CharField("验收意见", max_length=1000, blank=True)
 
@@ -86,7 +98,7 @@ class MeasureStatus(models.TextChoices):
 class Measure(models.Model):
     """One line of the plan (一村一策): a problem, the measure against it, who answers for it, by when."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="measures")
+    case = models.ForeignKey(Case, verbose_name="整顿案件", on_delete=models.CASCADE, related_name="measures")
     problem = models.CharField("问题", max_length=500)
     action = models.CharField("整改措施", max_length=1000)
     responsible = models.CharField("责任人", max_length=50)
@@ -128,12 +140,17 @@ class SupporterRole(models.TextChoices):
 
 
 class Supporter(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="supporters")
+    case = models.ForeignKey(Case, verbose_name="整顿案件", on_delete=models.CASCADE, related_name="supporters")
     role = models.CharField("包扶层级", max_length=30, choices=SupporterRole.choices)
     name = models.CharField("姓名", max_length=50)
     unit = models.CharField("单位及职务", max_length=200, blank=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="包扶责任人账号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     notified_at = models.DateTimeField("通知时间", null=True, blank=True)
 
@@ -152,7 +169,7 @@ class Supporter(models.Model):
 class Fund(models.Model):
     """Special funds (专项资金) spent on the case."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="funds")
+    case = models.ForeignKey(Case, verbose_name="整顿案件", on_delete=models.CASCADE, related_name="funds")
     amount = models.DecimalField("金额（元）", max_digits=12, decimal_places=2)
     source = models.CharField("资金来源", max_length=200)
     purpose = models.CharField("用途", max_length=500, blank=True)
@@ -173,10 +190,12 @@ class Fund(models.Model):
 class LedgerEntry(models.Model):
     """A progress entry of the ledger (台账) against one measure."""
 
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="entries")
+    measure = models.ForeignKey(Measure, verbose_name="整改措施", on_delete=models.CASCADE, related_name="entries")
     date = models.DateField("日期")
     content = models.CharField("进展情况", max_length=2000)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -194,7 +213,7 @@ class LedgerEntry(models.Model):
 class LedgerFile(models.Model):
     """Evidence of a ledger entry: a file or a photo."""
 
-    entry = models.ForeignKey(LedgerEntry, on_delete=models.CASCADE, related_name="files")
+    entry = models.ForeignKey(LedgerEntry, verbose_name="台账记录", on_delete=models.CASCADE, related_name="files")
     file = models.FileField("文件", upload_to="rectify/%Y")
     original_name = models.CharField("文件名", max_length=200)
 
@@ -222,10 +241,12 @@ class CaseEventKind(models.TextChoices):
 class CaseEvent(models.Model):
     """The case's history as people read it; the audit log keeps the technical record."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    case = models.ForeignKey(Case, verbose_name="整顿案件", on_delete=models.CASCADE, related_name="events")
     kind = models.CharField("事项", max_length=20, choices=CaseEventKind.choices)
     note = models.CharField("说明", max_length=1000, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     at = models.DateTimeField("时间", auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()

@@ -5,17 +5,20 @@ The forms that change a case are in `plan_views.py`."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views import View
 
 from dangjian.assess.models import Assessment
 from dangjian.core.scope import ALL, Action, acts_anywhere, scope_paths
-from dangjian.core.views import ScopedViewMixin, apply_validation_error
+from dangjian.core.views import ScopedListView, ScopedViewMixin, apply_validation_error, first_rows
 from dangjian.orgs.models import Organization
 
 from . import services
@@ -24,21 +27,26 @@ from .forms import CaseFilterForm, CaseOpenForm, RollOverForm
 from .models import Case, CaseStatus, LedgerFile, MeasureStatus
 from .pairing import AGENCY_KIND_LABELS, suggest_agencies
 
-PAGE = 200
+LEDGER_CASES = 200  # open cases listed under the ledger; the case list pages through all of them
 
 
-class CaseListView(ScopedViewMixin, View):
+class CaseListView(ScopedListView):
     """Cases within the user's scope, filtered by year, status, kind, overdue measures, organization, assessment:
-    the filters of the API and of the case export (`CaseFilterSet`); the form only shows them."""
+    the filters of the API and of the case export (`CaseFilterSet`, applied by `render_list`); the form only shows
+    them."""
 
     model = Case
+    template_name = "rectify/list.html"
     filterset_class = CaseFilterSet
 
-    def get(self, request):
-        form = CaseFilterForm(request.GET or None)
+    @cached_property
+    def filter_form(self) -> CaseFilterForm:
+        return CaseFilterForm(self.request.GET or None)
+
+    def list_rows(self):
         today = timezone.localdate()
-        cases = self.filter_list(self.get_queryset().select_related("org")).qs
-        cases = cases.annotate(
+        cases = self.get_queryset().select_related("org")
+        return cases.annotate(
             measures_total=Count("measures", distinct=True),
             measures_open=Count("measures", filter=Q(measures__status=MeasureStatus.OPEN), distinct=True),
             measures_overdue=Count(
@@ -46,21 +54,14 @@ class CaseListView(ScopedViewMixin, View):
                 filter=Q(measures__status=MeasureStatus.OPEN, measures__deadline__lt=today),
                 distinct=True,
             ),
-        )
-        total = cases.count()
-        return render(
-            request,
-            "rectify/list.html",
-            {
-                "form": form,
-                "cases": cases[:PAGE],
-                "total": total,
-                "more": total > PAGE,
-                "can_open": acts_anywhere(request.user, Action.MANAGE),
-                "query": request.GET.urlencode(),
-                "rollover_form": RollOverForm(initial={"year": today.year - 1}),
-            },
-        )
+        ).order_by("-year", "org__path", "id")  # Meta.ordering does not reach an aggregating query
+
+    def get_context_data(self, **context):
+        return context | {
+            "form": self.filter_form,
+            "can_open": acts_anywhere(self.request.user, Action.MANAGE),
+            "rollover_form": RollOverForm(initial={"year": timezone.localdate().year - 1}),
+        }
 
 
 class CaseDetailView(ScopedViewMixin, View):
@@ -219,6 +220,7 @@ class LedgerView(ScopedViewMixin, View):
         )
         if year:
             cases = cases.filter(year=year)
+        cases_filter = {"org_code": org.code} | ({"year": year} if year else {})
         return render(
             request,
             "rectify/ledger.html",
@@ -229,7 +231,8 @@ class LedgerView(ScopedViewMixin, View):
                 "totals": totals,
                 "year": year or "",
                 "form": form,
-                "cases": cases.exclude(status=CaseStatus.CLOSED)[:PAGE],
+                "cases": first_rows(cases.exclude(status=CaseStatus.CLOSED), LEDGER_CASES),
+                "cases_url": f"{_list_url()}?{urlencode(cases_filter)}",
             },
         )
 

@@ -32,7 +32,16 @@ from .member_prep import Prepared
 from .read import SheetError, open_sheet
 from .rowparse import Row, cell_message, chunks
 
-__all__ = ["ImportReport", "Row", "RowError", "allowed", "cell_message", "run_import", "write_error_sheet"]
+__all__ = [
+    "ImportReport",
+    "Row",
+    "RowError",
+    "allowed",
+    "cell_message",
+    "register_kind",
+    "run_import",
+    "write_error_sheet",
+]
 
 # From how many rows a member file is parsed in a reader process (below, starting it costs more than it saves;
 # the tests set it to 0); the rows of a file the limits' check does not count (.xls) are estimated from its size.
@@ -140,7 +149,22 @@ def _end_writes(importer, exc: BaseException | None = None) -> None:
         end(exc)
 
 
+# Importers of the lists kept by apps above this one (the working layer's stations, ...), registered by those apps'
+# AppConfig.ready() through `register_kind`: the sheets framework cannot import them itself.
+IMPORTERS: dict[str, Callable] = {}
+
+
+def register_kind(kind: str, *, title: str, columns: list, importer: Callable) -> None:
+    """Make `kind` importable (`dangjian import KIND FILE`, its template): its columns, its title, and
+    `importer(user, report)` giving an object with `process(rows)` and `finish()` like `OrgImporter`."""
+    COLUMNS[kind] = columns
+    TITLES[kind] = title
+    IMPORTERS[kind] = importer
+
+
 def _importer(kind: str, user, report: ImportReport):
+    if kind in IMPORTERS:
+        return IMPORTERS[kind](user, report)
     if kind == "orgs":
         from .import_orgs import OrgImporter
 

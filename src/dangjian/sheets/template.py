@@ -6,8 +6,7 @@ The importer skips the example row if it is left in unchanged, and reads the hea
 
 from __future__ import annotations
 
-import datetime
-
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -111,7 +110,7 @@ def write_template(kind: str, out) -> None:
     guide.append(["说明", "", "表头可以在标题行下面，列的顺序可以调整，多余的列会被忽略。"])
     guide.append(["", "", "日期可写成 2016-11-16、2016/11/16、2016.11.16 或 2016年11月16日。"])
     guide.append(["", "", "导入要么全部成功，要么一行也不写入；有错误时可下载错误清单，改正后重新导入。"])
-    guide.append(["", "", f"模板生成日期：{datetime.date.today():%Y-%m-%d}"])
+    guide.append(["", "", f"模板生成日期：{timezone.localdate():%Y-%m-%d}"])
     guide.column_dimensions["A"].width = 22
     guide.column_dimensions["B"].width = 10
     guide.column_dimensions["C"].width = 90

@@ -84,5 +84,9 @@
     var tree = document.getElementById("org-tree");
     if (tree) initTree(tree);
     document.querySelectorAll("input[data-autocomplete=org]").forEach(initAutocomplete);
+    // A printable form (the weekly cycle's four forms): a button, since inline handlers are refused by the CSP.
+    document.querySelectorAll("[data-print]").forEach(function (b) {
+      b.addEventListener("click", function () { window.print(); });
+    });
   });
 })();
