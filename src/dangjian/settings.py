@@ -161,6 +161,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'dangjian.sqlite3'}",
         conn_max_age=env_int("DANGJIAN_DB_CONN_MAX_AGE", 60),
+        # A kept connection the server closed (PostgreSQL restarted, a backend terminated, a proxy's idle timeout)
+        # is found at the start of the next request and replaced, so that request succeeds (docs/operations.md).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
