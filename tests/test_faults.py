@@ -136,8 +136,11 @@ def test_a_worker_killed_during_an_import_leaves_nothing_and_its_job_fails_and_a
         text = members_csv("F-WORKER")
         job = job_of(upload_csv(browser, text))
         wait_until_running(browser, job)
+        readers = children_of(worker.pid)
+        assert readers  # the import's reader processes, forked by the worker
         worker.send_signal(signal.SIGKILL)
         worker.wait()
+        assert all_gone(readers)  # they die with it: none keeps its database connection and its locks
 
         assert members_of(env, "F-WORKER") == 0  # its transaction never committed: nothing partial
         assert progress(browser, job)["status"] == "running"  # nobody knows yet
@@ -177,7 +180,9 @@ def test_an_app_process_killed_during_a_write_leaves_nothing_and_its_job_fails_w
         assert job is not None
         wait_until_running(watcher, job)
         pid = _serving_pid(writer_port)
+        readers = children_of(pid)
         os.kill(pid, signal.SIGKILL)
+        assert all_gone(readers)
         upload.join(timeout=30)
         assert answers and answers[0] is None  # the browser got no answer: the connection was cut
 
@@ -191,6 +196,29 @@ def test_an_app_process_killed_during_a_write_leaves_nothing_and_its_job_fails_w
     finally:
         writer_server.close()
         watcher_server.close()
+
+
+def children_of(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout  # noqa: S603, S607
+    return [int(line) for line in out.split()]
+
+
+def all_gone(pids: list[int], seconds: float = 15) -> bool:
+    """Whether every process in `pids` has ended (a zombie nobody reaped yet counts as ended)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        alive = []
+        for pid in pids:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            if state != "Z":
+                alive.append(pid)
+        if not alive:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def _upload_or_error(browser, text):
