@@ -82,3 +82,34 @@ def test_on_postgresql_a_name_search_is_answered_from_the_trigram_index(own_post
         cursor.execute("EXPLAIN SELECT id FROM orgs_organization WHERE name LIKE '%第1234党%'")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "org_name_trgm" in plan, plan
+
+
+@pytest.mark.parametrize("q", ["青松", "白"])
+def test_on_postgresql_a_search_too_short_for_trigrams_is_answered_from_the_pairs_index(own_postgres, q):
+    from importlib import import_module
+
+    from dangjian.core.textsearch import pairs
+
+    migration = import_module("dangjian.orgs.migrations.0003_name_trigram_index")
+    with own_postgres.cursor() as cursor:
+        migration.create(None, SimpleNamespace(connection=own_postgres, execute=cursor.execute))
+        cursor.execute("ANALYZE orgs_organization")
+        found_by_pairs = (
+            "SELECT count(*) FROM orgs_organization WHERE name LIKE %s AND dangjian_short_grams(name) @> %s::text[]"
+        )
+        cursor.execute("EXPLAIN " + found_by_pairs, [f"%{q}%", pairs(q)])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute(found_by_pairs, [f"%{q}%", pairs(q)])
+        found = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM orgs_organization WHERE name LIKE %s", [f"%{q}%"])
+        assert found == cursor.fetchone()[0] > 0  # the pairs leave out no name that contains q
+    assert "org_name_grams" in plan, plan
+
+
+def test_the_pairs_of_a_search_are_its_adjacent_characters():
+    from dangjian.core.textsearch import pairs
+
+    assert pairs("王") == ["王"]
+    assert pairs("朱晶") == ["朱晶"]
+    assert pairs("鹿鸣村") == ["鸣村", "鹿鸣"]
+    assert pairs("哈哈哈") == ["哈哈"]
