@@ -44,6 +44,7 @@ def walk(resolver=None, prefix="", namespace=""):
 ROUTES = {
     "home": None,
     "ping": None,
+    "healthz": None,
     "login": None,
     "logout": None,
     "password_change": None,
@@ -993,6 +994,7 @@ ANONYMOUS_URLS = {
 OPEN_ROUTES = {"login", "logout", "ping", "api-token", "api-schema", "api-root"}
 OPEN_ROUTES |= {"survey_answer"}  # the residents' survey: public by design, each link answerable once
 OPEN_ROUTES |= {"opinion_public"}  # residents' opinions: the one form of a printed code (tests/test_opinions.py)
+OPEN_ROUTES |= {"healthz"}  # for load balancers and monitoring: machinery only, no personal data
 
 
 def test_anonymous_visitors_are_sent_to_login_and_api_refuses_them(region):

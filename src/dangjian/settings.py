@@ -167,6 +167,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'dangjian.sqlite3'}",
         conn_max_age=env_int("DANGJIAN_DB_CONN_MAX_AGE", 60),
+        # A kept connection the server closed (PostgreSQL restarted, a backend terminated, a proxy's idle timeout)
+        # is found at the start of the next request and replaced, so that request succeeds (docs/operations.md).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -215,7 +218,15 @@ FILE_UPLOAD_PERMISSIONS = FILE_MODE
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = DIR_MODE
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = Path(env_str("DANGJIAN_STATIC_ROOT") or DATA_DIR / "static")
+# Static files are public: behind nginx (deploy/) they sit outside the private data directory, readable by nginx's user.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
+    },
+}
 # Serve straight from the package when collectstatic has not run (tests, development).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from dangjian.assess.survey_views import SurveyAnswerView
 from dangjian.opinions.public import OpinionPublicView
+from dangjian.server.views import HealthView
 
 urlpatterns = [
     path("", include("dangjian.core.urls")),
@@ -27,6 +28,8 @@ urlpatterns = [
     path("audit/", include("dangjian.core.audit_urls")),
     path("notifications/", include("dangjian.cadence.urls")),
     path("api/", include("dangjian.api_urls")),
+    # For load balancers and monitoring: public, JSON, no personal data (server/health.py).
+    path("healthz", HealthView.as_view(), name="healthz"),
 ]
 
 handler400 = "dangjian.core.views.bad_request"

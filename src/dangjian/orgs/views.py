@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from .choices import OrgKind
 from .forms import OrgCreateForm, OrgForm, OrgMoveForm, PostForm
 from .models import CommitteePost, Organization, VerticalSystem
 from .queries import breadcrumbs, org_warnings, station_coverage, town_stations
+from .search import search
 
 TOWN_KINDS = (OrgKind.TOWN_COMMITTEE, OrgKind.STREET_COMMITTEE)
 ABOVE_TOWN_KINDS = (OrgKind.CITY_COMMITTEE, OrgKind.COUNTY_COMMITTEE)
@@ -84,8 +84,7 @@ class OrgSearchView(ScopedViewMixin, View):
         q = request.GET.get("q", "").strip()[:100]
         results = []
         if q:
-            qs = self.get_queryset().filter(Q(code__startswith=q) | Q(name__contains=q)).order_by("path")
-            results = list(qs[:SEARCH_LIMIT])
+            results = search(self.get_queryset(), q, SEARCH_LIMIT)  # code prefix first (orgs/search.py)
         if request.GET.get("format") == "json":
             return JsonResponse({"results": [_node(o) for o in results]})
         return render(request, "orgs/search.html", {"q": q, "results": results, "limit": SEARCH_LIMIT})

@@ -32,6 +32,8 @@ import multiprocessing
 import operator
 import os
 import pickle
+import signal
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -73,7 +75,10 @@ def chunks_in_child(
             receive, send = context.Pipe(duplex=False)
             pipes.append(receive)
             child = context.Process(
-                target=_parse, args=(send, rows, mapping, encode, part, parts), name="import-reader", daemon=True
+                target=_parse,
+                args=(send, rows, mapping, encode, part, parts, os.getpid()),
+                name="import-reader",
+                daemon=True,
             )
             child.start()
             children.append(child)
@@ -168,8 +173,9 @@ class _Rest:
         return dict(zip(self.names, map(operator.itemgetter(k), self.columns), strict=True))
 
 
-def _parse(send, rows, mapping, encode, part: int, parts: int) -> None:
+def _parse(send, rows, mapping, encode, part: int, parts: int, parent: int) -> None:
     """The child: parse, encode and send each of its chunks; an exception goes back to the parent as it is."""
+    _die_with_parent(parent)
     _keep_freed_memory()
     # Sent by a thread of the child's own, so the parse goes on while the importer is busy with the database (a
     # chunk is far larger than a pipe holds: sending it waits for the importer to read it whole).
@@ -201,6 +207,7 @@ def _glibc_mallopt():
 
 
 _MALLOPT = _glibc_mallopt()
+
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
 
 
@@ -212,6 +219,31 @@ def _keep_freed_memory() -> None:
         _MALLOPT(_M_TRIM_THRESHOLD, 512 << 20)
         _MALLOPT(_M_TOP_PAD, 64 << 20)
         _MALLOPT(_M_MMAP_THRESHOLD, 32 << 20)
+
+
+def _linux_prctl():
+    """Linux's `prctl`, looked up in the importer's process like `mallopt`; None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _linux_prctl()
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a child: killed when the importer dies, even by kill -9. An orphaned child would otherwise live on, keeping
+    the importer's database connection open (it inherited the socket) and with it the import's transaction and its
+    locks: the same file imported again would wait on them for ever (the fault drill in tests/test_faults.py).
+    Linux sends the signal when the thread that forked the child ends: the importer's, which outlives the import."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the importer died before the line above: nobody will read this child's chunks
+        os._exit(0)
 
 
 def _picklable(exc: BaseException) -> BaseException:
