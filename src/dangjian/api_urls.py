@@ -9,6 +9,7 @@ from dangjian.accountability.api.views import RecordViewSet as AccountabilityRec
 from dangjian.accounts.api import ObtainTokenView, RevokeTokenView
 from dangjian.assess.api.views import AssessmentViewSet, EntryCreateView, ResultViewSet, SchemeViewSet
 from dangjian.core.ratelimit import LoginRateThrottle
+from dangjian.inspections.api.views import DrawViewSet, FindingViewSet, VisitViewSet
 from dangjian.members.api.views import MemberViewSet
 from dangjian.orgs.api.views import OrgViewSet
 from dangjian.rectify.api.views import CaseViewSet
@@ -21,6 +22,9 @@ router.register("schemes", SchemeViewSet, basename="scheme")
 router.register("cases", CaseViewSet, basename="case")
 router.register("accountability/records", AccountabilityRecordViewSet, basename="accountability-record")
 router.register("accountability/proposals", AccountabilityProposalViewSet, basename="accountability-proposal")
+router.register("inspections/draws", DrawViewSet, basename="inspection-draw")
+router.register("inspections/visits", VisitViewSet, basename="inspection-visit")
+router.register("inspections/findings", FindingViewSet, basename="inspection-finding")
 results = ResultViewSet.as_view({"get": "list"})
 result = ResultViewSet.as_view({"get": "retrieve"})
 

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "dangjian.rectify",
     "dangjian.cadence",
     "dangjian.accountability",
+    "dangjian.inspections",
 ]
 
 MIDDLEWARE = [

@@ -28,7 +28,7 @@ from .periods import EVERY, Period, periods_between
 log = logging.getLogger("dangjian.cadence")
 
 # The modules whose jobs are registered, in one place (importing them registers their @job functions).
-JOB_MODULES = ["dangjian.cadence.rectify_jobs", "dangjian.sheets.leftovers"]
+JOB_MODULES = ["dangjian.cadence.rectify_jobs", "dangjian.sheets.leftovers", "dangjian.inspections.jobs"]
 MAX_ATTEMPTS = 3
 
 
