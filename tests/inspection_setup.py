@@ -78,7 +78,10 @@ def all_yes(target, year=2026, no=()):
     """Every applicable item 符合, except the item numbers of the first checklist in `no`, 不符合 with a note."""
     items = services.applicable_items(target, year)
     first = items[0].checklist_id
-    return {
-        i.pk: (ItemResult.NO, f"{i.title}不到位") if i.checklist_id == first and i.number in no else (ItemResult.YES, "")
-        for i in items
-    }
+
+    def result(item):
+        if item.checklist_id == first and item.number in no:
+            return ItemResult.NO, f"{item.title}不到位"
+        return ItemResult.YES, ""
+
+    return {i.pk: result(i) for i in items}

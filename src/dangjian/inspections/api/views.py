@@ -8,7 +8,7 @@ from dangjian.core.api import ScopedReadOnlyViewSet
 
 from ..filtersets import DrawFilterSet, FindingFilterSet, VisitFilterSet
 from ..models import Draw, Finding, Visit, VisitItem
-from .serializers import DrawDetailSerializer, DrawSerializer
+from .serializers import DrawDetailSerializer, DrawSerializer, FindingSerializer, VisitSerializer
 
 
 class DrawViewSet(ScopedReadOnlyViewSet):
@@ -31,6 +31,7 @@ class VisitViewSet(ScopedReadOnlyViewSet):
         .order_by("-visited_on", "-id")
     )
     filterset_class = VisitFilterSet
+    serializer_class = VisitSerializer
     search_fields = ["target__label"]
 
 
@@ -39,4 +40,5 @@ class FindingViewSet(ScopedReadOnlyViewSet):
 
     queryset = Finding.objects.select_related("org", "visit", "measure", "case").order_by("-year", "org__path", "id")
     filterset_class = FindingFilterSet
+    serializer_class = FindingSerializer
     search_fields = ["title", "org__name"]
