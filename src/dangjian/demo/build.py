@@ -16,6 +16,7 @@ from dangjian.orgs.choices import GRASSROOTS_KINDS
 from dangjian.orgs.models import CommitteePost, Organization, VerticalSystem, Workstation
 
 from .assessment import build_demo_assessment
+from .inspections import build_demo_inspections
 from .people import make_members, make_posts, make_transfers
 from .region import CITY_NAME, HEXI_NAME, MOHE_NAME, RegionBuilder
 from .writer import next_id, reset_sequences
@@ -100,6 +101,7 @@ def build_demo(seed: int = DEFAULT_SEED, today: datetime.date | None = None) -> 
     reset_sequences(Organization, VerticalSystem, Workstation, Member, CommitteePost, MemberTransfer)
 
     build_demo_assessment(rng)
+    build_demo_inspections(rng, today)
 
     summary = summarize()
     summary.seconds = time.monotonic() - started

@@ -74,7 +74,9 @@ def last_grades(org_ids: list[int]) -> dict[int, str]:
 def _subjects(kind: str, org: Organization) -> list[dict]:
     """The raw members: key, label, the organization visited (scope), and the case or station drawn."""
     if kind == PopulationKind.VILLAGES:
+        # A village's own organization: the branches of a village's general branch are part of it, not drawn apart.
         orgs = Organization.objects.in_subtree(org).filter(level=Level.VILLAGE, kind__in=GRASSROOTS_KINDS)
+        orgs = orgs.exclude(parent__level=Level.VILLAGE)
         return [
             {"key": o.code, "label": o.name, "org": o.pk, "case": None, "station": None, "_org": o}
             for o in orgs.order_by("path")

@@ -503,7 +503,10 @@ def record_visit(
 ) -> Visit:
     """The team's record of one visit: each item 符合 / 不符合 / 不适用 with a note (required for 不符合), photos,
     whom they met, when. Each 不符合 becomes a finding waiting to be dispatched."""
-    target = DrawTarget.objects.select_for_update().select_related("draw__org", "org", "case").get(pk=target.pk)
+    # Locks the target row only (its case may be missing: PostgreSQL locks no outer-joined side).
+    target = (
+        DrawTarget.objects.select_for_update(of=("self",)).select_related("draw__org", "org", "case").get(pk=target.pk)
+    )
     today = today or timezone.localdate()
     if actor is not None and not target.team.filter(user=actor).exists():
         raise ValidationError(NOT_ON_TEAM)
