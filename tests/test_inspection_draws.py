@@ -484,3 +484,67 @@ def test_the_spot_check_pages_show_the_months_draws_within_scope(open_cases, cou
     assert draw.targets.get().org.name in body and draw.commitment in body
     assert old.status_code == 302 and old["Location"] == "/inspections/spot-checks/?period=2026-11"
     assert "南岭" not in login(outsider).get("/inspections/spot-checks/").content.decode().replace("南岭县委", "")
+
+
+# ---------------------------------------------------------------------------------------------------- the pages
+
+
+def test_an_organizer_sets_up_adjusts_commits_draws_and_verifies_on_the_pages(county, clock, county_user, login):
+    client = login(county_user)
+    response = client.post(
+        "/inspections/new/",
+        {
+            "org_code": "T-NORTH",
+            "title": "页面设立的抽取",
+            "population_kind": PopulationKind.VILLAGES,
+            "stratify_by": StratifyBy.TOWN,
+            "quota_default": "1",
+            "quota_overrides": "冰河镇党委=2",
+            "exclude_months": "3",
+            "team_size": "2",
+            "draw_at": "2026-03-03T09:00",
+            "visit_until": "2026-03-31",
+        },
+    )
+    draw = Draw.objects.get(title="页面设立的抽取")
+    assert response.status_code == 302 and draw.status == DrawStatus.DRAFT
+    page = client.get(f"/inspections/{draw.pk}/").content.decode()
+    assert "确认名单并承诺" in page and "冰河社区党支部" in page
+    client.post(f"/inspections/{draw.pk}/exclude/", {"key": "T-ICE3", "reason": "正在换届"})
+    client.post(f"/inspections/{draw.pk}/commit/")
+    draw.refresh_from_db()
+    assert draw.status == DrawStatus.COMMITTED and draw.quotas == {"冰河镇党委": 2, "松岭镇党委": 1}
+    page = client.get(f"/inspections/{draw.pk}/").content.decode()
+    assert draw.commitment in page and draw.population_digest in page and "不参加抽取：正在换届" in page
+    refused = client.post(f"/inspections/{draw.pk}/exclude/", {"key": "T-ICE1", "reason": "再调整"}, follow=True)
+    assert "抽取已承诺，总体名单已冻结，不能再修改。" in refused.content.decode()
+    early = client.post(f"/inspections/{draw.pk}/draw/", follow=True)
+    assert "未到公布的抽取时间（2026-03-03 09:00），不能提前抽取。" in early.content.decode()
+    clock.move_to(AFTER_DRAW)
+    client = login(county_user)
+    client.post(f"/inspections/{draw.pk}/draw/")
+    draw.refresh_from_db()
+    assert draw.status == DrawStatus.DRAWN and set(keys(draw)) <= {"T-VILLAGE", "T-BIRCH", "T-ICE1", "T-ICE2"}
+    assert "复核通过" in client.get(f"/inspections/{draw.pk}/verify/").content.decode()
+    exported = json.loads(client.get(f"/inspections/{draw.pk}/export.json").content)
+    assert exported["secret"] == draw.revealed_secret
+
+
+def test_a_bad_set_up_on_the_page_says_what_is_wrong(county, clock, county_user, login):
+    response = login(county_user).post(
+        "/inspections/new/",
+        {
+            "org_code": "T-NORTH",
+            "title": "过期的抽取",
+            "population_kind": PopulationKind.VILLAGES,
+            "stratify_by": StratifyBy.NONE,
+            "quota_default": "1",
+            "exclude_months": "3",
+            "team_size": "2",
+            "draw_at": "2026-03-01T09:00",
+            "visit_until": "2026-03-31",
+        },
+    )
+    assert response.status_code == 400
+    assert "公布的抽取时间应晚于现在：抽取须在承诺之后进行。" in response.content.decode()
+    assert not Draw.objects.exists()

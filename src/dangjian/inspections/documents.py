@@ -96,7 +96,9 @@ def bulletin_data(org: Organization, year: int, quarter: int, *, user) -> Bullet
     towns = towns_around(org)
     rows: dict[str, TownRow] = {}
     findings = list(
-        Finding.objects.filter(visit__in=visits).select_related("measure", "case").order_by("visit__visited_on", "id")
+        Finding.objects.filter(visit__in=visits)
+        .select_related("measure", "case", "org")
+        .order_by("visit__visited_on", "id")
     )
     per_visit: Counter = Counter(f.visit_id for f in findings)
     items = Counter(
@@ -119,7 +121,7 @@ def bulletin_data(org: Organization, year: int, quarter: int, *, user) -> Bullet
         row.findings += 1
         line = by_item[f.title]
         line[0] += 1
-        by_org[f.visit.target.label] += 1
+        by_org[f.org.name] += 1
         if state == FindingStatus.FIXED:
             row.fixed += 1
             line[1] += 1
