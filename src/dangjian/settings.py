@@ -302,6 +302,8 @@ SPECTACULAR_SETTINGS = {
         "OrgKindEnum": "dangjian.orgs.choices.OrgKind",
         "RecordKindEnum": "dangjian.accountability.choices.RecordKind",
         "ProposalStatusEnum": "dangjian.accountability.choices.ProposalStatus",
+        "DrawStatusEnum": "dangjian.inspections.choices.DrawStatus",
+        "FindingStatusEnum": "dangjian.inspections.choices.FindingStatus",
     },
 }
 

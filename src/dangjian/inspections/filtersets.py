@@ -17,7 +17,8 @@ def _org(field: str):
 
 
 class DrawFilterSet(ScopedFilterSet):
-    year = IntegerFilter(label="年度", field_name="draw_at__year")
+    # A year of a date: bounded, as the database's date functions take no year 0 or 10000.
+    year = IntegerFilter(label="年度", field_name="draw_at__year", min_value=2000, max_value=2100)
     status = django_filters.ChoiceFilter(label="状态", choices=DrawStatus.choices)
     purpose = django_filters.ChoiceFilter(label="类别", choices=DrawPurpose.choices)
     org_code = _org("org__path")
@@ -28,7 +29,7 @@ class DrawFilterSet(ScopedFilterSet):
 
 
 class VisitFilterSet(ScopedFilterSet):
-    year = IntegerFilter(label="年度", field_name="visited_on__year")
+    year = IntegerFilter(label="年度", field_name="visited_on__year", min_value=2000, max_value=2100)
     org_code = _org("target__org__path")
 
     class Meta:
