@@ -91,10 +91,7 @@ class Command(BaseCommand):
         return org
 
     def do_plan(self, **o):
-        try:
-            overrides = parse_overrides("\n".join(o["override"]))
-        except Exception as exc:
-            raise CommandError(str(exc)) from exc
+        overrides = parse_overrides("\n".join(o["override"]))  # a bad line: ValidationError, said by handle()
         draw = services.setup_draw(
             self._org(o["org"]),
             actor=None,
