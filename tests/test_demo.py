@@ -222,3 +222,35 @@ def test_demo_branch_sees_its_own_villages_opinions_and_problems_only(demo):
     assert problems["count"] >= 5 and {row["org_code"] for row in problems["results"]} == {branch.code}
     town = api_for("demo_town").get("/api/opinions/").json()
     assert town["count"] > opinions["count"]
+
+
+def test_a_year_of_monthly_draws_each_verifiable_with_visits_findings_and_follow_up(demo):
+    from dangjian.inspections.choices import DrawPurpose, DrawStatus
+    from dangjian.inspections.models import Draw, Finding, Visit
+    from dangjian.inspections.verify import verify_draw
+
+    county = org_named("示范市漠北县委")
+    village_draws = Draw.objects.filter(org=county, purpose=DrawPurpose.ADHOC)
+    assert village_draws.count() == 12
+    assert Draw.objects.filter(org=county, purpose=DrawPurpose.SPOT_CHECK).exists()
+    for draw in Draw.objects.filter(status=DrawStatus.DRAWN):
+        assert all(check.ok for check in verify_draw(draw)), draw
+    assert Visit.objects.count() >= 60
+    findings = list(Finding.objects.select_related("measure", "case"))
+    assert findings and all(f.case_id for f in findings)
+    assert {"fixed", "open"} <= {str(f.state) for f in findings}
+
+
+def test_the_demo_branch_sees_no_pending_draw_and_the_demo_inspector_sees_their_tasks(demo):
+    from dangjian.inspections.models import DrawTarget
+
+    branch = Client()
+    branch.post("/accounts/login/", {"username": "demo_branch", "password": "demo-2026"})
+    own = DrawTarget.objects.filter(org__name="漠北县松岭镇青松村党支部", visit__isnull=True)
+    for target in own:
+        assert branch.get(f"/inspections/targets/{target.pk}/").status_code == 404
+    inspector = api_for("demo_inspector")
+    draws = inspector.get("/api/inspections/draws/").json()
+    assert draws["count"] >= 1
+    tasks = DrawTarget.objects.filter(team__user__username="demo_inspector")
+    assert all(inspector.get(f"/api/inspections/draws/{t.draw_id}/").status_code == 200 for t in tasks[:5])

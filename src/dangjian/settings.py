@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     # Problem lists and residents' opinions (docs/working-layer.md).
     "dangjian.problems",
     "dangjian.opinions",
+    "dangjian.inspections",
 ]
 
 MIDDLEWARE = [
@@ -321,6 +322,8 @@ SPECTACULAR_SETTINGS = {
         "OrgKindEnum": "dangjian.orgs.choices.OrgKind",
         "RecordKindEnum": "dangjian.accountability.choices.RecordKind",
         "ProposalStatusEnum": "dangjian.accountability.choices.ProposalStatus",
+        "DrawStatusEnum": "dangjian.inspections.choices.DrawStatus",
+        "FindingStatusEnum": "dangjian.inspections.choices.FindingStatus",
     },
 }
 

@@ -33,6 +33,7 @@ JOB_MODULES = [
     "dangjian.sheets.leftovers",
     "dangjian.weekly.jobs",  # 每周一提示 of the weekly cycle
     "dangjian.problems.jobs",  # overdue problems escalate
+    "dangjian.inspections.jobs",  # the monthly spot check and the draws due
 ]
 MAX_ATTEMPTS = 3
 
