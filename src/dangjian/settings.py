@@ -310,6 +310,16 @@ SPECTACULAR_SETTINGS = {
         "OrgKindEnum": "dangjian.orgs.choices.OrgKind",
         "RecordKindEnum": "dangjian.accountability.choices.RecordKind",
         "ProposalStatusEnum": "dangjian.accountability.choices.ProposalStatus",
+        # The working layer's vocabularies share field names (level, status, source) with each other and the tree's.
+        "OrgLevelEnum": "dangjian.orgs.choices.Level",
+        "CaseSourceEnum": "dangjian.rectify.models.CaseSource",
+        "ArrangementLevelEnum": "dangjian.weekly.choices.Level",
+        "LineStatusEnum": "dangjian.weekly.choices.LineStatus",
+        "StaffSourceEnum": "dangjian.stations.choices.StaffSource",
+        "ProblemLevelEnum": "dangjian.problems.choices.ProblemLevel",
+        "ProblemStatusEnum": "dangjian.problems.choices.ProblemStatus",
+        "ProblemSourceEnum": "dangjian.problems.choices.SourceKind",
+        "CategoryEnum": "dangjian.problems.choices.Category",
     },
 }
 
