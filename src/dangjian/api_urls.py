@@ -11,6 +11,7 @@ from dangjian.assess.api.views import AssessmentViewSet, EntryCreateView, Result
 from dangjian.core.ratelimit import LoginRateThrottle
 from dangjian.members.api.views import MemberViewSet
 from dangjian.orgs.api.views import OrgViewSet
+from dangjian.partylife.api.views import ApplicantViewSet, MeetingViewSet
 from dangjian.rectify.api.views import CaseViewSet
 
 router = DefaultRouter()
@@ -21,6 +22,8 @@ router.register("schemes", SchemeViewSet, basename="scheme")
 router.register("cases", CaseViewSet, basename="case")
 router.register("accountability/records", AccountabilityRecordViewSet, basename="accountability-record")
 router.register("accountability/proposals", AccountabilityProposalViewSet, basename="accountability-proposal")
+router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("development", ApplicantViewSet, basename="applicant")
 results = ResultViewSet.as_view({"get": "list"})
 result = ResultViewSet.as_view({"get": "retrieve"})
 

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "dangjian.rectify",
     "dangjian.cadence",
     "dangjian.accountability",
+    "dangjian.partylife",
 ]
 
 MIDDLEWARE = [
@@ -352,3 +353,9 @@ if AUDIT_SYSLOG:
         "address": (_host, int(_port)) if _host and _port.isdigit() else AUDIT_SYSLOG,
     }
     LOGGING.setdefault("loggers", {})["dangjian.audit.anchor"] = {"handlers": ["audit_syslog"], "level": "INFO"}
+
+# Party records (partylife/frequency.py, docs/records.md): the 党课's period is local practice, not the 条例's;
+# quarterly by default, monthly or yearly where the province or city rules so.
+PARTYLIFE_LECTURE_PERIOD = env_str("DANGJIAN_LECTURE_PERIOD", "quarter")
+if PARTYLIFE_LECTURE_PERIOD not in ("month", "quarter", "year"):
+    raise ImproperlyConfigured("DANGJIAN_LECTURE_PERIOD must be month, quarter or year")

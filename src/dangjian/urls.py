@@ -13,6 +13,7 @@ urlpatterns = [
     path("rectify/bulletins/", include("dangjian.rectify.bulletin_urls")),  # before rectify/: <pk>/ routes
     path("rectify/", include("dangjian.rectify.urls")),
     path("accountability/", include("dangjian.accountability.urls")),
+    path("partylife/", include("dangjian.partylife.urls")),
     # The residents' survey: public and short, since its address is printed under each QR code.
     path("s/<str:token>/", SurveyAnswerView.as_view(), name="survey_answer"),
     path("sheets/", include("dangjian.sheets.urls")),

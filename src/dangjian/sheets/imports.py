@@ -27,6 +27,7 @@ from dangjian.core.scope import path_in_scope
 from . import reader
 from .columns import COLUMNS, TITLES
 from .error_sheet import write_error_sheet
+from .kinds import IMPORTERS
 from .limits import check_file
 from .member_prep import Prepared
 from .read import SheetError, open_sheet
@@ -149,6 +150,8 @@ def _importer(kind: str, user, report: ImportReport):
         from .import_members import MemberImporter
 
         return MemberImporter(user, report)
+    if kind in IMPORTERS:  # a kind registered by a record-keeping app (`kinds`)
+        return IMPORTERS[kind](user, report)
     raise ValueError(f"unknown import kind {kind!r}")
 
 

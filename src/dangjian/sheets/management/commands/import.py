@@ -1,4 +1,4 @@
-"""`dangjian import {orgs,members} FILE [--dry-run] [--as USER] [--errors OUT.xlsx]`, and
+"""`dangjian import {orgs,members,meetings,...} FILE [--dry-run] [--as USER] [--errors OUT.xlsx]`, and
 `dangjian import {orgs,members} --template FILE` to write the template."""
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ PRINTED_ERRORS = 200  # more than this many are only in the --errors sheet
 
 
 class Command(BaseCommand):
-    help = "从 Excel（.xlsx/.xls）或 CSV 导入党组织或党员；全部正确才写入。--template 生成导入模板。"
+    help = "从 Excel（.xlsx/.xls）或 CSV 导入党组织、党员或组织生活记录；全部正确才写入。--template 生成导入模板。"
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=sorted(TITLES), help="orgs 党组织 / members 党员")
+        parser.add_argument("kind", choices=sorted(TITLES), help="orgs 党组织 / members 党员 / meetings 组织生活记录")
         parser.add_argument("file", nargs="?", help="要导入的文件")
         parser.add_argument("--template", metavar="FILE", help="把导入模板（.xlsx）写到该文件，不导入")
         parser.add_argument("--dry-run", action="store_true", help="只校验并报告将新增、修改的数量，不写入")
