@@ -177,6 +177,23 @@ ROUTES = {
     "cadence:read": "notification",
     "cadence:read_all": None,
     "cadence:spot_checks": None,
+    # Party records (partylife): meetings, their photos, the development pipeline and its documents.
+    "partylife:meetings": None,
+    "partylife:meetings_export": None,
+    "partylife:meeting_create": None,
+    "partylife:completion": None,
+    "partylife:applicants": None,
+    "partylife:applicant_create": None,
+    "partylife:meeting": "meeting",
+    "partylife:meeting_photos": "meeting",
+    "partylife:meeting_delete": "meeting",
+    "partylife:photo": "meeting_photo",
+    "partylife:applicant": "applicant",
+    "partylife:document": "dev_step",
+    "meeting-list": None,
+    "meeting-detail": "meeting",
+    "applicant-list": None,
+    "applicant-detail": "applicant",
 }
 # The other county's assessment: its scheme, participants, entries' pages, evidence, results.
 ASSESS_PAGES = {
@@ -239,8 +256,28 @@ ACCOUNTABILITY_LISTS = {
     "accountability-record-list": "/api/accountability/records/",
     "accountability-proposal-list": "/api/accountability/proposals/",
 }
+# The other county's meeting (with a photo) and a person it develops (with the application's document).
+PARTYLIFE_PAGES = {
+    "partylife:meeting": "/partylife/meetings/{meeting}/",
+    "partylife:meeting_photos": "/partylife/meetings/{meeting}/photos/",
+    "partylife:meeting_delete": "/partylife/meetings/{meeting}/delete/",
+    "partylife:photo": "/partylife/photos/{meeting_photo}/",
+    "partylife:applicant": "/partylife/development/{applicant}/",
+    "partylife:document": "/partylife/development/documents/{dev_step}/",
+}
+PARTYLIFE_LISTS = {
+    "partylife:meetings": "/partylife/",
+    "partylife:meetings_export": "/partylife/meetings.xlsx",
+    "partylife:meeting_create": "/partylife/meetings/new/",
+    "partylife:completion": "/partylife/completion/",
+    "partylife:applicants": "/partylife/development/",
+    "partylife:applicant_create": "/partylife/development/new/",
+    "meeting-list": "/api/meetings/",
+    "applicant-list": "/api/development/",
+}
 PAGES_WITH_OBJECT = {
     **ASSESS_PAGES,
+    **PARTYLIFE_PAGES,
     **ACCOUNTABILITY_PAGES,
     **RECTIFY_PAGES,
     "orgs:detail": "/orgs/{org}/",
@@ -300,12 +337,14 @@ POST_ONLY |= {"assess:run", "assess:publish", "assess:evidence_upload", "assess:
 POST_ONLY |= {"assess:review_upload"}
 POST_ONLY |= {"accountability:confirm", "accountability:dismiss"}
 POST_ONLY |= {"cadence:read"}
+POST_ONLY |= {"partylife:meeting_photos", "partylife:meeting_delete"}
 FORMS = {"orgs:edit", "orgs:move", "orgs:delete", "members:edit", "members:transfer", "members:delete"}
 FORMS |= {"assess:grid", "assess:participant", "assess:explain", "assess:scheme_edit"}
 FORMS |= {"assess:survey", "assess:survey_links", "assess:review"}
 POST_ONLY |= {"rectify:open_for_assessment"}
 FORMS |= {f"rectify:{name}" for name in ("edit", "measure_add", "supporters", "fund_add", "town_check", "close")}
 FORMS |= {"rectify:reopen", "rectify:measure_done", "rectify:entry_add"}
+FORMS |= {"partylife:applicant"}
 API_WITH_OBJECT = ["/api/orgs/{org}/", "/api/orgs/{org}.json", "/api/members/{member}/", "/api/members/{member}.json"]
 # The other county's assessment through the API: the assessment, its results, one explanation, its scheme, entries.
 API_ASSESS = {
@@ -324,6 +363,8 @@ API_ACCOUNTABILITY = {
 API_WITH_OBJECT += list(API_ACCOUNTABILITY.values())
 API_RECTIFY = {"case-detail": "/api/cases/{case}/"}
 API_WITH_OBJECT += [*API_RECTIFY.values(), "/api/cases/{case}.json"]
+API_PARTYLIFE = {"meeting-detail": "/api/meetings/{meeting}/", "applicant-detail": "/api/development/{applicant}/"}
+API_WITH_OBJECT += list(API_PARTYLIFE.values())
 LIST_PAGES = [
     "/",
     "/orgs/",
@@ -378,6 +419,21 @@ LIST_PAGES = [
     "/rectify/new/",
     "/notifications/",
     "/notifications/spot-checks/",
+    "/partylife/",
+    "/partylife/?org_code=NL-COUNTY",
+    "/partylife/?year=2026&kind=assembly",
+    "/partylife/meetings/new/",
+    "/partylife/meetings/new/?org_code=NL-VILLAGE",
+    "/partylife/completion/",
+    "/partylife/completion/?org_code=W-TOWN&year=2026",
+    "/partylife/development/",
+    "/partylife/development/?org_code=NL-COUNTY",
+    "/partylife/development/?q=南岭",
+    "/partylife/development/new/",
+    "/api/meetings/",
+    "/api/meetings/?org_code=NL-VILLAGE",
+    "/api/development/",
+    "/api/development/?search=南岭",
 ]
 
 
@@ -461,6 +517,35 @@ def south_accountability(branch, station) -> dict:
     return {"acc_record": talk.pk, "acc_proposal": proposal.pk}
 
 
+def south_partylife(branch) -> dict:
+    """The other county's party records: a meeting with a photo, and an applicant with the application document."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.partylife.services import Presence, record_meeting, register_applicant
+
+    member = Member.objects.get(name="欧阳雪松")
+    meeting = record_meeting(
+        actor=None,
+        org=branch,
+        kind="assembly",
+        date=datetime.date(2026, 3, 1),
+        topic="南岭村党员大会",
+        people=[Presence(member, True)],
+        photos=[SimpleUploadedFile("南岭会场.jpg", b"\xff\xd8\xff" + "南岭村".encode())],
+    )
+    applicant = register_applicant(
+        actor=None,
+        org=branch,
+        name="南岭申请人",
+        gender="male",
+        id_number="990102199001010015",
+        applied_on=datetime.date(2026, 1, 5),
+        document=SimpleUploadedFile("南岭申请书.pdf", "%PDF-1.4 南岭".encode()),
+    )
+    return {"meeting": meeting.pk, "meeting_photo": meeting.photos.get().pk, "applicant": applicant.pk,
+            "dev_step": applicant.steps.get().pk}  # fmt: skip
+
+
 def org(parent, name, code, kind, level, domain="", **extra):
     return create_org(actor=None, parent=parent, name=name, code=code, kind=kind, level=level, domain=domain, **extra)
 
@@ -530,6 +615,7 @@ def region():
             "notification": south_notification(clerk),
             "token": issue_token(clerk, actor=clerk, label="南岭脚本")[0].pk,
             **south_accountability(spare, station),
+            **south_partylife(spare),
         },
     }
 
@@ -595,9 +681,8 @@ def test_every_route_is_walked():
     unknown = names - set(ROUTES)
     assert not unknown, f"新增路由未纳入数据范围巡检：{sorted(unknown)}"
     with_object = {name for name, kind in ROUTES.items() if kind}
-    assert with_object - {"org-detail", "member-detail", *API_ASSESS, *API_ACCOUNTABILITY, *API_RECTIFY} == set(
-        PAGES_WITH_OBJECT
-    )
+    apis = {"org-detail", "member-detail", *API_ASSESS, *API_ACCOUNTABILITY, *API_RECTIFY, *API_PARTYLIFE}
+    assert with_object - apis == set(PAGES_WITH_OBJECT)
 
 
 @pytest.mark.parametrize("name", sorted(PAGES_WITH_OBJECT))
@@ -744,6 +829,8 @@ ANONYMOUS_URLS = {
     "rectify_bulletin:cases_export": "/rectify/bulletins/cases.xlsx",
     "case-list": "/api/cases/",
     **API_RECTIFY,
+    **PARTYLIFE_LISTS,
+    **API_PARTYLIFE,
 }
 OPEN_ROUTES = {"login", "logout", "ping", "api-token", "api-schema", "api-root"}
 OPEN_ROUTES |= {"survey_answer"}  # the residents' survey: public by design, each link answerable once

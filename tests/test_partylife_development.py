@@ -143,13 +143,15 @@ def candidate(region, people):
 def test_admission_needs_training_two_full_introducers_and_the_approval(candidate, people):
     day = datetime.date(2025, 6, 1)
     assert refusal(candidate, StepKind.ADMIT, day, introducers=[people["wang"], people["new"]]) == [
-        "发展对象须经过集中培训，一般不少于三天或二十四个学时（《中国共产党发展党员工作细则》第十七条）：周青年已登记 0 学时。",
+        "发展对象须经过集中培训，一般不少于三天或二十四个学时（《中国共产党发展党员工作细则》第十七条）："
+        "周青年已登记 0 学时。",
         "入党介绍人须是正式党员：钱预备 不是正式党员。",
         "接收预备党员须经上级党委审批（《中国共产党发展党员工作细则》第四章），请填写审批日期。",
     ]
     step(candidate, StepKind.TRAINING, datetime.date(2025, 4, 1), hours=16)
     step(candidate, StepKind.TRAINING, datetime.date(2025, 4, 20), hours=8)
-    assert refusal(candidate, StepKind.ADMIT, day, introducers=[people["wang"]], approved_on=datetime.date(2025, 5, 1)) == [
+    early = datetime.date(2025, 5, 1)
+    assert refusal(candidate, StepKind.ADMIT, day, introducers=[people["wang"]], approved_on=early) == [
         "须有两名正式党员作入党介绍人（《中国共产党章程》第五条），现为 1 名。",
         "上级党委审批日期 2025-05-01 不能早于支部大会讨论日期 2025-06-01。",
     ]  # fmt: skip

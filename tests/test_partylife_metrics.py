@@ -103,8 +103,10 @@ def develop(region):
 
     def applicant(org, seq, applied):
         with on(applied):
-            return register_applicant(actor=None, org=org, name=f"申请人{seq}", gender="male",
-                                      id_number=id_number(seq, datetime.date(1995, 1, 1)), applied_on=applied)  # fmt: skip
+            number = id_number(seq, datetime.date(1995, 1, 1))
+            return register_applicant(
+                actor=None, org=org, name=f"申请人{seq}", gender="male", id_number=number, applied_on=applied
+            )
 
     def step(a, kind, day, **extra):
         with on(extra.get("approved_on") or day):
