@@ -75,10 +75,12 @@ def test_theme_days_life_meetings_and_reviews_are_counted_by_kind(records):
     assert compute("committee_meeting_held", p) == {1: 1, 2: 1, 3: 1}  # no committee anywhere: nothing due
 
 
-def test_a_run_before_the_cut_off_is_not_short_for_months_not_over(records):
+def test_the_count_is_as_of_the_cut_off_whatever_the_day_of_the_run(records):
     with on(datetime.date(2026, 10, 15)):
-        theme = METRICS["theme_day_held"].compute(people(records)[:1], CUTOFF, 2026)
-    assert theme == {1: Decimal(9) / 9}  # January to September are over and all held; October is still running
+        early = METRICS["theme_day_held"].compute(people(records)[:1], CUTOFF, 2026)
+        mid_october = METRICS["theme_day_held"].compute(people(records)[:1], datetime.date(2026, 10, 15), 2026)
+    assert early == {1: Decimal(9) / 12}  # October to December are due by the cut-off: the same as after the year
+    assert mid_october == {1: Decimal(9) / 9}  # a cut-off in October: October is still running, nothing due yet
 
 
 def test_the_explanation_lists_the_meetings_and_the_missing_periods(records):

@@ -5,8 +5,9 @@ participant in a few queries whatever their number; each `detail` lists, for one
 records behind the share: which meetings were held, which months or quarters are missing.
 
 A participant answers for the branches at and below it (a 党委 or 党总支 for its branches), as of the cut-off: a
-meeting dated after it counts for nothing. An assessment run before its cut-off (a provisional run in December)
-counts as of today instead: a month not over yet is not missing, it counts only the meetings already held.
+meeting dated after it counts for nothing, and a period the cut-off falls in counts only the meetings held in it.
+The count is as of the cut-off whatever the day of the run, so the same records give the same points: a run before
+the cut-off (a provisional one in December) already counts December as due.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from decimal import Decimal
 
 from django.db.models import Count as Rows
 from django.db.models import Q
-from django.utils import timezone
 
 from .choices import THREE_ONE, MeetingKind
 from .completion import common_prefix, counts_for, slots_of
@@ -44,14 +44,9 @@ def share(count: Count) -> Decimal:
     return Decimal(1) if not count.need else Decimal(count.held) / Decimal(count.need)
 
 
-def asof(cutoff: datetime.date) -> datetime.date:
-    """The day the records are counted to: the cut-off, or today while the cut-off is still ahead."""
-    return min(cutoff, timezone.localdate())
-
-
 def _meeting_compute(kinds):
     def compute(participants, cutoff, year):
-        counts, _, _ = counts_for({p.id: p.path for p in participants}, kinds, year, asof(cutoff))
+        counts, _, _ = counts_for({p.id: p.path for p in participants}, kinds, year, cutoff)
         return {pid: share(count) for pid, count in counts.items()}
 
     return compute
@@ -59,7 +54,6 @@ def _meeting_compute(kinds):
 
 def _meeting_detail(kinds):
     def detail(participant, cutoff, year) -> list[str]:
-        cutoff = asof(cutoff)
         _, units, held = counts_for({0: participant.path}, kinds, year, cutoff)
         if not units:
             return ["本组织及下级没有党支部，无应开会议。"]
@@ -99,7 +93,7 @@ def _meeting_detail(kinds):
 def _development_rows(participants, cutoff, year):
     """Per organization path: people in cultivation during the year (activists and candidates, those admitted in
     the year included) and people admitted as probationary members in the year, both up to the cut-off."""
-    start, last = datetime.date(year, 1, 1), min(asof(cutoff), datetime.date(year, 12, 31))
+    start, last = datetime.date(year, 1, 1), min(cutoff, datetime.date(year, 12, 31))
     in_training = Q(activist_on__lte=last) & (Q(admitted_on__isnull=True) | Q(admitted_on__gte=start))
     admitted = Q(admitted_on__gte=start, admitted_on__lte=last)
     prefix = common_prefix(p.path for p in participants)
@@ -135,7 +129,7 @@ def development_activity(participants, cutoff, year):
 
 
 def development_detail(participant, cutoff, year) -> list[str]:
-    start, last = datetime.date(year, 1, 1), min(asof(cutoff), datetime.date(year, 12, 31))
+    start, last = datetime.date(year, 1, 1), min(cutoff, datetime.date(year, 12, 31))
     people = list(
         Applicant.objects.filter(org__path__startswith=participant.path, activist_on__lte=last)
         .filter(Q(admitted_on__isnull=True) | Q(admitted_on__gte=start))
