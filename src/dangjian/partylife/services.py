@@ -302,7 +302,7 @@ def record_step(
     """The next step of a person's development, refused with the rule cited when it is out of order or too early.
     Admission enters the person in the member register as a probationary member; 转正 makes the record full;
     cancellation removes it — each through the members' services."""
-    applicant = Applicant.objects.select_for_update().select_related("org", "member").get(pk=applicant.pk)
+    applicant = Applicant.objects.select_for_update(of=("self",)).select_related("org", "member").get(pk=applicant.pk)
     org = applicant.org
     ensure_in_scope(actor, org.path, Action.CHANGE)
     if date is None:
