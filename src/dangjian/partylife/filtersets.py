@@ -16,7 +16,7 @@ class _OrgSubtree(ScopedFilterSet):
 
 
 class MeetingFilterSet(_OrgSubtree):
-    year = IntegerFilter(label="年度", field_name="date", lookup_expr="year")
+    year = IntegerFilter(label="年度", field_name="date", lookup_expr="year", min_value=2000, max_value=2100)
     month = IntegerFilter(label="月份", field_name="date", lookup_expr="month", min_value=1, max_value=12)
     kind = django_filters.ChoiceFilter(label="会议类别", choices=MeetingKind.choices)
 
