@@ -10,6 +10,7 @@ import datetime
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -30,6 +31,7 @@ from dangjian.opinions.services import create_code, make_problem, record_opinion
 from dangjian.orgs.choices import Domain, Level, OrgKind, Post
 from dangjian.orgs.models import VerticalSystem
 from dangjian.orgs.services import set_post
+from dangjian.partylife.services import Presence, record_meeting, register_applicant
 from dangjian.problems.services import close_problem, record_problem, submit_problem
 from dangjian.rectify.models import CaseSource
 from dangjian.rectify.services import open_case
@@ -41,7 +43,7 @@ from dangjian.weekly.models import Arrangement
 from dangjian.weekly.services import Answer
 from schemes import COUNTY_SCHEME
 
-from conftest import PASSWORD, make_member, make_org, persona
+from conftest import PASSWORD, id_number, make_member, make_org, persona
 
 CUTOFF = datetime.date(2026, 12, 31)
 TODAY_LIST = timezone.localdate()
@@ -95,6 +97,11 @@ PINNED: dict[str, list[tuple]] = {
     "opinions:list": [("/opinions/", 5), ("/opinions/?org_code=T-TOWN", 6)],
     "opinions:codes": [("/opinions/codes/", 5)],
     "opinion-list": [("/api/opinions/", 5)],
+    "partylife:meetings": [("/partylife/", 5), ("/partylife/?org_code=T-TOWN", 6)],
+    "partylife:applicants": [("/partylife/development/", 9), ("/partylife/development/?org_code=T-TOWN", 10)],
+    "partylife:completion": [("/partylife/completion/?org_code=T-TOWN", 11)],
+    "meeting-list": [("/api/meetings/", 7)],
+    "applicant-list": [("/api/development/", 6)],
 }
 
 
@@ -139,7 +146,8 @@ def weekly_cycle(town, station, village):
 
 def grow(region, n, *, people, start=0):
     """Add n of everything the lists show: branches with a member, a secretary, an accountability record, a
-    recommendation, a rectification case and its spot check, a resident's opinion (every other one made a
+    recommendation, a rectification case and its spot check, a meeting with its attendance and a photo, an
+    applicant for membership, a resident's opinion (every other one made a
     problem) and a problem; workstations covering the branch, with their people, a rating, a proposal and this
     week's arrangement and reports; schemes, vertical systems, notifications, API tokens, users and (through the
     services) audit rows."""
@@ -148,7 +156,24 @@ def grow(region, n, *, people, start=0):
         branch = make_org(
             region.town, f"新村{i:02d}党支部", f"T-N{i:02d}", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE
         )
-        make_member(branch, f"新党员{i:02d}", 200 + i)
+        member = make_member(branch, f"新党员{i:02d}", 200 + i)
+        record_meeting(
+            actor=None,
+            org=branch,
+            kind="assembly",
+            date=TODAY_LIST,
+            topic=f"党员大会{i:02d}",
+            people=[Presence(member, True)],
+            photos=[SimpleUploadedFile("会场.jpg", b"\xff\xd8\xff" + bytes([i]))],
+        )
+        register_applicant(
+            actor=None,
+            org=branch,
+            name=f"申请人{i:02d}",
+            gender="male",
+            id_number=id_number(400 + i, datetime.date(2000, 1, 1)),
+            applied_on=TODAY_LIST,
+        )
         set_post(branch, actor=None, post=Post.SECRETARY, holder_name=f"书记{i:02d}")
         accountability.record_accountability(
             actor=None,

@@ -12,6 +12,7 @@ from dangjian.core.ratelimit import LoginRateThrottle
 from dangjian.members.api.views import MemberViewSet
 from dangjian.opinions.api.views import OpinionViewSet
 from dangjian.orgs.api.views import OrgViewSet
+from dangjian.partylife.api.views import ApplicantViewSet, MeetingViewSet
 from dangjian.problems.api.views import ProblemViewSet
 from dangjian.rectify.api.views import CaseViewSet
 from dangjian.stations.api.views import StationViewSet
@@ -31,6 +32,8 @@ router.register("weekly/reports", VillageReportViewSet, basename="weekly-report"
 router.register("weekly/station-reports", StationReportViewSet, basename="weekly-station-report")
 router.register("problems", ProblemViewSet, basename="problem")
 router.register("opinions", OpinionViewSet, basename="opinion")
+router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("development", ApplicantViewSet, basename="applicant")
 results = ResultViewSet.as_view({"get": "list"})
 result = ResultViewSet.as_view({"get": "retrieve"})
 

@@ -108,6 +108,8 @@ INSTALLED_APPS = [
     # Problem lists and residents' opinions (docs/working-layer.md).
     "dangjian.problems",
     "dangjian.opinions",
+    # Party records: meetings and membership development (docs/records.md).
+    "dangjian.partylife",
 ]
 
 MIDDLEWARE = [
@@ -411,3 +413,8 @@ DANGJIAN_OPINION_ADDRESS_DAILY = env_int("DANGJIAN_OPINION_ADDRESS_DAILY", 5)
 DANGJIAN_OPINION_CODE_DAILY = env_int("DANGJIAN_OPINION_CODE_DAILY", 200)
 if DANGJIAN_OPINION_ADDRESS_DAILY < 1 or DANGJIAN_OPINION_CODE_DAILY < 1:
     raise ImproperlyConfigured("DANGJIAN_OPINION_ADDRESS_DAILY and DANGJIAN_OPINION_CODE_DAILY must be at least 1")
+# Party records (partylife/frequency.py, docs/records.md): the 党课's period is local practice, not the 条例's;
+# quarterly by default, monthly or yearly where the province or city rules so.
+PARTYLIFE_LECTURE_PERIOD = env_str("DANGJIAN_LECTURE_PERIOD", "quarter")
+if PARTYLIFE_LECTURE_PERIOD not in ("month", "quarter", "year"):
+    raise ImproperlyConfigured("DANGJIAN_LECTURE_PERIOD must be month, quarter or year")
