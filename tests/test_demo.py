@@ -254,3 +254,45 @@ def test_the_demo_branch_sees_no_pending_draw_and_the_demo_inspector_sees_their_
     assert draws["count"] >= 1
     tasks = DrawTarget.objects.filter(team__user__username="demo_inspector")
     assert all(inspector.get(f"/api/inspections/draws/{t.draw_id}/").status_code == 200 for t in tasks[:5])
+
+
+def test_the_demo_assessment_takes_meetings_and_development_from_the_records(demo):
+    """L01–L03 and M01 are derived from a year of meetings and a development pipeline with realistic gaps: the
+    branches' points differ, each equals its metric over the records, and the explanation names the records."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from dangjian.assess.metrics import METRICS
+    from dangjian.assess.models import Result
+    from dangjian.partylife.models import Applicant, Meeting
+
+    assert Meeting.objects.count() > 3000 and Applicant.objects.filter(stage="probationary").exists()
+    results = list(Result.objects.select_related("participant__assessment__scheme").order_by("participant__path"))
+    assessment = results[0].participant.assessment
+    scheme = assessment.scheme.parsed()
+    derived = {
+        "L01": "meetings_three_one",
+        "L02": "theme_day_held",
+        "L03": "life_review_held",
+        "M01": "development_activity",
+    }
+    seen = {code: set() for code in derived}
+    branches = [r for r in results if r.participant.kind == "branch"][:40]
+    for r in branches:
+        group = scheme.group_for(r.participant.domain, r.participant.level)
+        for j, ind in enumerate(group.indicators):
+            if ind.code in derived:
+                assert ind.metric == derived[ind.code]
+                share = METRICS[ind.metric].compute([r.participant], assessment.cutoff, assessment.year)[
+                    r.participant.id
+                ]
+                expected = int((Decimal(share) * ind.max_cents).to_integral_value(rounding=ROUND_HALF_UP))
+                assert r.cents[j] == expected, (r.participant.name, ind.code)
+                seen[ind.code].add(r.cents[j])
+    assert all(len(points) > 1 for points in seen.values()), seen  # the branches differ on each
+
+    client = Client()
+    client.post("/accounts/login/", {"username": "demo_county", "password": "demo-2026"})
+    short = next(r for r in branches if min(r.cents) < max(r.cents))
+    body = client.get(f"/assess/orgs/{short.participant.pk}/result/").content.decode()
+    assert "应开" in body and "召开日期" in body and "本年度培养入党积极分子" in body
+    assert "查看组织生活记录" in body

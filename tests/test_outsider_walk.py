@@ -276,6 +276,23 @@ ROUTES = {
     "inspection-visit-detail": "visit",
     "inspection-finding-list": None,
     "inspection-finding-detail": "finding",
+    # Party records (partylife): meetings, their photos, the development pipeline and its documents.
+    "partylife:meetings": None,
+    "partylife:meetings_export": None,
+    "partylife:meeting_create": None,
+    "partylife:completion": None,
+    "partylife:applicants": None,
+    "partylife:applicant_create": None,
+    "partylife:meeting": "meeting",
+    "partylife:meeting_photos": "meeting",
+    "partylife:meeting_delete": "meeting",
+    "partylife:photo": "meeting_photo",
+    "partylife:applicant": "applicant",
+    "partylife:document": "dev_step",
+    "meeting-list": None,
+    "meeting-detail": "meeting",
+    "applicant-list": None,
+    "applicant-detail": "applicant",
 }
 # The other county's assessment: its scheme, participants, entries' pages, evidence, results.
 ASSESS_PAGES = {
@@ -435,11 +452,31 @@ INSPECTION_DOWNLOADS = {
     INSPECTION_LISTS[name]
     for name in ("inspections:findings_export", "inspections:bulletin_docx", "inspections:bulletin_xlsx")
 }
+# The other county's meeting (with a photo) and a person it develops (with the application's document).
+PARTYLIFE_PAGES = {
+    "partylife:meeting": "/partylife/meetings/{meeting}/",
+    "partylife:meeting_photos": "/partylife/meetings/{meeting}/photos/",
+    "partylife:meeting_delete": "/partylife/meetings/{meeting}/delete/",
+    "partylife:photo": "/partylife/photos/{meeting_photo}/",
+    "partylife:applicant": "/partylife/development/{applicant}/",
+    "partylife:document": "/partylife/development/documents/{dev_step}/",
+}
+PARTYLIFE_LISTS = {
+    "partylife:meetings": "/partylife/",
+    "partylife:meetings_export": "/partylife/meetings.xlsx",
+    "partylife:meeting_create": "/partylife/meetings/new/",
+    "partylife:completion": "/partylife/completion/",
+    "partylife:applicants": "/partylife/development/",
+    "partylife:applicant_create": "/partylife/development/new/",
+    "meeting-list": "/api/meetings/",
+    "applicant-list": "/api/development/",
+}
 PAGES_WITH_OBJECT = {
     **ASSESS_PAGES,
     **WORKING_PAGES,
     **PROBLEM_PAGES,
     **INSPECTION_PAGES,
+    **PARTYLIFE_PAGES,
     **ACCOUNTABILITY_PAGES,
     **RECTIFY_PAGES,
     "orgs:detail": "/orgs/{org}/",
@@ -503,6 +540,7 @@ POST_ONLY |= {"assess:review_upload"}
 POST_ONLY |= {"accountability:confirm", "accountability:dismiss"}
 POST_ONLY |= {"cadence:read"}
 POST_ONLY |= {f"stations:{name}" for name in ("staff_add", "staff_remove", "account_add", "account_remove")}
+POST_ONLY |= {"partylife:meeting_photos", "partylife:meeting_delete"}
 FORMS = {"orgs:edit", "orgs:move", "orgs:delete", "members:edit", "members:transfer", "members:delete"}
 FORMS |= {"assess:grid", "assess:participant", "assess:explain", "assess:scheme_edit"}
 FORMS |= {"assess:survey", "assess:survey_links", "assess:review"}
@@ -515,6 +553,7 @@ FORMS |= {"rectify:reopen", "rectify:measure_done", "rectify:entry_add"}
 FORMS |= {"stations:edit", "stations:retire", "weekly:publish", "weekly:relay", "weekly:forward", "weekly:report"}
 POST_ONLY |= {f"opinions:{name}" for name in ("unmask", "category", "reply", "to_problem", "code_withdraw")}
 FORMS |= {f"problems:{name}" for name in ("assign", "progress", "submit", "close", "return", "escalate")}
+FORMS |= {"partylife:applicant"}
 API_WITH_OBJECT = ["/api/orgs/{org}/", "/api/orgs/{org}.json", "/api/members/{member}/", "/api/members/{member}.json"]
 # The other county's assessment through the API: the assessment, its results, one explanation, its scheme, entries.
 API_ASSESS = {
@@ -548,6 +587,8 @@ API_INSPECTIONS = {
     "inspection-finding-detail": "/api/inspections/findings/{finding}/",
 }
 API_WITH_OBJECT += list(API_INSPECTIONS.values())
+API_PARTYLIFE = {"meeting-detail": "/api/meetings/{meeting}/", "applicant-detail": "/api/development/{applicant}/"}
+API_WITH_OBJECT += list(API_PARTYLIFE.values())
 LIST_PAGES = [
     "/",
     "/orgs/",
@@ -641,6 +682,21 @@ LIST_PAGES = [
     "/api/inspections/draws/?org_code=NL-COUNTY",
     "/api/inspections/findings/?org_code=NL-COUNTY",
     "/api/inspections/visits/?search=南岭",
+    "/partylife/",
+    "/partylife/?org_code=NL-COUNTY",
+    "/partylife/?year=2026&kind=assembly",
+    "/partylife/meetings/new/",
+    "/partylife/meetings/new/?org_code=NL-VILLAGE",
+    "/partylife/completion/",
+    "/partylife/completion/?org_code=W-TOWN&year=2026",
+    "/partylife/development/",
+    "/partylife/development/?org_code=NL-COUNTY",
+    "/partylife/development/?q=南岭",
+    "/partylife/development/new/",
+    "/api/meetings/",
+    "/api/meetings/?org_code=NL-VILLAGE",
+    "/api/development/",
+    "/api/development/?search=南岭",
 ]
 
 
@@ -827,6 +883,35 @@ def south_inspection(south, branch) -> dict:
     }
 
 
+def south_partylife(branch) -> dict:
+    """The other county's party records: a meeting with a photo, and an applicant with the application document."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.partylife.services import Presence, record_meeting, register_applicant
+
+    member = Member.objects.get(name="欧阳雪松")
+    meeting = record_meeting(
+        actor=None,
+        org=branch,
+        kind="assembly",
+        date=datetime.date(2026, 3, 1),
+        topic="南岭村党员大会",
+        people=[Presence(member, True)],
+        photos=[SimpleUploadedFile("南岭会场.jpg", b"\xff\xd8\xff" + "南岭村".encode())],
+    )
+    applicant = register_applicant(
+        actor=None,
+        org=branch,
+        name="南岭申请人",
+        gender="male",
+        id_number="990102199001010015",
+        applied_on=datetime.date(2026, 1, 5),
+        document=SimpleUploadedFile("南岭申请书.pdf", "%PDF-1.4 南岭".encode()),
+    )
+    return {"meeting": meeting.pk, "meeting_photo": meeting.photos.get().pk, "applicant": applicant.pk,
+            "dev_step": applicant.steps.get().pk}  # fmt: skip
+
+
 def org(parent, name, code, kind, level, domain="", **extra):
     return create_org(actor=None, parent=parent, name=name, code=code, kind=kind, level=level, domain=domain, **extra)
 
@@ -899,6 +984,7 @@ def region():
             **south_week(station, town),
             **south_working(branch, clerk),
             **south_inspection(south, branch),
+            **south_partylife(spare),
         },
     }
 
@@ -972,9 +1058,9 @@ def test_every_route_is_walked():
     unknown = names - set(ROUTES)
     assert not unknown, f"新增路由未纳入数据范围巡检：{sorted(unknown)}"
     with_object = {name for name, kind in ROUTES.items() if kind}
-    api = {"org-detail", "member-detail", *API_ASSESS, *API_ACCOUNTABILITY, *API_RECTIFY, *API_WEEKLY, *API_WORKING}
-    api |= set(API_INSPECTIONS)
-    assert with_object - api == set(PAGES_WITH_OBJECT)
+    apis = {"org-detail", "member-detail", *API_ASSESS, *API_ACCOUNTABILITY, *API_RECTIFY}
+    apis |= {*API_WEEKLY, *API_WORKING, *API_PARTYLIFE, *API_INSPECTIONS}
+    assert with_object - apis == set(PAGES_WITH_OBJECT)
 
 
 @pytest.mark.parametrize("name", sorted(PAGES_WITH_OBJECT))
@@ -1153,6 +1239,8 @@ ANONYMOUS_URLS = {
     **API_WORKING,
     **INSPECTION_LISTS,
     **API_INSPECTIONS,
+    **PARTYLIFE_LISTS,
+    **API_PARTYLIFE,
 }
 OPEN_ROUTES = {"login", "logout", "ping", "api-token", "api-schema", "api-root"}
 OPEN_ROUTES |= {"survey_answer"}  # the residents' survey: public by design, each link answerable once

@@ -13,6 +13,7 @@ from dangjian.inspections.api.views import DrawViewSet, FindingViewSet, VisitVie
 from dangjian.members.api.views import MemberViewSet
 from dangjian.opinions.api.views import OpinionViewSet
 from dangjian.orgs.api.views import OrgViewSet
+from dangjian.partylife.api.views import ApplicantViewSet, MeetingViewSet
 from dangjian.problems.api.views import ProblemViewSet
 from dangjian.rectify.api.views import CaseViewSet
 from dangjian.stations.api.views import StationViewSet
@@ -35,6 +36,8 @@ router.register("opinions", OpinionViewSet, basename="opinion")
 router.register("inspections/draws", DrawViewSet, basename="inspection-draw")
 router.register("inspections/visits", VisitViewSet, basename="inspection-visit")
 router.register("inspections/findings", FindingViewSet, basename="inspection-finding")
+router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("development", ApplicantViewSet, basename="applicant")
 results = ResultViewSet.as_view({"get": "list"})
 result = ResultViewSet.as_view({"get": "retrieve"})
 

@@ -109,6 +109,8 @@ INSTALLED_APPS = [
     "dangjian.problems",
     "dangjian.opinions",
     "dangjian.inspections",
+    # Party records: meetings and membership development (docs/records.md).
+    "dangjian.partylife",
 ]
 
 MIDDLEWARE = [
@@ -324,6 +326,16 @@ SPECTACULAR_SETTINGS = {
         "ProposalStatusEnum": "dangjian.accountability.choices.ProposalStatus",
         "DrawStatusEnum": "dangjian.inspections.choices.DrawStatus",
         "FindingStatusEnum": "dangjian.inspections.choices.FindingStatus",
+        # The working layer's vocabularies share field names (level, status, source) with each other and the tree's.
+        "OrgLevelEnum": "dangjian.orgs.choices.Level",
+        "CaseSourceEnum": "dangjian.rectify.models.CaseSource",
+        "ArrangementLevelEnum": "dangjian.weekly.choices.Level",
+        "LineStatusEnum": "dangjian.weekly.choices.LineStatus",
+        "StaffSourceEnum": "dangjian.stations.choices.StaffSource",
+        "ProblemLevelEnum": "dangjian.problems.choices.ProblemLevel",
+        "ProblemStatusEnum": "dangjian.problems.choices.ProblemStatus",
+        "ProblemSourceEnum": "dangjian.problems.choices.SourceKind",
+        "CategoryEnum": "dangjian.problems.choices.Category",
     },
 }
 
@@ -415,3 +427,8 @@ DANGJIAN_OPINION_ADDRESS_DAILY = env_int("DANGJIAN_OPINION_ADDRESS_DAILY", 5)
 DANGJIAN_OPINION_CODE_DAILY = env_int("DANGJIAN_OPINION_CODE_DAILY", 200)
 if DANGJIAN_OPINION_ADDRESS_DAILY < 1 or DANGJIAN_OPINION_CODE_DAILY < 1:
     raise ImproperlyConfigured("DANGJIAN_OPINION_ADDRESS_DAILY and DANGJIAN_OPINION_CODE_DAILY must be at least 1")
+# Party records (partylife/frequency.py, docs/records.md): the 党课's period is local practice, not the 条例's;
+# quarterly by default, monthly or yearly where the province or city rules so.
+PARTYLIFE_LECTURE_PERIOD = env_str("DANGJIAN_LECTURE_PERIOD", "quarter")
+if PARTYLIFE_LECTURE_PERIOD not in ("month", "quarter", "year"):
+    raise ImproperlyConfigured("DANGJIAN_LECTURE_PERIOD must be month, quarter or year")

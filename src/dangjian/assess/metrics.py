@@ -19,8 +19,11 @@ from django.db.models import Count, Q
 from dangjian.members.models import Member
 from dangjian.orgs.choices import Post
 from dangjian.orgs.models import CommitteePost, Organization
+from dangjian.partylife import metrics as partylife_metrics
 from dangjian.problems.metrics import problem_closure_rate as _problem_closure_rate
 from dangjian.weekly.metrics import weekly_on_time as weekly_on_time_of
+
+RECORDS = "组织生活和发展党员记录"  # a metric's `source` when party records, not the register, feed it
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,9 @@ class Metric:
     label: str
     explain: str
     compute: Callable[[list, datetime.date, int], dict[int, Decimal | bool]]  # (participants, cutoff, year)
+    # The records behind one participant's value, in words, for its explanation: (participant, cutoff, year).
+    detail: Callable[[object, datetime.date, int], list[str]] | None = None
+    source: str = ""  # where the values come from when not the register (the batch score sheet says so)
 
 
 METRICS: dict[str, Metric] = {}
@@ -42,6 +48,11 @@ def register(key: str, label: str, explain: str):
         return func
 
     return wrap
+
+
+# Party records (partylife/metrics.py): meetings held against required by kind, and development activity.
+for _item in partylife_metrics.METRICS:
+    METRICS[_item.key] = Metric(_item.key, _item.label, _item.explain, _item.compute, _item.detail, RECORDS)
 
 
 def _org_ids(participants):

@@ -8,6 +8,8 @@ class OpinionsConfig(AppConfig):
 
     def ready(self):
         # The opinion list joins the import framework here, explicitly: sheets sits below this app and cannot name it.
-        from .sheet import register_import
+        from dangjian.sheets.imports import register_kind
 
-        register_import()
+        from .sheet import COLUMNS, KIND, TITLE, OpinionImporter
+
+        register_kind(KIND, title=TITLE, columns=COLUMNS, importer=OpinionImporter)

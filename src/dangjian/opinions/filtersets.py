@@ -32,7 +32,7 @@ class OpinionFilterSet(ScopedFilterSet):
     org_code = ScopedRefFilter(
         label="组织编码（含下级）", model=Organization, to_field="code", subtree=True, field_name="org__path"
     )
-    year = IntegerFilter(label="年度", field_name="date__year")
+    year = IntegerFilter(label="年度", field_name="date__year", min_value=2000, max_value=2100)
     q = django_filters.CharFilter(label="意见内容", method="filter_q")
 
     class Meta:

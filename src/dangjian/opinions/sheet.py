@@ -13,7 +13,7 @@ from dangjian.core.scope import Action
 from dangjian.core.services import OutOfScope
 from dangjian.orgs.models import Organization
 from dangjian.sheets.columns import CHOICE, CODE, DATE, PHONE, TEXT, Column
-from dangjian.sheets.imports import ImportReport, Row, allowed, cell_message, register_kind
+from dangjian.sheets.imports import ImportReport, Row, allowed, cell_message
 
 from . import services
 from .choices import Category, Channel
@@ -106,7 +106,3 @@ class OpinionImporter:
 
     def finish(self) -> None:
         pass
-
-
-def register_import() -> None:
-    register_kind(KIND, title=TITLE, columns=COLUMNS, importer=OpinionImporter)

@@ -20,7 +20,7 @@ class ProblemFilterSet(ScopedFilterSet):
     org_code = ScopedRefFilter(
         label="涉及组织编码（含下级）", model=Organization, to_field="code", subtree=True, field_name="org__path"
     )
-    year = IntegerFilter(label="登记年度", field_name="recorded_on__year")
+    year = IntegerFilter(label="登记年度", field_name="recorded_on__year", min_value=2000, max_value=2100)
     q = django_filters.CharFilter(label="问题或责任人", method="filter_q")
 
     class Meta:

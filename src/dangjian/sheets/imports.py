@@ -149,15 +149,21 @@ def _end_writes(importer, exc: BaseException | None = None) -> None:
         end(exc)
 
 
-# Importers of the lists kept by apps above this one (the working layer's stations, ...), registered by those apps'
-# AppConfig.ready() through `register_kind`: the sheets framework cannot import them itself.
+# Importers of the lists kept by apps above this one (stations, opinions, party records' meetings), registered by
+# those apps through `register_kind`: the sheets framework sits below them and cannot import them itself.
 IMPORTERS: dict[str, Callable] = {}
 
 
 def register_kind(kind: str, *, title: str, columns: list, importer: Callable) -> None:
     """Make `kind` importable (`dangjian import KIND FILE`, its template): its columns, its title, and
-    `importer(user, report)` giving an object with `process(rows)` and `finish()` like `OrgImporter`."""
-    COLUMNS[kind] = columns
+    `importer(user, report)` giving an object with `process(rows)` and `finish()` like `OrgImporter`.
+
+    The one way an app adds an import kind: called once per kind from the owning app's `AppConfig.ready()` (as
+    stations, opinions and partylife do), never at import time of a module. The framework's own kinds (`orgs`,
+    `members`) cannot be replaced; registering the same kind again (a test's reload) replaces it."""
+    if kind in ("orgs", "members"):
+        raise ValueError(f"import kind {kind!r} is the framework's own")
+    COLUMNS[kind] = list(columns)
     TITLES[kind] = title
     IMPORTERS[kind] = importer
 
