@@ -35,9 +35,10 @@ from .rowparse import Row, cell_message, chunks
 __all__ = ["ImportReport", "Row", "RowError", "allowed", "cell_message", "run_import", "write_error_sheet"]
 
 # From how many rows a member file goes the fast way (`sheets.fast`; the tests set it to 0 to run it on small files):
-# below, the plain importer, the specification, is fast enough (docs/performance.md). The rows of a file the
-# limits' check does not count (.xls) are estimated from its size.
-FAST_FROM = 1_000
+# below, the plain importer (the specification, which audits each member through the services) takes about as long
+# as starting the fast way's reader processes (docs/performance.md). The rows of a file the limits' check does not
+# count (.xls) are estimated from its size.
+FAST_FROM = 50
 ROW_BYTES = 100
 Progress = Callable[[int, int | None], None]
 
