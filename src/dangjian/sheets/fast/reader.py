@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from dangjian.core.handoff import Handoff
+from dangjian.core.memory import no_cycle_collection
 
 from ..column_types import DATE, Column
 from ..limits import SheetError
@@ -166,14 +167,17 @@ class _Rest:
 
 
 def _parse(send, rows: RowSource, mapping, codec: RowCodec, part: int, parts: int, size: int) -> None:
-    """The reader: parse, encode and send each of its chunks; an exception goes back to the importer as it is."""
+    """The reader: parse, encode and send each of its chunks; an exception goes back to the importer as it is. The
+    cycle collector is paused, as in the importer (`imports.run_import`): a reader started from the fork server does
+    not inherit the importer's pause, as a forked one did."""
     # Sent by a thread of the reader's own, so the parse goes on while the importer is busy with the database (a
     # chunk is far larger than a pipe holds: sending it waits for the importer to read it whole).
     outbox = Handoff(send.send_bytes, AHEAD, "import-reader-send")
     try:
         try:
-            for chunk in chunks(rows, mapping, part, parts, size):
-                outbox.put(pickle.dumps(("rows", codec.encode(chunk)), protocol=pickle.HIGHEST_PROTOCOL))
+            with no_cycle_collection():
+                for chunk in chunks(rows, mapping, part, parts, size):
+                    outbox.put(pickle.dumps(("rows", codec.encode(chunk)), protocol=pickle.HIGHEST_PROTOCOL))
         except BaseException as exc:  # noqa: BLE001 - every failure goes back to the importer
             outbox.put(pickle.dumps(("error", _picklable(exc)), protocol=pickle.HIGHEST_PROTOCOL))
         else:
