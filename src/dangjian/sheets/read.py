@@ -196,8 +196,10 @@ def _sources(path: Path | str, copies: int, checked: bool = False) -> tuple[list
 
 
 # What the processes the fork server starts run: the workbook's reader, and an import's reader processes
-# (`sheets.fast.reader`). Loaded once, by the fork server: each child starts with them (neither loads Django's apps).
-CHILD_MODULES = [workbook_process.__name__, "dangjian.sheets.fast.reader"]
+# (`sheets.fast.reader`, with `prep`, whose codec they are given). Loaded once, by the fork server (about a second,
+# at its start), so each child starts with them; neither loads Django's apps. They add about 64 MB to a child's
+# address space, within the workbook reader's `IMPORT_MEMORY_MB`.
+CHILD_MODULES = [workbook_process.__name__, "dangjian.sheets.fast.reader", "dangjian.sheets.fast.prep"]
 
 
 def child_context():
