@@ -2,14 +2,23 @@
 
 Usage:
     .venv/bin/python bench/bench_import.py [--rows 100000] [--server postgres://postgres@127.0.0.1:5432]
+    .venv/bin/python bench/bench_import.py --devices default,one-reader,cycle-collector --rounds 3
+    .venv/bin/python bench/bench_import.py --threshold 100,300,1000,3000
 
 The script creates its own database (dj_bench_import_<pid>) on the server, migrates it, generates a small region
 (`dangjian gen`'s tree), writes an .xlsx of `--rows` members under a title row, then in one run measures
   floor:  python-calamine reading every row + PostgreSQL COPY of the same cells into a plain text table;
   import: `run_import("members", file, None)` (validation, lookups, encryption, bulk writes, audit chain);
-prints both, their ratio, where the time goes, the CPU time of each process (the importer, its reader process, the
-database server's), the peak memory, checks the audit chain, and drops the database and its files.
+prints both, their ratio, where the time goes, the CPU time of each process (the importer, its workbook and reader
+processes, the database server's), the peak memory, checks the audit chain, and drops the database and its files.
 `--profile` prints the import's profile (sorted by cumulative time; BENCH_SORT=tottime for own time).
+
+`--devices` measures speed devices of the fast path (`sheets.fast`) instead: each variant imports the file afresh
+(the register emptied before), with a floor measured just before it, `--rounds` times in turn, and prints each
+run's ratio and CPU seconds (importer, readers, database server): `default`; `one-reader` (one reader process
+instead of two); `cycle-collector` (the collector not paused). `--threshold` times the plain importer
+(`sheets.import_members`, member services row by row) against the fast path on files of the given sizes, to place
+`imports.FAST_FROM`.
 """
 
 from __future__ import annotations
@@ -116,6 +125,25 @@ def _cpu(who: int) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _fork_server_cpu() -> float:
+    """CPU seconds of the processes the fork server started and has reaped: the workbook's reader and the import's
+    reader processes, which are its children, not ours (Linux /proc; 0 before it starts)."""
+    from multiprocessing import forkserver
+
+    pid = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    if not pid:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu() -> float:
+    return _cpu(resource.RUSAGE_CHILDREN) + _fork_server_cpu()
+
+
 def _backend_pid() -> int:
     from django.db import connection
 
@@ -133,11 +161,103 @@ def _backend_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _empty_register() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE members_member CASCADE")
+
+
+def _variant(name: str):
+    """What a device variant changes, undone when the returned stack closes."""
+    import contextlib
+
+    from dangjian.sheets import imports
+    from dangjian.sheets.fast import reader
+
+    stack = contextlib.ExitStack()
+
+    def patch(owner, attr, value) -> None:
+        stack.callback(setattr, owner, attr, getattr(owner, attr))
+        setattr(owner, attr, value)
+
+    if name == "one-reader":
+        patch(reader, "workers", lambda: 1)
+    elif name == "cycle-collector":
+        patch(imports, "no_cycle_collection", contextlib.nullcontext)
+    elif name != "default":
+        raise SystemExit(f"unknown device variant {name}")
+    return stack
+
+
+def devices(path: Path, rows: int, variants: list[str], rounds: int) -> None:
+    """Each variant in turn, `rounds` times: a fresh import of `path` against a floor measured just before."""
+    from dangjian.sheets.imports import run_import
+
+    backend = _backend_pid()
+    results: dict[str, list[tuple[float, float, list[float]]]] = {}
+    for round_ in range(rounds):
+        for name in variants:
+            _empty_register()
+            floor_s = floor(path)
+            before = (_cpu(resource.RUSAGE_SELF), _children_cpu(), _backend_cpu(backend))
+            with _variant(name):
+                started = time.monotonic()
+                report = run_import("members", path, None)
+                import_s = time.monotonic() - started
+            after = (_cpu(resource.RUSAGE_SELF), _children_cpu(), _backend_cpu(backend))
+            if not report.ok or report.created != rows:
+                sys.exit(f"import failed: {report.errors[:5]}")
+            cpu = [b - a for a, b in zip(before, after, strict=True)]
+            results.setdefault(name, []).append((floor_s, import_s, cpu))
+            print(
+                f"round {round_ + 1} {name:<16} floor {floor_s:5.2f} s  import {import_s:5.2f} s  "
+                f"×{import_s / floor_s:.2f}  CPU importer/children/server {cpu[0]:.2f}/{cpu[1]:.2f}/{cpu[2]:.2f} s  "
+                f"load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+    for name, runs in results.items():
+        ratios = sorted(i / f for f, i, _cpu_s in runs)
+        cpu_all = sorted(sum(c) for _f, _i, c in runs)
+        print(
+            f"{name:<16} ratio ×{ratios[0]:.2f}–×{ratios[-1]:.2f} (median ×{ratios[len(ratios) // 2]:.2f}), "
+            f"CPU in all {cpu_all[0]:.1f}–{cpu_all[-1]:.1f} s"
+        )
+
+
+def threshold(work: Path, codes: list[str], sizes: list[int]) -> None:
+    """The plain importer against the fast path, each on a fresh register, for files of `sizes` rows."""
+    from dangjian.sheets import imports
+    from dangjian.sheets.imports import run_import
+
+    for size in sizes:
+        path = work / f"members-{size}.xlsx"
+        write_file(path, size, codes)
+        spent = {}
+        for way, fast_from in (("plain", 10**12), ("fast", 0), ("plain", 10**12), ("fast", 0)):
+            _empty_register()
+            imports.FAST_FROM = fast_from
+            started = time.monotonic()
+            report = run_import("members", path, None)
+            spent.setdefault(way, []).append(time.monotonic() - started)
+            if not report.ok or report.created != size:
+                sys.exit(f"import failed: {report.errors[:5]}")
+        plain, fast = min(spent["plain"]), min(spent["fast"])
+        print(
+            f"{size:>6} rows: plain {plain:6.2f} s ({size / plain:,.0f} rows/s), fast {fast:5.2f} s, "
+            f"load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--profile", action="store_true", help="print where the import spends its time")
+    parser.add_argument("--devices", help="variants to measure in turn (see above), e.g. default,one-reader")
+    parser.add_argument("--rounds", type=int, default=3, help="with --devices: how many times each")
+    parser.add_argument("--threshold", help="file sizes to time the plain importer against the fast path at")
     args = parser.parse_args()
 
     import psycopg
@@ -164,6 +284,9 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         generate(2_000, 0, 1, lambda _msg: None)
         codes = list(Organization.objects.filter(kind=OrgKind.BRANCH).values_list("code", flat=True))
+        if args.threshold:
+            threshold(work, codes, [int(n) for n in args.threshold.split(",")])
+            return
         path = work / "members.xlsx"
         t = time.monotonic()
         write_file(path, args.rows, codes)
@@ -171,21 +294,25 @@ def main() -> None:
 
         floor_s = floor(path)
         print(f"floor (calamine read + COPY): {floor_s:.1f} s")
+        if args.devices:
+            devices(path, args.rows, args.devices.split(","), args.rounds)
+            return
         from dangjian.core import changesets
         from dangjian.members import bulk
-        from dangjian.sheets import import_members, imports
+        from dangjian.sheets import imports
+        from dangjian.sheets.fast import members as fast_members
 
         spent: dict[str, float] = {}
         timed(spent, imports, "open_sheet", "open the sheet (calamine parses it)")
-        timed(spent, import_members.MemberImporter, "process", "chunks: look up, check, write")
+        timed(spent, fast_members.FastMemberImporter, "process", "chunks: look up, check, write")
         timed(spent, bulk, "insert_rows", "— of which members COPY (rows built meanwhile)")
-        timed(spent, import_members, "_by_digest", "— of which existing members looked up")
+        timed(spent, fast_members, "_by_digest", "— of which existing members looked up")
         timed(spent, changesets.ChangeSetWriter, "write", "— of which change set lines (JSON)")
         timed(spent, changesets.ChangeSetWriter, "close", "change set closed (compression finished)")
         timed(spent, bulk.BulkMemberWriter, "end_copy", "— of which COPY ends (organizations checked)")
         timed(spent, type(connections["default"]), "commit", "commit")
         backend = _backend_pid()
-        cpu_before = (_cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN), _backend_cpu(backend))
+        cpu_before = (_cpu(resource.RUSAGE_SELF), _children_cpu(), _backend_cpu(backend))
         t = time.monotonic()
         if args.profile:
             import cProfile
@@ -197,7 +324,7 @@ def main() -> None:
         else:
             report = run_import("members", path, None)
         import_s = time.monotonic() - t
-        cpu_after = (_cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN), _backend_cpu(backend))
+        cpu_after = (_cpu(resource.RUSAGE_SELF), _children_cpu(), _backend_cpu(backend))
         used = [after - before for before, after in zip(cpu_before, cpu_after, strict=True)]
         if not report.ok:
             sys.exit(f"import failed: {report.errors[:5]}")
@@ -210,7 +337,7 @@ def main() -> None:
         for label, seconds in spent.items():
             print(f"  {label:<52} {seconds:6.2f} s")
         print(
-            f"CPU time: importing process {used[0]:.2f} s, reader process(es) {used[1]:.2f} s, "
+            f"CPU time: importing process {used[0]:.2f} s, its other processes (workbook, readers) {used[1]:.2f} s, "
             f"database server process {used[2]:.2f} s (the lookups' second connection not counted)"
         )
         spent.clear()

@@ -29,6 +29,18 @@ if ! command -v libreoffice >/dev/null 2>&1 || ! command -v pdftotext >/dev/null
   fi
 fi
 
+# The deployment kit's test starts Debian's nginx (as the invoking user, on ports of its own) in front of the app.
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "安装 nginx（部署套件测试用）/ installing Debian's nginx for the deployment kit's test"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+  else
+    echo "缺少 nginx：请先安装（Debian: apt-get install nginx）/ nginx is missing" >&2
+    exit 1
+  fi
+fi
+
 # pytest exits 5 when it collected no test: that must fail, never pass silently.
 set +e
 "$VENV/bin/pytest" "$@"

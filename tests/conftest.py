@@ -167,14 +167,15 @@ def login():
     return _login
 
 
-@pytest.fixture(params=["here", "reader"])
+@pytest.fixture(params=["plain", "fast"])
 def both_import_ways(request, monkeypatch):
-    """Run an import test twice: rows parsed in the importing process, and parsed and prepared in the forked reader
-    process (`sheets.reader`, used for large files; here from the first row)."""
-    if request.param == "reader":
+    """Run an import test twice: through the plain importer (`sheets.import_members`, the specification, used for
+    small files) and the fast way (`sheets.fast`: reader processes, chunks, `COPY`; used for large files, here from
+    the first row)."""
+    if request.param == "fast":
         from dangjian.sheets import imports
 
-        monkeypatch.setattr(imports, "READER_FROM", 0)
+        monkeypatch.setattr(imports, "FAST_FROM", 0)
     return request.param
 
 
@@ -206,3 +207,12 @@ def station_user(station):
     user = settled(User.objects.create_user("station_user"))
     bind_account(station, user, actor=None)
     return user
+
+
+@pytest.fixture
+def fast_import(monkeypatch):
+    """Every member import the fast way (`sheets.fast`), whatever its size: for what only that way does (one change
+    set instead of a record per member, reader processes)."""
+    from dangjian.sheets import imports
+
+    monkeypatch.setattr(imports, "FAST_FROM", 0)

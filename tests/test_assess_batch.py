@@ -549,3 +549,27 @@ def test_the_example_scheme_marks_15_percent_of_40_villages_as_weak(db, tmp_path
     weak = sorted(r.org.code for r in result.results if r.weak)
     assert weak == [f"EX-V{i:02d}" for i in range(6)]
     assert result.by_code()["EX-V39"].total == Decimal("99.80")
+
+
+def test_columns_derived_from_party_records_are_greyed_and_say_so(region, tmp_path):
+    """The county scheme's L01–L03 and M01 come from the meeting and development records: the score sheet shades
+    them, its maxima row and notes say they come from the records, while a register metric (M02) stays plain."""
+    scheme_path = ROOT / "examples" / "scheme-county.yaml"
+    scheme = read_scheme(scheme_path)
+    out = tmp_path / "scores.xlsx"
+    write_template(scheme, batch_orgs(scheme), out)
+    book = load_workbook(out)
+    ws = book["成绩表"]
+    header = [cell.value for cell in ws[1]]
+    hints = [cell.value for cell in ws[2]]
+    village = list(ws[3])
+    for code in ("L01 “三会一课”落实", "L02 主题党日活动", "L03 组织生活会和民主评议党员", "M01 发展党员"):
+        column = header.index(code)
+        assert hints[column].endswith("，来自系统记录"), code
+        assert village[column].fill.fgColor.rgb == "00E7E6E6", code
+    plain = header.index("M02 党员信息完整")
+    assert "来自系统记录" not in hints[plain] and village[plain].fill.fgColor.rgb != "00E7E6E6"
+    notes = [row for row in book["说明"].iter_rows(values_only=True)]
+    assert any(row[0] and "由系统中的组织生活和发展党员记录计算" in row[0] for row in notes)
+    l01 = next(row for row in notes if row[0] == "L01")
+    assert l01[5].startswith("来自系统记录（支部党员大会、支委会、党小组会、党课：")

@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from dangjian.assess.engine import EntryError, OrgEntry, Survey, combine_raters, run
+from dangjian.assess.engine import EntryError, OrgEntry, Survey, run
 from dangjian.assess.scheme import SchemeError, quota
 from dangjian.assess.schemefile import dump_scheme, load_scheme
+from dangjian.assess.scoring import combine_raters
 
 ROOT = Path(__file__).resolve().parent.parent
 

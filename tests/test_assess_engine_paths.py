@@ -1,5 +1,6 @@
-"""The engine's column-wise fast path (`_column`) gives, for every indicator kind, what the rule (`_score_line`)
-gives value by value: the same points and the same problems, for good values, blanks and bad ones alike."""
+"""The engine's column-wise fast path (`fast.score_column`) gives, for every indicator kind, what the rule
+(`scoring.score_line`) gives value by value: the same points and the same problems, for good values, blanks and bad
+ones alike."""
 
 import itertools
 from decimal import Decimal
@@ -7,8 +8,10 @@ from decimal import Decimal
 import hypothesis
 from hypothesis import strategies as st
 
-from dangjian.assess.engine import Members, OrgEntry, Survey, _column, _score_line, run
+from dangjian.assess.engine import Members, OrgEntry, Survey, run
+from dangjian.assess.fast import score_column
 from dangjian.assess.scheme import Group, Indicator, Method, Scheme
+from dangjian.assess.scoring import score_line
 
 # What an entry may hold, the odd included: raters' lists, counts, shares, yes/no, blanks, text from a sheet.
 ODD = st.one_of(
@@ -49,14 +52,14 @@ def outcome(call):
 
 
 def assert_same(ind: Indicator, col: list, trim_from: int = 5, answers=()) -> None:
-    """`_column` on the column and `_score_line` on each value: the same points, problems (or error)."""
+    """`score_column` on the column and `score_line` on each value: the same points, problems (or error)."""
     scheme = Scheme(2026, "方案", (), trim_from=trim_from)
     orgs = [OrgEntry(f"C{k:02d}", f"组织{k}", "village") for k in range(len(col))]
     surveys = {org.code: Survey(*a) for org, a in zip(orgs, answers, strict=False)}
     them = Members(Group("village", indicators=(ind,)), places=[10 + k for k in range(len(col))], orgs=orgs)
 
     fast_problems: list = []
-    fast = outcome(lambda: _column(scheme, ind, 0, tuple(col), them, surveys, fast_problems))
+    fast = outcome(lambda: score_column(scheme, ind, 0, tuple(col), them, surveys, fast_problems))
 
     rule_problems: list = []
 
@@ -65,7 +68,7 @@ def assert_same(ind: Indicator, col: list, trim_from: int = 5, answers=()) -> No
         for k, (org, value) in enumerate(zip(orgs, col, strict=True)):
             found: list[str] = []
             survey = surveys.get(org.code) if ind.method is Method.SURVEY else None
-            points.append(_score_line(ind, value, survey, scheme, f"{org.code} {org.name}「{ind.name}」", found)[0])
+            points.append(score_line(ind, value, survey, scheme, f"{org.code} {org.name}「{ind.name}」", found)[0])
             rule_problems.extend((10 + k, 0, text) for text in found)
         return points
 

@@ -232,6 +232,19 @@ def test_scope_of_assessments_and_results(region, assessment, branch_secretary, 
     assert Result.objects.restrict(town_user).count() == 2
 
 
+def a_year_of_meetings(org_ids):
+    """Every meeting the rules ask of a branch without a committee in 2026, written in bulk (the branches here have
+    no members to take attendance of; the meeting services are tested in test_partylife_meetings.py)."""
+    from dangjian.partylife.models import Meeting
+
+    days = [(kind, datetime.date(2026, month, 10)) for month in (3, 6, 9, 12) for kind in ("assembly", "lecture")]
+    days += [("theme_day", datetime.date(2026, month, 5)) for month in range(1, 13)]
+    days += [("life", datetime.date(2026, 11, 20)), ("review", datetime.date(2026, 11, 21))]
+    Meeting.objects.bulk_create(
+        [Meeting(org_id=org_id, kind=kind, date=day, topic="学习") for org_id in org_ids for kind, day in days]
+    )
+
+
 def test_example_scheme_on_a_county_gives_floors_per_domain(region, county_user):
     """40 villages and 20 communities with distinct totals: 40 × 15% = 6 and 20 × 10% = 2 weak."""
     text = (ROOT / "examples" / "scheme-county.yaml").read_text(encoding="utf-8")
@@ -246,9 +259,9 @@ def test_example_scheme_on_a_county_gives_floors_per_domain(region, county_user)
         actor=county_user, scheme=scheme, root=region.north, cutoff=datetime.date(2026, 12, 31)
     )
     parsed = scheme.parsed()
+    a_year_of_meetings([p.org_id for p in assessment.participants.all()])  # L01–L03 come from the records
     for n, p in enumerate(assessment.participants.order_by("code")):
         SurveyLink.objects.create(participant=p, token=f"t{n}", answer="satisfied")
-        services.enter(p, "L03", "是", actor=county_user)
         for ind in parsed.group_for(p.domain, p.level).indicators:
             if ind.method.value == "given":  # distinct shares give distinct totals, all above the D line
                 services.enter(p, ind.code, f"{ind.max_cents / 100 * (0.9 + n / 1000):.2f}", actor=county_user)

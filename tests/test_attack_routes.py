@@ -17,6 +17,7 @@ from conftest import settled
 
 PERSONAS = ["city_admin", "county_user", "town_user", "branch_secretary", "reader", "outsider"]
 OPEN_URLS = {"login": "/accounts/login/", "ping": "/ping/", "api-root": "/api/", "api-schema": "/api/schema/"}
+OPEN_URLS["healthz"] = "/healthz"  # public: the machinery's health, no data
 DUTY_PREFIXES = (
     "users:",
     "audit:",

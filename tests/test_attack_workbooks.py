@@ -339,7 +339,9 @@ def test_a_job_whose_runner_died_is_failed_at_the_next_start(county_user, data_d
     assert "已清理导入遗留：中断的导入任务 1 个" in out.getvalue()
 
 
-def test_the_daily_cleanup_fails_silent_jobs_and_removes_what_no_one_will_use(region, county_user, data_dir, tmp_path):
+def test_the_daily_cleanup_fails_silent_jobs_and_removes_what_no_one_will_use(
+    region, county_user, data_dir, tmp_path, fast_import
+):
     silent = left_job(county_user, age=datetime.timedelta(minutes=20))
     waiting = left_job(county_user, status=JobStatus.PENDING)  # uploaded a moment ago
     done = left_job(county_user, status=JobStatus.DONE)

@@ -26,7 +26,7 @@ from sheets_files import MEMBER_HEADERS, write_csv
 
 from conftest import id_number, make_org, persona
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("both_import_ways")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_import")]  # the fast way writes change sets
 
 
 def auditor(username, org):

@@ -1,24 +1,20 @@
-"""The rectification's cadence: 每周一提示, 每月一抽查, overdue escalation up the tree, 每季一通报."""
+"""The rectification's cadence: 每周一提示, overdue escalation, 每季一通报 (每月一抽查: test_inspection_draws.py)."""
 
 import datetime
 import zoneinfo
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import time_machine
 
 from dangjian.cadence.jobs import Context
-from dangjian.cadence.models import JobRun, Notification, SpotCheck
+from dangjian.cadence.models import JobRun, Notification
 from dangjian.cadence.periods import period_of
 from dangjian.core.models import AuditLog
 from dangjian.flows import schedule
-from dangjian.orgs.choices import Domain, Level, OrgKind
-from dangjian.rectify.jobs import draw, escalation
+from dangjian.rectify.jobs import escalation
 from dangjian.rectify.models import Case, CaseEvent, CaseEventKind, CaseSource, CaseStatus, Measure, MeasureStatus
 from dangjian.rectify.services import add_measure, open_case
-
-from conftest import make_org
 
 pytestmark = pytest.mark.django_db
 TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -86,87 +82,6 @@ def test_weekly_reminder_never_repeats_a_week_and_skips_closed_cases(region, bra
         "每周一提示：青松村党支部「调整班子」将于 11月24日 到期",
         "每周一提示：青松村党支部「调整班子」已逾期 6 天",
     ]
-
-
-# ---------------------------------------------------------------------------------------------------- 每月一抽查
-
-
-def fake_cases(n):
-    return [SimpleNamespace(pk=i, org=SimpleNamespace(path=f"{i:08d}.")) for i in range(1, n + 1)]
-
-
-def test_the_draw_is_the_same_for_the_same_month_and_differs_between_months():
-    cases = fake_cases(20)
-    november = [c.pk for c in draw("2026-11", cases, 20)]
-    assert len(november) == 4
-    assert [c.pk for c in draw("2026-11", list(reversed(cases)), 20)] == november  # order of the input is irrelevant
-    months = {tuple(c.pk for c in draw(f"2026-{m:02d}", cases, 20)) for m in range(1, 13)}
-    assert len(months) > 6
-    assert [c.pk for c in draw("2026-12", cases, 20)] != november
-
-
-def test_the_draw_takes_at_least_one_case_and_never_more_than_there_are():
-    assert len(draw("2026-11", fake_cases(2), 20)) == 1
-    assert len(draw("2026-11", fake_cases(3), 100)) == 3
-    assert draw("2026-11", [], 20) == []
-
-
-@pytest.fixture
-def many_cases(region):
-    """Eleven open cases in 漠北县 (one of a county agency, at the county level), one closed, one in 南岭县."""
-    cases = []
-    for i in range(10):
-        village = make_org(
-            region.town, f"抽查{i:02d}村党支部", f"T-S{i:02d}", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE
-        )
-        cases.append(case_of(village))
-    agency = make_org(region.north, "漠北县人社局党支部", "T-AGENCY", OrgKind.BRANCH, Level.COUNTY, Domain.AGENCY)
-    cases.append(case_of(agency))
-    closed = case_of(region.village)
-    Case.objects.filter(pk=closed.pk).update(status=CaseStatus.CLOSED)
-    south = case_of(region.south_village)
-    return SimpleNamespace(north=cases, closed=closed, south=south)
-
-
-def test_the_monthly_spot_check_draws_per_county_records_it_and_tells_the_county(
-    many_cases, county_user, outsider, branch_secretary
-):
-    outcome = schedule.run_due(at(datetime.date(2026, 11, 2)), only="spot_check")[0]
-    assert outcome.counts == {"抽中案件": 4, "通知": 2}
-    north = SpotCheck.objects.filter(county__code="T-NORTH")
-    assert north.count() == 3 and not north.filter(case=many_cases.closed).exists()
-    assert SpotCheck.objects.get(county__code="T-SOUTH").case == many_cases.south
-    drawn = set(north.values_list("case_id", flat=True))
-    assert drawn == {c.pk for c in draw("2026-11", many_cases.north, 20)}
-    events = CaseEvent.objects.filter(kind=CaseEventKind.SPOT_CHECK)
-    assert set(events.values_list("case_id", flat=True)) == drawn | {many_cases.south.pk}
-    assert AuditLog.objects.filter(object_type="spotcheck").count() == 4
-    (note,) = Notification.objects.filter(user=county_user)
-    assert note.title == "每月一抽查：2026-11 抽取 3 个整顿对象（共 11 个在整顿）"
-    assert note.url == "/notifications/spot-checks/?period=2026-11"
-    assert titles(outsider) == ["每月一抽查：2026-11 抽取 1 个整顿对象（共 1 个在整顿）"]
-    assert titles(branch_secretary) == []
-
-    schedule.run_due(at(datetime.date(2026, 11, 20)), only="spot_check")
-    assert SpotCheck.objects.count() == 4  # once a month
-    schedule.run_due(at(datetime.date(2026, 12, 1)), only="spot_check")
-    december = set(SpotCheck.objects.filter(period="2026-12", county__code="T-NORTH").values_list("case_id", flat=True))
-    assert len(december) == 3 and december != drawn
-
-
-def test_the_spot_check_page_lists_each_month_within_scope(many_cases, county_user, outsider, login):
-    schedule.run_due(at(datetime.date(2026, 11, 2)), only="spot_check")
-    schedule.run_due(at(datetime.date(2026, 12, 1)), only="spot_check")
-    page = login(county_user).get("/notifications/spot-checks/?period=2026-11")
-    body = page.content.decode()
-    assert page.context["periods"] == ["2026-12", "2026-11"]
-    drawn = SpotCheck.objects.filter(period="2026-11", county__code="T-NORTH").select_related("case__org")
-    for spot in drawn:
-        assert spot.case.org.name in body
-    assert "南岭村党支部" not in body
-    latest = login(outsider).get("/notifications/spot-checks/")
-    assert latest.context["period"] == "2026-12"
-    assert "南岭村党支部" in latest.content.decode() and "抽查0" not in latest.content.decode()
 
 
 # ---------------------------------------------------------------------------------------------------- escalation

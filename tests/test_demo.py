@@ -222,3 +222,77 @@ def test_demo_branch_sees_its_own_villages_opinions_and_problems_only(demo):
     assert problems["count"] >= 5 and {row["org_code"] for row in problems["results"]} == {branch.code}
     town = api_for("demo_town").get("/api/opinions/").json()
     assert town["count"] > opinions["count"]
+
+
+def test_a_year_of_monthly_draws_each_verifiable_with_visits_findings_and_follow_up(demo):
+    from dangjian.inspections.choices import DrawPurpose, DrawStatus
+    from dangjian.inspections.models import Draw, Finding, Visit
+    from dangjian.inspections.verify import verify_draw
+
+    county = org_named("示范市漠北县委")
+    village_draws = Draw.objects.filter(org=county, purpose=DrawPurpose.ADHOC)
+    assert village_draws.count() == 12
+    assert Draw.objects.filter(org=county, purpose=DrawPurpose.SPOT_CHECK).exists()
+    for draw in Draw.objects.filter(status=DrawStatus.DRAWN):
+        assert all(check.ok for check in verify_draw(draw)), draw
+    assert Visit.objects.count() >= 60
+    findings = list(Finding.objects.select_related("measure", "case"))
+    assert findings and all(f.case_id for f in findings)
+    assert {"fixed", "open"} <= {str(f.state) for f in findings}
+
+
+def test_the_demo_branch_sees_no_pending_draw_and_the_demo_inspector_sees_their_tasks(demo):
+    from dangjian.inspections.models import DrawTarget
+
+    branch = Client()
+    branch.post("/accounts/login/", {"username": "demo_branch", "password": "demo-2026"})
+    own = DrawTarget.objects.filter(org__name="漠北县松岭镇青松村党支部", visit__isnull=True)
+    for target in own:
+        assert branch.get(f"/inspections/targets/{target.pk}/").status_code == 404
+    inspector = api_for("demo_inspector")
+    draws = inspector.get("/api/inspections/draws/").json()
+    assert draws["count"] >= 1
+    tasks = DrawTarget.objects.filter(team__user__username="demo_inspector")
+    assert all(inspector.get(f"/api/inspections/draws/{t.draw_id}/").status_code == 200 for t in tasks[:5])
+
+
+def test_the_demo_assessment_takes_meetings_and_development_from_the_records(demo):
+    """L01–L03 and M01 are derived from a year of meetings and a development pipeline with realistic gaps: the
+    branches' points differ, each equals its metric over the records, and the explanation names the records."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from dangjian.assess.metrics import METRICS
+    from dangjian.assess.models import Result
+    from dangjian.partylife.models import Applicant, Meeting
+
+    assert Meeting.objects.count() > 3000 and Applicant.objects.filter(stage="probationary").exists()
+    results = list(Result.objects.select_related("participant__assessment__scheme").order_by("participant__path"))
+    assessment = results[0].participant.assessment
+    scheme = assessment.scheme.parsed()
+    derived = {
+        "L01": "meetings_three_one",
+        "L02": "theme_day_held",
+        "L03": "life_review_held",
+        "M01": "development_activity",
+    }
+    seen = {code: set() for code in derived}
+    branches = [r for r in results if r.participant.kind == "branch"][:40]
+    for r in branches:
+        group = scheme.group_for(r.participant.domain, r.participant.level)
+        for j, ind in enumerate(group.indicators):
+            if ind.code in derived:
+                assert ind.metric == derived[ind.code]
+                share = METRICS[ind.metric].compute([r.participant], assessment.cutoff, assessment.year)[
+                    r.participant.id
+                ]
+                expected = int((Decimal(share) * ind.max_cents).to_integral_value(rounding=ROUND_HALF_UP))
+                assert r.cents[j] == expected, (r.participant.name, ind.code)
+                seen[ind.code].add(r.cents[j])
+    assert all(len(points) > 1 for points in seen.values()), seen  # the branches differ on each
+
+    client = Client()
+    client.post("/accounts/login/", {"username": "demo_county", "password": "demo-2026"})
+    short = next(r for r in branches if min(r.cents) < max(r.cents))
+    body = client.get(f"/assess/orgs/{short.participant.pk}/result/").content.decode()
+    assert "应开" in body and "召开日期" in body and "本年度培养入党积极分子" in body
+    assert "查看组织生活记录" in body

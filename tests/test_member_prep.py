@@ -1,5 +1,5 @@
-"""A new member made from its row alone (`member_prep`): the change-set line and the database row it carries are those
-the importer would write for it, whatever characters the values hold."""
+"""A new member made from its row alone (`sheets.fast.prep`): the change-set line and the database row it carries are
+those the importer would write for it, whatever characters the values hold."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from dangjian.core import crypto
 from dangjian.core.changesets import _line
-from dangjian.sheets.import_members import MemberImporter
+from dangjian.sheets.fast.members import FastMemberImporter
 from dangjian.sheets.imports import ImportReport
 
 from conftest import id_number
@@ -33,7 +33,7 @@ def values() -> dict:
 @pytest.mark.django_db
 @pytest.mark.parametrize("copy", [False, True], ids=["rows", "COPY text"])
 def test_the_line_is_the_change_set_line_of_the_member_with_its_key_and_organization(values, copy):
-    importer = MemberImporter(None, ImportReport("members", dry_run=False))
+    importer = FastMemberImporter(None, ImportReport("members", dry_run=False))
     importer.apart = object() if copy else None  # what `stream` sets: rows for the open COPY
     new = importer.preparer()(values)
     line = new.line % (41, 7, 41, 7)
@@ -64,7 +64,7 @@ def test_the_line_is_the_change_set_line_of_the_member_with_its_key_and_organiza
 @pytest.mark.django_db
 @pytest.mark.parametrize("copy", [False, True], ids=["rows", "COPY text"])
 def test_rows_made_together_are_each_what_the_row_makes_alone(values, copy):
-    importer = MemberImporter(None, ImportReport("members", dry_run=False))
+    importer = FastMemberImporter(None, ImportReport("members", dry_run=False))
     importer.apart = object() if copy else None
     prepare = importer.preparer()
     rows = [

@@ -1,5 +1,5 @@
 """One rule, one answer: a bad member is refused with the same Chinese words through the web form, the services and
-the import (new and existing members, rows parsed here and in a reader process), and nothing is written; the
+the import (new and existing members, the plain way and the fast way), and nothing is written; the
 import's column-by-column checks and its fast ID-number check are held to the rules by generated values."""
 
 from __future__ import annotations
@@ -159,9 +159,9 @@ WAYS = {
     "create_member": (by_create, False),
     "update_member": (by_update, False),
     "import of a new member": (by_import, False),
-    "import of a new member, parsed in a reader": (by_import, True),
+    "import of a new member, the fast way": (by_import, True),
     "import over a registered member": (functools.partial(by_import, existing=True), False),
-    "import over a registered member, parsed in a reader": (functools.partial(by_import, existing=True), True),
+    "import over a registered member, the fast way": (functools.partial(by_import, existing=True), True),
 }
 
 
@@ -170,9 +170,9 @@ WAYS = {
 def test_it_refuses_each_bad_member_with_the_same_words_whichever_way_it_comes_in(
     region, town_user, login, tmp_path, monkeypatch, way, case
 ):
-    run, in_reader = WAYS[way]
-    if in_reader:
-        monkeypatch.setattr(imports, "READER_FROM", 0)
+    run, fast = WAYS[way]
+    if fast:
+        monkeypatch.setattr(imports, "FAST_FROM", 0)
     changes, problem = BAD[case]
     values = {**GOOD, **changes}
     with time_machine.travel(NOW):

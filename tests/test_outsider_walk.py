@@ -44,6 +44,7 @@ def walk(resolver=None, prefix="", namespace=""):
 ROUTES = {
     "home": None,
     "ping": None,
+    "healthz": None,
     "login": None,
     "logout": None,
     "password_change": None,
@@ -242,6 +243,56 @@ ROUTES = {
     "opinion-list": None,
     "opinion-detail": "opinion",
     "opinion_public": None,
+    "inspections:list": None,
+    "inspections:create": None,
+    "inspections:detail": "draw",
+    "inspections:exclude": "draw",
+    "inspections:commit": "draw",
+    "inspections:beacon": "draw",
+    "inspections:draw": "draw",
+    "inspections:verify": "draw",
+    "inspections:export": "draw",
+    "inspections:target": "target",
+    "inspections:visit_record": "target",
+    "inspections:follow_up": "visit",
+    "inspections:visit_report": "visit",
+    "inspections:photo": "photo",
+    "inspections:findings": None,
+    "inspections:findings_export": None,
+    "inspections:spot_checks": None,
+    "inspections:bulletin": None,
+    "inspections:bulletin_docx": None,
+    "inspections:bulletin_xlsx": None,
+    "inspections:checklists": None,
+    "inspections:checklist_create": None,
+    "inspections:checklist": "checklist",
+    "inspections:checklist_edit": "checklist",
+    "inspections:checklist_copy": "checklist",
+    "inspections:inspectors": None,
+    "inspections:inspector_remove": "inspector",
+    "inspection-draw-list": None,
+    "inspection-draw-detail": "draw",
+    "inspection-visit-list": None,
+    "inspection-visit-detail": "visit",
+    "inspection-finding-list": None,
+    "inspection-finding-detail": "finding",
+    # Party records (partylife): meetings, their photos, the development pipeline and its documents.
+    "partylife:meetings": None,
+    "partylife:meetings_export": None,
+    "partylife:meeting_create": None,
+    "partylife:completion": None,
+    "partylife:applicants": None,
+    "partylife:applicant_create": None,
+    "partylife:meeting": "meeting",
+    "partylife:meeting_photos": "meeting",
+    "partylife:meeting_delete": "meeting",
+    "partylife:photo": "meeting_photo",
+    "partylife:applicant": "applicant",
+    "partylife:document": "dev_step",
+    "meeting-list": None,
+    "meeting-detail": "meeting",
+    "applicant-list": None,
+    "applicant-detail": "applicant",
 }
 # The other county's assessment: its scheme, participants, entries' pages, evidence, results.
 ASSESS_PAGES = {
@@ -361,10 +412,71 @@ WORKING_LISTS = {
     "opinions:codes": "/opinions/codes/",
     "opinion-list": "/api/opinions/",
 }
+# The other county's random inspection: its draw (drawn and revealed), the target, the visit with a photo and a
+# finding, its checklist and its inspector.
+INSPECTION_PAGES = {
+    "inspections:detail": "/inspections/{draw}/",
+    "inspections:exclude": "/inspections/{draw}/exclude/",
+    "inspections:commit": "/inspections/{draw}/commit/",
+    "inspections:beacon": "/inspections/{draw}/beacon/",
+    "inspections:draw": "/inspections/{draw}/draw/",
+    "inspections:verify": "/inspections/{draw}/verify/",
+    "inspections:export": "/inspections/{draw}/export.json",
+    "inspections:target": "/inspections/targets/{target}/",
+    "inspections:visit_record": "/inspections/targets/{target}/visit/",
+    "inspections:follow_up": "/inspections/visits/{visit}/follow-up/",
+    "inspections:visit_report": "/inspections/visits/{visit}/report.docx",
+    "inspections:photo": "/inspections/photos/{photo}/",
+    "inspections:checklist": "/inspections/checklists/{checklist}/",
+    "inspections:checklist_edit": "/inspections/checklists/{checklist}/edit/",
+    "inspections:checklist_copy": "/inspections/checklists/{checklist}/copy/",
+    "inspections:inspector_remove": "/inspections/inspectors/{inspector}/remove/",
+}
+INSPECTION_LISTS = {
+    "inspections:list": "/inspections/",
+    "inspections:create": "/inspections/new/",
+    "inspections:findings": "/inspections/findings/",
+    "inspections:findings_export": "/inspections/findings.xlsx",
+    "inspections:spot_checks": "/inspections/spot-checks/",
+    "inspections:bulletin": "/inspections/bulletin/",
+    "inspections:bulletin_docx": "/inspections/bulletin.docx?org=W-NORTH&year=2026",
+    "inspections:bulletin_xlsx": "/inspections/bulletin.xlsx?org=W-NORTH&year=2026",
+    "inspections:checklists": "/inspections/checklists/",
+    "inspections:checklist_create": "/inspections/checklists/new/",
+    "inspections:inspectors": "/inspections/inspectors/",
+    "inspection-draw-list": "/api/inspections/draws/",
+    "inspection-visit-list": "/api/inspections/visits/",
+    "inspection-finding-list": "/api/inspections/findings/",
+}
+INSPECTION_DOWNLOADS = {
+    INSPECTION_LISTS[name]
+    for name in ("inspections:findings_export", "inspections:bulletin_docx", "inspections:bulletin_xlsx")
+}
+# The other county's meeting (with a photo) and a person it develops (with the application's document).
+PARTYLIFE_PAGES = {
+    "partylife:meeting": "/partylife/meetings/{meeting}/",
+    "partylife:meeting_photos": "/partylife/meetings/{meeting}/photos/",
+    "partylife:meeting_delete": "/partylife/meetings/{meeting}/delete/",
+    "partylife:photo": "/partylife/photos/{meeting_photo}/",
+    "partylife:applicant": "/partylife/development/{applicant}/",
+    "partylife:document": "/partylife/development/documents/{dev_step}/",
+}
+PARTYLIFE_LISTS = {
+    "partylife:meetings": "/partylife/",
+    "partylife:meetings_export": "/partylife/meetings.xlsx",
+    "partylife:meeting_create": "/partylife/meetings/new/",
+    "partylife:completion": "/partylife/completion/",
+    "partylife:applicants": "/partylife/development/",
+    "partylife:applicant_create": "/partylife/development/new/",
+    "meeting-list": "/api/meetings/",
+    "applicant-list": "/api/development/",
+}
 PAGES_WITH_OBJECT = {
     **ASSESS_PAGES,
     **WORKING_PAGES,
     **PROBLEM_PAGES,
+    **INSPECTION_PAGES,
+    **PARTYLIFE_PAGES,
     **ACCOUNTABILITY_PAGES,
     **RECTIFY_PAGES,
     "orgs:detail": "/orgs/{org}/",
@@ -406,6 +518,9 @@ FULL_NAMES = {
     "南岭税务系统",
     "南岭书记",
     "南岭第一工作站",
+    "南岭县随机督导",
+    "南岭县阵地清单",
+    "南岭督导员",
     "欧阳雪松",
     "NL-COUNTY",
     "NL-TOWN",
@@ -425,15 +540,20 @@ POST_ONLY |= {"assess:review_upload"}
 POST_ONLY |= {"accountability:confirm", "accountability:dismiss"}
 POST_ONLY |= {"cadence:read"}
 POST_ONLY |= {f"stations:{name}" for name in ("staff_add", "staff_remove", "account_add", "account_remove")}
+POST_ONLY |= {"partylife:meeting_photos", "partylife:meeting_delete"}
 FORMS = {"orgs:edit", "orgs:move", "orgs:delete", "members:edit", "members:transfer", "members:delete"}
 FORMS |= {"assess:grid", "assess:participant", "assess:explain", "assess:scheme_edit"}
 FORMS |= {"assess:survey", "assess:survey_links", "assess:review"}
 POST_ONLY |= {"rectify:open_for_assessment"}
+POST_ONLY |= {f"inspections:{name}" for name in ("exclude", "commit", "beacon", "draw", "follow_up")}
+POST_ONLY |= {"inspections:checklist_copy", "inspections:inspector_remove"}
+FORMS |= {"inspections:visit_record", "inspections:checklist_edit"}
 FORMS |= {f"rectify:{name}" for name in ("edit", "measure_add", "supporters", "fund_add", "town_check", "close")}
 FORMS |= {"rectify:reopen", "rectify:measure_done", "rectify:entry_add"}
 FORMS |= {"stations:edit", "stations:retire", "weekly:publish", "weekly:relay", "weekly:forward", "weekly:report"}
 POST_ONLY |= {f"opinions:{name}" for name in ("unmask", "category", "reply", "to_problem", "code_withdraw")}
 FORMS |= {f"problems:{name}" for name in ("assign", "progress", "submit", "close", "return", "escalate")}
+FORMS |= {"partylife:applicant"}
 API_WITH_OBJECT = ["/api/orgs/{org}/", "/api/orgs/{org}.json", "/api/members/{member}/", "/api/members/{member}.json"]
 # The other county's assessment through the API: the assessment, its results, one explanation, its scheme, entries.
 API_ASSESS = {
@@ -461,6 +581,14 @@ API_WEEKLY = {
 API_WITH_OBJECT += [*API_WEEKLY.values(), "/api/weekly/arrangements/{relay}/"]
 API_WORKING = {"problem-detail": "/api/problems/{problem}/", "opinion-detail": "/api/opinions/{opinion}/"}
 API_WITH_OBJECT += [*API_WORKING.values(), "/api/problems/{problem}.json", "/api/opinions/{opinion}.json"]
+API_INSPECTIONS = {
+    "inspection-draw-detail": "/api/inspections/draws/{draw}/",
+    "inspection-visit-detail": "/api/inspections/visits/{visit}/",
+    "inspection-finding-detail": "/api/inspections/findings/{finding}/",
+}
+API_WITH_OBJECT += list(API_INSPECTIONS.values())
+API_PARTYLIFE = {"meeting-detail": "/api/meetings/{meeting}/", "applicant-detail": "/api/development/{applicant}/"}
+API_WITH_OBJECT += list(API_PARTYLIFE.values())
 LIST_PAGES = [
     "/",
     "/orgs/",
@@ -514,7 +642,6 @@ LIST_PAGES = [
     "/rectify/ledger/",
     "/rectify/new/",
     "/notifications/",
-    "/notifications/spot-checks/",
     "/stations/",
     "/stations/?org_code=NL-COUNTY",
     "/stations/?q=南岭",
@@ -546,6 +673,30 @@ LIST_PAGES = [
     "/opinions/new/",
     "/api/opinions/",
     "/api/opinions/?org_code=NL-VILLAGE",
+    *[url for url in INSPECTION_LISTS.values() if url not in INSPECTION_DOWNLOADS],
+    "/inspections/?org_code=NL-COUNTY",
+    "/inspections/?search=南岭",
+    "/inspections/findings/?org_code=NL-VILLAGE",
+    "/inspections/spot-checks/?period=2026-03",
+    "/api/inspections/draws/?search=南岭",
+    "/api/inspections/draws/?org_code=NL-COUNTY",
+    "/api/inspections/findings/?org_code=NL-COUNTY",
+    "/api/inspections/visits/?search=南岭",
+    "/partylife/",
+    "/partylife/?org_code=NL-COUNTY",
+    "/partylife/?year=2026&kind=assembly",
+    "/partylife/meetings/new/",
+    "/partylife/meetings/new/?org_code=NL-VILLAGE",
+    "/partylife/completion/",
+    "/partylife/completion/?org_code=W-TOWN&year=2026",
+    "/partylife/development/",
+    "/partylife/development/?org_code=NL-COUNTY",
+    "/partylife/development/?q=南岭",
+    "/partylife/development/new/",
+    "/api/meetings/",
+    "/api/meetings/?org_code=NL-VILLAGE",
+    "/api/development/",
+    "/api/development/?search=南岭",
 ]
 
 
@@ -686,6 +837,81 @@ def south_working(branch, clerk) -> dict:
     return {"problem": problem.pk, "opinion": opinion.pk, "opinion_code": code.pk}
 
 
+def south_inspection(south, branch) -> dict:
+    """The other county's random inspection, drawn and revealed, visited with a photo and a finding."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from dangjian.inspections import checklists, services
+    from dangjian.inspections.choices import ItemResult
+
+    dept = org(south, "南岭县委组织部党支部", "NL-DEPT", OrgKind.BRANCH, Level.COUNTY, Domain.AGENCY)
+    checklist = checklists.create_checklist(
+        south, actor=None, year=2026, code="nl-10", name="南岭县阵地清单", items="南岭阵地标识｜南岭要点\n南岭党员名册"
+    )
+    user = User.objects.create_user("nl_inspector", first_name="南岭督导员")
+    inspector = services.add_inspector(south, actor=None, user=user, unit=dept, name="南岭督导员")
+    now = timezone.now()
+    draw = services.setup_draw(
+        south,
+        actor=None,
+        title="南岭县随机督导",
+        population_kind="villages",
+        team_size=1,
+        draw_at=now + datetime.timedelta(minutes=1),
+        visit_until=datetime.date(2099, 12, 31),
+        now=now,
+    )
+    draw = services.commit_draw(draw, actor=None, now=now)
+    draw = services.make_draw(draw, actor=None, now=now + datetime.timedelta(minutes=2))
+    target = draw.targets.get()
+    day = timezone.localtime(draw.drawn_at).date()
+    items = services.applicable_items(target, day.year)
+    results = {i.pk: (ItemResult.NO, "南岭村阵地标识缺失") if i.number == 1 else (ItemResult.YES, "") for i in items}
+    photo = SimpleUploadedFile("南岭现场.jpg", b"\xff\xd8\xff" + "南岭村".encode())
+    visit = services.record_visit(
+        target, actor=user, visited_on=day, today=day, met="南岭书记", results=results, photos={items[0].pk: [photo]}
+    )
+    return {
+        "draw": draw.pk,
+        "target": target.pk,
+        "visit": visit.pk,
+        "photo": visit.items.get(number=1).photos.get().pk,
+        "finding": visit.findings.get().pk,
+        "checklist": checklist.pk,
+        "inspector": inspector.pk,
+    }
+
+
+def south_partylife(branch) -> dict:
+    """The other county's party records: a meeting with a photo, and an applicant with the application document."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.partylife.services import Presence, record_meeting, register_applicant
+
+    member = Member.objects.get(name="欧阳雪松")
+    meeting = record_meeting(
+        actor=None,
+        org=branch,
+        kind="assembly",
+        date=datetime.date(2026, 3, 1),
+        topic="南岭村党员大会",
+        people=[Presence(member, True)],
+        photos=[SimpleUploadedFile("南岭会场.jpg", b"\xff\xd8\xff" + "南岭村".encode())],
+    )
+    applicant = register_applicant(
+        actor=None,
+        org=branch,
+        name="南岭申请人",
+        gender="male",
+        id_number="990102199001010015",
+        applied_on=datetime.date(2026, 1, 5),
+        document=SimpleUploadedFile("南岭申请书.pdf", "%PDF-1.4 南岭".encode()),
+    )
+    return {"meeting": meeting.pk, "meeting_photo": meeting.photos.get().pk, "applicant": applicant.pk,
+            "dev_step": applicant.steps.get().pk}  # fmt: skip
+
+
 def org(parent, name, code, kind, level, domain="", **extra):
     return create_org(actor=None, parent=parent, name=name, code=code, kind=kind, level=level, domain=domain, **extra)
 
@@ -757,6 +983,8 @@ def region():
             **south_accountability(spare, station),
             **south_week(station, town),
             **south_working(branch, clerk),
+            **south_inspection(south, branch),
+            **south_partylife(spare),
         },
     }
 
@@ -830,8 +1058,9 @@ def test_every_route_is_walked():
     unknown = names - set(ROUTES)
     assert not unknown, f"新增路由未纳入数据范围巡检：{sorted(unknown)}"
     with_object = {name for name, kind in ROUTES.items() if kind}
-    api = {"org-detail", "member-detail", *API_ASSESS, *API_ACCOUNTABILITY, *API_RECTIFY, *API_WEEKLY, *API_WORKING}
-    assert with_object - api == set(PAGES_WITH_OBJECT)
+    apis = {"org-detail", "member-detail", *API_ASSESS, *API_ACCOUNTABILITY, *API_RECTIFY}
+    apis |= {*API_WEEKLY, *API_WORKING, *API_PARTYLIFE, *API_INSPECTIONS}
+    assert with_object - apis == set(PAGES_WITH_OBJECT)
 
 
 @pytest.mark.parametrize("name", sorted(PAGES_WITH_OBJECT))
@@ -878,6 +1107,25 @@ def test_lists_search_counts_and_schema_show_nothing_of_another_county(outsider,
     query = dict(part.split("=", 1) for part in url.partition("?")[2].split("&") if part)
     echo = query.get("q") or query.get("search") or query.get("org_code") or query.get("code") or ""
     assert_nothing_shown(response, echo)
+
+
+@pytest.mark.parametrize("url", sorted(INSPECTION_DOWNLOADS))
+def test_inspection_downloads_of_the_own_county_hold_nothing_of_another(outsider, url):
+    import io
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    response = outsider.get(url)
+    assert response.status_code == 200
+    data = io.BytesIO(b"".join(response.streaming_content))
+    if ".docx" in url:
+        text = "\n".join(p.text for p in Document(data).paragraphs)
+    else:
+        book = load_workbook(data)
+        text = "\n".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row)
+    for name in [*FULL_NAMES, *SECRET_NAMES]:
+        assert name not in text, (url, name)
 
 
 def test_home_counts_only_the_own_county(outsider):
@@ -989,10 +1237,15 @@ ANONYMOUS_URLS = {
     **WORKING_LISTS,
     **API_WEEKLY,
     **API_WORKING,
+    **INSPECTION_LISTS,
+    **API_INSPECTIONS,
+    **PARTYLIFE_LISTS,
+    **API_PARTYLIFE,
 }
 OPEN_ROUTES = {"login", "logout", "ping", "api-token", "api-schema", "api-root"}
 OPEN_ROUTES |= {"survey_answer"}  # the residents' survey: public by design, each link answerable once
 OPEN_ROUTES |= {"opinion_public"}  # residents' opinions: the one form of a printed code (tests/test_opinions.py)
+OPEN_ROUTES |= {"healthz"}  # for load balancers and monitoring: machinery only, no personal data
 
 
 def test_anonymous_visitors_are_sent_to_login_and_api_refuses_them(region):

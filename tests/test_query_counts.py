@@ -10,10 +10,12 @@ import datetime
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from dangjian.accountability import services as accountability
 from dangjian.accountability.choices import ChiefGrade, CommendationKind, RecordKind
@@ -25,16 +27,27 @@ from dangjian.assess import services as assess
 from dangjian.assess.models import SchemeRecord
 from dangjian.cadence.models import Notification, SpotCheck
 from dangjian.core.views import ScopedListView
+from dangjian.opinions.services import create_code, make_problem, record_opinion
 from dangjian.orgs.choices import Domain, Level, OrgKind, Post
-from dangjian.orgs.models import VerticalSystem, Workstation
+from dangjian.orgs.models import VerticalSystem
 from dangjian.orgs.services import set_post
+from dangjian.partylife.services import Presence, record_meeting, register_applicant
+from dangjian.problems.services import close_problem, record_problem, submit_problem
 from dangjian.rectify.models import CaseSource
 from dangjian.rectify.services import open_case
+from dangjian.stations.services import add_staff, create_station
+from dangjian.weekly import services as weekly
+from dangjian.weekly import weeks
+from dangjian.weekly.choices import Level as Paper
+from dangjian.weekly.models import Arrangement
+from dangjian.weekly.services import Answer
 from schemes import COUNTY_SCHEME
 
-from conftest import PASSWORD, make_member, make_org, persona
+from conftest import PASSWORD, id_number, make_member, make_org, persona
 
 CUTOFF = datetime.date(2026, 12, 31)
+TODAY_LIST = timezone.localdate()
+DEADLINE = TODAY_LIST + datetime.timedelta(days=30)
 
 # Route name → the URLs of that route measured, each with its pinned count and who asks (county_user unless named).
 # Raise a pin only with a reason; a page whose count grows with its rows is a defect.
@@ -43,7 +56,8 @@ PINNED: dict[str, list[tuple]] = {
     "orgs:tree": [("/orgs/", 4)],
     "orgs:children": [("/orgs/{town}/children/", 5)],
     "orgs:detail": [("/orgs/{town}/", 15)],
-    "orgs:search": [("/orgs/search/?q=村", 4), ("/orgs/search/?q=村&format=json", 4)],
+    # Code prefix and name asked apart, each from its own index (orgs/search.py): one more than the OR was.
+    "orgs:search": [("/orgs/search/?q=村", 5), ("/orgs/search/?q=村&format=json", 5)],
     "orgs:systems": [("/orgs/systems/", 4)],
     "members:list": [("/members/", 5), ("/members/?org_code=T-TOWN", 6)],
     "users:list": [("/users/", 10, "secadmin")],
@@ -71,6 +85,24 @@ PINNED: dict[str, list[tuple]] = {
     "case-list": [("/api/cases/", 5)],
     "accountability-record-list": [("/api/accountability/records/", 5)],
     "accountability-proposal-list": [("/api/accountability/proposals/", 5)],
+    "stations:list": [("/stations/", 7)],
+    "station-list": [("/api/stations/", 7)],
+    "weekly:board": [("/weekly/", 11)],
+    "weekly-arrangement-list": [("/api/weekly/arrangements/", 6)],
+    "weekly-report-list": [("/api/weekly/reports/", 7)],
+    "weekly-station-report-list": [("/api/weekly/station-reports/", 6)],
+    "problems:problems": [("/problems/", 5), ("/problems/?org_code=T-TOWN&year=2026", 6)],
+    "problems:duties": [("/problems/duties/", 5)],
+    "problems:closed": [("/problems/closed/", 5)],
+    "problem-list": [("/api/problems/", 5)],
+    "opinions:list": [("/opinions/", 5), ("/opinions/?org_code=T-TOWN", 6)],
+    "opinions:codes": [("/opinions/codes/", 5)],
+    "opinion-list": [("/api/opinions/", 5)],
+    "partylife:meetings": [("/partylife/", 5), ("/partylife/?org_code=T-TOWN", 6)],
+    "partylife:applicants": [("/partylife/development/", 9), ("/partylife/development/?org_code=T-TOWN", 10)],
+    "partylife:completion": [("/partylife/completion/?org_code=T-TOWN", 11)],
+    "meeting-list": [("/api/meetings/", 7)],
+    "applicant-list": [("/api/development/", 6)],
 }
 
 
@@ -98,16 +130,51 @@ def test_every_list_route_is_pinned():
     assert unpinned == [], f"list routes without a query-count pin: {unpinned}"
 
 
+def weekly_cycle(town, station, village):
+    """This week's papers of one station: the town's arrangement (published once), the station's relay with an
+    item of its own, the village's report and the station's report to the town."""
+    week = weeks.this_week()
+    if not Arrangement.objects.filter(town=town, level=Paper.TOWN, week=week).exists():
+        items = [{"title": "召开党员大会", "target": "传达会议精神", "due": week + 6 * weeks.ONE_DAY}]
+        weekly.publish_town_arrangement(town, week, items, actor=None)
+    own = [{"title": "整理台账", "target": "", "due": week + 6 * weeks.ONE_DAY, "by_station": True}]
+    relay = weekly.relay_arrangement(station, week, own, actor=None)
+    answers = {item.pk: Answer("done") for item in weekly.village_items(relay)}
+    weekly.submit_village_report(relay, village, answers, actor=None)
+    by_station = {item.pk: Answer("partly") for item in relay.items.filter(by_station=True)}
+    weekly.forward_station_report(relay, own=by_station, actor=None)
+
+
 def grow(region, n, *, people, start=0):
     """Add n of everything the lists show: branches with a member, a secretary, an accountability record, a
-    recommendation, a rectification case and its spot check; workstations with a rating and a proposal; schemes,
-    vertical systems, notifications, API tokens, users and (through the services) audit rows."""
+    recommendation, a rectification case and its spot check, a meeting with its attendance and a photo, an
+    applicant for membership, a resident's opinion (every other one made a
+    problem) and a problem; workstations covering the branch, with their people, a rating, a proposal and this
+    week's arrangement and reports; schemes, vertical systems, notifications, API tokens, users and (through the
+    services) audit rows."""
     county_user = people["county_user"]
     for i in range(start, start + n):
         branch = make_org(
             region.town, f"新村{i:02d}党支部", f"T-N{i:02d}", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE
         )
-        make_member(branch, f"新党员{i:02d}", 200 + i)
+        member = make_member(branch, f"新党员{i:02d}", 200 + i)
+        record_meeting(
+            actor=None,
+            org=branch,
+            kind="assembly",
+            date=TODAY_LIST,
+            topic=f"党员大会{i:02d}",
+            people=[Presence(member, True)],
+            photos=[SimpleUploadedFile("会场.jpg", b"\xff\xd8\xff" + bytes([i]))],
+        )
+        register_applicant(
+            actor=None,
+            org=branch,
+            name=f"申请人{i:02d}",
+            gender="male",
+            id_number=id_number(400 + i, datetime.date(2000, 1, 1)),
+            applied_on=TODAY_LIST,
+        )
         set_post(branch, actor=None, post=Post.SECRETARY, holder_name=f"书记{i:02d}")
         accountability.record_accountability(
             actor=None,
@@ -123,9 +190,28 @@ def grow(region, n, *, people, start=0):
         )
         case = open_case(branch, year=2026, source=CaseSource.MANUAL, actor=None, reasons=["班子软弱"])
         SpotCheck.objects.create(period="2026-05", case=case, county=region.north)
-        station = Workstation.objects.create(
-            name=f"松岭第{i:02d}工作站", code=f"T-WS{i:02d}", town=region.town, chief_name=f"站长{i:02d}"
+        station = create_station(
+            actor=None, town=region.town, name=f"松岭第{i:02d}工作站", code=f"T-WS{i:02d}", villages=[branch]
         )
+        add_staff(station, actor=None, name=f"站长{i:02d}", post="chief", full_time=True)
+        add_staff(station, actor=None, name=f"干事{i:02d}")
+        weekly_cycle(region.town, station, branch)
+        opinion = record_opinion(branch, text=f"村口路灯坏了{i:02d}盏", date=TODAY_LIST, actor=None)
+        if i % 2:
+            make_problem(opinion, level="station_village", owner_name=f"书记{i:02d}", deadline=DEADLINE, actor=None)
+        problem = record_problem(
+            branch,
+            title=f"活动室漏雨{i:02d}",
+            category="infrastructure",
+            level="station_village",
+            owner_name="书记",
+            deadline=DEADLINE,
+            actor=None,
+        )
+        if i % 2 == 0:  # the closed list has rows too
+            submit_problem(problem, result="已修好", actor=None)
+            close_problem(problem, opinion="核实无误", actor=None)
+        create_code(org=branch, actor=None)
         accountability.rate_chief(
             actor=None, workstation=station, year=2026, chief_name=f"站长{i:02d}", rating=ChiefGrade.BASIC
         )

@@ -88,3 +88,18 @@ def test_an_unmatched_api_address_answers_json(client):
     response = client.get("/api/assessments/abc/results/")
     assert response.status_code == 404
     assert response.json() == {"detail": "未找到该页面或记录，或它不在您的数据范围内。"}
+
+
+@pytest.mark.parametrize("path", ["/api/problems/", "/api/opinions/"])
+def test_a_year_no_date_can_hold_is_refused_with_400_not_a_server_error(client, path):
+    response = client.get(f"{path}?year=0")
+    assert response.status_code == 400
+    assert response.json() == {"year": ["确保该值大于或等于2000。"]}
+    assert client.get(f"{path}?year=2026").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/problems/", "/opinions/"])
+def test_a_page_filtered_by_a_year_no_date_can_hold_is_refused_with_400(client, path):
+    response = client.get(f"{path}?year=10000")
+    assert response.status_code == 400
+    assert "确保该值小于或等于2100。" in response.content.decode()

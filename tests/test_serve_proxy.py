@@ -30,6 +30,7 @@ PUBLIC_HOST = "dangjian.example.cn"
 PASSWORD = "Serve-2026-pass"
 ACCOUNTS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot")
 HSTS = "max-age=31536000; includeSubDomains"
+PG_SERVER = os.environ.get("DANGJIAN_TEST_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
 
 SETUP = f"""
 from django.contrib.auth.models import User
@@ -62,20 +63,23 @@ def with_database(url: str, name: str) -> str:
     return urlsplit(url)._replace(path=f"/{name}").geturl()
 
 
-def new_installation(tmp_path_factory, setup: str):
-    """A migrated installation on the suite's kind of database, `setup` run in its shell; yields its environment,
-    without any DANGJIAN_* of the caller, and drops its PostgreSQL database afterwards."""
+def new_installation(tmp_path_factory, setup: str, *, postgres: bool | None = None):
+    """A migrated installation on the suite's kind of database (or on PostgreSQL whatever the suite's, with
+    `postgres=True`: the server DATABASE_URL names, else DANGJIAN_TEST_PG_SERVER's), `setup` run in its shell; yields
+    its environment, without any DANGJIAN_* of the caller, and drops its PostgreSQL database afterwards."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DANGJIAN_")}
     env["DANGJIAN_DATA_DIR"] = str(tmp_path_factory.mktemp("served"))
     database = ""
-    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    if postgres or on_postgres:
         import psycopg
 
+        server = os.environ["DATABASE_URL"] if on_postgres else PG_SERVER
         database = f"dj_serve_{uuid.uuid4().hex[:10]}"
-        admin_url = with_database(os.environ["DATABASE_URL"], "postgres")  # the server's own, not the suite's
+        admin_url = with_database(server, "postgres")  # the server's own, not the suite's
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{database}"')
-        env["DATABASE_URL"] = with_database(os.environ["DATABASE_URL"], database)
+        env["DATABASE_URL"] = with_database(server, database)
     else:
         env.pop("DATABASE_URL", None)
     try:

@@ -257,6 +257,7 @@ def test_importing_the_same_file_twice_changes_nothing(region, tmp_path):
     assert _member(NEW1).updated_at == stamp
 
 
+@pytest.mark.parametrize("both_import_ways", ["fast"], indirect=True)  # one change set: the fast way
 def test_it_updates_by_id_number_and_audits_before_and_after_in_the_change_set(region, tmp_path):
     existing = Member.objects.get(name="王春生")
     headers = ["所在党组织编码", "姓名", "公民身份号码", "联系电话", "学历"]
@@ -283,6 +284,7 @@ def test_it_updates_by_id_number_and_audits_before_and_after_in_the_change_set(r
     assert "phone" not in line["after"] and "id_number" not in line["after"]
 
 
+@pytest.mark.parametrize("both_import_ways", ["fast"], indirect=True)  # the plain way reads each member
 def test_a_reimport_changes_each_member_only_where_its_row_differs_without_reading_members_one_by_one(region, tmp_path):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -324,6 +326,7 @@ def test_it_moves_a_member_and_records_the_transfer(region, tmp_path, town_user)
     assert (transfer.from_name, transfer.to_name, transfer.actor) == ("白桦村党支部", "青松村党支部", town_user)
 
 
+@pytest.mark.parametrize("both_import_ways", ["fast"], indirect=True)  # one change set: the fast way
 def test_an_import_is_one_audit_record_naming_its_change_set(region, tmp_path, county_user):
     path = write_csv(tmp_path / "m.csv", [MEMBER_HEADERS, _row(), _row(idn=NEW2, gender="女")])
     logs = AuditLog.objects.count()
@@ -342,6 +345,7 @@ def test_an_import_is_one_audit_record_naming_its_change_set(region, tmp_path, c
     assert changesets.in_ranges(ids[0], changeset["ids"]) and changesets.in_ranges(ids[1], changeset["ids"])
 
 
+@pytest.mark.parametrize("both_import_ways", ["fast"], indirect=True)  # one change set: the fast way
 def test_each_created_member_is_in_the_change_set_with_its_snapshot_and_the_chain_holds(region, tmp_path, county_user):
     path = write_csv(
         tmp_path / "m.csv", [MEMBER_HEADERS, _row(phone="13800005555"), _row(idn=NEW2, gender="女", join="")]

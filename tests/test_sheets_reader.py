@@ -1,11 +1,12 @@
-"""Large member files: parsed in a forked reader process and, on PostgreSQL, written through one open COPY with the
-lookups on a second connection. The outcome must be the importing process's own, to the byte of every member."""
+"""Large member files, the fast way: parsed in reader processes started from the fork server and, on PostgreSQL,
+written through one open COPY with the lookups on a second connection. The outcome must be the plain importer's, to
+the byte of every member."""
 
 from __future__ import annotations
 
 import datetime
 import multiprocessing
-import os
+import pickle
 
 import pytest
 from django.db import connection
@@ -15,9 +16,11 @@ from dangjian.core.changesets import read_rows
 from dangjian.core.crypto import digest
 from dangjian.members.models import Member
 from dangjian.members.services import member_snapshot
-from dangjian.sheets import import_members, imports, reader, rowparse
+from dangjian.sheets import imports, read, rowparse
+from dangjian.sheets.fast import members as import_members
+from dangjian.sheets.fast import reader
+from dangjian.sheets.fast.prep import prefix
 from dangjian.sheets.imports import run_import
-from dangjian.sheets.member_prep import prefix
 from sheets_files import MEMBER_HEADERS, write_csv, write_xlsx
 
 from conftest import id_number
@@ -50,44 +53,47 @@ def readers(request, monkeypatch) -> int:
 
 @pytest.fixture
 def spied(monkeypatch):
-    """What the run used: the reader process (its pid) and the streaming writer."""
-    used = {"children": [], "streams": 0}
-    parse = reader._parse
+    """What the run used: the reader processes and the streaming writer. The importer itself never parses a chunk
+    the fast way (`fast.parse.chunks` fails here): the readers, processes of their own, do."""
+    used = {"children": 0, "streams": 0}
+    context = read.child_context()
 
-    def in_child(send, *args):
-        used_path = os.environ.get("DANGJIAN_TEST_CHILD_PIDS")
-        if used_path:
-            with open(used_path, "a") as out:
-                out.write(f"{os.getpid()}\n")
-        return parse(send, *args)
+    class Spying:
+        def __getattr__(self, name):
+            return getattr(context, name)
 
-    stream = import_members.MemberImporter.stream
+        def Process(self, *args, **kwargs):  # noqa: N802 - multiprocessing's name
+            used["children"] += 1
+            return context.Process(*args, **kwargs)
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("parsed in the importing process")
+
+    stream = import_members.FastMemberImporter.stream
 
     def counted(self):
         used["streams"] += 1
         return stream(self)
 
-    monkeypatch.setattr(reader, "_parse", in_child)
-    monkeypatch.setattr(import_members.MemberImporter, "stream", counted)
+    monkeypatch.setattr(reader, "child_context", Spying)
+    monkeypatch.setattr(reader, "chunks", not_here)
+    monkeypatch.setattr(import_members.FastMemberImporter, "stream", counted)
     return used
 
 
 def test_a_large_file_imports_the_same_either_way(region, tmp_path, monkeypatch, spied, readers):
     monkeypatch.setattr(rowparse, "CHUNK", 7)  # several chunks in flight
-    pids = tmp_path / "pids"
-    monkeypatch.setenv("DANGJIAN_TEST_CHILD_PIDS", str(pids))
     rows = rows_of(40)
     rows[9][1] = "百分%d之\\"  # what the change-set line and the COPY text must escape
     rows[10].append("岗位\\N")  # a text that reads as NULL in COPY's text format unless escaped
     path = write_xlsx(tmp_path / "m.xlsx", [[*MEMBER_HEADERS, "工作岗位"], *rows])
 
-    here = run_import("members", path, None)  # 40 rows: below READER_FROM
-    assert (here.created, here.errors, spied["streams"]) == (40, [], 0)
-    assert not pids.exists()
+    here = run_import("members", path, None)  # 40 rows: below FAST_FROM, the plain importer
+    assert (here.created, here.errors, spied["streams"], spied["children"]) == (40, [], 0, 0)
     expected = register()
     Member.objects.filter(id_number_digest__in=[digest(id_number(300 + i)) for i in range(40)]).delete()
 
-    monkeypatch.setattr(imports, "READER_FROM", 10)
+    monkeypatch.setattr(imports, "FAST_FROM", 10)
     started = timezone.now()
     apart = run_import("members", path, None)
     assert (apart.total, apart.created, apart.updated, apart.errors) == (40, 40, 0, [])
@@ -95,8 +101,7 @@ def test_a_large_file_imports_the_same_either_way(region, tmp_path, monkeypatch,
     # The times went as text too: one moment for every member the run created, stored as that moment.
     times = set(Member.objects.filter(name__startswith="党员").values_list("created_at", "updated_at"))
     assert len(times) == 1 and started <= next(iter(times))[0] == next(iter(times))[1] <= timezone.now()
-    child = {int(line) for line in pids.read_text().split()}
-    assert len(child) == readers and os.getpid() not in child  # parsed in other processes
+    assert spied["children"] == readers  # parsed in other processes
     odd = Member.objects.get(id_number_digest=digest(id_number(310)))
     assert (odd.job, Member.objects.get(id_number_digest=digest(id_number(309))).name) == ("岗位\\N", "百分%d之\\")
     assert spied["streams"] == (1 if connection.vendor == "postgresql" else 0)
@@ -114,7 +119,7 @@ def test_a_large_file_imports_the_same_either_way(region, tmp_path, monkeypatch,
 
 def test_existing_members_are_updated_and_unchanged_ones_left_alone(region, tmp_path, monkeypatch, spied):
     monkeypatch.setattr(rowparse, "CHUNK", 5)
-    monkeypatch.setattr(imports, "READER_FROM", 0)
+    monkeypatch.setattr(imports, "FAST_FROM", 0)
     first = write_xlsx(tmp_path / "a.xlsx", [MEMBER_HEADERS, *rows_of(12)])
     assert run_import("members", first, None).created == 12
     changed = rows_of(12)
@@ -132,7 +137,7 @@ def test_existing_members_are_updated_and_unchanged_ones_left_alone(region, tmp_
 
 def test_a_bad_row_after_written_chunks_leaves_nothing(region, tmp_path, monkeypatch, spied):
     monkeypatch.setattr(rowparse, "CHUNK", 4)
-    monkeypatch.setattr(imports, "READER_FROM", 0)
+    monkeypatch.setattr(imports, "FAST_FROM", 0)
     before = Member.objects.count()
     rows = rows_of(30)
     rows[25][3] = rows[25][3][:-1] + ("0" if rows[25][3][-1] != "0" else "1")  # a wrong check digit, row 28
@@ -143,7 +148,7 @@ def test_a_bad_row_after_written_chunks_leaves_nothing(region, tmp_path, monkeyp
 
 
 def test_a_rule_across_fields_is_checked_on_prepared_members(region, tmp_path, monkeypatch, spied):
-    monkeypatch.setattr(imports, "READER_FROM", 0)
+    monkeypatch.setattr(imports, "FAST_FROM", 0)
     rows = rows_of(6)
     rows[2][6] = "1979-01-01"  # joined before birth (1980-01-01)
     report = run_import("members", write_xlsx(tmp_path / "m.xlsx", [MEMBER_HEADERS, *rows]), None)
@@ -153,7 +158,7 @@ def test_a_rule_across_fields_is_checked_on_prepared_members(region, tmp_path, m
 
 def test_a_file_that_breaks_off_in_the_reader_is_reported_and_writes_nothing(region, tmp_path, monkeypatch, spied):
     monkeypatch.setattr(rowparse, "CHUNK", 300)
-    monkeypatch.setattr(imports, "READER_FROM", 0)
+    monkeypatch.setattr(imports, "FAST_FROM", 0)
     # Beyond the first 64 KB that decide the encoding, after chunks already sent and written: bytes not UTF-8.
     path = write_csv(tmp_path / "m.csv", [MEMBER_HEADERS, *rows_of(900, first=0, name="党员甲乙丙丁戊己庚辛壬癸")])
     assert path.stat().st_size > 65536
@@ -166,14 +171,14 @@ def test_a_file_that_breaks_off_in_the_reader_is_reported_and_writes_nothing(reg
 
 
 def test_a_dry_run_counts_and_writes_nothing(region, tmp_path, monkeypatch, spied):
-    monkeypatch.setattr(imports, "READER_FROM", 0)
+    monkeypatch.setattr(imports, "FAST_FROM", 0)
     report = run_import("members", write_xlsx(tmp_path / "m.xlsx", [MEMBER_HEADERS, *rows_of(9)]), None, dry_run=True)
     assert (report.created, report.errors) == (9, [])
     assert not Member.objects.filter(name__startswith="党员").exists()
 
 
 def test_the_reader_keeps_dates_as_dates(region, tmp_path, monkeypatch):
-    monkeypatch.setattr(imports, "READER_FROM", 0)
+    monkeypatch.setattr(imports, "FAST_FROM", 0)
     rows = rows_of(3)
     rows[1][4] = datetime.date(1980, 1, 1)  # a date cell, travelling through the pipe
     report = run_import("members", write_xlsx(tmp_path / "m.xlsx", [MEMBER_HEADERS, *rows]), None)
@@ -187,7 +192,7 @@ def test_a_member_written_meanwhile_by_someone_else_is_a_conflict_and_nothing_is
     # Another import commits a member with one of the file's ID numbers after this one looked it up: the database's
     # unique index refuses the second (mid-`COPY` on PostgreSQL), and the import reports a conflict, writing nothing.
     monkeypatch.setattr(rowparse, "CHUNK", 4)
-    monkeypatch.setattr(imports, "READER_FROM", 0)
+    monkeypatch.setattr(imports, "FAST_FROM", 0)
     rows = rows_of(10)
     Member.objects.create(org=region.birch, name="别处", gender="male", id_number=rows[6][3])
     monkeypatch.setattr(import_members, "_by_digest", lambda digests, using: [])  # looked up before it was there
@@ -200,7 +205,7 @@ def test_a_member_written_meanwhile_by_someone_else_is_a_conflict_and_nothing_is
 
 def test_only_id_numbers_the_register_may_hold_are_looked_up(region, tmp_path, monkeypatch, spied):
     monkeypatch.setattr(rowparse, "CHUNK", 5)
-    monkeypatch.setattr(imports, "READER_FROM", 0)
+    monkeypatch.setattr(imports, "FAST_FROM", 0)
     asked: list[int] = []
     by_digest = import_members._by_digest
 
@@ -229,16 +234,16 @@ def test_every_copy_checks_its_organizations_and_a_missing_one_keeps_nothing(reg
     # The organization vanished after it was looked up (deleted meanwhile): its members' foreign key fails at the
     # end of the `COPY` that wrote them, before the commit, and nothing of the import is kept.
     monkeypatch.setattr(rowparse, "CHUNK", 4)
-    monkeypatch.setattr(imports, "READER_FROM", 0)
+    monkeypatch.setattr(imports, "FAST_FROM", 0)
     monkeypatch.setattr(import_members, "ROWS_PER_COPY", 6)  # a COPY ends every second chunk
-    load = import_members.MemberImporter._load_orgs
+    load = import_members.FastMemberImporter._load_orgs
 
     def vanished(self, codes):
         load(self, codes)
         if self.orgs.get("T-BIRCH") is not None:
             self.orgs["T-BIRCH"].pk = self.orgs["T-BIRCH"].id = 10**9
 
-    monkeypatch.setattr(import_members.MemberImporter, "_load_orgs", vanished)
+    monkeypatch.setattr(import_members.FastMemberImporter, "_load_orgs", vanished)
     rows = rows_of(20)
     rows[13][0] = "T-BIRCH"  # in the fourth chunk: the second COPY
     before = Member.objects.count()
@@ -246,7 +251,7 @@ def test_every_copy_checks_its_organizations_and_a_missing_one_keeps_nothing(reg
     assert [e.message for e in report.errors] == ["写入时与其他操作冲突，全部未写入，请稍后重试。"]
     assert Member.objects.count() == before
     # The same file with the organization there: written through several COPYs, every member kept.
-    monkeypatch.setattr(import_members.MemberImporter, "_load_orgs", load)
+    monkeypatch.setattr(import_members.FastMemberImporter, "_load_orgs", load)
     report = run_import("members", write_xlsx(tmp_path / "m.xlsx", [MEMBER_HEADERS, *rows]), None)
     assert (report.created, report.errors) == (20, [])
     assert Member.objects.get(id_number_digest=digest(id_number(313))).org == region.birch
@@ -254,8 +259,8 @@ def test_every_copy_checks_its_organizations_and_a_missing_one_keeps_nothing(reg
 
 def test_an_importer_that_fails_stops_its_readers(region, tmp_path, monkeypatch):
     monkeypatch.setattr(rowparse, "CHUNK", 3)
-    monkeypatch.setattr(imports, "READER_FROM", 0)
-    process = import_members.MemberImporter.process
+    monkeypatch.setattr(imports, "FAST_FROM", 0)
+    process = import_members.FastMemberImporter.process
     calls = []
 
     def failing(self, rows):
@@ -264,7 +269,7 @@ def test_an_importer_that_fails_stops_its_readers(region, tmp_path, monkeypatch)
             raise RuntimeError("磁盘已满")
         return process(self, rows)
 
-    monkeypatch.setattr(import_members.MemberImporter, "process", failing)
+    monkeypatch.setattr(import_members.FastMemberImporter, "process", failing)
     before = Member.objects.count()
     with pytest.raises(RuntimeError, match="磁盘已满"):
         run_import("members", write_xlsx(tmp_path / "m.xlsx", [MEMBER_HEADERS, *rows_of(60)]), None)
@@ -272,21 +277,32 @@ def test_an_importer_that_fails_stops_its_readers(region, tmp_path, monkeypatch)
     assert Member.objects.count() == before
 
 
-def test_on_glibc_a_reader_keeps_the_memory_it_frees():
-    glibc = "CS_GNU_LIBC_VERSION" in os.confstr_names and os.confstr("CS_GNU_LIBC_VERSION").startswith("glibc")
-    assert (reader._MALLOPT is not None) == glibc
-    if glibc:  # in a child, as a reader does (this process keeps its own settings): mallopt answers 1 when it took it
-        pid = os.fork()
-        if pid == 0:
-            os._exit(0 if reader._MALLOPT(reader._M_TRIM_THRESHOLD, 512 << 20) == 1 else 1)
-        assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+def test_a_reader_is_given_what_it_needs_and_never_forked_from_the_importer(region, tmp_path, monkeypatch, spied):
+    # Readers start from the fork server (never a fork of a process that may run a server's threads): what they
+    # need goes pickled, the field key with the preparer, and they read the workbook's rows from a pipe of their own.
+    monkeypatch.setattr(imports, "FAST_FROM", 0)
+    assert read.child_context().get_start_method() in ("forkserver", "spawn")
+    taken = []
+    chunks_in_readers = reader.chunks_in_readers
+
+    def seen(sources, mapping, codec, size):
+        taken.append(pickle.loads(pickle.dumps(codec)))  # noqa: S301 - as a reader takes it
+        return chunks_in_readers(sources, mapping, codec, size)
+
+    monkeypatch.setattr(reader, "chunks_in_readers", seen)
+    rows = rows_of(3)
+    report = run_import("members", write_xlsx(tmp_path / "m.xlsx", [MEMBER_HEADERS, *rows]), None)
+    assert (report.created, report.errors) == (3, [])
+    [codec] = taken
+    made = codec.prepare([{"id_number": rows[0][3], "name": "甲", "org_code": "T-VILLAGE", "phone": ""}])
+    assert made[0].id_digest == digest(rows[0][3])  # the key came along, as settings give it
 
 
 def test_a_row_the_register_seemed_to_hold_is_made_by_the_importer_when_not_found(region, tmp_path, monkeypatch, spied):
     # The readers leave to the importer the rows whose ID number the register may hold; one that turns out not to be
     # there (its member deleted since, or another's digest beginning the same) is made in the importer, the same.
     monkeypatch.setattr(rowparse, "CHUNK", 4)
-    monkeypatch.setattr(imports, "READER_FROM", 0)
+    monkeypatch.setattr(imports, "FAST_FROM", 0)
     rows = rows_of(10)
     load = import_members.Registered.load
 

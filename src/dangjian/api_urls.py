@@ -9,9 +9,11 @@ from dangjian.accountability.api.views import RecordViewSet as AccountabilityRec
 from dangjian.accounts.api import ObtainTokenView, RevokeTokenView
 from dangjian.assess.api.views import AssessmentViewSet, EntryCreateView, ResultViewSet, SchemeViewSet
 from dangjian.core.ratelimit import LoginRateThrottle
+from dangjian.inspections.api.views import DrawViewSet, FindingViewSet, VisitViewSet
 from dangjian.members.api.views import MemberViewSet
 from dangjian.opinions.api.views import OpinionViewSet
 from dangjian.orgs.api.views import OrgViewSet
+from dangjian.partylife.api.views import ApplicantViewSet, MeetingViewSet
 from dangjian.problems.api.views import ProblemViewSet
 from dangjian.rectify.api.views import CaseViewSet
 from dangjian.stations.api.views import StationViewSet
@@ -31,6 +33,11 @@ router.register("weekly/reports", VillageReportViewSet, basename="weekly-report"
 router.register("weekly/station-reports", StationReportViewSet, basename="weekly-station-report")
 router.register("problems", ProblemViewSet, basename="problem")
 router.register("opinions", OpinionViewSet, basename="opinion")
+router.register("inspections/draws", DrawViewSet, basename="inspection-draw")
+router.register("inspections/visits", VisitViewSet, basename="inspection-visit")
+router.register("inspections/findings", FindingViewSet, basename="inspection-finding")
+router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("development", ApplicantViewSet, basename="applicant")
 results = ResultViewSet.as_view({"get": "list"})
 result = ResultViewSet.as_view({"get": "retrieve"})
 

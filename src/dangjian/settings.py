@@ -109,6 +109,9 @@ INSTALLED_APPS = [
     # Problem lists and residents' opinions (docs/working-layer.md).
     "dangjian.problems",
     "dangjian.opinions",
+    "dangjian.inspections",
+    # Party records: meetings and membership development (docs/records.md).
+    "dangjian.partylife",
 ]
 
 MIDDLEWARE = [
@@ -168,6 +171,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'dangjian.sqlite3'}",
         conn_max_age=env_int("DANGJIAN_DB_CONN_MAX_AGE", 60),
+        # A kept connection the server closed (PostgreSQL restarted, a backend terminated, a proxy's idle timeout)
+        # is found at the start of the next request and replaced, so that request succeeds (docs/operations.md).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -216,7 +222,15 @@ FILE_UPLOAD_PERMISSIONS = FILE_MODE
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = DIR_MODE
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = Path(env_str("DANGJIAN_STATIC_ROOT") or DATA_DIR / "static")
+# Static files are public: behind nginx (deploy/) they sit outside the private data directory, readable by nginx's user.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
+    },
+}
 # Serve straight from the package when collectstatic has not run (tests, development).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -311,6 +325,18 @@ SPECTACULAR_SETTINGS = {
         "OrgKindEnum": "dangjian.orgs.choices.OrgKind",
         "RecordKindEnum": "dangjian.accountability.choices.RecordKind",
         "ProposalStatusEnum": "dangjian.accountability.choices.ProposalStatus",
+        "DrawStatusEnum": "dangjian.inspections.choices.DrawStatus",
+        "FindingStatusEnum": "dangjian.inspections.choices.FindingStatus",
+        # The working layer's vocabularies share field names (level, status, source) with each other and the tree's.
+        "OrgLevelEnum": "dangjian.orgs.choices.Level",
+        "CaseSourceEnum": "dangjian.rectify.models.CaseSource",
+        "ArrangementLevelEnum": "dangjian.weekly.choices.Level",
+        "LineStatusEnum": "dangjian.weekly.choices.LineStatus",
+        "StaffSourceEnum": "dangjian.stations.choices.StaffSource",
+        "ProblemLevelEnum": "dangjian.problems.choices.ProblemLevel",
+        "ProblemStatusEnum": "dangjian.problems.choices.ProblemStatus",
+        "ProblemSourceEnum": "dangjian.problems.choices.SourceKind",
+        "CategoryEnum": "dangjian.problems.choices.Category",
     },
 }
 
@@ -402,3 +428,8 @@ DANGJIAN_OPINION_ADDRESS_DAILY = env_int("DANGJIAN_OPINION_ADDRESS_DAILY", 5)
 DANGJIAN_OPINION_CODE_DAILY = env_int("DANGJIAN_OPINION_CODE_DAILY", 200)
 if DANGJIAN_OPINION_ADDRESS_DAILY < 1 or DANGJIAN_OPINION_CODE_DAILY < 1:
     raise ImproperlyConfigured("DANGJIAN_OPINION_ADDRESS_DAILY and DANGJIAN_OPINION_CODE_DAILY must be at least 1")
+# Party records (partylife/frequency.py, docs/records.md): the 党课's period is local practice, not the 条例's;
+# quarterly by default, monthly or yearly where the province or city rules so.
+PARTYLIFE_LECTURE_PERIOD = env_str("DANGJIAN_LECTURE_PERIOD", "quarter")
+if PARTYLIFE_LECTURE_PERIOD not in ("month", "quarter", "year"):
+    raise ImproperlyConfigured("DANGJIAN_LECTURE_PERIOD must be month, quarter or year")

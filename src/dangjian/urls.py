@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from dangjian.assess import urls as assess_urls
 from dangjian.assess.survey_views import SurveyAnswerView
+from dangjian.core.health_views import HealthView
 from dangjian.flows import urls as flows_urls
 from dangjian.opinions.public import OpinionPublicView
 from dangjian.orgs import urls as orgs_urls
@@ -30,6 +31,8 @@ urlpatterns = [
     path("opinions/", include("dangjian.opinions.urls")),
     # Residents' opinions: public and short, since its address is printed under each village's QR code.
     path("y/<str:token>/", OpinionPublicView.as_view(), name="opinion_public"),
+    path("inspections/", include("dangjian.inspections.urls")),
+    path("partylife/", include("dangjian.partylife.urls")),
     # The residents' survey: public and short, since its address is printed under each QR code.
     path("s/<str:token>/", SurveyAnswerView.as_view(), name="survey_answer"),
     path("sheets/", include("dangjian.sheets.urls")),
@@ -37,6 +40,8 @@ urlpatterns = [
     path("audit/", include("dangjian.auditlog.urls")),
     path("notifications/", include("dangjian.cadence.urls")),
     path("api/", include("dangjian.api_urls")),
+    # For load balancers and monitoring: public, JSON, no personal data (core/health.py).
+    path("healthz", HealthView.as_view(), name="healthz"),
 ]
 
 handler400 = "dangjian.core.views.bad_request"

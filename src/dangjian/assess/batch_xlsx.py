@@ -31,6 +31,7 @@ from .batch import (
     sheet_indicators,
 )
 from .engine import DOMAIN_LABELS, RunResult
+from .metrics import METRICS
 from .scheme import GRADE_LABELS, METHOD_LABELS, Indicator, Method, Scheme, cents_to_decimal
 
 SCORES_SHEET = "成绩表"
@@ -56,6 +57,8 @@ BOLD = Font(bold=True)
 HINT = Font(italic=True, color="666666")
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 NOT_APPLICABLE = PatternFill("solid", fgColor="BFBFBF")
+FROM_RECORDS = PatternFill("solid", fgColor="E7E6E6")  # derived from party records: computed in the system
+RECORDS_HINT = "来自系统记录"
 WRAP = Alignment(wrap_text=True, vertical="top")
 
 
@@ -98,16 +101,34 @@ def write_template(scheme: Scheme, people: list[BatchOrg], out: Path | str) -> N
         ws.freeze_panes = "D3"
         print_layout(ws, header_row=1)
         _header(ws, [CODE_HEADER, NAME_HEADER, DOMAIN_HEADER, *map(indicator_header, indicators), PREVIOUS_HEADER])
-        hints = [MAX_MARK, "（本行为各项满分和填法，详见「说明」表）", "", *map(max_label, indicators), "是/否"]
-        ws.append([_cell(ws, text, font=HINT) for text in hints])
+        records = [from_records(ind) for ind in indicators]
+        hints = [MAX_MARK, "（本行为各项满分和填法，详见「说明」表）", ""]
+        hints += [
+            f"{max_label(ind)}，{RECORDS_HINT}" if rec else max_label(ind)
+            for ind, rec in zip(indicators, records, strict=True)
+        ]
+        ws.append([_cell(ws, text, font=HINT) for text in [*hints, "是/否"]])
         for person in people:
             group = scheme.group_for(person.domain, person.level)
             applies = {ind.code for ind in group.indicators}
             row = [person.code, person.name, DOMAIN_LABELS[person.domain]]
-            row += [None if ind.code in applies else _cell(ws, None, fill=NOT_APPLICABLE) for ind in indicators]
+            row += [
+                _cell(ws, None, fill=NOT_APPLICABLE)
+                if ind.code not in applies
+                else _cell(ws, None, fill=FROM_RECORDS)
+                if rec
+                else None
+                for ind, rec in zip(indicators, records, strict=True)
+            ]
             ws.append([*row, None])
         _notes(book.create_sheet(NOTES_SHEET), scheme, indicators)
         book.save(tmp)
+
+
+def from_records(ind: Indicator) -> bool:
+    """Whether the indicator's value is derived from party records (meetings, development) rather than typed."""
+    metric = METRICS.get(ind.metric) if ind.method is Method.DERIVED else None
+    return metric is not None and bool(metric.source)
 
 
 def _notes(ws, scheme: Scheme, indicators: list[Indicator]) -> None:
@@ -116,6 +137,8 @@ def _notes(ws, scheme: Scheme, indicators: list[Indicator]) -> None:
         f"{scheme.name}（{scheme.year} 年度）成绩表填写说明",
         "每个参加考核的组织一行，组织编码、组织名称、党建类型由系统生成，请勿修改；第 2 行为各项满分和填法，可保留。",
         "灰色单元格表示该项不适用于本行组织，应留空。",
+        f"浅灰色、第 2 行注明“{RECORDS_HINT}”的列（如“三会一课”、主题党日、组织生活会、发展党员）由系统中的组织生活和"
+        "发展党员记录计算，在系统中考核时自动取数，不必填写；文件方式下无法读取记录，如需计入请填得分，留空按 0 分。",
         "评分项填得分；扣分项、减分项填发生次数；是否项、一票否决项填“是”或“否”；加分项填加分；",
         "系统数据项填得分，留空按 0 分（文件方式无法从系统记录计算，需在系统中考核时才自动取数）；",
         "满意度项填满意率（如 85%、85 或 0.85，其余视为不满意）或“满意/基本满意/不满意”人数（如 30/5/2）。",
@@ -132,7 +155,8 @@ def _notes(ws, scheme: Scheme, indicators: list[Indicator]) -> None:
         groups = [g for g in scheme.groups if any(i.code == ind.code for i in g.indicators)]
         used_by = "、".join(group_label(g) for g in groups)
         top = float(cents_to_decimal(ind.max_cents)) if ind.max_cents else None
-        ws.append([ind.code, ind.name, ind.category, METHOD_LABELS[ind.method], top, _how(ind), used_by])
+        how = f"{RECORDS_HINT}（{METRICS[ind.metric].explain}）" if from_records(ind) else _how(ind)
+        ws.append([ind.code, ind.name, ind.category, METHOD_LABELS[ind.method], top, how, used_by])
 
 
 # ── The results ──────────────────────────────────────────────────────────────────────────────────────────────

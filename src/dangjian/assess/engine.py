@@ -19,7 +19,9 @@ from itertools import chain, repeat
 from operator import attrgetter
 from typing import NamedTuple
 
+from .fast import score_column
 from .scheme import GRADES, PROBLEMS, Group, Indicator, Method, Scheme, cents_to_decimal, quota
+from .scoring import score_line
 
 DOMAIN_LABELS = {
     "village": "农村",
@@ -121,84 +123,6 @@ class RunResult:
         return {r.org.code: r for r in self.results}
 
 
-def combine_raters(scores: list[int], trim_from: int) -> int:
-    """Several raters' points as one: the mean, dropping the highest and lowest from `trim_from` raters up."""
-    ordered = sorted(scores)
-    if len(ordered) >= trim_from:
-        ordered = ordered[1:-1]
-    total = sum(ordered)
-    # Round half up in hundredths, in integers: (2·sum + n) // (2·n).
-    return (2 * total + len(ordered)) // (2 * len(ordered))
-
-
-def _score_line(
-    ind: Indicator, value, survey: Survey | None, scheme: Scheme, where: str, problems: list[str]
-) -> tuple[int, str]:
-    """Points of one indicator for one organization and the words saying where they came from.
-
-    This is the rule: the specification of every indicator kind, value by value, bad values reported here. The run
-    takes whole columns through `_column`, a fast path for the usual values that hands everything else back to this
-    function; `tests/test_assess_engine_paths.py` holds the two to the same points and the same problems."""
-    method = ind.method
-    if method is Method.SURVEY:
-        if survey is None or survey.answers == 0:
-            return 0, "无有效问卷"
-        good = survey.satisfied + survey.fair
-        cents = (2 * ind.max_cents * good + survey.answers) // (2 * survey.answers)
-        return cents, f"满意及基本满意 {good}/{survey.answers}"
-    if value is None:
-        if method is Method.DEDUCTION:
-            return ind.max_cents, "无扣分记录"
-        if method in (Method.BONUS, Method.PENALTY):
-            return 0, "无"
-        if method is Method.VETO:
-            return 0, "未触发"
-        return 0, "未录入"
-    if method is Method.GIVEN:
-        scores = list(value) if isinstance(value, list | tuple) else [value]
-        bad = [s for s in scores if not isinstance(s, int) or s < 0 or s > ind.max_cents]
-        if bad or not scores:
-            problems.append(f"{where}：评分应在 0 到 {cents_to_decimal(ind.max_cents)} 分之间")
-            return 0, ""
-        cents = combine_raters(scores, scheme.trim_from)
-        if len(scores) == 1:
-            return cents, "评分"
-        trimmed = "去掉最高分和最低分后" if len(scores) >= scheme.trim_from else ""
-        return cents, f"{len(scores)} 位评分人{trimmed}平均"
-    if method in (Method.DEDUCTION, Method.PENALTY):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            problems.append(f"{where}：次数应为不小于 0 的整数")
-            return 0, ""
-        taken = value * ind.per_occurrence_cents
-        if method is Method.PENALTY:
-            return taken, f"{value} 次 × {cents_to_decimal(ind.per_occurrence_cents)} 分"
-        return max(
-            ind.max_cents - taken, ind.floor_cents
-        ), f"{value} 次，每次扣 {cents_to_decimal(ind.per_occurrence_cents)} 分"
-    if method is Method.DERIVED:
-        share = Decimal(1 if value else 0) if isinstance(value, bool) else Decimal(str(value))
-        if not 0 <= share <= 1:
-            problems.append(f"{where}：系统数据得分比例应在 0 到 1 之间")
-            return 0, ""
-        cents = int((share * ind.max_cents).to_integral_value(rounding="ROUND_HALF_UP"))
-        return cents, f"系统数据（{ind.metric}）完成 {(share * 100).quantize(Decimal('0.1'))}%"
-    if method in (Method.YESNO, Method.VETO):
-        if not isinstance(value, bool):
-            problems.append(f"{where}：应填“是”或“否”")
-            return 0, ""
-        if method is Method.VETO:
-            return 0, "触发" if value else "未触发"
-        return (ind.max_cents, "是") if value else (0, "否")
-    if method is Method.BONUS:
-        if isinstance(value, list | tuple):  # one figure, not raters' opinions: the latest entry stands
-            value = value[-1]
-        if not isinstance(value, int) or value < 0 or value > ind.max_cents:
-            problems.append(f"{where}：加分应在 0 到 {cents_to_decimal(ind.max_cents)} 分之间")
-            return 0, ""
-        return value, "加分"
-    raise AssertionError(method)
-
-
 def run(
     scheme: Scheme,
     orgs: Iterable[OrgEntry],
@@ -286,58 +210,6 @@ class Members:
     rows: list[list | None] = field(default_factory=list)
 
 
-def _column(scheme, ind: Indicator, j: int, col: tuple, them: Members, surveys, problems) -> list[int]:
-    """One indicator's points for every organization of a group: the fast path of `_score_line`, which stays the
-    rule. Columns of the usual values are taken whole (in C, through `map`); any other value, and every bad one for
-    its message, goes through `_score_line` itself. Every branch here must give what `_score_line` gives for each
-    value: `tests/test_assess_engine_paths.py` checks that for every indicator kind on generated columns."""
-    top, method = ind.max_cents, ind.method
-
-    def slow(k: int, value) -> int:
-        place, org = them.places[k], them.orgs[k]
-        bad: list[str] = []
-        survey = surveys.get(org.code) if method is Method.SURVEY else None
-        cents, _ = _score_line(ind, value, survey, scheme, f"{org.code} {org.name}「{ind.name}」", bad)
-        problems.extend((place, j, text) for text in bad)
-        return cents
-
-    kinds = set(map(type, col))
-    if method is Method.GIVEN or method is Method.BONUS:
-        if kinds == {int} and min(col) >= 0 and max(col) <= top:  # one rater each, in range: the points as given
-            return list(col)
-        return [
-            (v if v.__class__ is int and 0 <= v <= top else 0 if v is None else slow(k, v)) for k, v in enumerate(col)
-        ]
-    if method is Method.DEDUCTION or method is Method.PENALTY:
-        per, floor = ind.per_occurrence_cents, ind.floor_cents
-        if kinds == {int} and min(col) >= 0:
-            taken = list(map(per.__mul__, col))
-            if method is Method.PENALTY:
-                return taken
-            if top - max(taken) >= floor:
-                return list(map(top.__sub__, taken))
-        if method is Method.PENALTY:
-            return [
-                (v * per if v.__class__ is int and v >= 0 else 0 if v is None else slow(k, v))
-                for k, v in enumerate(col)
-            ]
-        return [
-            (max(top - v * per, floor) if v.__class__ is int and v >= 0 else top if v is None else slow(k, v))
-            for k, v in enumerate(col)
-        ]
-    if method is Method.YESNO or method is Method.DERIVED:
-        if kinds == {bool}:
-            return list(map(top.__mul__, col))  # True × top, False × top
-        if kinds <= {bool, type(None)}:
-            return [top if v else 0 for v in col]
-        return [top if v is True else 0 if v is False or v is None else slow(k, v) for k, v in enumerate(col)]
-    if method is Method.VETO:
-        if kinds <= {bool, type(None)}:
-            return [0] * len(col)
-        return [0 if v is None or v is True or v is False else slow(k, v) for k, v in enumerate(col)]
-    return [slow(k, v) for k, v in enumerate(col)]  # survey: each organization's own answers
-
-
 def _assess_group(scheme, them: Members, surveys, overrides, with_lines, problems) -> list[OrgResult]:
     """Every organization of one group, indicator by indicator: points as columns, then totals per organization.
     Only the organizations that need more (a veto, a survey, a problem area, the lines) are visited one by one."""
@@ -346,7 +218,7 @@ def _assess_group(scheme, them: Members, surveys, overrides, with_lines, problem
     count, width = len(orgs), len(indicators)
     empty = (None,) * width
     values = list(zip(*(row or empty for row in rows), strict=True)) if count else [()] * width
-    columns = [_column(scheme, ind, j, values[j], them, surveys, problems) for j, ind in enumerate(indicators)]
+    columns = [score_column(scheme, ind, j, values[j], them, surveys, problems) for j, ind in enumerate(indicators)]
     adjusted: dict[int, dict[int, tuple[int, str]]] = defaultdict(dict)  # row → indicator → (points before, reason)
     place_of = {org.code: k for k, org in enumerate(orgs)} if overrides or surveys else {}
     if overrides:
@@ -437,7 +309,7 @@ def _lines(scheme, group: Group, org: OrgEntry, row, survey, points, adjusted) -
     lines = []
     for j, ind in enumerate(group.indicators):
         value = row[j] if row is not None else None
-        cents, source = _score_line(ind, value, survey if ind.method is Method.SURVEY else None, scheme, "", [])
+        cents, source = score_line(ind, value, survey if ind.method is Method.SURVEY else None, scheme, "", [])
         if j in adjusted:
             before, reason = adjusted[j]
             source = f"复核调整：{cents_to_decimal(before)} → {cents_to_decimal(points[j])} 分（{reason}）"

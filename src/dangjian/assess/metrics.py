@@ -13,13 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.apps import apps
 from django.db.models import Count, Q
 
 from dangjian.members.models import Member
 from dangjian.orgs.choices import Post
 from dangjian.orgs.models import CommitteePost, Organization
+from dangjian.partylife import metrics as partylife_metrics
 from dangjian.problems.metrics import problem_closure_rate as _problem_closure_rate
 from dangjian.weekly.metrics import weekly_on_time as weekly_on_time_of
+
+RECORDS = "组织生活和发展党员记录"  # a metric's `source` when party records, not the register, feed it
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,9 @@ class Metric:
     label: str
     explain: str
     compute: Callable[[list, datetime.date, int], dict[int, Decimal | bool]]  # (participants, cutoff, year)
+    # The records behind one participant's value, in words, for its explanation: (participant, cutoff, year).
+    detail: Callable[[object, datetime.date, int], list[str]] | None = None
+    source: str = ""  # where the values come from when not the register (the batch score sheet says so)
 
 
 METRICS: dict[str, Metric] = {}
@@ -41,6 +48,11 @@ def register(key: str, label: str, explain: str):
         return func
 
     return wrap
+
+
+# Party records (partylife/metrics.py): meetings held against required by kind, and development activity.
+for _item in partylife_metrics.METRICS:
+    METRICS[_item.key] = Metric(_item.key, _item.label, _item.explain, _item.compute, _item.detail, RECORDS)
 
 
 def _org_ids(participants):
@@ -156,6 +168,48 @@ def member_count_ok(participants, cutoff, year):
 )
 def weekly_on_time(participants, cutoff, year):
     return weekly_on_time_of(participants, cutoff, year, org_ids=_org_ids(participants))
+
+
+# Inspections (随机督导, the `inspections` app) sit above assess in the layers, so assess never imports them: their
+# metric reads the visits and findings through the app registry by name, and counts every organization as
+# conforming where the app is not installed.
+@register(
+    "inspection_findings",
+    "督导检查符合率",
+    "当年督导检查中“符合”项与截至快照日期已整改的“不符合”项占适用检查项的比例（当年未被督导的记为符合）",
+)
+def inspection_findings(participants, cutoff, year):
+    if not apps.is_installed("dangjian.inspections"):
+        return {p.id: True for p in participants}
+    visit_item = apps.get_model("inspections", "VisitItem")
+    finding = apps.get_model("inspections", "Finding")
+    ids = _org_ids(participants)
+    checked = (
+        visit_item.objects.filter(
+            visit__target__org_id__in=ids, visit__visited_on__year=year, visit__visited_on__lte=cutoff
+        )
+        .exclude(result="na")
+        .order_by()
+        .values("visit__target__org_id")
+        .annotate(total=Count("id"), ok=Count("id", filter=Q(result="yes")))
+    )
+    fixed_by_cutoff = Q(measure__status="done", measure__done_at__lte=cutoff) | Q(
+        case__status="closed", case__closed_at__date__lte=cutoff
+    )
+    fixed = dict(
+        finding.objects.filter(org_id__in=ids, year=year, visit__visited_on__lte=cutoff)
+        .filter(fixed_by_cutoff)
+        .order_by()
+        .values("org_id")
+        .annotate(n=Count("id"))
+        .values_list("org_id", "n")
+    )
+    shares = {
+        row["visit__target__org_id"]: Decimal(row["ok"] + fixed.get(row["visit__target__org_id"], 0)) / row["total"]
+        for row in checked
+        if row["total"]
+    }
+    return {p.id: min(shares[p.org_id], Decimal(1)) if p.org_id in shares else True for p in participants}
 
 
 def record_flags(participants) -> dict[int, frozenset[str]]:

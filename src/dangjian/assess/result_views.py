@@ -19,6 +19,7 @@ from . import services
 from .access import can_manage, results_visible
 from .engine import DOMAIN_LABELS, QuotaLine
 from .forms import AdjustForm
+from .metrics import METRICS
 from .models import Assessment, Evidence, Participant, Result
 from .scheme import GRADE_LABELS, GRADES, METHOD_LABELS, quota
 
@@ -63,6 +64,22 @@ def quota_lines(assessment: Assessment, results: list[Result]) -> list[QuotaLine
         line.weak = sum(1 for r in members if r.weak)
         lines.append(line)
     return lines
+
+
+def metrics_of(assessment: Assessment, participant: Participant) -> dict[str, str]:
+    """Indicator code → the metric its value is derived from, in the participant's group of the scheme."""
+    group = assessment.scheme.parsed().group_for(participant.domain, participant.level)
+    return {ind.code: ind.metric for ind in group.indicators if ind.metric} if group else {}
+
+
+def records_behind(participant: Participant, line: dict, metric_of: dict[str, str]) -> list[str]:
+    """For an indicator derived from party records: the records behind its value (which meetings were held, which
+    months are missing), as its metric words them; nothing for the other indicators."""
+    metric = METRICS.get(metric_of.get(line["code"], ""))
+    if line["method"] != "derived" or metric is None or metric.detail is None:
+        return []
+    assessment = participant.assessment
+    return metric.detail(participant, assessment.cutoff, assessment.year)
 
 
 class _ResultsBase(ScopedViewMixin, View):
@@ -127,7 +144,9 @@ class ExplainView(ScopedViewMixin, View):
         evidence = defaultdict(list)
         for item in Evidence.objects.filter(participant=p):
             evidence[item.indicator].append(item)
-        lines = [ln | {"method_label": METHOD_LABELS.get(ln["method"], ""), "evidence": evidence.get(ln["code"], [])}
+        metric_of = metrics_of(assessment, p)
+        lines = [ln | {"method_label": METHOD_LABELS.get(ln["method"], ""), "evidence": evidence.get(ln["code"], []),
+                       "metric": metric_of.get(ln["code"], ""), "records": records_behind(p, ln, metric_of)}
                  for ln in result.lines]  # fmt: skip
         group_size = Result.objects.filter(participant__assessment=assessment, group=result.group).count()
         manage = can_manage(request.user, assessment)

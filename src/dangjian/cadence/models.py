@@ -1,5 +1,5 @@
-"""Scheduled work and what it tells people: a record of each job run, the in-app notifications, the monthly
-spot-check draws (每月一抽查).
+"""Scheduled work and what it tells people: a record of each job run and the in-app notifications. (The monthly
+spot-check's draws moved to the inspections app, where they are provable random draws.)
 
 A job runs once per period (`JobRun` is unique on job and period), so a catch-up after the server was down never
 repeats a period; a notification is unique per user and key, so a re-run never repeats a message.
@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-
-from dangjian.core.scope import ScopedQuerySet
 
 
 class RunStatus(models.TextChoices):
@@ -79,30 +77,3 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-
-class SpotCheck(models.Model):
-    """A case drawn in a month's spot-check (每月一抽查). The draw is reproducible: seeded by the month."""
-
-    period = models.CharField("抽查月份", max_length=20)
-    case = models.ForeignKey("rectify.Case", verbose_name="整顿案件", on_delete=models.CASCADE, related_name="+")
-    county = models.ForeignKey(
-        "orgs.Organization", verbose_name="组织抽查的党委", on_delete=models.PROTECT, related_name="+"
-    )
-    drawn_at = models.DateTimeField("抽取时间", auto_now_add=True)
-
-    objects = ScopedQuerySet.as_manager()
-    scope_path_field = "case__org__path"
-
-    class Meta:
-        verbose_name = "月度抽查"
-        verbose_name_plural = "月度抽查"
-        ordering = ["-period", "case__org__path"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["period", "case"], name="spotcheck_unique_period_case", violation_error_message="本月已抽取。"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.period} {self.case}"

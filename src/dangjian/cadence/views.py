@@ -1,8 +1,6 @@
-"""The notification centre (a user's own notifications only) and the monthly spot-check lists (within scope)."""
+"""The notification centre (a user's own notifications only); the old address of the monthly spot-check lists."""
 
 from __future__ import annotations
-
-from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -10,12 +8,13 @@ from django.db.models import F
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
+from django.views.generic import RedirectView
 
-from dangjian.core.views import ScopedViewMixin, paged
+from dangjian.core.views import paged
 
 from . import services
 from .context import forget_unread
-from .models import Notification, SpotCheck
+from .models import Notification
 
 
 class NotificationListView(LoginRequiredMixin, View):
@@ -51,15 +50,8 @@ class NotificationReadAllView(LoginRequiredMixin, View):
         return redirect("cadence:list")
 
 
-class SpotCheckListView(ScopedViewMixin, View):
-    """Each month's draw, of the cases within the user's scope, newest month first."""
+class SpotCheckListView(LoginRequiredMixin, RedirectView):
+    """The monthly spot-check lists moved to the inspections app (provable draws); old links still lead there."""
 
-    model = SpotCheck
-
-    def get(self, request):
-        checks = self.get_queryset().select_related("case__org", "county")
-        periods = list(checks.order_by("-period").values_list("period", flat=True).distinct()[:24])
-        period = request.GET.get("period") or (periods[0] if periods else "")
-        shown = checks.filter(period=period).order_by("county__path", "case__org__path") if period else checks.none()
-        groups = [(county, list(rows)) for county, rows in groupby(shown, key=lambda s: s.county)]
-        return render(request, "cadence/spot_checks.html", {"periods": periods, "period": period, "groups": groups})
+    pattern_name = "inspections:spot_checks"
+    query_string = True

@@ -112,6 +112,14 @@ def _lock_head(count: int) -> AuditChainHead:
     return AuditChainHead.objects.get(pk=1)
 
 
+def locked_head() -> tuple[int, str]:
+    """The chain's last record as (seq, hash), its head locked until the caller's transaction ends, so the next
+    record the caller appends follows exactly this head. A random draw takes the hash as a value nobody could know
+    before that moment (inspections/services.py: make_draw)."""
+    head = _lock_head(0)
+    return head.seq, head.hash
+
+
 def _create_head() -> None:
     """The head is made by migration 0005; this recovers an emptied database (a test database flush) with a sealed
     head. A head lost while rows remain was deleted: the numbering continues from the last row, but the new head is

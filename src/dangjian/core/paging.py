@@ -21,7 +21,12 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        found = self.object_list[: self.cap + 1].count()
+        rows = self.object_list
+        if hasattr(rows, "order_by"):
+            # How many rows, not which: without the ORDER BY, PostgreSQL counts a selective filter's rows from its
+            # index (a member name's trigram lookup: 0.1 ms) instead of walking the list's order to the cap (100 ms).
+            rows = rows.order_by()
+        found = rows[: self.cap + 1].count()
         self.capped = found > self.cap
         return min(found, self.cap)
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from dangjian.assess import services
+from dangjian.assess.metrics import METRICS
 from dangjian.assess.models import Entry, SurveyAnswer, SurveyLink
 from dangjian.assess.scheme import Method
 from dangjian.core.audit import record
@@ -28,6 +29,11 @@ SURVEY_LINKS = 12  # per organization; a few stay unanswered, as in a real surve
 
 def _quality(rng: random.Random) -> float:
     return min(max(rng.gauss(0.86, 0.07), 0.45), 1.0)
+
+
+def demo_year() -> int:
+    """The year of the shipped county scheme, which the demo assesses (and keeps records for)."""
+    return services.load_scheme(services.example_scheme_text(), metrics=set(METRICS)).year
 
 
 def build_demo_assessment(rng: random.Random):

@@ -16,9 +16,11 @@ from dangjian.members.models import Member, MemberTransfer
 from dangjian.orgs.choices import GRASSROOTS_KINDS
 from dangjian.orgs.models import CommitteePost, Organization, VerticalSystem, Workstation
 
-from .assessment import build_demo_assessment
+from .assessment import build_demo_assessment, demo_year
+from .inspections import build_demo_inspections
 from .people import make_members, make_posts, make_transfers
 from .problem_lists import build_demo_problem_lists
+from .records import build_demo_records
 from .region import CITY_NAME, HEXI_NAME, MOHE_NAME, RegionBuilder
 from .working import build_demo_weeks, make_station_staff
 from .writer import next_id, reset_sequences
@@ -102,10 +104,12 @@ def build_demo(seed: int = DEFAULT_SEED, today: datetime.date | None = None) -> 
     MemberTransfer.objects.bulk_create(transfers)
     reset_sequences(Organization, VerticalSystem, Workstation, Member, CommitteePost, MemberTransfer)
 
+    build_demo_records(rng, today, demo_year())
     build_demo_assessment(rng)
     staff = make_station_staff(rng)
     village_reports = build_demo_weeks(rng, today)
     build_demo_problem_lists(seed, today)
+    build_demo_inspections(rng, today)
 
     summary = summarize()
     summary.seconds = time.monotonic() - started

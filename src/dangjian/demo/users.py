@@ -14,6 +14,7 @@ from dangjian.orgs.models import Organization, Workstation
 from dangjian.stations.models import StationAccount
 from dangjian.stations.services import bind_account
 
+from .inspections import INSPECTOR_UNIT
 from .region import CITY_NAME, DEMO_BRANCH_NAME, DEMO_TOWN_NAME, MOHE_NAME
 
 DEMO_PASSWORD = "demo-2026"  # noqa: S105 - published on the demo login page on purpose
@@ -24,6 +25,7 @@ DEMO_USERS = (
     ("demo_county", MOHE_NAME, Role.MANAGE, "漠北县委组织部（全县）"),
     ("demo_town", DEMO_TOWN_NAME, Role.EDIT, "松岭镇党委（本镇）"),
     ("demo_branch", DEMO_BRANCH_NAME, Role.EDIT, "青松村党支部（本支部）"),
+    ("demo_inspector", INSPECTOR_UNIT, Role.READ, "县委督导员（随机督导任务）"),
 )
 
 

@@ -163,7 +163,7 @@ class BulkMemberWriter:
         """Close the change set and give what the IMPORT record names: the change set (file, digest, rows, ids) and
         the nearest organization above every organization written to, so auditors of that subtree see it."""
         changeset = self.changes.close() if self.changes is not None else None
-        return changeset, _common_org(self.paths)
+        return changeset, common_org(self.paths)
 
     def discard(self) -> None:
         """The import was not kept: remove its change set, which no record names."""
@@ -181,7 +181,7 @@ def _org_foreign_key(cursor) -> str:
     raise LookupError(f"no foreign key on {Member._meta.db_table}.{column}")
 
 
-def _common_org(paths: set[str]) -> Organization | None:
+def common_org(paths: set[str]) -> Organization | None:
     """The deepest organization whose subtree holds every path (materialized paths end in "."); None if none."""
     if not paths:
         return None

@@ -6,6 +6,7 @@ from dangjian.core.crypto import digest
 from dangjian.core.filters import ScopedFilterSet, ScopedRefFilter
 from dangjian.core.normalize import CellError
 from dangjian.core.normalize import phone as clean_phone
+from dangjian.core.textsearch import name_contains
 from dangjian.orgs.models import Organization
 
 from .choices import Gender, MemberStatus
@@ -31,7 +32,7 @@ class MemberFilterSet(ScopedFilterSet):
         fields = ["q", "org", "org_code", "status", "gender", "is_mobile", "is_untransferred", "is_retired"]
 
     def filter_q(self, queryset, name, value):
-        return queryset.filter(name__contains=value.strip())
+        return name_contains(queryset, value.strip(), short_names=True)  # from an index on PostgreSQL
 
     def filter_id_number(self, queryset, name, value):
         return queryset.filter(id_number_digest=digest(value.strip()))

@@ -109,4 +109,6 @@ class OpinionImporter:
 
 
 def register_import() -> None:
+    """Join the import framework (`dangjian import opinions FILE`), called from the app's ready(): sheets
+    sits below this app and cannot name it, so the kind is handed to it here, once."""
     register_kind(KIND, title=TITLE, columns=COLUMNS, importer=OpinionImporter)

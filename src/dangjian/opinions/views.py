@@ -15,10 +15,9 @@ from django.views import View
 
 from dangjian.core.audit import record
 from dangjian.core.models import AuditAction
-from dangjian.core.paging import CappedPaginator, page_of
 from dangjian.core.params import int_param
-from dangjian.core.scope import ALL, Action, path_in_scope, scope_paths
-from dangjian.core.views import ScopedViewMixin, apply_validation_error
+from dangjian.core.scope import Action, acts_anywhere, path_in_scope
+from dangjian.core.views import ScopedViewMixin, apply_validation_error, paged
 from dangjian.members.sensitive import can_unmask
 from dangjian.orgs.models import Organization, Workstation
 from dangjian.problems.figures import period
@@ -32,13 +31,7 @@ from .filtersets import OpinionFilterSet
 from .forms import CategoryForm, CodeForm, OpinionForm, ReplyForm, ToProblemForm
 from .models import Opinion, OpinionCode
 
-PAGE_SIZE = 50
 NOT_IN_SCOPE = "该组织不存在或不在您的数据范围内。"
-
-
-def changes_anything(user) -> bool:
-    paths = scope_paths(user, Action.CHANGE)
-    return paths is ALL or bool(paths)
 
 
 class OpinionListView(ScopedViewMixin, View):
@@ -50,17 +43,13 @@ class OpinionListView(ScopedViewMixin, View):
 
     def get(self, request):
         filterset = self.filtered()
-        page = page_of(CappedPaginator(filterset.qs, PAGE_SIZE), request)
-        query = request.GET.copy()
-        query.pop("page", None)
         return render(
             request,
             "opinions/list.html",
             {
                 "filter": filterset,
-                "page": page,
-                "query": query.urlencode(),
-                "can_create": changes_anything(request.user),
+                **paged(request, filterset.qs),
+                "can_create": acts_anywhere(request.user, Action.CHANGE),
             },
         )
 
@@ -108,7 +97,7 @@ class FiguresView(ScopedViewMixin, View):
         opinions, org = self.get_queryset(), None
         if code:
             org = self.scoped(Organization).filter(code=code).first()
-            opinions = opinions.filter(org__path__startswith=org.path) if org else opinions.none()
+            opinions = opinions.in_subtree(org) if org else opinions.none()
         start, end = period(year, quarter)
         context = {"figures": opinion_figures(opinions, start, end), "year": year, "quarter": quarter}
         context |= {"org": org, "org_code": code, "quarters": [1, 2, 3, 4]}
@@ -125,12 +114,12 @@ class OpinionCreateView(ScopedViewMixin, View):
         return render(request, "opinions/form.html", {"form": form, "title": "录入群众意见"}, status=status)
 
     def get(self, request):
-        if not changes_anything(request.user):
+        if not acts_anywhere(request.user, Action.CHANGE):
             raise Http404
         return self.render_form(request, OpinionForm(initial={"date": timezone.localdate()}))
 
     def post(self, request):
-        if not changes_anything(request.user):
+        if not acts_anywhere(request.user, Action.CHANGE):
             raise Http404
         form = OpinionForm(request.POST)
         if form.is_valid():
@@ -277,8 +266,7 @@ class CodeListView(ScopedViewMixin, View):
 
     def render_page(self, request, form, status=200):
         codes = self.get_queryset().select_related("org", "workstation").order_by("-active", "org__path", "id")
-        page = page_of(CappedPaginator(codes, PAGE_SIZE), request)
-        context = {"page": page, "form": form, "query": "", "can_create": changes_anything(request.user)}
+        context = {**paged(request, codes), "form": form, "can_create": acts_anywhere(request.user, Action.CHANGE)}
         context["address_limit"] = settings.DANGJIAN_OPINION_ADDRESS_DAILY
         return render(request, "opinions/codes.html", context, status=status)
 

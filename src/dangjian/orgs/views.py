@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from dangjian.core.views import ScopedViewMixin, apply_validation_error
 from . import services
 from .forms import OrgCreateForm, OrgForm, OrgMoveForm, PostForm
 from .models import CommitteePost, Organization, VerticalSystem
+from .search import search
 
 TREE_PAGE = 200  # children shown per click; more are fetched on demand
 SEARCH_LIMIT = 50
@@ -79,8 +79,7 @@ class OrgSearchView(ScopedViewMixin, View):
         q = request.GET.get("q", "").strip()[:100]
         results = []
         if q:
-            qs = self.get_queryset().filter(Q(code__startswith=q) | Q(name__contains=q)).order_by("path")
-            results = list(qs[:SEARCH_LIMIT])
+            results = search(self.get_queryset(), q, SEARCH_LIMIT)  # code prefix first (orgs/search.py)
         if request.GET.get("format") == "json":
             return JsonResponse({"results": [_node(o) for o in results]})
         return render(request, "orgs/search.html", {"q": q, "results": results, "limit": SEARCH_LIMIT})

@@ -56,13 +56,23 @@ class Problem(models.Model):
     escalation_level = models.PositiveSmallIntegerField("逾期已上报层数", default=0)
     submitted_at = models.DateTimeField("申报办结时间", null=True, blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="申报人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     result = models.CharField("办理结果", max_length=1000, blank=True)
     closed_at = models.DateTimeField("销号时间", null=True, blank=True)
     closed_on = models.DateField("销号日期", null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="销号人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     closing_opinion = models.CharField("核实意见", max_length=1000, blank=True)
     solved_level = models.CharField("解决层级", max_length=20, choices=ProblemLevel.choices, blank=True)
@@ -115,10 +125,12 @@ class ProblemEvent(models.Model):
     """The problem's history as people read it (progress, escalations, verification); the audit log keeps the
     technical record."""
 
-    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="events")
+    problem = models.ForeignKey(Problem, verbose_name="问题", on_delete=models.CASCADE, related_name="events")
     kind = models.CharField("事项", max_length=20, choices=EventKind.choices)
     note = models.CharField("说明", max_length=1000, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     at = models.DateTimeField("时间", auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()

@@ -12,10 +12,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 
-from dangjian.core.paging import CappedPaginator, page_of
 from dangjian.core.params import int_param
-from dangjian.core.scope import ALL, Action, scope_paths
-from dangjian.core.views import ScopedViewMixin, apply_validation_error
+from dangjian.core.scope import Action, acts_anywhere
+from dangjian.core.views import ScopedViewMixin, apply_validation_error, paged
 from dangjian.orgs.models import Organization
 from dangjian.sheets.export import ExportTooLarge, describe_filters, export_response
 
@@ -26,13 +25,7 @@ from .filtersets import ProblemFilterSet
 from .forms import AssignForm, EscalateForm, ProblemForm, ProgressForm, SubmitForm, VerifyForm
 from .models import Problem
 
-PAGE_SIZE = 50
 NOT_IN_SCOPE = "该组织不存在或不在您的数据范围内。"
-
-
-def changes_anything(user) -> bool:
-    paths = scope_paths(user, Action.CHANGE)
-    return paths is ALL or bool(paths)
 
 
 def _date(value) -> str:
@@ -109,11 +102,9 @@ class ProblemListView(ScopedViewMixin, View):
 
     def get(self, request):
         filterset = self.filtered()
-        page = page_of(CappedPaginator(filterset.qs, PAGE_SIZE), request)
-        query = request.GET.copy()
-        query.pop("page", None)
+        context = paged(request, filterset.qs)
         today = timezone.localdate()
-        for problem in page.object_list:
+        for problem in context["page"].object_list:
             problem.overdue = problem.is_overdue(today)
         return render(
             request,
@@ -122,9 +113,8 @@ class ProblemListView(ScopedViewMixin, View):
                 "which": self.which,
                 "title": LISTS[self.which]["title"],
                 "filter": filterset,
-                "page": page,
-                "query": query.urlencode(),
-                "can_create": changes_anything(request.user),
+                **context,
+                "can_create": acts_anywhere(request.user, Action.CHANGE),
             },
         )
 
@@ -177,7 +167,7 @@ class FiguresView(ScopedViewMixin, View):
         problems = self.get_queryset()
         if code:
             org = self.scoped(Organization).filter(code=code).first()
-            problems = problems.filter(org__path__startswith=org.path) if org else problems.none()
+            problems = problems.in_subtree(org) if org else problems.none()
         start, end = period(year, quarter)
         return render(
             request,
@@ -203,13 +193,13 @@ class ProblemCreateView(ScopedViewMixin, View):
         return render(request, "problems/form.html", {"form": form, "title": "登记问题"}, status=status)
 
     def get(self, request):
-        if not changes_anything(request.user):
+        if not acts_anywhere(request.user, Action.CHANGE):
             raise Http404
         initial = {"org_code": request.GET.get("org_code", "")}
         return self.render_form(request, ProblemForm(initial=initial))
 
     def post(self, request):
-        if not changes_anything(request.user):
+        if not acts_anywhere(request.user, Action.CHANGE):
             raise Http404
         form = ProblemForm(request.POST)
         if form.is_valid():

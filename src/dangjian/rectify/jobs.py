@@ -1,5 +1,6 @@
-"""The rectification's cadence [004]: 每周一提示 (weekly reminder), 每月一抽查 (monthly spot-check), 每季一通报
-(quarterly bulletin), and the escalation of overdue measures one level up the tree after each grace period.
+"""The rectification's cadence [004]: 每周一提示 (weekly reminder), 每季一通报 (quarterly bulletin), and the
+escalation of overdue measures one level up the tree after each grace period. 每月一抽查 (the monthly spot-check) is a
+provable random draw of the inspections app (inspections/jobs.py).
 They run through `dangjian.cadence.jobs`, handed them by `dangjian.flows.schedule.JOBS` (names, periods, titles).
 
 Each job acts as of its period's first day (`Context.today`), so a caught-up period does what it would have done
@@ -8,23 +9,18 @@ on time; notification keys name the job, the period and the object, so a re-run 
 
 from __future__ import annotations
 
-import math
-import random
-from collections import defaultdict
-
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
 from dangjian.cadence.jobs import Context
-from dangjian.cadence.models import SpotCheck
 from dangjian.cadence.notify import notify
-from dangjian.cadence.recipients import ancestor, county_of, holders, managers
+from dangjian.cadence.recipients import ancestor, holders, managers
 from dangjian.core.audit import record
 from dangjian.core.models import AuditAction
 from dangjian.orgs.models import Organization
 
 from . import bulletin
-from .models import Case, CaseEventKind, CaseStatus, Measure
+from .models import CaseEventKind, Measure
 from .services import due_measures, overdue_measures, record_event
 
 
@@ -66,62 +62,6 @@ def weekly_reminder(ctx: Context) -> None:
                 ),
                 url=case_url(measure.case_id),
                 key=f"weekly_reminder:{ctx.period.key}:{measure.pk}",
-            ),
-        )
-
-
-# ---------------------------------------------------------------------------------------------------- 每月一抽查
-
-
-def spot_check_share() -> int:
-    """Percentage of each county's open cases drawn every month (`DANGJIAN_SPOT_CHECK_SHARE`, default 20)."""
-    return getattr(settings, "DANGJIAN_SPOT_CHECK_SHARE", 20)
-
-
-def draw(seed: str, cases: list[Case], share: int) -> list[Case]:
-    """A reproducible sample: `share` percent of `cases` (at least one), drawn with `seed` (the month's key) from
-    the cases in id order, so the same month and the same open cases always give the same draw."""
-    if not cases:
-        return []
-    ordered = sorted(cases, key=lambda c: c.pk)
-    size = min(len(ordered), max(1, math.ceil(len(ordered) * share / 100)))
-    return sorted(random.Random(seed).sample(ordered, size), key=lambda c: c.org.path)
-
-
-def open_cases_by_county() -> dict[Organization, list[Case]]:
-    """The cases not yet closed, grouped by the county above each (one query for the cases, one per county)."""
-    groups: dict[int, list[Case]] = defaultdict(list)
-    counties: dict[int, Organization] = {}
-    for case in Case.objects.exclude(status=CaseStatus.CLOSED).select_related("org").order_by("pk"):
-        county = county_of(case.org)
-        counties.setdefault(county.pk, county)
-        groups[county.pk].append(case)
-    return {counties[pk]: cases for pk, cases in sorted(groups.items(), key=lambda item: counties[item[0]].path)}
-
-
-def spot_check(ctx: Context) -> None:
-    """Draw each county's spot-check list from its open cases; record it on each case and tell the county."""
-    key = ctx.period.key
-    for county, cases in open_cases_by_county().items():
-        drawn = draw(key, cases, spot_check_share())
-        for case in drawn:
-            spot, created = SpotCheck.objects.get_or_create(period=key, case=case, defaults={"county": county})
-            if not created:
-                continue
-            record_event(case, CaseEventKind.SPOT_CHECK, f"{key} 月度抽查抽中（{county.name}）", None)
-            record(
-                AuditAction.CREATE, obj=spot, org=case.org, after={"period": key, "case": case.pk}, detail="每月一抽查"
-            )
-            ctx.count("抽中案件")
-        names = "、".join(case.org.name for case in drawn)
-        ctx.count(
-            "通知",
-            notify(
-                managers(county),
-                title=f"每月一抽查：{key} 抽取 {len(drawn)} 个整顿对象（共 {len(cases)} 个在整顿）",
-                body=f"{county.name}本月抽查：{names}",
-                url=f"{reverse('cadence:spot_checks')}?period={key}",
-                key=f"spot_check:{key}:{county.pk}",
             ),
         )
 

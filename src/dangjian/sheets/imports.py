@@ -1,11 +1,12 @@
 """Importing a list from Excel or CSV: all or nothing, within the importing user's scope, audited.
 
-`run_import` reads the file lazily, parses and checks its rows a chunk at a time (rowparse.py, normalize.py; for a
-large member file in reader processes, reader.py), and hands the chunks to the kind's importer (import_orgs.py,
-import_members.py), which looks existing records up per chunk and writes. All
-of it happens in one transaction: one bad row anywhere and the transaction is rolled back, so nothing is
-written; a dry run is rolled back too. Bad rows never raise: they are collected, with the row number the user
-sees and a Chinese message naming the column, for the report and the error sheet (`write_error_sheet`).
+`run_import` reads the file lazily, parses and checks its rows a chunk at a time (rowparse.py, normalize.py), and
+hands the chunks to the kind's importer (import_orgs.py, import_members.py), which looks existing records up and
+writes through the services. A large member file goes the fast way instead (`sheets.fast`: reader processes,
+chunks, `COPY`), held to the plain importer by tests. All of it happens in one transaction: one bad row anywhere
+and the transaction is rolled back, so nothing is written; a dry run is rolled back too. Bad rows never raise: they
+are collected, with the row number the user sees and a Chinese message naming the column, for the report and the
+error sheet (`write_error_sheet`).
 """
 
 from __future__ import annotations
@@ -24,11 +25,10 @@ from dangjian.core.memory import no_cycle_collection
 from dangjian.core.models import AuditAction
 from dangjian.core.scope import path_in_scope
 
-from . import reader
 from .columns import COLUMNS, TITLES
 from .error_sheet import write_error_sheet
+from .fast import reader
 from .limits import check_file
-from .member_prep import Prepared
 from .read import SheetError, open_sheet
 from .rowparse import Row, cell_message, chunks
 
@@ -43,9 +43,11 @@ __all__ = [
     "write_error_sheet",
 ]
 
-# From how many rows a member file is parsed in a reader process (below, starting it costs more than it saves;
-# the tests set it to 0); the rows of a file the limits' check does not count (.xls) are estimated from its size.
-READER_FROM = 5_000
+# From how many rows a member file goes the fast way (`sheets.fast`; the tests set it to 0 to run it on small files):
+# below, the plain importer (the specification, which audits each member through the services) takes about as long
+# as starting the fast way's reader processes (docs/performance.md). The rows of a file the limits' check does not
+# count (.xls) are estimated from its size.
+FAST_FROM = 50
 ROW_BYTES = 100
 Progress = Callable[[int, int | None], None]
 
@@ -115,32 +117,11 @@ def allowed(user, path: str, action: str) -> bool:
     return user is None or path_in_scope(user, path, action)
 
 
-def _readers(importer, rows: int | None, path: Path | str) -> int:
-    """How many reader processes parse the file (`reader`): none for a small file, an organization file, or where
-    processes are not forked; decided before the file is opened, as each reader takes a copy of its rows."""
-    if getattr(importer, "prepare_in_readers", None) is None or not reader.available():
-        return 0
-    rows = rows if rows is not None else Path(path).stat().st_size // ROW_BYTES
-    return reader.workers() if rows >= READER_FROM else 0
-
-
-def _chunks_of(sheet, importer, alone: bool, readers: int) -> Iterator[list[Row]]:
-    """The sheet's rows, parsed, a chunk at a time. A large member file is parsed and its new members prepared in
-    reader processes while the importer writes the chunk before (`reader`); on PostgreSQL, when the run has a
-    transaction of its own, they are written through one open `COPY` (`MemberImporter.stream`). Else here."""
-    check = getattr(importer, "check_alone", None) or (lambda _row: None)
-    if not readers:
-        return (_checked(chunk, check) for chunk in chunks(sheet.rows, sheet.mapping))
-    if alone and connection.vendor == "postgresql":
-        importer.stream()
-    codec = reader.RowCodec(sheet.mapping, importer.EVERY_ROW, importer.prepare_in_readers(), check, Prepared._make)
-    return reader.chunks_in_child([sheet.rows, *sheet.others], sheet.mapping, codec.encode, codec.decode)
-
-
-def _checked(chunk: list[Row], check: Callable[[Row], None]) -> list[Row]:
-    for row in chunk:
-        check(row)
-    return chunk
+def _chunks_of(sheet, importer, alone: bool) -> Iterator[list[Row]]:
+    """The sheet's rows, parsed, a chunk at a time: here, or as the fast importer makes them (`sheets.fast`)."""
+    if hasattr(importer, "chunks"):
+        return importer.chunks(sheet, alone)
+    return chunks(sheet.rows, sheet.mapping)
 
 
 def _end_writes(importer, exc: BaseException | None = None) -> None:
@@ -149,20 +130,26 @@ def _end_writes(importer, exc: BaseException | None = None) -> None:
         end(exc)
 
 
-# Importers of the lists kept by apps above this one (the working layer's stations, ...), registered by those apps'
-# AppConfig.ready() through `register_kind`: the sheets framework cannot import them itself.
+# Importers of the lists kept by apps above this one (stations, opinions, party records' meetings), registered by
+# those apps through `register_kind`: the sheets framework sits below them and cannot import them itself.
 IMPORTERS: dict[str, Callable] = {}
 
 
 def register_kind(kind: str, *, title: str, columns: list, importer: Callable) -> None:
     """Make `kind` importable (`dangjian import KIND FILE`, its template): its columns, its title, and
-    `importer(user, report)` giving an object with `process(rows)` and `finish()` like `OrgImporter`."""
-    COLUMNS[kind] = columns
+    `importer(user, report)` giving an object with `process(rows)` and `finish()` like `OrgImporter`.
+
+    The one way an app adds an import kind: called once per kind from the owning app's `AppConfig.ready()` (as
+    stations, opinions and partylife do), never at import time of a module. The framework's own kinds (`orgs`,
+    `members`) cannot be replaced; registering the same kind again (a test's reload) replaces it."""
+    if kind in ("orgs", "members"):
+        raise ValueError(f"import kind {kind!r} is the framework's own")
+    COLUMNS[kind] = list(columns)
     TITLES[kind] = title
     IMPORTERS[kind] = importer
 
 
-def _importer(kind: str, user, report: ImportReport):
+def _importer(kind: str, user, report: ImportReport, rows: int):
     if kind in IMPORTERS:
         return IMPORTERS[kind](user, report)
     if kind == "orgs":
@@ -170,6 +157,10 @@ def _importer(kind: str, user, report: ImportReport):
 
         return OrgImporter(user, report)
     if kind == "members":
+        if rows >= FAST_FROM:
+            from .fast.members import FastMemberImporter
+
+            return FastMemberImporter(user, report, readers=reader.workers())
         from .import_members import MemberImporter
 
         return MemberImporter(user, report)
@@ -192,11 +183,12 @@ def run_import(
         raise ValueError(f"unknown import kind {kind!r}")
     started = time.monotonic()
     report = ImportReport(kind=kind, dry_run=dry_run)
-    importer = _importer(kind, user, report)
     try:
         # The limits first, in seconds, before any reader sees the file (`limits`).
-        readers = _readers(importer, check_file(path), path)
-        sheet = open_sheet(path, COLUMNS[kind], copies=max(readers, 1), checked=True)
+        rows = check_file(path)
+        rows = rows if rows is not None else Path(path).stat().st_size // ROW_BYTES
+        importer = _importer(kind, user, report, rows)
+        sheet = open_sheet(path, COLUMNS[kind], copies=getattr(importer, "readers", 1), checked=True)
     except SheetError as exc:
         report.add_error(0, str(exc))
         return report
@@ -208,7 +200,7 @@ def run_import(
         with no_cycle_collection(), transaction.atomic():
             try:
                 # Closed on the way out, error or not: a reader process still parsing is stopped at once.
-                with contextlib.closing(_chunks_of(sheet, importer, alone, readers)) as chunks:
+                with contextlib.closing(_chunks_of(sheet, importer, alone)) as chunks:
                     for chunk in chunks:
                         report.total += len(chunk)
                         for row in chunk:

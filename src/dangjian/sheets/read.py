@@ -15,10 +15,10 @@ goes on.
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
 import logging
 import multiprocessing
-import os
 import pickle
 import signal
 from collections.abc import Callable, Iterator
@@ -28,10 +28,21 @@ from pathlib import Path
 from django.conf import settings
 
 from . import workbook_process
-from .columns import Column, header_key
+from .column_types import Column, header_key
 from .limits import Limits, SheetError, check_csv_row, check_file
 
-__all__ = ["Sheet", "SheetError", "WorkbookStream", "detect_encoding", "match_headers", "open_sheet", "raw_rows"]
+__all__ = [
+    "CsvRows",
+    "PipeRows",
+    "RowSource",
+    "Sheet",
+    "SheetError",
+    "WorkbookStream",
+    "detect_encoding",
+    "match_headers",
+    "open_sheet",
+    "raw_rows",
+]
 
 HEADER_SCAN_ROWS = 30  # the header is looked for among the first rows only
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".et"}
@@ -52,21 +63,124 @@ class Sheet:
     rows: Iterator[tuple[int, list]]  # (row number, cells) of the rows below the header
     total: int | None = None  # rows below the header, when the format knows it up front
     ignored: list[str] = field(default_factory=list)  # headers of extra columns, for the report
-    # The same rows below the header again, read apart, one for each reader process but the first (`copies`).
-    others: list[Iterator[tuple[int, list]]] = field(default_factory=list)
+    # The rows below the header for reader processes (`sheets.fast.reader`), one source each (`copies`), instead of
+    # `rows`: picklable, so each process takes its own along (a pipe from the workbook's process, or the CSV file).
+    sources: list[RowSource] = field(default_factory=list)
     close: Callable[[], None] = lambda: None  # stops whatever still reads the file
 
 
 def raw_rows(path: Path | str) -> tuple[Iterator[tuple[int, list]], int | None]:
     """Every row of the file's data sheet with its row number, and the number of rows if known."""
-    sources, height, _close = _sources(path, 1)
-    return sources[0], height
+    sources, height, close = _sources(path, 1)
+    return _closing(sources[0], close), height
 
 
-def _sources(
-    path: Path | str, copies: int, checked: bool = False
-) -> tuple[list[Iterator[tuple[int, list]]], int | None, Callable]:
-    """`copies` iterators over every row of the file (each to be read in one process), the number of rows if known,
+def _closing(rows: Iterator[tuple[int, list]], close: Callable[[], None]) -> Iterator[tuple[int, list]]:
+    try:
+        yield from rows
+    finally:
+        close()
+
+
+class RowSource:
+    """An iterator over (row number, cells) that can be pickled before it is started or between rows, so that a
+    process of its own may take it along (`Sheet.sources`): a row source keeps its state in plain attributes.
+    Rows up to `after` (the header) are skipped; `pending` rows, taken off already, come first."""
+
+    def __init__(self) -> None:
+        self.after = 0
+        self.pending: collections.deque = collections.deque()
+
+    def __iter__(self) -> RowSource:
+        return self
+
+    def __next__(self) -> tuple[int, list]:
+        while True:
+            while not self.pending:
+                self.pending.extend(self._more())  # StopIteration at the end
+            item = self.pending.popleft()
+            if item[0] > self.after:
+                return item
+
+    def _more(self) -> list[tuple[int, list]]:
+        raise NotImplementedError
+
+    def below(self, after: int, head: list[tuple[int, list]]) -> RowSource:
+        """This source from the row after `after` on, `head` (rows taken off it already) first."""
+        self.after = after
+        self.pending.extendleft(reversed(head))
+        return self
+
+
+class PipeRows(RowSource):
+    """The rows the workbook's process (`workbook_process`) sends down one pipe: batches of rows, then the end."""
+
+    def __init__(self, receive) -> None:
+        super().__init__()
+        self.receive = receive
+        self.height: int | None = None  # the first message; read at the first row (or by `WorkbookStream`)
+
+    def first(self) -> int:
+        if self.height is None:
+            kind, payload = _message(self.receive)
+            if kind != "height":
+                raise AssertionError(kind)
+            self.height = payload
+        return self.height
+
+    def __getstate__(self) -> dict:
+        # A pipe read to its end is closed: the rows taken off it are all there is.
+        return {**self.__dict__, "receive": None if self.receive.closed else self.receive}
+
+    def close(self) -> None:
+        if self.receive is not None:
+            self.receive.close()
+
+    def _more(self) -> list[tuple[int, list]]:
+        if self.receive is None or self.receive.closed:  # the end came already
+            raise StopIteration
+        self.first()
+        kind, payload = _message(self.receive)
+        if kind == "end":
+            self.receive.close()
+            raise StopIteration
+        return payload
+
+
+def _message(receive) -> tuple[str, object]:
+    try:
+        block = receive.recv_bytes()
+    except (EOFError, OSError):
+        raise SheetError(READER_DIED) from None
+    if block == workbook_process.END:
+        return "end", None
+    kind, payload = pickle.loads(block)  # noqa: S301 - our own child's data, through our own pipe
+    if kind == "error":  # what calamine raised; out of memory is the limit, as when the child is killed
+        raise SheetError(READER_DIED if payload == "MemoryError" else UNREADABLE.format(payload))
+    return kind, payload
+
+
+class CsvRows(RowSource):
+    """The rows of a CSV file, read from the file by whichever process iterates (each reader opens it anew)."""
+
+    def __init__(self, path: Path, limits: Limits) -> None:
+        super().__init__()
+        self.path, self.limits = path, limits
+        self._reading: Iterator[tuple[int, list]] | None = None  # not picklable: a source is taken along unread
+
+    def __getstate__(self) -> dict:
+        if self._reading is not None:
+            raise TypeError("a CSV source is taken along before it is read")
+        return self.__dict__
+
+    def _more(self) -> list[tuple[int, list]]:
+        if self._reading is None:
+            self._reading = _csv_rows(self.path, self.limits)
+        return [next(self._reading)]  # StopIteration at the end, every time after
+
+
+def _sources(path: Path | str, copies: int, checked: bool = False) -> tuple[list[RowSource], int | None, Callable]:
+    """`copies` sources of every row of the file (each to be read in one process), the number of rows if known,
     and what stops the reading. The file is checked against the limits first, unless the caller has (`checked`)."""
     path = Path(path)
     suffix = path.suffix.lower()
@@ -76,33 +190,40 @@ def _sources(
     if not checked:
         check_file(path, limits)
     if suffix in CSV_SUFFIXES:
-        return [_csv_rows(path, limits) for _ in range(copies)], None, lambda: None
+        return [CsvRows(path, limits) for _ in range(copies)], None, lambda: None
     stream = WorkbookStream(path, copies)
-    return [stream.rows(k) for k in range(copies)], stream.height, stream.close
+    return stream.sources, stream.height, stream.close
 
 
-def _context():
+# What the processes the fork server starts run: the workbook's reader, and an import's reader processes
+# (`sheets.fast.reader`, with `prep`, whose codec they are given). Loaded once, by the fork server (about a second,
+# at its start), so each child starts with them; neither loads Django's apps. They add about 64 MB to a child's
+# address space, within the workbook reader's `IMPORT_MEMORY_MB`.
+CHILD_MODULES = [workbook_process.__name__, "dangjian.sheets.fast.reader", "dangjian.sheets.fast.prep"]
+
+
+def child_context():
     """Readers come from multiprocessing's fork server: forked from a clean process of its own, not from the web
     server's threads (where a fork may copy a lock another thread holds), and started in milliseconds."""
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     if method == "forkserver":
-        context.set_forkserver_preload([workbook_process.__name__])
+        context.set_forkserver_preload(CHILD_MODULES)
     return context
 
 
 class WorkbookStream:
     """A workbook's rows, parsed by calamine in a child process (`workbook_process`) under `IMPORT_MEMORY_MB` of
-    address space, and sent here in batches; `copies` pipes carry the same rows, each for one reading process.
+    address space, and sent here in batches; `copies` pipes carry the same rows, each for one reading process
+    (`sources`).
 
-    The child belongs to the process that started it: `close` there stops it (at once, if it is still parsing); in
-    a reader process forked later, which has a pipe of its own, the end of its rows only closes that pipe."""
+    The child belongs to the process that started it: `close` there stops it (at once, if it is still parsing)."""
 
     def __init__(self, path: Path, copies: int = 1) -> None:
-        context = _context()
-        self.path, self.owner = path, os.getpid()
+        context = child_context()
+        self.path = path
         pipes = [context.Pipe(duplex=False) for _ in range(copies)]
-        self.receives = [receive for receive, _send in pipes]
+        self.sources = [PipeRows(receive) for receive, _send in pipes]
         self.child = context.Process(
             target=workbook_process.read_into,
             args=(str(path), settings.IMPORT_MEMORY_MB * 1024 * 1024, [send for _receive, send in pipes]),
@@ -113,48 +234,15 @@ class WorkbookStream:
         for _receive, send in pipes:
             send.close()  # the child's ends: a dead child then reads as the pipe's end
         try:
-            self.height = self._first(self.receives[0])
+            self.height = self.sources[0].first()
         except BaseException:
             self.close()
             raise
 
-    def _first(self, receive) -> int:
-        kind, payload = self._message(receive)
-        if kind == "height":
-            return payload
-        raise AssertionError(kind)
-
-    def _message(self, receive):
-        try:
-            block = receive.recv_bytes()
-        except (EOFError, OSError):
-            raise SheetError(READER_DIED) from None
-        if block == workbook_process.END:
-            return "end", None
-        kind, payload = pickle.loads(block)  # noqa: S301 - our own child's data, through our own pipe
-        if kind == "error":  # what calamine raised; out of memory is the limit, as when the child is killed
-            raise SheetError(READER_DIED if payload == "MemoryError" else UNREADABLE.format(payload))
-        return kind, payload
-
-    def rows(self, k: int) -> Iterator[tuple[int, list]]:
-        receive = self.receives[k]
-        try:
-            if k:
-                self._first(receive)  # each pipe starts with the height; the first one's was read already
-            while True:
-                kind, payload = self._message(receive)
-                if kind == "end":
-                    return
-                yield from payload
-        finally:
-            receive.close()
-            if all(other.closed for other in self.receives):
-                self.close()  # the last copy read to its end: the child is done (or is stopped)
-
     def close(self) -> None:
-        for receive in self.receives:
-            receive.close()
-        if os.getpid() == self.owner and self.child is not None:
+        for source in self.sources:
+            source.close()
+        if self.child is not None:
             child, self.child = self.child, None
             if child.is_alive():
                 child.terminate()
@@ -223,25 +311,30 @@ def match_headers(cells: list, columns: list[Column]) -> dict[int, Column]:
 
 def open_sheet(path: Path | str, columns: list[Column], copies: int = 1, *, checked: bool = False) -> Sheet:
     """Find the header among the first rows and return the rows below it; SheetError if the file is unusable.
-    With `copies` > 1, `Sheet.others` reads the same rows again, apart (for reader processes: `sheets.reader`).
-    `checked`: the caller has checked the file against the limits (`limits.check_file`)."""
+    `Sheet.sources` holds `copies` sources of the same rows (for reader processes: `sheets.fast.reader`), which
+    are read instead of `Sheet.rows`. `checked`: the caller has checked the file against the limits
+    (`limits.check_file`)."""
     sources, height, close = _sources(path, copies, checked)
     try:
-        sheet = _find_header(sources[0], height, columns)
+        head, sheet = _find_header(sources[0], height, columns)
     except BaseException:
         close()
         raise
     last = sheet.header_rows[-1]
-    sheet.others = [_below(rows, last) for rows in sources[1:]]
+    body = head[[number for number, _cells in head].index(last) + 1 :]
+    first = sources[0]
+    if isinstance(first, CsvRows):  # read here already: the reader of the first copy reads the file anew
+        first, body = CsvRows(first.path, first.limits), []
+    sheet.sources = [first.below(last, body), *(source.below(last, []) for source in sources[1:])]
+    sheet.rows = sheet.sources[0]  # read here, or by a reader process: one or the other
     sheet.close = close
     return sheet
 
 
-def _below(rows: Iterator[tuple[int, list]], last: int) -> Iterator[tuple[int, list]]:
-    return (item for item in rows if item[0] > last)
-
-
-def _find_header(rows: Iterator[tuple[int, list]], height: int | None, columns: list[Column]) -> Sheet:
+def _find_header(
+    rows: Iterator[tuple[int, list]], height: int | None, columns: list[Column]
+) -> tuple[list[tuple[int, list]], Sheet]:
+    """The first rows read, and the sheet they show (its rows still to be set)."""
     head: list[tuple[int, list]] = []
     for item in rows:
         head.append(item)
@@ -270,14 +363,8 @@ def _find_header(rows: Iterator[tuple[int, list]], height: int | None, columns: 
     if missing:
         names = "、".join(f"「{c.header}」" for c in missing)
         raise SheetError(f"缺少必填列：{names}。请使用导入模板，或检查表头的列名。")
-    last = max(header_at)
     header_cells = head[best][1]
     ignored = [str(cell) for i, cell in enumerate(header_cells) if cell not in (None, "") and i not in mapping]
-
-    def body() -> Iterator[tuple[int, list]]:
-        yield from head[last + 1 :]
-        yield from rows
-
     header_numbers = sorted(head[i][0] for i in header_at)
     total = max(0, height - header_numbers[-1]) if height is not None else None
-    return Sheet(header_numbers, mapping, body(), total, ignored)
+    return head, Sheet(header_numbers, mapping, iter(()), total, ignored)

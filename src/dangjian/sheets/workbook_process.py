@@ -6,7 +6,7 @@ This module is what runs in that process, and nothing else: it imports no Django
 process starts in milliseconds from multiprocessing's fork server (a clean, single-threaded process started once,
 which forks each reader: never a fork of the web server's threads). The child limits its own address space
 (`RLIMIT_AS`), opens the workbook, and sends its first visible worksheet's rows in pickled batches down one or more
-pipes (each batch to every pipe in turn: the reader processes of a large import each take every row, `sheets.reader`).
+pipes (each batch to every pipe in turn: the reader processes of a large import each take every row, `fast.reader`).
 The first message says how many rows the sheet has; an error calamine raises goes back as a message; the end of the
 rows is an empty message. A child that dies sends nothing more: the reading side sees the pipe close and says so
 (`read.WorkbookStream`).

@@ -11,10 +11,9 @@ from django.shortcuts import redirect, render
 from django.views import View
 
 from dangjian.accounts.duties import Duty, has_duty
-from dangjian.core.paging import CappedPaginator, page_of
 from dangjian.core.params import BIGINT_MIN, int_param
 from dangjian.core.scope import Action, path_in_scope
-from dangjian.core.views import ScopedViewMixin, apply_validation_error
+from dangjian.core.views import ScopedViewMixin, apply_validation_error, paged
 from dangjian.orgs.choices import Level
 from dangjian.orgs.models import Organization, Workstation
 from dangjian.orgs.rules import station_warnings
@@ -24,8 +23,6 @@ from . import services
 from .filtersets import StationFilterSet
 from .forms import AccountForm, RetireForm, StaffForm, StationForm
 from .models import StationAccount, StationStaff
-
-PAGE_SIZE = 50
 
 
 def _join(values) -> str:
@@ -62,10 +59,7 @@ class StationListView(ScopedViewMixin, View):
 
     def get(self, request):
         filterset = self.filtered()
-        page = page_of(CappedPaginator(filterset.qs, PAGE_SIZE), request)
-        query = request.GET.copy()
-        query.pop("page", None)
-        return render(request, "stations/list.html", {"filter": filterset, "page": page, "query": query.urlencode()})
+        return render(request, "stations/list.html", {"filter": filterset, **paged(request, filterset.qs)})
 
 
 class StationExportView(StationListView):
@@ -109,9 +103,8 @@ class StationDetailView(ScopedViewMixin, View):
 
 def _village_choices(view: ScopedViewMixin, town: Organization):
     """The town's village-level organizations the user sees, and which other working station covers each."""
-    villages = (
-        view.scoped(Organization).filter(path__startswith=town.path, level=Level.VILLAGE).exclude(pk=town.pk)
-    ).order_by("path")
+    villages = view.scoped(Organization).in_subtree(town).filter(level=Level.VILLAGE).exclude(pk=town.pk)
+    villages = villages.order_by("path")
     covered_by = {}
     for station in Workstation.objects.active().filter(town=town).prefetch_related("villages"):
         for village in station.villages.all():

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from dangjian.core.scope import ALL, Action, ScopedQuerySet, scope_paths
+from dangjian.core.scope import Action, ScopedQuerySet, acts_anywhere, scope_q
 from dangjian.orgs.models import Organization, Workstation
 
 from .choices import Level, LineStatus
@@ -32,16 +32,13 @@ def _seen_stations(user, action: str):
 class ArrangementQuerySet(ScopedQuerySet):
     def restrict(self, user, action: str = Action.VIEW) -> ArrangementQuerySet:
         by_town = super().restrict(user, action)
-        paths = scope_paths(user, action)
-        if paths is ALL or not paths:
+        if not acts_anywhere(user, action):
             return by_town
         stations = Workstation.objects.restrict(user, action)
         mine = Q(pk__in=by_town.values("pk")) | Q(level=Level.STATION, station__in=stations.values("pk"))
         if action == Action.VIEW:
             # The addressees read it: a town's arrangement its working stations, a station's its villages.
-            inside = Q()
-            for path in paths:
-                inside |= Q(organization__path__startswith=path)
+            inside = scope_q(user, "organization__path", action)
             addressed = Workstation.villages.through.objects.filter(inside).values("workstation_id")
             mine |= Q(level=Level.TOWN, town__in=stations.filter(retired_on__isnull=True).values("town_id"))
             mine |= Q(level=Level.STATION, station__in=addressed)
@@ -119,7 +116,7 @@ class ItemQuerySet(models.QuerySet):
 class Item(models.Model):
     """One line of an arrangement: what is to be done, the target, by when."""
 
-    arrangement = models.ForeignKey(Arrangement, on_delete=models.CASCADE, related_name="items")
+    arrangement = models.ForeignKey(Arrangement, verbose_name="安排表", on_delete=models.CASCADE, related_name="items")
     seq = models.PositiveSmallIntegerField("序号")
     title = models.CharField("工作事项", max_length=200)
     target = models.CharField("目标要求", max_length=500, blank=True)
@@ -185,7 +182,9 @@ class VillageReport(models.Model):
 
 
 class ReportLine(models.Model):
-    report = models.ForeignKey(VillageReport, on_delete=models.CASCADE, related_name="lines")
+    report = models.ForeignKey(
+        VillageReport, verbose_name="村完成情况表", on_delete=models.CASCADE, related_name="lines"
+    )
     item = models.ForeignKey(Item, verbose_name="安排事项", on_delete=models.PROTECT, related_name="+")
     status = models.CharField("完成情况", max_length=10, choices=LineStatus.choices)
     note = models.CharField("情况说明", max_length=500, blank=True)
@@ -206,7 +205,7 @@ class ReportLine(models.Model):
 class LinePhoto(models.Model):
     """A photo showing the work done; downloaded only through the data scope."""
 
-    line = models.ForeignKey(ReportLine, on_delete=models.CASCADE, related_name="photos")
+    line = models.ForeignKey(ReportLine, verbose_name="完成情况", on_delete=models.CASCADE, related_name="photos")
     file = models.FileField("照片", upload_to="weekly/%Y")
     original_name = models.CharField("文件名", max_length=200)
 
@@ -224,8 +223,7 @@ class LinePhoto(models.Model):
 class StationReportQuerySet(ScopedQuerySet):
     def restrict(self, user, action: str = Action.VIEW) -> StationReportQuerySet:
         by_town = super().restrict(user, action)
-        paths = scope_paths(user, action)
-        if paths is ALL or not paths:
+        if not acts_anywhere(user, action):
             return by_town
         return self.filter(Q(pk__in=by_town.values("pk")) | Q(arrangement__station__in=_seen_stations(user, action)))
 
@@ -262,7 +260,9 @@ class StationReportLineQuerySet(models.QuerySet):
 class StationReportLine(models.Model):
     """One item of the station's report: the villages' answers counted (village items) or the station's own."""
 
-    report = models.ForeignKey(StationReport, on_delete=models.CASCADE, related_name="lines")
+    report = models.ForeignKey(
+        StationReport, verbose_name="站完成情况表", on_delete=models.CASCADE, related_name="lines"
+    )
     item = models.ForeignKey(Item, verbose_name="安排事项", on_delete=models.PROTECT, related_name="+")
     status = models.CharField("完成情况", max_length=10, choices=LineStatus.choices)
     done = models.PositiveSmallIntegerField("已完成村数", default=0)

@@ -13,10 +13,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 
-from dangjian.core.paging import CappedPaginator, page_of
 from dangjian.core.params import BadParameter
 from dangjian.core.scope import Action, path_in_scope
-from dangjian.core.views import ScopedViewMixin, apply_validation_error
+from dangjian.core.views import ScopedViewMixin, apply_validation_error, paged
 from dangjian.orgs.models import Organization, Workstation
 from dangjian.sheets.export import export_response
 
@@ -71,7 +70,8 @@ class BoardView(ScopedViewMixin, View):
     def get(self, request):
         week = week_param(request)
         towns = self.get_queryset().filter(kind__in=board.TOWN_KINDS).order_by("path")
-        page = page_of(CappedPaginator(towns, TOWNS_PAGE), request)
+        listed = paged(request, towns, TOWNS_PAGE)  # the pager keeps the week
+        page = listed["page"]
         stations = (
             self.scoped(Workstation)
             .active()
@@ -89,7 +89,7 @@ class BoardView(ScopedViewMixin, View):
             )
         context = {
             **week_nav(week),
-            "page": page,
+            **listed,
             "rows": board.overview(page.object_list, week),
             "stations": [board.station_board(s, week) for s in stations],
             "reports": [(r, board.timeliness(r.submitted_at, weeks.report_deadline(week))) for r in reports],

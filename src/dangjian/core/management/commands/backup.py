@@ -1,5 +1,6 @@
 """`dangjian backup FILE`: the whole database in one file, encrypted fields still encrypted, key files not included."""
 
+import errno
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -22,7 +23,16 @@ class Command(BaseCommand):
             raise CommandError(f"{path} 是目录：请给出备份文件名")
         if not path.parent.is_dir():
             raise CommandError(f"目录 {path.parent} 不存在")
-        result = write_backup(path, log=lambda line: self.stdout.write(f"  {line}"))
+        try:
+            result = write_backup(path, log=lambda line: self.stdout.write(f"  {line}"))
+        except OSError as exc:
+            # write_backup has removed its .partial file; a file already at `path` (an earlier backup) is untouched.
+            if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+                raise CommandError(
+                    f"备份未完成：{path.parent} 所在磁盘空间不足（或超出文件大小限制），未写完的文件已删除，"
+                    "之前的备份未受影响。请腾出空间后重新备份。"
+                ) from exc
+            raise CommandError(f"备份未完成：写入 {path} 失败（{exc.strerror}），未写完的文件已删除。") from exc
         with transaction.atomic():
             record(AuditAction.BACKUP, detail=f"备份到 {path.name}：{result.tables} 张表，{result.rows} 行")
         self.stdout.write(f"已备份 {result.tables} 张表、{result.rows} 行、{result.files} 个上传文件到 {path}。")

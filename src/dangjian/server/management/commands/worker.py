@@ -7,9 +7,11 @@ import argparse
 from django.core.management.base import BaseCommand, CommandError
 
 from dangjian.cadence.scheduler import Scheduler
+from dangjian.core.heartbeat import Heartbeat
 from dangjian.core.shared_cache import ensure_cache_table
 from dangjian.flows import schedule
 from dangjian.server.worker import WorkerLoop
+from dangjian.sheets.jobs import fail_abandoned
 
 
 def job_scheduler() -> Scheduler:
@@ -33,9 +35,19 @@ class Command(BaseCommand):
         if interval <= 0:
             raise CommandError("--interval 应为正数。")
         ensure_cache_table()
+        # A worker killed outright (kill -9, the machine lost) left its import "running": failed now that a worker
+        # starts again (systemd restarts it), not only when a web server starts or the daily cleanup runs.
+        failed = fail_abandoned()
+        if failed:
+            self.stdout.write(f"已将 {failed} 个中断的导入任务记为失败。")
         scheduler = job_scheduler() if with_scheduler else None
         loop = WorkerLoop(interval=interval, scheduler=scheduler, parent_pid=parent_pid)
+        heartbeat = Heartbeat()
+        heartbeat.start()
         if not batch:
             loop.tasks.configure_signals()
             self.stdout.write("后台任务进程已启动。 Worker started.")
-        loop.run(once=batch)
+        try:
+            loop.run(once=batch)
+        finally:
+            heartbeat.stop()

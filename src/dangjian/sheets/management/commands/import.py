@@ -1,5 +1,6 @@
-"""`dangjian import {orgs,members} FILE [--dry-run] [--as USER] [--errors OUT.xlsx]`, and
-`dangjian import {orgs,members} --template FILE` to write the template."""
+"""`dangjian import {orgs,members,stations,opinions,meetings} FILE [--dry-run] [--as USER] [--errors OUT.xlsx]`, and
+`dangjian import KIND --template FILE` to write the template. Kinds beyond orgs and members are registered by
+their apps (`sheets.imports.register_kind`)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,14 @@ PRINTED_ERRORS = 200  # more than this many are only in the --errors sheet
 
 
 class Command(BaseCommand):
-    help = "从 Excel（.xlsx/.xls）或 CSV 导入党组织或党员；全部正确才写入。--template 生成导入模板。"
+    help = (
+        "从 Excel（.xlsx/.xls）或 CSV 导入党组织、党员、党建工作站、群众意见或组织生活记录；全部正确才写入。"
+        "--template 生成导入模板。"
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=sorted(TITLES), help="orgs 党组织 / members 党员")
+        kinds = "orgs 党组织 / members 党员 / stations 党建工作站 / opinions 群众意见 / meetings 组织生活记录"
+        parser.add_argument("kind", choices=sorted(TITLES), help=kinds)
         parser.add_argument("file", nargs="?", help="要导入的文件")
         parser.add_argument("--template", metavar="FILE", help="把导入模板（.xlsx）写到该文件，不导入")
         parser.add_argument("--dry-run", action="store_true", help="只校验并报告将新增、修改的数量，不写入")

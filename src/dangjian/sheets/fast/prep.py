@@ -1,11 +1,13 @@
-"""A new member's database row and change-set line, made from its parsed row without the database.
+"""A new member's database row and change-set line, made from its parsed row without the database, a chunk at a time.
 
 All a created member needs besides its key and organization (the clean values with the creation defaults, the
 keyed digests, the two seals, the database values in column order, its change-set line) depends on the row alone.
-So it is made by one `Preparer`, a chunk's rows at a time, wherever that is cheapest: by the importer for the rows
-it finds new, or, for a large file, by a reader process (`sheets.reader`) for the rows the register does not hold
-while the importer looks up and writes the chunk before; the importer then puts in the key and the organization
-(`members.bulk.BulkMemberWriter._insert`), which costs it a formatting of bytes per member.
+So it is made by one `Preparer`, a chunk's rows at a time, wherever that is cheapest: by a reader process
+(`fast.reader`) for the rows the register does not hold, while the importer looks up and writes the chunk before,
+and by the importer for the rows it finds new after all; the importer then puts in the key and the organization
+(`members.bulk.BulkMemberWriter._insert`), which costs it a formatting of bytes per member. What the plain importer
+(`sheets.import_members`) does through `members.services.create_member` for one member at a time, this does for a
+chunk, column by column; `tests/test_import_paths.py` holds the two to the same members and change set.
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ import orjson
 
 from dangjian.core import normalize as N
 from dangjian.core.bulk_insert import copy_rows, copy_text
-from dangjian.core.crypto import Digester, Sealer
-from dangjian.members.rules import ACROSS, BIRTH_FROM_ID, Problem, problems_by_column
+from dangjian.core.crypto import Digester, FieldKey, Sealer
+from dangjian.members.rules import ACROSS, BIRTH_FROM_ID, Problem, member_problems, problems_by_column
+
+from ..column_types import Column
+from ..rowparse import Row, cell_message
 
 SEALED = ("id_number", "phone")  # stored encrypted, each with a `<name>_digest` column beside it
 # The member rules a new member is held to here, column by column (`members.rules.problems_by_column`): those across
@@ -57,13 +62,14 @@ PREFIX_DIGITS = 16  # a digest's first 64 bits, in hex
 
 
 def prefix(digest: str) -> int:
-    """A digest's first 64 bits, as a number: what `import_members.Registered` keeps of each registered member."""
+    """A digest's first 64 bits, as a number: what `fast.members.Registered` keeps of each registered member."""
     return int(digest[:PREFIX_DIGITS], 16)
 
 
 class Preparer:
-    """Prepares new members; made by the importer (its defaults, keys, clock and database's ways), then given the
-    clean values of a chunk's rows (`many`) or of one row, in the importer's process or in a reader process.
+    """Prepares new members; made by the importer (its defaults, key, clock and database's ways), then given the
+    clean values of a chunk's rows (`many`) or of one row, in the importer's process or in a reader process, which
+    takes it along pickled: the key goes as it is, its digester and sealer are made again there.
 
     The rows are made column by column: each column's values are taken, defaulted, written as dates, digested and
     sealed in one pass, and the texts (the JSON of the change-set lines, the `COPY` rows) are escaped and cut for
@@ -78,8 +84,8 @@ class Preparer:
         dates: list[str],
         defaults: dict[str, Any],
         fields: frozenset[str],
-        digest: Digester,
-        seal: Sealer,
+        key: FieldKey,
+        cipher: str,
         now: datetime.datetime,
         stored_now,
         today: datetime.date,
@@ -89,7 +95,8 @@ class Preparer:
         self.copied = [name for name in columns if name != "org_id"]  # written after the key and the organization
         self.dates = dates  # the date columns: ISO text in the snapshot and to the database (both parse it)
         self.defaults, self.fields = defaults, fields
-        self.digest, self.seal = digest, seal
+        self.key, self.cipher = key, cipher
+        self._keyed()
         self.now_text, self.stored_now = str(now), stored_now
         self.today = today
         self.copy = copy
@@ -97,6 +104,16 @@ class Preparer:
             self.stored_now = copy_text([stored_now]).decode()
         # The snapshot (`member_snapshot`): "id", then every column in the model's order but the sealed ones.
         self.shown = ["id", *(name for name in columns if name not in SEALED)]
+
+    def _keyed(self) -> None:
+        self.digest, self.seal = Digester(self.key), Sealer(self.key, self.cipher)
+
+    def __getstate__(self) -> dict:
+        return {name: value for name, value in self.__dict__.items() if name not in ("digest", "seal")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._keyed()
 
     def __call__(self, values: dict[str, Any]) -> Prepared | None:
         return self.many([values])[0]
@@ -174,3 +191,20 @@ def _iso(dates: list) -> list:
     if None in dates:
         return [None if d is None else d.isoformat() for d in dates]
     return list(map(operator.methodcaller("isoformat"), dates))
+
+
+class AloneCheck:
+    """The checks that need nothing but the row, made where it is parsed (in a reader process, or by the importer):
+    its messages go with the row's own. The birth date is the ID number's; one given must agree with it."""
+
+    def __init__(self, columns: dict[str, Column], today: datetime.date) -> None:
+        self.columns, self.today = columns, today
+
+    def __call__(self, row: Row) -> None:
+        values = row.values
+        id_no = values.get("id_number")
+        if id_no:
+            if values.get("birth_date"):
+                for field, message in member_problems(values, today=self.today, rules=(BIRTH_FROM_ID,)):
+                    row.errors.append(cell_message(row.number, self.columns[field], message))
+            values["birth_date"] = N.birth_date_of(id_no)

@@ -1,52 +1,46 @@
 """Parsing a large sheet in other processes while the importer writes: the two halves of an import overlap.
 
 An import's work per row is in two halves of about the same size: reading, normalizing and checking the cells and
-preparing the new record (defaults, digests, seals, the database row, the change-set line: `member_prep`), which
+preparing the new record (defaults, digests, seals, the database row, the change-set line: `fast.prep`), which
 needs nothing but the row; and looking records up and writing them, which needs the import's one connection and
-transaction. The interpreter runs one of them at a time, so for a large file the first half runs in child
-processes, forked once the header has been found: each takes one copy of the file's rows along (a pipe from the
-process that parses the workbook, `read.WorkbookStream`, or its own reading of a CSV); with two, each reads every
-row, to cut the chunks where the other does, and parses every other chunk; the importer takes the chunks in the
-file's order and works on chunk n while the children parse the next ones. Whatever a child raises comes back to
-the importer as the same exception (a `SheetError` keeps its Chinese message), at the place of the chunk it was
-making. The rows are the same either way: the tests run one child, two, and none.
+transaction. The interpreter runs one of them at a time, so for a large file the first half runs in reader
+processes, started once the header has been found: each takes one source of the file's rows along (a pipe from the
+process that parses the workbook, or the CSV file: `read.Sheet.sources`); with two, each reads every row, to cut
+the chunks where the other does, and parses every other chunk (`fast.parse.chunks`); the importer takes the chunks
+in the file's order and works on chunk n while the readers parse the next ones. Whatever a reader raises comes back
+to the importer as the same exception (a `SheetError` keeps its Chinese message), at the place of the chunk it was
+making.
 
-A child may be forked from one thread of a busy server (it takes the importer's keys along, which is why it is
-forked), so it does nothing that could wait on a lock another thread held at the fork: no workbook parsing (that
-happens in a process from the fork server, under a memory limit), no database (it never touches the connections it
-inherited), no logging, no imports of its own; it parses, hashes and encrypts, each AES-GCM nonce fresh from
-`os.urandom` in the child itself, sends from a thread of its own (`core.handoff`), and ends with `os._exit`
-(multiprocessing's), running no cleanup of the parent's objects.
-
-Only where `fork` exists (Linux, where the server runs); elsewhere, and for small files, `rowparse.chunks` parses
-in the importer's own process.
+The readers come from multiprocessing's fork server (`read.child_context`), never forked from the importer, which
+may run in a thread of a busy server: a fork there may copy a lock another thread holds. So a reader is given all it
+needs, pickled: its source of rows, the columns, and the codec with the `fast.prep.Preparer` holding the field key
+(the importer's, from settings) and the import's clock. It imports no Django apps (`column_types`, `read`, `prep`
+need none), touches no database, and sends from a thread of its own (`core.handoff`), so it parses on while the
+importer is busy with the database.
 """
 
 from __future__ import annotations
 
-import ctypes
 import datetime
 import functools
 import itertools
-import multiprocessing
 import operator
 import os
 import pickle
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from dangjian.core.handoff import Handoff
+from dangjian.core.memory import no_cycle_collection
 
-from .columns import DATE, Column
-from .read import SheetError
-from .rowparse import Row, chunks
+from ..column_types import DATE, Column
+from ..limits import SheetError
+from ..read import PipeRows, RowSource, child_context
+from ..rowparse import Row
+from .parse import chunks
 
 _END = b""
 AHEAD = 3  # chunks a reader may have made and not yet sent
-
-
-def available() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def workers() -> int:
@@ -56,16 +50,14 @@ def workers() -> int:
     return 2 if cores >= 2 else 1
 
 
-def chunks_in_child(
-    sources: list[Iterator[tuple[int, list]]],
-    mapping: dict[int, Column],
-    encode: Callable[[list[Row]], object],
-    decode: Callable[[object], list[Row]],
+def chunks_in_readers(
+    sources: list[RowSource], mapping: dict[int, Column], codec: RowCodec, size: int
 ) -> Iterator[list[Row]]:
-    """The chunks `rowparse.chunks(rows, mapping)` gives, made in one forked child per source (each the same rows,
-    read apart) taking the chunks in turn: each chunk goes through a pipe as `encode(chunk)` (in the child: parse,
-    prepare, keep only what pickles fast) and comes out, in the file's order, as `decode(payload)`."""
-    context = multiprocessing.get_context("fork")
+    """The chunks `fast.parse.chunks(rows, mapping, size=size)` gives, made in one reader process per source (each
+    the same rows, read apart) taking the chunks in turn: each chunk goes through a pipe as `codec.encode(chunk)` (in
+    the reader: parse, prepare, keep only what pickles fast) and comes out, in the file's order, as
+    `codec.decode(payload)`."""
+    context = child_context()
     parts = len(sources)
     pipes, children = [], []
     try:
@@ -73,22 +65,27 @@ def chunks_in_child(
             receive, send = context.Pipe(duplex=False)
             pipes.append(receive)
             child = context.Process(
-                target=_parse, args=(send, rows, mapping, encode, part, parts), name="import-reader", daemon=True
+                target=_parse,
+                args=(send, rows, mapping, codec, part, parts, size),
+                name="import-reader",
+                daemon=True,
             )
             child.start()
             children.append(child)
-            send.close()  # the child's end: the parent keeps only its own, so a dead child reads as the end
-        for receive in itertools.cycle(pipes):  # chunk k comes from child k % parts
+            send.close()  # the reader's end: the importer keeps only its own, so a dead reader reads as the end
+            if isinstance(rows, PipeRows):
+                rows.close()  # the reader took its pipe from the workbook's process along
+        for receive in itertools.cycle(pipes):  # chunk k comes from reader k % parts
             try:
                 block = receive.recv_bytes()
             except EOFError:
                 raise RuntimeError("导入的读取进程意外退出") from None
-            if block == _END:  # the child whose turn it was has no chunk left: nor has any other
+            if block == _END:  # the reader whose turn it was has no chunk left: nor has any other
                 break
-            kind, payload = pickle.loads(block)  # noqa: S301 - our own child's data, through our own pipe
+            kind, payload = pickle.loads(block)  # noqa: S301 - our own reader's data, through our own pipe
             if kind == "error":
                 raise payload
-            yield decode(payload)
+            yield codec.decode(payload)
     finally:
         for receive in pipes:
             receive.close()
@@ -96,17 +93,18 @@ def chunks_in_child(
             if child.is_alive():
                 child.terminate()
             child.join()
+            child.close()
 
 
 class RowCodec:
-    """What goes through the pipe for a chunk, and back into rows. In the child each row is checked (`check`: what
+    """What goes through the pipe for a chunk, and back into rows. In the reader each row is checked (`check`: what
     needs nothing but the row) and the clean ones prepared together (`prepare`: their new records, None for a row
     that makes none). The clean rows travel column by column: their numbers, the values every row needs (`eager`),
     their new records as tuples (`make` turns one back), and the other values as one pickle that the importer
     opens only for a row that needs them (`Row.complete`: one that updates a record), with dates as day numbers
     (pickle spends more on a date than on a row of text). A row with messages goes whole, with its place: rare,
-    and checked further (`MemberImporter._check_rest`). Column by column, the work per row on either side is a few
-    calls made from C."""
+    and checked further by the importer. Column by column, the work per row on either side is a few calls made
+    from C."""
 
     def __init__(self, mapping: dict[int, Column], eager: tuple[str, ...], prepare, check, make) -> None:
         self.names = [column.field for column in mapping.values()]
@@ -162,22 +160,24 @@ class _Rest:
 
     def values(self, k: int) -> dict[str, Any]:
         if self.columns is None:
-            self.columns = pickle.loads(self.pickled)  # noqa: S301 - our own child's data, through our own pipe
+            self.columns = pickle.loads(self.pickled)  # noqa: S301 - our own reader's data, through our own pipe
             for d in self.dates:
                 self.columns[d] = [datetime.date.fromordinal(c) if c.__class__ is int else c for c in self.columns[d]]
         return dict(zip(self.names, map(operator.itemgetter(k), self.columns), strict=True))
 
 
-def _parse(send, rows, mapping, encode, part: int, parts: int) -> None:
-    """The child: parse, encode and send each of its chunks; an exception goes back to the parent as it is."""
-    _keep_freed_memory()
-    # Sent by a thread of the child's own, so the parse goes on while the importer is busy with the database (a
+def _parse(send, rows: RowSource, mapping, codec: RowCodec, part: int, parts: int, size: int) -> None:
+    """The reader: parse, encode and send each of its chunks; an exception goes back to the importer as it is. The
+    cycle collector is paused, as in the importer (`imports.run_import`): a reader started from the fork server does
+    not inherit the importer's pause, as a forked one did."""
+    # Sent by a thread of the reader's own, so the parse goes on while the importer is busy with the database (a
     # chunk is far larger than a pipe holds: sending it waits for the importer to read it whole).
     outbox = Handoff(send.send_bytes, AHEAD, "import-reader-send")
     try:
         try:
-            for chunk in chunks(rows, mapping, part, parts):
-                outbox.put(pickle.dumps(("rows", encode(chunk)), protocol=pickle.HIGHEST_PROTOCOL))
+            with no_cycle_collection():
+                for chunk in chunks(rows, mapping, part, parts, size):
+                    outbox.put(pickle.dumps(("rows", codec.encode(chunk)), protocol=pickle.HIGHEST_PROTOCOL))
         except BaseException as exc:  # noqa: BLE001 - every failure goes back to the importer
             outbox.put(pickle.dumps(("error", _picklable(exc)), protocol=pickle.HIGHEST_PROTOCOL))
         else:
@@ -187,31 +187,6 @@ def _parse(send, rows, mapping, encode, part: int, parts: int) -> None:
     finally:
         outbox.close()
         send.close()
-
-
-def _glibc_mallopt():
-    """glibc's `mallopt`, looked up in the importer's process (never in a child: loading a library takes locks)."""
-    version = os.confstr("CS_GNU_LIBC_VERSION") if "CS_GNU_LIBC_VERSION" in os.confstr_names else None
-    if not version or not version.startswith("glibc"):
-        return None
-    try:
-        return ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return None
-
-
-_MALLOPT = _glibc_mallopt()
-_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
-
-
-def _keep_freed_memory() -> None:
-    """In a child: glibc's malloc keeps what the parse frees for the next chunk, instead of giving each chunk's
-    megabytes back to the system and taking them anew, page by page (a fifth of a child's CPU went to those page
-    faults). The child lives for one import; its memory goes back when it ends."""
-    if _MALLOPT is not None:
-        _MALLOPT(_M_TRIM_THRESHOLD, 512 << 20)
-        _MALLOPT(_M_TOP_PAD, 64 << 20)
-        _MALLOPT(_M_MMAP_THRESHOLD, 32 << 20)
 
 
 def _picklable(exc: BaseException) -> BaseException:
