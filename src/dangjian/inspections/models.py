@@ -68,7 +68,7 @@ class Checklist(models.Model):
 
 
 class ChecklistItem(models.Model):
-    checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="items")
+    checklist = models.ForeignKey(Checklist, verbose_name="检查清单", on_delete=models.CASCADE, related_name="items")
     number = models.PositiveSmallIntegerField("序号")
     title = models.CharField("检查项目", max_length=200)
     guidance = models.CharField("检查要点", max_length=1000, blank=True)
@@ -159,7 +159,12 @@ class Draw(models.Model):
     beacon_required = models.BooleanField("须由第二人录入公开随机数", default=False)
     beacon = models.CharField("公开随机数", max_length=200, blank=True)
     beacon_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="录入公开随机数的人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     beacon_at = models.DateTimeField("录入公开随机数时间", null=True, blank=True)
     status = models.CharField("状态", max_length=20, choices=DrawStatus.choices, default=DrawStatus.DRAFT)
@@ -177,7 +182,9 @@ class Draw(models.Model):
     revealed_secret = models.CharField("揭示的随机秘密", max_length=64, blank=True)
     drawn_at = models.DateTimeField("抽取时间", null=True, blank=True)
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="设立人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     objects = DrawQuerySet.as_manager()
@@ -240,7 +247,7 @@ class SeenByTeamQuerySet(ScopedQuerySet):
 class DrawTarget(models.Model):
     """One drawn member of the population and the inspectors drawn for it."""
 
-    draw = models.ForeignKey(Draw, on_delete=models.CASCADE, related_name="targets")
+    draw = models.ForeignKey(Draw, verbose_name="随机抽取", on_delete=models.CASCADE, related_name="targets")
     position = models.PositiveIntegerField("顺序")
     key = models.CharField("对象标识", max_length=100)
     label = models.CharField("抽中对象", max_length=200)
@@ -278,11 +285,13 @@ class DrawTarget(models.Model):
 class Visit(models.Model):
     """The team's visit to a target: when, whom they met, each checklist item's result."""
 
-    target = models.OneToOneField(DrawTarget, on_delete=models.PROTECT, related_name="visit")
+    target = models.OneToOneField(DrawTarget, verbose_name="抽中对象", on_delete=models.PROTECT, related_name="visit")
     visited_on = models.DateField("督导日期")
     met = models.CharField("见面人员", max_length=500)
     summary = models.CharField("总体情况", max_length=2000, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField("录入时间", auto_now_add=True)
 
     objects = SeenByTeamQuerySet.as_manager()
@@ -302,7 +311,7 @@ class VisitItem(models.Model):
     """One checklist item as checked on a visit; the item's words are copied, so a later edit of the list never
     changes what was checked."""
 
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="items")
+    visit = models.ForeignKey(Visit, verbose_name="督导检查记录", on_delete=models.CASCADE, related_name="items")
     checklist = models.CharField("检查清单", max_length=200)
     source_item = models.ForeignKey(
         ChecklistItem, verbose_name="清单项目", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -326,7 +335,7 @@ class VisitItem(models.Model):
 
 
 class VisitPhoto(models.Model):
-    item = models.ForeignKey(VisitItem, on_delete=models.CASCADE, related_name="photos")
+    item = models.ForeignKey(VisitItem, verbose_name="检查项目结果", on_delete=models.CASCADE, related_name="photos")
     file = models.FileField("照片", upload_to="inspections/%Y")
     original_name = models.CharField("文件名", max_length=200)
 
@@ -351,8 +360,10 @@ class Finding(models.Model):
     """A 不符合 item of a visit, followed until fixed: through a rectification case's measure, or (once the problem
     list exists) a problem-list item."""
 
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="findings")
-    item = models.OneToOneField(VisitItem, on_delete=models.CASCADE, related_name="finding")
+    visit = models.ForeignKey(Visit, verbose_name="督导检查记录", on_delete=models.CASCADE, related_name="findings")
+    item = models.OneToOneField(
+        VisitItem, verbose_name="检查项目结果", on_delete=models.CASCADE, related_name="finding"
+    )
     org = models.ForeignKey(Organization, verbose_name="被督导组织", on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField("年度")
     title = models.CharField("问题", max_length=200)
@@ -368,7 +379,12 @@ class Finding(models.Model):
     )
     problem_ref = models.CharField("问题清单编号", max_length=64, blank=True)
     dispatched_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="交办人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     dispatched_at = models.DateTimeField("交办时间", null=True, blank=True)
 
