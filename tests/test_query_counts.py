@@ -25,7 +25,7 @@ from dangjian.accounts.services import assign_duty, create_user, grant_org
 from dangjian.accounts.tokens import issue_token
 from dangjian.assess import services as assess
 from dangjian.assess.models import SchemeRecord
-from dangjian.cadence.models import Notification, SpotCheck
+from dangjian.cadence.models import Notification
 from dangjian.core.views import ScopedListView
 from dangjian.opinions.services import create_code, make_problem, record_opinion
 from dangjian.orgs.choices import Domain, Level, OrgKind, Post
@@ -189,7 +189,6 @@ def grow(region, n, *, people, start=0):
             actor=None, org=branch, person_name=f"书记{i:02d}", year=2026, kind=CommendationKind.HONOUR, reason="突出"
         )
         case = open_case(branch, year=2026, source=CaseSource.MANUAL, actor=None, reasons=["班子软弱"])
-        SpotCheck.objects.create(period="2026-05", case=case, county=region.north)
         station = create_station(
             actor=None, town=region.town, name=f"松岭第{i:02d}工作站", code=f"T-WS{i:02d}", villages=[branch]
         )
