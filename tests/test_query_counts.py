@@ -188,7 +188,7 @@ def grow(region, n, *, people, start=0):
         accountability.commend(
             actor=None, org=branch, person_name=f"书记{i:02d}", year=2026, kind=CommendationKind.HONOUR, reason="突出"
         )
-        case = open_case(branch, year=2026, source=CaseSource.MANUAL, actor=None, reasons=["班子软弱"])
+        open_case(branch, year=2026, source=CaseSource.MANUAL, actor=None, reasons=["班子软弱"])
         station = create_station(
             actor=None, town=region.town, name=f"松岭第{i:02d}工作站", code=f"T-WS{i:02d}", villages=[branch]
         )
