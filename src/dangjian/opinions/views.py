@@ -17,7 +17,7 @@ from dangjian.core.audit import record
 from dangjian.core.models import AuditAction
 from dangjian.core.paging import CappedPaginator, page_of
 from dangjian.core.params import int_param
-from dangjian.core.scope import ALL, Action, path_in_scope, scope_paths
+from dangjian.core.scope import Action, acts_anywhere, path_in_scope
 from dangjian.core.views import ScopedViewMixin, apply_validation_error
 from dangjian.members.sensitive import can_unmask
 from dangjian.orgs.models import Organization, Workstation
@@ -37,8 +37,7 @@ NOT_IN_SCOPE = "该组织不存在或不在您的数据范围内。"
 
 
 def changes_anything(user) -> bool:
-    paths = scope_paths(user, Action.CHANGE)
-    return paths is ALL or bool(paths)
+    return acts_anywhere(user, Action.CHANGE)
 
 
 class OpinionListView(ScopedViewMixin, View):
@@ -108,7 +107,7 @@ class FiguresView(ScopedViewMixin, View):
         opinions, org = self.get_queryset(), None
         if code:
             org = self.scoped(Organization).filter(code=code).first()
-            opinions = opinions.filter(org__path__startswith=org.path) if org else opinions.none()
+            opinions = opinions.in_subtree(org) if org else opinions.none()
         start, end = period(year, quarter)
         context = {"figures": opinion_figures(opinions, start, end), "year": year, "quarter": quarter}
         context |= {"org": org, "org_code": code, "quarters": [1, 2, 3, 4]}

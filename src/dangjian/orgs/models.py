@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from dangjian.core.scope import ALL, Action, ScopedQuerySet, scope_paths
+from dangjian.core.scope import Action, ScopedQuerySet, acts_anywhere, scope_q
 
 from .choices import Domain, Level, OrgKind, Post, SystemTier
 
@@ -204,12 +204,9 @@ class WorkstationQuerySet(ScopedQuerySet):
         holds one of them, does not see the station's papers, which carry its other villages' reports. Creating,
         changing and retiring a station (MANAGE) stays with the town."""
         by_town = super().restrict(user, action)
-        paths = scope_paths(user, action)
-        if action == Action.MANAGE or paths is ALL or not paths:
+        if action == Action.MANAGE or not acts_anywhere(user, action):
             return by_town
-        inside = Q()
-        for path in paths:
-            inside |= Q(organization__path__startswith=path)
+        inside = scope_q(user, "organization__path", action)
         through = Workstation.villages.through.objects
         covered = through.filter(inside).values("workstation_id")
         uncovered = through.exclude(inside).values("workstation_id")

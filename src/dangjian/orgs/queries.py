@@ -60,7 +60,8 @@ def station_coverage(org: Organization, user) -> dict | None:
     [003: 专职人员523名、兼职人员705名]; with the totals. None where no town lies below."""
     towns = list(
         Organization.objects.restrict(user)
-        .filter(path__startswith=org.path, kind__in=(OrgKind.TOWN_COMMITTEE, OrgKind.STREET_COMMITTEE))
+        .in_subtree(org)
+        .filter(kind__in=(OrgKind.TOWN_COMMITTEE, OrgKind.STREET_COMMITTEE))
         .exclude(pk=org.pk)
         .order_by("path")
     )

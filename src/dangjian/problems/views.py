@@ -14,7 +14,7 @@ from django.views import View
 
 from dangjian.core.paging import CappedPaginator, page_of
 from dangjian.core.params import int_param
-from dangjian.core.scope import ALL, Action, scope_paths
+from dangjian.core.scope import Action, acts_anywhere
 from dangjian.core.views import ScopedViewMixin, apply_validation_error
 from dangjian.orgs.models import Organization
 from dangjian.sheets.export import ExportTooLarge, describe_filters, export_response
@@ -31,8 +31,7 @@ NOT_IN_SCOPE = "该组织不存在或不在您的数据范围内。"
 
 
 def changes_anything(user) -> bool:
-    paths = scope_paths(user, Action.CHANGE)
-    return paths is ALL or bool(paths)
+    return acts_anywhere(user, Action.CHANGE)
 
 
 def _date(value) -> str:
@@ -177,7 +176,7 @@ class FiguresView(ScopedViewMixin, View):
         problems = self.get_queryset()
         if code:
             org = self.scoped(Organization).filter(code=code).first()
-            problems = problems.filter(org__path__startswith=org.path) if org else problems.none()
+            problems = problems.in_subtree(org) if org else problems.none()
         start, end = period(year, quarter)
         return render(
             request,

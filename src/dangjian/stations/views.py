@@ -109,9 +109,9 @@ class StationDetailView(ScopedViewMixin, View):
 
 def _village_choices(view: ScopedViewMixin, town: Organization):
     """The town's village-level organizations the user sees, and which other working station covers each."""
-    villages = (
-        view.scoped(Organization).filter(path__startswith=town.path, level=Level.VILLAGE).exclude(pk=town.pk)
-    ).order_by("path")
+    villages = (view.scoped(Organization).in_subtree(town).filter(level=Level.VILLAGE).exclude(pk=town.pk)).order_by(
+        "path"
+    )
     covered_by = {}
     for station in Workstation.objects.active().filter(town=town).prefetch_related("villages"):
         for village in station.villages.all():

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from dangjian.core.scope import ALL, Action, ScopedQuerySet, scope_paths
+from dangjian.core.scope import Action, ScopedQuerySet, acts_anywhere, scope_q
 from dangjian.orgs.models import Organization, Workstation
 
 from .choices import Level, LineStatus
@@ -32,16 +32,13 @@ def _seen_stations(user, action: str):
 class ArrangementQuerySet(ScopedQuerySet):
     def restrict(self, user, action: str = Action.VIEW) -> ArrangementQuerySet:
         by_town = super().restrict(user, action)
-        paths = scope_paths(user, action)
-        if paths is ALL or not paths:
+        if not acts_anywhere(user, action):
             return by_town
         stations = Workstation.objects.restrict(user, action)
         mine = Q(pk__in=by_town.values("pk")) | Q(level=Level.STATION, station__in=stations.values("pk"))
         if action == Action.VIEW:
             # The addressees read it: a town's arrangement its working stations, a station's its villages.
-            inside = Q()
-            for path in paths:
-                inside |= Q(organization__path__startswith=path)
+            inside = scope_q(user, "organization__path", action)
             addressed = Workstation.villages.through.objects.filter(inside).values("workstation_id")
             mine |= Q(level=Level.TOWN, town__in=stations.filter(retired_on__isnull=True).values("town_id"))
             mine |= Q(level=Level.STATION, station__in=addressed)
@@ -224,8 +221,7 @@ class LinePhoto(models.Model):
 class StationReportQuerySet(ScopedQuerySet):
     def restrict(self, user, action: str = Action.VIEW) -> StationReportQuerySet:
         by_town = super().restrict(user, action)
-        paths = scope_paths(user, action)
-        if paths is ALL or not paths:
+        if not acts_anywhere(user, action):
             return by_town
         return self.filter(Q(pk__in=by_town.values("pk")) | Q(arrangement__station__in=_seen_stations(user, action)))
 
