@@ -88,3 +88,15 @@ def test_an_unmatched_api_address_answers_json(client):
     response = client.get("/api/assessments/abc/results/")
     assert response.status_code == 404
     assert response.json() == {"detail": "未找到该页面或记录，或它不在您的数据范围内。"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/opinions/", "/api/problems/", "/api/inspections/draws/", "/api/inspections/visits/", "/opinions/"],
+)
+@pytest.mark.parametrize("year, message", [("0", "确保该值大于或等于2000。"), ("10000", "确保该值小于或等于2100。")])
+def test_a_year_of_a_date_outside_2000_to_2100_is_refused_with_400(client, url, year, message):
+    # The databases' date functions take no year 0 or 10000: the filter was a server error on the API.
+    response = client.get(f"{url}?year={year}")
+    assert response.status_code == 400
+    assert message in response.content.decode()
