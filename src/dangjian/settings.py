@@ -324,6 +324,12 @@ SPECTACULAR_SETTINGS = {
         "ProposalStatusEnum": "dangjian.accountability.choices.ProposalStatus",
         "DrawStatusEnum": "dangjian.inspections.choices.DrawStatus",
         "FindingStatusEnum": "dangjian.inspections.choices.FindingStatus",
+        # The working layer's vocabularies, named apart from the ones they collide with ("level", "status", "source").
+        "OrgLevelEnum": "dangjian.orgs.choices.Level",
+        "CaseSourceEnum": "dangjian.rectify.models.CaseSource",
+        "ProblemLevelEnum": "dangjian.problems.choices.ProblemLevel",
+        "CategoryEnum": "dangjian.problems.choices.Category",
+        "LineStatusEnum": "dangjian.weekly.choices.LineStatus",
     },
 }
 
