@@ -157,6 +157,7 @@ def routes(resolver=None, prefix="", namespace=""):
 
 # Routes anyone reaches without an account; none of them shows anything of the register.
 OPEN = {"login", "logout", "ping", "api-token", "api-schema", "api-root", "opinion_public"}
+OPEN |= {"healthz"}  # for load balancers and monitoring: machinery only, no personal data (tests/test_health.py)
 
 
 def test_the_public_page_and_its_token_reach_nothing_else_of_the_system(region, code, branch_secretary):

@@ -7,6 +7,7 @@ route whose GET lists fails `test_every_list_route_is_pinned` until it has its l
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 
 import pytest
 from django.core.cache import cache
@@ -27,6 +28,10 @@ from dangjian.assess import services as assess
 from dangjian.assess.models import SchemeRecord
 from dangjian.cadence.models import Notification
 from dangjian.core.views import ScopedListView
+from dangjian.inspections import checklists
+from dangjian.inspections import services as inspections
+from dangjian.inspections.choices import DrawPurpose, ItemResult, PopulationKind
+from dangjian.inspections.models import Checklist
 from dangjian.opinions.services import create_code, make_problem, record_opinion
 from dangjian.orgs.choices import Domain, Level, OrgKind, Post
 from dangjian.orgs.models import VerticalSystem
@@ -48,6 +53,10 @@ from conftest import PASSWORD, id_number, make_member, make_org, persona
 CUTOFF = datetime.date(2026, 12, 31)
 TODAY_LIST = timezone.localdate()
 DEADLINE = TODAY_LIST + datetime.timedelta(days=30)
+TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
+SET_UP = datetime.datetime(2026, 5, 1, 9, 0, tzinfo=TZ)  # each branch's spot check set up and committed
+DRAW_AT = datetime.datetime(2026, 5, 3, 9, 0, tzinfo=TZ)
+VISITED = datetime.date(2026, 5, 5)
 
 # Route name → the URLs of that route measured, each with its pinned count and who asks (county_user unless named).
 # Raise a pin only with a reason; a page whose count grows with its rows is a defect.
@@ -76,7 +85,12 @@ PINNED: dict[str, list[tuple]] = {
     "rectify:ledger": [("/rectify/ledger/", 10)],
     "rectify:ledger_org": [("/rectify/ledger/{town}/", 10)],
     "cadence:list": [("/notifications/", 5)],
-    "cadence:spot_checks": [("/notifications/spot-checks/", 5)],
+    "inspections:list": [("/inspections/", 5)],
+    "inspections:spot_checks": [("/inspections/spot-checks/", 7)],
+    "inspections:findings": [("/inspections/findings/", 5), ("/inspections/findings/?org_code=T-TOWN&status=open", 6)],
+    "inspections:checklists": [("/inspections/checklists/", 4)],
+    "inspections:checklist": [("/inspections/checklists/{checklist}/", 6)],
+    "inspections:inspectors": [("/inspections/inspectors/", 4)],
     "org-list": [("/api/orgs/", 5)],
     "member-list": [("/api/members/", 5)],
     "assessment-list": [("/api/assessments/", 4)],
@@ -103,6 +117,9 @@ PINNED: dict[str, list[tuple]] = {
     "partylife:completion": [("/partylife/completion/?org_code=T-TOWN", 11)],
     "meeting-list": [("/api/meetings/", 7)],
     "applicant-list": [("/api/development/", 6)],
+    "inspection-draw-list": [("/api/inspections/draws/", 5)],
+    "inspection-visit-list": [("/api/inspections/visits/", 6)],
+    "inspection-finding-list": [("/api/inspections/findings/", 5)],
 }
 
 
@@ -151,7 +168,7 @@ def grow(region, n, *, people, start=0):
     applicant for membership, a resident's opinion (every other one made a
     problem) and a problem; workstations covering the branch, with their people, a rating, a proposal and this
     week's arrangement and reports; schemes, vertical systems, notifications, API tokens, users and (through the
-    services) audit rows."""
+    services) audit rows; and the branch's own inspection (`inspected`)."""
     county_user = people["county_user"]
     for i in range(start, start + n):
         branch = make_org(
@@ -219,10 +236,43 @@ def grow(region, n, *, people, start=0):
         user = create_user(f"new_user_{i:02d}", PASSWORD, actor=None)
         grant_org(user, branch, Role.READ, actor=None)
         issue_token(county_user, actor=county_user, label=f"脚本{i:02d}")
+        inspected(branch, user, i, county=region.north)
     accountability.generate_proposals(year=2026, actor=county_user)
     Notification.objects.bulk_create(
         Notification(user=county_user, title=f"通知{i}", key=f"grow-{i}") for i in range(start, start + n)
     )
+
+
+def inspected(branch, inspector, i, *, county):
+    """The branch's checklist and inspector, and the branch's own spot check of its case: one more draw of the month
+    (many draws on the spot-check page), drawn, visited, its 不符合 item sent to rectification as a measure."""
+    checklists.create_checklist(
+        branch, actor=None, year=2026, code=f"C{i:02d}", name=f"检查清单{i:02d}", items="阵地建设\n三会一课台账"
+    )
+    inspections.add_inspector(branch, actor=None, user=inspector, unit=county, name=f"督导员{i:02d}")
+    draw = inspections.setup_draw(
+        branch,
+        actor=None,
+        title=f"2026-05 月度抽查{i:02d}",
+        population_kind=PopulationKind.CASES,
+        quota_default="100%",
+        exclude_months=0,
+        team_size=1,
+        draw_at=DRAW_AT,
+        visit_until=datetime.date(2026, 5, 31),
+        purpose=DrawPurpose.SPOT_CHECK,
+        period="2026-05",
+        now=SET_UP,
+    )
+    draw = inspections.commit_draw(draw, actor=None, now=SET_UP)
+    draw = inspections.make_draw(draw, actor=None, now=DRAW_AT)
+    target = draw.targets.get()
+    first, second = inspections.applicable_items(target, 2026)
+    results = {first.pk: (ItemResult.NO, "阵地不到位"), second.pk: (ItemResult.YES, "")}
+    visit = inspections.record_visit(
+        target, actor=None, visited_on=VISITED, met="支部书记", results=results, today=VISITED
+    )
+    inspections.follow_up_findings(visit, actor=None, deadline=datetime.date(2026, 6, 30))
 
 
 def opened(region, county_user):
@@ -257,7 +307,8 @@ PAGES = [(template, pinned, *who) for entries in PINNED.values() for template, p
 def address(template, region, people):
     """The URL; a page of one assessment gets one opened on the tree as it is now (its participants are a snapshot)."""
     assessment = opened(region, people["county_user"]).pk if "{assessment}" in template else None
-    return template.format(town=region.town.pk, assessment=assessment)
+    checklist = Checklist.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return template.format(town=region.town.pk, assessment=assessment, checklist=checklist)
 
 
 @pytest.mark.parametrize("template, pinned, who", [(t, p, (w or ["county_user"])[0]) for t, p, *w in PAGES])

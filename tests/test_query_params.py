@@ -103,3 +103,15 @@ def test_a_page_filtered_by_a_year_no_date_can_hold_is_refused_with_400(client, 
     response = client.get(f"{path}?year=10000")
     assert response.status_code == 400
     assert "确保该值小于或等于2100。" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/opinions/", "/api/problems/", "/api/inspections/draws/", "/api/inspections/visits/", "/opinions/"],
+)
+@pytest.mark.parametrize("year, message", [("0", "确保该值大于或等于2000。"), ("10000", "确保该值小于或等于2100。")])
+def test_a_year_of_a_date_outside_2000_to_2100_is_refused_with_400(client, url, year, message):
+    # The databases' date functions take no year 0 or 10000: the filter was a server error on the API.
+    response = client.get(f"{url}?year={year}")
+    assert response.status_code == 400
+    assert message in response.content.decode()

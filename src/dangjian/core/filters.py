@@ -26,15 +26,21 @@ from .scope import paths_q
 INT64 = {"type": "integer", "format": "int64", "minimum": BIGINT_MIN, "maximum": BIGINT_MAX}
 
 
+YEAR_MIN, YEAR_MAX = 2000, 2100
+
+
 @extend_schema_field(INT64)
 class IntegerFilter(django_filters.NumberFilter):
-    """A whole number (a year, an id) within the signed 64-bit range of SQLite's INTEGER and PostgreSQL's bigint."""
+    """A whole number (a year, an id) within the signed 64-bit range of SQLite's INTEGER and PostgreSQL's bigint.
+    The year of a date (`field_name` ending in `__year`) is 2000–2100 like the forms: the databases' date functions
+    take no year 0 or 10000, and a filter on one was a server error."""
 
     field_class = forms.IntegerField
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", BIGINT_MIN)
-        kwargs.setdefault("max_value", BIGINT_MAX)
+        of_a_date = str(kwargs.get("field_name", "")).endswith("__year")
+        kwargs.setdefault("min_value", YEAR_MIN if of_a_date else BIGINT_MIN)
+        kwargs.setdefault("max_value", YEAR_MAX if of_a_date else BIGINT_MAX)
         super().__init__(*args, **kwargs)
 
     def get_max_validator(self):

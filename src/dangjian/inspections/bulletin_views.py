@@ -23,7 +23,7 @@ from .choices import DrawPurpose
 from .documents import TOWN_HEADERS, bulletin_data, summary_lines, write_bulletin_docx, write_bulletin_xlsx
 from .forms import BulletinForm
 from .models import Draw
-from .views import visible_targets
+from .views import visible_targets_of
 
 SPOT_MONTHS = 24
 
@@ -115,5 +115,7 @@ class SpotCheckListView(ScopedViewMixin, View):
         periods = list(draws.order_by("-period").values_list("period", flat=True).distinct()[:SPOT_MONTHS])
         period = request.GET.get("period") or (periods[0] if periods else "")
         shown = draws.filter(period=period).order_by("org__path") if period else draws.none()
-        groups = [(draw, list(visible_targets(request.user, draw).select_related("case"))) for draw in shown]
+        shown = list(shown)
+        targets = visible_targets_of(request.user, shown)
+        groups = [(draw, targets[draw.pk]) for draw in shown]
         return render(request, "inspections/spot_checks.html", {"periods": periods, "period": period, "groups": groups})

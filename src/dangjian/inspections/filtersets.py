@@ -17,8 +17,7 @@ def _org(field: str):
 
 
 class DrawFilterSet(ScopedFilterSet):
-    # A year of a date: bounded, as the database's date functions take no year 0 or 10000.
-    year = IntegerFilter(label="年度", field_name="draw_at__year", min_value=2000, max_value=2100)
+    year = IntegerFilter(label="年度", field_name="draw_at__year")  # 2000–2100, as every year of a date
     status = django_filters.ChoiceFilter(label="状态", choices=DrawStatus.choices)
     purpose = django_filters.ChoiceFilter(label="类别", choices=DrawPurpose.choices)
     org_code = _org("org__path")
@@ -29,7 +28,7 @@ class DrawFilterSet(ScopedFilterSet):
 
 
 class VisitFilterSet(ScopedFilterSet):
-    year = IntegerFilter(label="年度", field_name="visited_on__year", min_value=2000, max_value=2100)
+    year = IntegerFilter(label="年度", field_name="visited_on__year")
     org_code = _org("target__org__path")
 
     class Meta:

@@ -76,6 +76,7 @@ class ChecklistCreateView(ScopedViewMixin, View):
 
 class ChecklistDetailView(ScopedViewMixin, View):
     model = Checklist
+    queryset = Checklist.objects.select_related("owner")
 
     def get(self, request, pk):
         checklist = self.get_object_or_404(pk)

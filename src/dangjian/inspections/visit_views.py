@@ -10,16 +10,14 @@ import io
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views import View
 
 from dangjian.core.audit import record
 from dangjian.core.models import AuditAction
-from dangjian.core.paging import page_of
 from dangjian.core.scope import Action, path_in_scope
-from dangjian.core.views import ScopedViewMixin, apply_validation_error
+from dangjian.core.views import ScopedViewMixin, apply_validation_error, paged
 from dangjian.rectify.bulletin_views import DOCX_TYPE
 from dangjian.sheets.export import ExportTooLarge, describe_filters, export_response, private
 
@@ -164,12 +162,8 @@ class FindingListView(ScopedViewMixin, View):
 
     def get(self, request):
         findings = self.filter_list(self.get_queryset().select_related("org", "visit__target", "measure", "case")).qs
-        page = page_of(Paginator(findings.order_by("-year", "org__path", "id"), PAGE), request)
-        return render(
-            request,
-            "inspections/findings.html",
-            {"page": page, "findings": page.object_list, "query": request.GET.urlencode()},
-        )
+        context = paged(request, findings.order_by("-year", "org__path", "id"), PAGE)
+        return render(request, "inspections/findings.html", {**context, "findings": context["page"].object_list})
 
 
 def finding_columns():

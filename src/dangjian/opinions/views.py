@@ -34,6 +34,10 @@ from .models import Opinion, OpinionCode
 NOT_IN_SCOPE = "该组织不存在或不在您的数据范围内。"
 
 
+def changes_anything(user) -> bool:
+    return acts_anywhere(user, Action.CHANGE)
+
+
 class OpinionListView(ScopedViewMixin, View):
     model = Opinion
     filterset_class = OpinionFilterSet

@@ -28,6 +28,10 @@ from .models import Problem
 NOT_IN_SCOPE = "该组织不存在或不在您的数据范围内。"
 
 
+def changes_anything(user) -> bool:
+    return acts_anywhere(user, Action.CHANGE)
+
+
 def _date(value) -> str:
     return f"{value:%Y-%m-%d}" if value else ""
 
