@@ -8,7 +8,7 @@ a workstation covering those villages; four accounts opened like the demo's (no 
 one per persona — load_county (编辑 on the county), load_town (编辑 on the town), load_station (the station's account:
 its villages), load_branch (编辑 on one village branch); an open rectification case and a problem in the town, so
 the case and problem pages have something to show. Writes the personas' names, password and the ids the load test
-asks for into OUT.json. Run it again to start over: the earlier load accounts, station, case and problem go first.
+asks for into OUT.json. Run it again to start over: the earlier load accounts, station and problem go first (the case is kept).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def main() -> None:
 
     from dangjian.accounts.security import mark_demo_account, set_password
     from dangjian.accounts.services import grant_org
-    from dangjian.core.scope import Role, in_subtree
+    from dangjian.core.scope import Role
     from dangjian.orgs.choices import Domain, OrgKind
     from dangjian.orgs.models import Organization, Workstation
     from dangjian.problems.models import Problem
@@ -48,7 +48,8 @@ def main() -> None:
     if county is None:
         sys.exit("数据库中没有县级组织：先运行 dangjian gen。 No county: load the region with `dangjian gen` first.")
     town = (
-        in_subtree(Organization.objects.filter(kind=OrgKind.TOWN_COMMITTEE), county)
+        Organization.objects.filter(kind=OrgKind.TOWN_COMMITTEE)
+        .in_subtree(county)
         .annotate(n=Count("children"))
         .order_by("-n", "id")
         .first()
@@ -60,7 +61,6 @@ def main() -> None:
         User.objects.filter(username__startswith="load_").delete()
         StationAccount.objects.filter(station__code="LOAD-ST").delete()
         Workstation.objects.filter(code="LOAD-ST").delete()
-        Case.objects.filter(note="负载测试").delete()
         Problem.objects.filter(source_ref="负载测试").delete()
 
         def account(name: str) -> User:
@@ -75,7 +75,9 @@ def main() -> None:
         station = create_station(actor=None, town=town, name="负载测试工作站", code="LOAD-ST", villages=villages)
         bind_account(station, account("load_station"), actor=None)
         year = timezone.localdate().year
-        case = open_case(villages[1], year=year, source="manual", actor=None, reasons=["班子软弱"], note="负载测试")
+        case = Case.objects.filter(org=villages[1], year=year).first() or open_case(
+            villages[1], year=year, source="manual", actor=None, reasons=["班子软弱"], note="负载测试"
+        )
         problem = record_problem(
             villages[2],
             title="村部活动室屋顶漏雨",

@@ -66,9 +66,13 @@ class Persona(HttpUser):
     def home(self) -> None:
         self.get("/", "home")
 
+    def own_org(self) -> int:
+        """The organization the persona opens the tree at (one it was granted)."""
+        return SETUP["town"]["id"]
+
     def tree(self) -> None:
         self.get("/orgs/", "tree page")
-        self.get(f"/orgs/{SETUP['town']['id']}/children/", "tree children JSON")
+        self.get(f"/orgs/{self.own_org()}/children/", "tree children JSON")
 
     def a_list(self) -> None:
         self.get(*random.choice(self.lists()))
@@ -85,6 +89,9 @@ def token(html: str) -> str:
 class County(Persona):
     weight = 2
     username = "load_county"
+
+    def own_org(self) -> int:
+        return SETUP["county"]["id"]
 
     def steps(self):
         return super().steps() + [self.county_page, self.case, self.member_search]
@@ -134,6 +141,9 @@ class Station(Persona):
     weight = 2
     username = "load_station"
 
+    def own_org(self) -> int:
+        return SETUP["branch"]["id"]  # one of the station's villages
+
     def lists(self):
         return [("/weekly/", "weekly board"), ("/problems/", "problem list"), ("/members/", "member list")]
 
@@ -147,6 +157,9 @@ class Station(Persona):
 class Branch(Persona):
     weight = 3
     username = "load_branch"
+
+    def own_org(self) -> int:
+        return SETUP["branch"]["id"]
 
     def lists(self):
         return [("/members/", "member list"), ("/partylife/", "meeting list"), ("/problems/", "problem list")]
