@@ -8,7 +8,8 @@ a workstation covering those villages; four accounts opened like the demo's (no 
 one per persona — load_county (编辑 on the county), load_town (编辑 on the town), load_station (the station's account:
 its villages), load_branch (编辑 on one village branch); an open rectification case and a problem in the town, so
 the case and problem pages have something to show. Writes the personas' names, password and the ids the load test
-asks for into OUT.json. Run it again to start over: the earlier load accounts, station and problem go first (the case is kept).
+asks for into OUT.json. Run it again to start over: the earlier load accounts, station and problem go first
+(the case is kept).
 """
 
 from __future__ import annotations
