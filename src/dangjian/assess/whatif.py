@@ -3,9 +3,9 @@ floors, beside the scheme as it is, to see the ranks and the weak list move. Not
 memory for one page, the assessment, its scheme and its results stay as they are.
 
 A weight is an indicator's points (满分). Changing it scales the whole indicator in proportion: what raters gave
-(评分, 加分) and review adjustments, and for a deduction item the points per occurrence and the floor, each rounded
-half up to a hundredth; shares (系统数据, 是否项, 群众满意度) fall on the new points by themselves. So "L01 from 10 to 20"
-means the same performance weighs twice as much, not that every rater's 8 of 10 becomes 8 of 20.
+(评分, 加分) and review adjustments, and for a deduction item the points per occurrence and the floor, each
+rounded half up to a hundredth; shares (系统数据, 是否项, 群众满意度) fall on the new points by themselves. So "L01
+from 10 to 20" means the same performance weighs twice as much, not that every rater's 8 of 10 becomes 8 of 20.
 """
 
 from __future__ import annotations
