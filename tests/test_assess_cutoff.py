@@ -130,3 +130,16 @@ def test_retaking_is_refused_before_the_cutoff_once_published_and_out_of_scope(
         services.freeze_results(assessment, actor=county_user)
     with on(datetime.date(2027, 1, 9)), pytest.raises(ValidationError, match="考核结果已发布"):
         services.take_facts(assessment, actor=county_user)
+
+
+def test_the_retake_button_is_for_the_managers_only(region, county_user, town_user, assessment, login):
+    run(assessment, county_user, datetime.date(2027, 1, 5))
+    first = Assessment.objects.get(pk=assessment.pk).facts_taken_at
+    with on(datetime.date(2027, 1, 6)):
+        assert login(town_user).post(f"/assess/{assessment.pk}/facts/").status_code == 404
+        assert Assessment.objects.get(pk=assessment.pk).facts_taken_at == first
+        client = login(county_user)
+        assert "按截止日重新取数" in client.get(f"/assess/{assessment.pk}/").content.decode()
+        page = client.post(f"/assess/{assessment.pk}/facts/", follow=True)
+    assert "已按截止日 2026-12-31 重新取数" in page.content.decode()
+    assert Assessment.objects.get(pk=assessment.pk).facts_taken_at > first

@@ -29,6 +29,11 @@ ASKED = {"go": "1", "w-G01": "30", "w-Y01": "40", "c-village": "50", "f-village"
 
 @pytest.fixture
 def assessment(region, county_user, town_user):
+    return open_four_villages(region, county_user, town_user)
+
+
+def open_four_villages(region, county_user, town_user):
+    """漠北县's assessment of four villages with the ENTRIES (the browser test opens it too)."""
     make_org(region.town, "红旗村党支部", "T-V3", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE)
     make_org(region.town, "前进村党支部", "T-V4", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE)
     scheme = services.save_scheme(actor=county_user, owner=region.north, text=SCHEME)

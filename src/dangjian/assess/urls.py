@@ -30,4 +30,5 @@ urlpatterns = [
     path("schemes/<int:pk>/clone/", scheme_views.SchemeCloneView.as_view(), name="scheme_clone"),
     path("schemes/<int:pk>/scheme.yaml", scheme_views.SchemeDownloadView.as_view(), name="scheme_yaml"),
     path("<int:pk>/whatif/", whatif_views.WhatIfView.as_view(), name="whatif"),
+    path("<int:pk>/facts/", views.TakeFactsView.as_view(), name="take_facts"),
 ]
