@@ -13,6 +13,7 @@ from dangjian.assess import services
 from dangjian.assess.models import Assessment, CutoffFacts, Participant, Result
 from dangjian.core.models import AuditLog
 from dangjian.core.services import OutOfScope
+from dangjian.flows.schedule import run_due
 from dangjian.members.models import Member
 from dangjian.members.services import transfer_member
 from dangjian.orgs.choices import Post
@@ -143,3 +144,19 @@ def test_the_retake_button_is_for_the_managers_only(region, county_user, town_us
         page = client.post(f"/assess/{assessment.pk}/facts/", follow=True)
     assert "已按截止日 2026-12-31 重新取数" in page.content.decode()
     assert Assessment.objects.get(pk=assessment.pk).facts_taken_at > first
+
+
+def test_the_day_after_the_cutoff_the_scheduler_takes_the_facts(region, county_user, assessment):
+    def at(day):
+        return datetime.datetime.combine(day, datetime.time(2), tzinfo=datetime.UTC)
+
+    with on(CUTOFF):
+        run_due(at(CUTOFF), only="assess_cutoff_facts")
+    assert Assessment.objects.get(pk=assessment.pk).facts_taken_at is None  # the cut-off day is not over
+    with on(datetime.date(2027, 1, 1)):
+        run_due(at(datetime.date(2027, 1, 1)), only="assess_cutoff_facts")
+    assert Assessment.objects.get(pk=assessment.pk).facts_taken_at is not None
+    assert AuditLog.objects.filter(object_type="assessment", detail="按截止日取数", user=None).count() == 1
+    change_everything_after_the_cutoff(region)
+    _, results = run(assessment, county_user, datetime.date(2027, 1, 7))
+    assert (results["T-VILLAGE"][0], results["T-BIRCH"][0]) == ("75.00", "28.00")  # as of the cut-off, by hand

@@ -574,6 +574,18 @@ def _record_facts(assessment: Assessment, actor, count: int, before) -> None:
 
 
 @transaction.atomic
+def take_due_facts(assessment: Assessment, *, today: datetime.date) -> bool:
+    """The scheduler's part (`assess.jobs.cutoff_facts`, daily): take the facts of an assessment whose cut-off
+    ended before `today`, if no run has yet, so they are the records of the day after the cut-off rather than of
+    whenever someone first runs it. Whether it took them."""
+    fresh = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if fresh.published or fresh.facts_taken_at is not None or today <= fresh.cutoff:
+        return False
+    _record_facts(fresh, None, _take_facts(fresh), None)
+    return True
+
+
+@transaction.atomic
 def take_facts(assessment: Assessment, *, actor) -> Assessment:
     """Read the records as of the cut-off again, on purpose (the first time, a run does it by itself): records
     entered late but dated up to the cut-off then count, and the next run's digest changes. Refused before the
