@@ -559,6 +559,7 @@ FORMS |= {"stations:edit", "stations:retire", "weekly:publish", "weekly:relay", 
 POST_ONLY |= {f"opinions:{name}" for name in ("unmask", "category", "reply", "to_problem", "code_withdraw")}
 FORMS |= {f"problems:{name}" for name in ("assign", "progress", "submit", "close", "return", "escalate")}
 FORMS |= {"partylife:applicant"}
+POST_ONLY |= {"assess:take_facts"}  # retaking the facts as of the cut-off
 API_WITH_OBJECT = ["/api/orgs/{org}/", "/api/orgs/{org}.json", "/api/members/{member}/", "/api/members/{member}.json"]
 # The other county's assessment through the API: the assessment, its results, one explanation, its scheme, entries.
 API_ASSESS = {
