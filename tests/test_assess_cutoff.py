@@ -160,3 +160,11 @@ def test_the_day_after_the_cutoff_the_scheduler_takes_the_facts(region, county_u
     change_everything_after_the_cutoff(region)
     _, results = run(assessment, county_user, datetime.date(2027, 1, 7))
     assert (results["T-VILLAGE"][0], results["T-BIRCH"][0]) == ("75.00", "28.00")  # as of the cut-off, by hand
+
+
+def test_the_explanation_says_its_points_are_as_of_the_cutoff(region, county_user, assessment, login):
+    run(assessment, county_user, datetime.date(2027, 1, 5))
+    village = Participant.objects.get(assessment=assessment, code="T-VILLAGE")
+    with on(datetime.date(2027, 1, 6)):
+        text = login(county_user).get(f"/assess/orgs/{village.pk}/result/").content.decode()
+    assert "系统数据项按截止日 2026-12-31 的记录计分" in text
