@@ -222,10 +222,7 @@ def compare_outcomes(now: engine.RunResult, then: engine.RunResult) -> Compariso
         by_group.setdefault(row.group, []).append(row)
     totals = {r.org.code: (r.total_cents, after[r.org.code].total_cents) for r in now.results}
     groups = []
-    order = list(DOMAIN_LABELS)
-    for key in sorted(
-        by_group, key=lambda k: (order.index(k.partition(":")[0]) if k.partition(":")[0] in order else 99, k)
-    ):
+    for key in sorted(by_group, key=group_order):
         members = by_group[key]
         pairs = [totals[row.code] for row in members]
         groups.append(
@@ -336,6 +333,12 @@ def floor_domains(scheme: Scheme) -> list[str]:
     domains = {group.domain for group in scheme.groups} | set(scheme.weak_floors)
     order = list(DOMAIN_LABELS)
     return sorted(domains, key=lambda d: (order.index(d) if d in order else len(order), d))
+
+
+def group_order(key: str) -> tuple[int, str]:
+    """Groups in the usual order of the domains (农村, 社区, 机关, ...), levels after their domain."""
+    domain, order = key.partition(":")[0], list(DOMAIN_LABELS)
+    return (order.index(domain) if domain in order else len(order), key)
 
 
 def group_label(key: str) -> str:
