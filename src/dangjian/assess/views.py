@@ -141,3 +141,11 @@ class RunView(ManageAction):
         outcome = services.run_assessment(assessment, actor=self.request.user)
         weak = sum(1 for r in outcome.results if r.weak)
         return f"已计算：{len(outcome.results)} 个组织，软弱涣散 {weak} 个。摘要值 {outcome.digest[:12]}…"
+
+
+class TakeFactsView(ManageAction):
+    """Read the records as of the cut-off again (late records dated up to it then count; audited)."""
+
+    def act(self, assessment):
+        assessment = services.take_facts(assessment, actor=self.request.user)
+        return f"已按截止日 {assessment.cutoff:%Y-%m-%d} 重新取数；请重新计算结果。"
