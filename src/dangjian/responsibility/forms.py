@@ -14,7 +14,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class TemplateForm(forms.Form):
     post = forms.ChoiceField(label="岗位", choices=DutyPost.choices)
     domain = forms.ChoiceField(label="党建类型", choices=[("", "全部类型"), *Domain.choices], required=False)
-    title = forms.CharField(label="责任事项", max_length=200)
+    title = forms.CharField(label="责任事项", max_length=200, required=False)  # the service says what is missing
     detail = forms.CharField(
         label="具体要求", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
