@@ -268,8 +268,9 @@ def tax(region):
     make_org(county, "县税务局机关党支部", "TX-CBRANCH", OrgKind.BRANCH, Level.COUNTY, Domain.AGENCY)
     make_org(region.town, "松岭税务分局党支部", "TX-SUB", OrgKind.BRANCH, Level.TOWN, Domain.AGENCY, system=system,
              system_tier=SystemTier.SUB_BUREAU, system_parent=county)  # fmt: skip
-    rows = [(DutyPost.GROUP_SECRETARY, Frequency.YEARLY, "负总责"), (DutyPost.BRANCH_SECRETARY, Frequency.YEARLY, "述职"),
-            (DutyPost.MEMBER, Frequency.YEARLY, "学习")]  # fmt: skip
+    yearly = Frequency.YEARLY
+    rows = [(DutyPost.GROUP_SECRETARY, yearly, "负总责"), (DutyPost.BRANCH_SECRETARY, yearly, "述职"),
+            (DutyPost.MEMBER, yearly, "学习")]  # fmt: skip
     keep(region.city, rows)
     services.assign_duties(city, actor=None)
     return system
