@@ -331,3 +331,20 @@ def test_the_lists_api_and_export_show_only_the_own_county(duties, county_user, 
     assert monthly[:4] == ["T-VILLAGE", "青松村党支部", "支部书记", "王春生"]
     assert monthly[7:] == [12, 3, 0, 3]  # 12 tasks, 3 due by 15 April, none done, 3 overdue
     assert len(rows) == 4
+
+
+def test_the_assessments_review_page_shows_the_secretarys_duties_beside_the_report(duties, county_user, login):
+    from dangjian.assess import services as assess
+    from schemes import county_scheme, given
+
+    first = list(secretary_tasks(duties, Frequency.MONTHLY))[0]
+    done(first, datetime.date(2026, 1, 25))
+    scheme = assess.save_scheme(actor=None, owner=duties.north, text=county_scheme(given(100), category="工作"))
+    assessment = assess.open_assessment(
+        actor=None, scheme=scheme, root=duties.north, cutoff=datetime.date(2026, 12, 31)
+    )
+    village = assessment.participants.get(code="T-VILLAGE")
+    with on(datetime.date(2026, 4, 15)):
+        body = login(county_user).get(f"/assess/orgs/{village.pk}/review/").content.decode()
+    assert "支部书记 王春生：2026 年已到期 4 项，已完成 1 项" in body
+    assert f"/duties/orgs/{duties.village.pk}/review/?year=2026" in body

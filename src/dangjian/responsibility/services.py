@@ -19,7 +19,7 @@ from dangjian.core.uploads import check_upload
 from dangjian.orgs.choices import BRANCH_KINDS, OrgKind, Post
 from dangjian.orgs.models import CommitteePost, Organization
 
-from .choices import GROUP_POSTS, SEAT_POSTS, DutyPost, Frequency, TaskStatus
+from .choices import DISCIPLINE_POSTS, GROUP_POSTS, SEAT_POSTS, DutyPost, Frequency, TaskStatus
 from .defaults import DEFAULTS
 from .models import DutyItem, DutyTask, DutyTemplate, LeadingGroup, Seat
 from .periods import periods
@@ -61,6 +61,8 @@ def add_seat(
         errors["post"] = "请选择党组书记、党组成员、纪委书记或纪委委员。"
     elif (post in GROUP_POSTS) != (group is not None):
         errors["post"] = "党组书记、党组成员登记在党组下，纪委书记、纪委委员登记在党委下。"
+    if post in DISCIPLINE_POSTS and (org.kind in BRANCH_LIKE or org.kind == OrgKind.GROUP):
+        errors["post"] = "纪委书记、纪委委员登记在设纪委的党委下，党支部设纪检委员（在班子成员中登记）。"
     if group is not None and group.guides_id != org.pk:
         errors["post"] = "党组成员须登记在该党组指导的机关党委下。"
     if not holder_name:

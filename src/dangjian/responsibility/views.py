@@ -18,6 +18,7 @@ from django.views import View
 from dangjian.core.params import int_param
 from dangjian.core.scope import Action, acts_anywhere
 from dangjian.core.views import ScopedListView, ScopedViewMixin, apply_validation_error
+from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import Organization, VerticalSystem
 from dangjian.sheets.export import ExportTooLarge, describe_filters, export_response
 
@@ -346,7 +347,8 @@ class OrgDutiesView(ScopedViewMixin, View):
         rows = [{"item": i, "tasks": tasks[i.pk]} for i in items]
         all_tasks = [t for ts in tasks.values() for t in ts]
         can_change = self.scoped(Organization, Action.CHANGE).filter(pk=org.pk).exists()
-        if can_change and form is None:
+        with_discipline = org.kind not in services.BRANCH_LIKE and org.kind != OrgKind.GROUP
+        if can_change and with_discipline and form is None:
             form = SeatForm()
             form.fields["post"].choices = [
                 (p.value, p.label) for p in (DutyPost.DISCIPLINE_SECRETARY, DutyPost.DISCIPLINE_MEMBER)
@@ -362,7 +364,8 @@ class OrgDutiesView(ScopedViewMixin, View):
             "done": sum(t.status == TaskStatus.DONE for t in all_tasks),
             "overdue": sum(t.is_overdue(today) for t in all_tasks),
             "can_change": can_change,
-            "form": form if can_change else None,
+            "form": form if can_change and with_discipline else None,
+            "with_discipline": with_discipline,
         }
         return render(request, "responsibility/org.html", context, status=status)
 
