@@ -348,3 +348,25 @@ def test_the_assessments_review_page_shows_the_secretarys_duties_beside_the_repo
         body = login(county_user).get(f"/assess/orgs/{village.pk}/review/").content.decode()
     assert "支部书记 王春生：2026 年已到期 4 项，已完成 1 项" in body
     assert f"/duties/orgs/{duties.village.pk}/review/?year=2026" in body
+
+
+def test_a_group_guides_a_committee_and_its_seats_follow_the_posts_rules(region, county_user, login):
+    committee = make_org(region.north, "县财政局机关党委", "T-FIN", OrgKind.COMMITTEE, Level.COUNTY, Domain.AGENCY)
+    client = login(county_user)
+    response = client.post("/duties/groups/", {"name": "县财政局党组", "guides": "T-VILLAGE"})
+    assert response.status_code == 400 and "党组指导的是机关党委，青松村党支部不是党委。" in response.content.decode()
+    response = client.post("/duties/groups/", {"name": "南岭党组", "guides": "T-SOUTH"})
+    assert response.status_code == 400 and "不在您的管理范围内" in response.content.decode()
+    response = client.post("/duties/groups/", {"name": "县财政局党组", "guides": "T-FIN"})
+    group = committee.leading_groups.get()
+    assert response.status_code == 302 and group.name == "县财政局党组"
+    client.post(f"/duties/groups/{group.pk}/", {"post": "group_secretary", "holder_name": "赵局长"})
+    response = client.post(f"/duties/groups/{group.pk}/", {"post": "group_secretary", "holder_name": "钱局长"})
+    assert "已有党组书记，请先移除再登记。" in response.content.decode()
+    assert list(group.seats.values_list("holder_name", flat=True)) == ["赵局长"]
+    with pytest.raises(ValidationError, match="纪委书记、纪委委员登记在设纪委的党委下"):
+        services.add_seat(actor=None, org=region.village, post=DutyPost.DISCIPLINE_SECRETARY, holder_name="孙纪检")
+    keep(region.north, [(DutyPost.GROUP_SECRETARY, Frequency.YEARLY, "履行第一责任人职责")])
+    services.assign_duties(region.north, actor=None)
+    item = DutyItem.objects.get(post=DutyPost.GROUP_SECRETARY)
+    assert (item.org, item.holder_name) == (committee, "赵局长")
