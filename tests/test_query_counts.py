@@ -255,7 +255,14 @@ def grow(region, n, *, people, start=0):
 def duty_rows(region, branch, i):
     """The branch's responsibility list (its secretary's and members' duties, the year's tasks, one done) and an
     agency committee with its 党组."""
-    duties.seed_templates(region.north, actor=None)
+    if i == 0:  # two duties: the secretary's each month, the members' each year
+        duties.save_template(
+            actor=None, owner=region.north, post="branch_secretary", frequency="monthly", title="主题党日"
+        )
+        duties.save_template(actor=None, owner=region.north, post="member", frequency="yearly", title="民主评议")
+    duties.save_template(
+        actor=None, owner=region.north, post="committee_member", frequency="yearly", title=f"事项{i:02d}"
+    )
     committee = make_org(
         region.north, f"新机关{i:02d}党委", f"T-C{i:02d}", OrgKind.COMMITTEE, Level.COUNTY, Domain.AGENCY
     )
