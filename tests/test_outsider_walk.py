@@ -22,6 +22,7 @@ from dangjian.members.services import create_member, transfer_member
 from dangjian.orgs.choices import Domain, Level, OrgKind, Post, SystemTier
 from dangjian.orgs.models import CommitteePost, Organization, VerticalSystem, Workstation
 from dangjian.orgs.services import create_org, set_post
+from dangjian.responsibility.models import DutyItem, DutyTask, DutyTemplate, Seat
 from dangjian.sheets.models import ImportJob
 from dangjian.stations.models import StationAccount, StationStaff
 from dangjian.weekly.models import Arrangement, StationReport, VillageReport
@@ -296,6 +297,27 @@ ROUTES = {
     # The assessment as of its cut-off, and what if (issue 17, point 7).
     "assess:whatif": "assessment",
     "assess:take_facts": "assessment",
+    # Responsibility lists 三层九岗 (responsibility): tasks, items, templates, 党组 and seats, an organization's list.
+    "responsibility:tasks": None,
+    "responsibility:items": None,
+    "responsibility:items_export": None,
+    "responsibility:templates": None,
+    "responsibility:templates_seed": None,
+    "responsibility:template_create": None,
+    "responsibility:groups": None,
+    "responsibility:task": "duty_task",
+    "responsibility:evidence": "duty_task",
+    "responsibility:template_edit": "duty_template",
+    "responsibility:group": "duty_group",
+    "responsibility:seat_remove": "duty_seat",
+    "responsibility:org": "org",
+    "responsibility:assign": "org",
+    "responsibility:review": "org",
+    "responsibility:chain": "system",
+    "duty-item-list": None,
+    "duty-item-detail": "duty_item",
+    "duty-task-list": None,
+    "duty-task-detail": "duty_task",
 }
 # The other county's assessment: its scheme, participants, entries' pages, evidence, results.
 ASSESS_PAGES = {
@@ -704,6 +726,41 @@ LIST_PAGES = [
     "/api/development/",
     "/api/development/?search=南岭",
 ]
+# The other county's responsibility lists: a task done with evidence, its template, its 党组 with a seat, the list and
+# review of its branch, the chain of its system; lists and API of the own county show none of it.
+DUTY_PAGES = {
+    "responsibility:task": "/duties/tasks/{duty_task}/",
+    "responsibility:evidence": "/duties/tasks/{duty_task}/evidence/",
+    "responsibility:template_edit": "/duties/templates/{duty_template}/edit/",
+    "responsibility:group": "/duties/groups/{duty_group}/",
+    "responsibility:seat_remove": "/duties/seats/{duty_seat}/remove/",
+    "responsibility:org": "/duties/orgs/{org}/",
+    "responsibility:assign": "/duties/orgs/{org}/assign/",
+    "responsibility:review": "/duties/orgs/{org}/review/",
+    "responsibility:chain": "/duties/systems/{system}/",
+}
+DUTY_LISTS = {
+    "responsibility:tasks": "/duties/",
+    "responsibility:items": "/duties/items/",
+    "responsibility:items_export": "/duties/items.xlsx",
+    "responsibility:templates": "/duties/templates/",
+    "responsibility:templates_seed": "/duties/templates/seed/",
+    "responsibility:template_create": "/duties/templates/new/",
+    "responsibility:groups": "/duties/groups/",
+    "duty-item-list": "/api/duties/items/",
+    "duty-task-list": "/api/duties/tasks/",
+}
+API_DUTIES = {
+    "duty-item-detail": "/api/duties/items/{duty_item}/",
+    "duty-task-detail": "/api/duties/tasks/{duty_task}/",
+}
+PAGES_WITH_OBJECT |= DUTY_PAGES
+API_WITH_OBJECT += list(API_DUTIES.values())
+POST_ONLY |= {"responsibility:seat_remove", "responsibility:assign"}
+FORMS |= {"responsibility:task", "responsibility:template_edit", "responsibility:group", "responsibility:org"}
+LIST_PAGES += ["/duties/", "/duties/?org_code=NL-COUNTY", "/duties/?q=南岭", "/duties/?overdue=true", "/duties/items/",
+               "/duties/items/?org_code=NL-VILLAGE", "/duties/templates/", "/duties/groups/", "/api/duties/items/",
+               "/api/duties/items/?org_code=NL-COUNTY", "/api/duties/tasks/", "/api/duties/tasks/?q=南岭"]  # fmt: skip
 
 
 SOUTH_SCHEME = """
@@ -918,6 +975,30 @@ def south_partylife(branch) -> dict:
             "dev_step": applicant.steps.get().pk}  # fmt: skip
 
 
+def south_duties(south, branch) -> dict:
+    """The other county's responsibility list: its template, its 党组 with a secretary, its branch secretary's duty
+    with this year's task done with evidence."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.responsibility import services
+
+    template = services.save_template(
+        actor=None, owner=south, post="branch_secretary", frequency="yearly", title="南岭书记述职"
+    )
+    bureau = org(south, "南岭县税务局机关党委", "NL-TAXC", OrgKind.COMMITTEE, Level.COUNTY, Domain.AGENCY)
+    group = services.create_group(actor=None, guides=bureau, name="南岭县税务局党组")
+    seat = services.add_seat(actor=None, org=bureau, group=group, post="group_secretary", holder_name="南岭局长")
+    services.assign_duties(south, actor=None)
+    year = datetime.date.today().year
+    services.generate_tasks(year, actor=None, root=south, backfill=True)
+    item = DutyItem.objects.get(org=branch)
+    task = item.tasks.get()
+    pdf = SimpleUploadedFile("南岭述职.pdf", "%PDF-1.4 南岭".encode())
+    services.complete_task(task, actor=None, note="南岭书记已述职", done_on=datetime.date.today(), evidence=pdf)
+    return {"duty_task": task.pk, "duty_item": item.pk, "duty_template": template.pk, "duty_group": group.pk,
+            "duty_seat": seat.pk}  # fmt: skip
+
+
 def org(parent, name, code, kind, level, domain="", **extra):
     return create_org(actor=None, parent=parent, name=name, code=code, kind=kind, level=level, domain=domain, **extra)
 
@@ -991,6 +1072,7 @@ def region():
             **south_working(branch, clerk),
             **south_inspection(south, branch),
             **south_partylife(spare),
+            **south_duties(south, spare),
         },
     }
 
@@ -1025,6 +1107,10 @@ def fingerprint():
         list(Arrangement.objects.order_by("pk").values_list("pk", "week", "published_at")),
         list(VillageReport.objects.order_by("pk").values_list("pk", "submitted_at")),
         list(StationReport.objects.order_by("pk").values_list("pk", "submitted_at")),
+        list(DutyTask.objects.order_by("pk").values_list("pk", "status", "note")),
+        list(DutyTemplate.objects.order_by("pk").values_list("pk", "title", "active")),
+        list(Seat.objects.order_by("pk").values_list("pk", "holder_name")),
+        list(DutyItem.objects.order_by("pk").values_list("pk", "active")),
     ]
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
@@ -1066,6 +1152,7 @@ def test_every_route_is_walked():
     with_object = {name for name, kind in ROUTES.items() if kind}
     apis = {"org-detail", "member-detail", *API_ASSESS, *API_ACCOUNTABILITY, *API_RECTIFY}
     apis |= {*API_WEEKLY, *API_WORKING, *API_PARTYLIFE, *API_INSPECTIONS}
+    apis |= {*API_DUTIES}
     assert with_object - apis == set(PAGES_WITH_OBJECT)
 
 
@@ -1248,6 +1335,7 @@ ANONYMOUS_URLS = {
     **PARTYLIFE_LISTS,
     **API_PARTYLIFE,
 }
+ANONYMOUS_URLS |= {**DUTY_LISTS, **API_DUTIES}
 OPEN_ROUTES = {"login", "logout", "ping", "api-token", "api-schema", "api-root"}
 OPEN_ROUTES |= {"survey_answer"}  # the residents' survey: public by design, each link answerable once
 OPEN_ROUTES |= {"opinion_public"}  # residents' opinions: the one form of a printed code (tests/test_opinions.py)

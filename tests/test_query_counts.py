@@ -40,6 +40,7 @@ from dangjian.partylife.services import Presence, record_meeting, register_appli
 from dangjian.problems.services import close_problem, record_problem, submit_problem
 from dangjian.rectify.models import CaseSource
 from dangjian.rectify.services import open_case
+from dangjian.responsibility import services as duties
 from dangjian.stations.services import add_staff, create_station
 from dangjian.weekly import services as weekly
 from dangjian.weekly import weeks
@@ -122,6 +123,13 @@ PINNED: dict[str, list[tuple]] = {
     "inspection-finding-list": [("/api/inspections/findings/", 5)],
     # The what-if page: two runs of the engine over one read of the inputs, its comparison paged.
     "assess:whatif": [("/assess/{assessment}/whatif/?go=1&w-G01=70&f-village=20", 13)],
+    "responsibility:tasks": [("/duties/", 5), ("/duties/?org_code=T-TOWN&year=2026&overdue=true", 6)],
+    "responsibility:items": [("/duties/items/", 5), ("/duties/items/?org_code=T-TOWN", 6)],
+    "responsibility:items_export": [("/duties/items.xlsx", 9)],
+    "responsibility:templates": [("/duties/templates/", 5)],
+    "responsibility:groups": [("/duties/groups/", 5)],
+    "duty-item-list": [("/api/duties/items/", 5)],
+    "duty-task-list": [("/api/duties/tasks/", 5)],
 }
 
 
@@ -239,10 +247,32 @@ def grow(region, n, *, people, start=0):
         grant_org(user, branch, Role.READ, actor=None)
         issue_token(county_user, actor=county_user, label=f"脚本{i:02d}")
         inspected(branch, user, i, county=region.north)
+        duty_rows(region, branch, i)
     accountability.generate_proposals(year=2026, actor=county_user)
     Notification.objects.bulk_create(
         Notification(user=county_user, title=f"通知{i}", key=f"grow-{i}") for i in range(start, start + n)
     )
+
+
+def duty_rows(region, branch, i):
+    """The branch's responsibility list (its secretary's and members' duties, the year's tasks, one done) and an
+    agency committee with its 党组."""
+    if i == 0:  # two duties: the secretary's each month, the members' each year
+        duties.save_template(
+            actor=None, owner=region.north, post="branch_secretary", frequency="monthly", title="主题党日"
+        )
+        duties.save_template(actor=None, owner=region.north, post="member", frequency="yearly", title="民主评议")
+    duties.save_template(
+        actor=None, owner=region.north, post="committee_member", frequency="yearly", title=f"事项{i:02d}"
+    )
+    committee = make_org(
+        region.north, f"新机关{i:02d}党委", f"T-C{i:02d}", OrgKind.COMMITTEE, Level.COUNTY, Domain.AGENCY
+    )
+    duties.create_group(actor=None, guides=committee, name=f"新机关{i:02d}党组")
+    duties.assign_duties(branch, actor=None)
+    duties.generate_tasks(2026, actor=None, root=branch, backfill=True)
+    task = branch.duty_tasks.order_by("due_on").first()
+    duties.complete_task(task, actor=None, note="已完成", done_on=datetime.date(2026, 1, 20))
 
 
 def inspected(branch, inspector, i, *, county):

@@ -112,6 +112,8 @@ INSTALLED_APPS = [
     "dangjian.inspections",
     # Party records: meetings and membership development (docs/records.md).
     "dangjian.partylife",
+    # Responsibility lists "三层九岗" (docs/responsibility.md).
+    "dangjian.responsibility",
 ]
 
 MIDDLEWARE = [

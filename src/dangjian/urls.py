@@ -42,6 +42,7 @@ urlpatterns = [
     path("api/", include("dangjian.api_urls")),
     # For load balancers and monitoring: public, JSON, no personal data (core/health.py).
     path("healthz", HealthView.as_view(), name="healthz"),
+    path("duties/", include("dangjian.responsibility.urls")),
 ]
 
 handler400 = "dangjian.core.views.bad_request"

@@ -21,6 +21,7 @@ from dangjian.orgs.choices import Post
 from dangjian.orgs.models import CommitteePost, Organization
 from dangjian.partylife import metrics as partylife_metrics
 from dangjian.problems.metrics import problem_closure_rate as _problem_closure_rate
+from dangjian.responsibility import metrics as duty_metrics
 from dangjian.weekly.metrics import weekly_on_time as weekly_on_time_of
 
 RECORDS = "组织生活和发展党员记录"  # a metric's `source` when party records, not the register, feed it
@@ -235,3 +236,16 @@ def record_flags(participants) -> dict[int, frozenset[str]]:
 )
 def problem_closure_rate(participants, cutoff, year):
     return _problem_closure_rate(participants, cutoff, year, org_ids=_org_ids(participants))
+
+
+# Responsibility lists "三层九岗" (responsibility/metrics.py): duty tasks done against due.
+METRICS[duty_metrics.KEY] = Metric(
+    duty_metrics.KEY,
+    duty_metrics.LABEL,
+    duty_metrics.EXPLAIN,
+    lambda participants, cutoff, year: duty_metrics.duty_completion(
+        participants, cutoff, year, org_ids=_org_ids(participants)
+    ),
+    duty_metrics.duty_detail,
+    "“三层九岗”责任清单任务记录",
+)

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.views import View
 
 from dangjian.core.views import ScopedViewMixin, apply_validation_error, first_rows
+from dangjian.responsibility.review import secretary_duties
 
 from . import review
 from .access import can_attach, can_manage, can_rate
@@ -115,6 +116,8 @@ class ReviewView(ScopedViewMixin, View):
             "rating_visible": rating_visible(user, p),
             "form": form if rate else None,
             "report_form": (report_form or ReportForm()) if attach else None,
+            # The secretary's duties of the year, done and not done, shown beside the report (三层九岗).
+            "duties": secretary_duties(p.org, p.assessment.year) if p.org_id else None,
         }
 
     def get(self, request, pk):

@@ -12,6 +12,7 @@ from dangjian.cadence.jobs import Job, Outcome
 from dangjian.inspections import jobs as inspections
 from dangjian.problems import jobs as problems
 from dangjian.rectify import jobs as rectify
+from dangjian.responsibility import jobs as responsibility
 from dangjian.weekly import jobs as weekly
 
 from .cleanup import clean_import_leftovers
@@ -26,6 +27,7 @@ JOBS: tuple[Job, ...] = (
     Job("problem_escalation", every="day", title="问题逾期逐级上报", func=problems.problem_escalation),
     Job("inspection_draws", every="day", title="到时抽取", func=inspections.inspection_draws),
     Job("assess_cutoff_facts", every="day", title="考核按截止日取数", func=assess.cutoff_facts),
+    Job("duty_tasks", every="month", title="生成责任清单任务", func=responsibility.duty_tasks),
 )
 
 
