@@ -112,6 +112,8 @@ INSTALLED_APPS = [
     "dangjian.inspections",
     # Party records: meetings and membership development (docs/records.md).
     "dangjian.partylife",
+    # 党建+ projects and party-building resources (docs/resources.md).
+    "dangjian.resources",
 ]
 
 MIDDLEWARE = [
