@@ -4,7 +4,7 @@ from django.db import models
 
 
 class ProjectCategory(models.TextChoices):
-    """"1+3+X" of [000]: the "1" is party building itself, which every project here carries; the "3" are the
+    """ "1+3+X" of [000]: the "1" is party building itself, which every project here carries; the "3" are the
     central, key and daily work it is tied to; the "X" are the unit's own brand and featured projects."""
 
     CENTRAL = "central", "党建+中心工作"
@@ -44,7 +44,7 @@ class SecretaryRole(models.TextChoices):
 
 
 class ReportKind(models.TextChoices):
-    """"月初报工作计划、月末报履职台账" [004]."""
+    """ "月初报工作计划、月末报履职台账" [004]."""
 
     PLAN = "plan", "月度工作计划"
     LEDGER = "ledger", "月度履职台账"

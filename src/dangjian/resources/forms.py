@@ -90,9 +90,12 @@ class VenueForm(forms.Form):
     area_m2 = forms.IntegerField(label="面积（平方米）", min_value=0, required=False)
     built_year = forms.IntegerField(label="建成年份", required=False)
     standard = forms.MultipleChoiceField(
-        label="达到的“十有”项目", choices=rules.STANDARD_ITEMS, required=False, widget=forms.CheckboxSelectMultiple,
+        label="达到的“十有”项目",
+        choices=rules.STANDARD_ITEMS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         help_text=rules.STANDARD_SOURCE,
-    )  # fmt: skip
+    )
 
 
 class ServiceForm(forms.Form):
@@ -109,7 +112,9 @@ class TrainingForm(forms.Form):
     days = forms.IntegerField(label="天数", min_value=1, initial=1)
     hours = forms.IntegerField(label="学时", min_value=0, initial=0)
     others = forms.IntegerField(label="其他参训人员（人次，名册外）", min_value=0, initial=0, required=False)
-    content = forms.CharField(label="培训内容", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    content = forms.CharField(
+        label="培训内容", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class FundForm(forms.Form):

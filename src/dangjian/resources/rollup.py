@@ -199,7 +199,14 @@ def secretary_months(secretary: Secretary, year: int, today: datetime.date) -> l
         for kind in ReportKind.values:
             report = reports.get((month, kind))
             state = rules.report_state(month, kind, report.submitted_on if report else None, asof)
-            cells.append({"kind": kind, "due": rules.report_due(month, kind), "report": report, "state": state,
-                          "label": rules.STATE_LABEL[state]})  # fmt: skip
+            cells.append(
+                {
+                    "kind": kind,
+                    "due": rules.report_due(month, kind),
+                    "report": report,
+                    "state": state,
+                    "label": rules.STATE_LABEL[state],
+                }
+            )
         rows.append({"month": month, "cells": cells})
     return rows

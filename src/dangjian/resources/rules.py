@@ -59,7 +59,7 @@ def report_due(month: datetime.date, kind: str) -> datetime.date:
 
 
 def report_state(month: datetime.date, kind: str, submitted_on: datetime.date | None, today: datetime.date) -> str:
-    """"on_time", "late" (submitted after its day), "missing" (its day has passed, nothing in) or "open" (not due
+    """ "on_time", "late" (submitted after its day), "missing" (its day has passed, nothing in) or "open" (not due
     yet, nothing in)."""
     due = report_due(month, kind)
     if submitted_on is not None:

@@ -136,8 +136,15 @@ def update_project(project: Project, *, actor, members: Iterable[Member] | None 
         setattr(project, field, value.strip() if field == "title" else value)
     project.save()
     project.members.set(members)
-    record(AuditAction.UPDATE, actor=actor, obj=project, org=project.org, before=before,
-           after=project_snapshot(project), detail="党建+项目")  # fmt: skip
+    record(
+        AuditAction.UPDATE,
+        actor=actor,
+        obj=project,
+        org=project.org,
+        before=before,
+        after=project_snapshot(project),
+        detail="党建+项目",
+    )
     return project
 
 
@@ -151,8 +158,14 @@ def add_milestone(project: Project, *, actor, title: str, due: datetime.date | N
         errors.add("due", "请填写计划完成日期。")
     errors.raise_any()
     milestone = Milestone.objects.create(project=project, title=title.strip()[:200], due=due)
-    record(AuditAction.UPDATE, actor=actor, obj=project, org=project.org,
-           after={"milestone": milestone.title, "due": str(due)}, detail="新增项目节点")  # fmt: skip
+    record(
+        AuditAction.UPDATE,
+        actor=actor,
+        obj=project,
+        org=project.org,
+        after={"milestone": milestone.title, "due": str(due)},
+        detail="新增项目节点",
+    )
     return milestone
 
 
@@ -166,8 +179,14 @@ def complete_milestone(milestone: Milestone, *, actor, done_on: datetime.date | 
         raise ValidationError({"done_on": f"完成日期 {done_on} 晚于今天（{today}）。"})
     milestone.done_on = done_on
     milestone.save(update_fields=["done_on"])
-    record(AuditAction.UPDATE, actor=actor, obj=project, org=project.org,
-           after={"milestone": milestone.title, "done_on": str(done_on)}, detail="项目节点完成")  # fmt: skip
+    record(
+        AuditAction.UPDATE,
+        actor=actor,
+        obj=project,
+        org=project.org,
+        after={"milestone": milestone.title, "done_on": str(done_on)},
+        detail="项目节点完成",
+    )
     return milestone
 
 
@@ -185,8 +204,14 @@ def add_evidence(project: Project, files: Sequence, *, actor) -> list[ProjectEvi
         item.file.save(upload.name, upload, save=False)
         item.save()
         made.append(item)
-    record(AuditAction.UPDATE, actor=actor, obj=project, org=project.org,
-           after={"evidence": [f.name for f in files]}, detail="上传项目佐证材料")  # fmt: skip
+    record(
+        AuditAction.UPDATE,
+        actor=actor,
+        obj=project,
+        org=project.org,
+        after={"evidence": [f.name for f in files]},
+        detail="上传项目佐证材料",
+    )
     return made
 
 
@@ -221,8 +246,14 @@ def create_venue(*, actor, org: Organization, photos: Sequence = (), **values) -
     values["standard"] = rules.standard_met(values.get("standard"))
     venue = Venue.objects.create(org=org, **{**values, "name": values["name"].strip()})
     _save_photos(venue, photos)
-    record(AuditAction.CREATE, actor=actor, obj=venue, org=org, after=snapshot(venue, exclude=("created_at",)),
-           detail="阵地")  # fmt: skip
+    record(
+        AuditAction.CREATE,
+        actor=actor,
+        obj=venue,
+        org=org,
+        after=snapshot(venue, exclude=("created_at",)),
+        detail="阵地",
+    )
     return venue
 
 
@@ -236,8 +267,15 @@ def update_venue(venue: Venue, *, actor, **values) -> Venue:
     for field, value in merged.items():
         setattr(venue, field, value.strip() if field == "name" else value)
     venue.save()
-    record(AuditAction.UPDATE, actor=actor, obj=venue, org=venue.org, before=before,
-           after=snapshot(venue, exclude=("created_at",)), detail="阵地")  # fmt: skip
+    record(
+        AuditAction.UPDATE,
+        actor=actor,
+        obj=venue,
+        org=venue.org,
+        before=before,
+        after=snapshot(venue, exclude=("created_at",)),
+        detail="阵地",
+    )
     return venue
 
 
@@ -258,8 +296,14 @@ def add_venue_photos(venue: Venue, photos: Sequence, *, actor) -> None:
         raise ValidationError({"files": f"每处阵地最多保存 {MAX_FILES * 2} 张照片。"})
     _files(photos, photos=True, what="阵地照片")
     _save_photos(venue, photos)
-    record(AuditAction.UPDATE, actor=actor, obj=venue, org=venue.org, after={"photos": [p.name for p in photos]},
-           detail="上传阵地照片")  # fmt: skip
+    record(
+        AuditAction.UPDATE,
+        actor=actor,
+        obj=venue,
+        org=venue.org,
+        after={"photos": [p.name for p in photos]},
+        detail="上传阵地照片",
+    )
 
 
 @transaction.atomic
@@ -279,15 +323,23 @@ def record_services(venue: Venue, *, actor, month: datetime.date, items: int, pe
             errors.add(field, f"{label}须是不小于 0 的整数。")
     errors.raise_any()
     month = rules.month_start(month)
-    period, created = ServicePeriod.objects.get_or_create(venue=venue, month=month, defaults={"items": items,
-                                                                                                "people": people})  # fmt: skip
+    period, created = ServicePeriod.objects.get_or_create(
+        venue=venue, month=month, defaults={"items": items, "people": people}
+    )
     before = None
     if not created:
         before = {"items": period.items, "people": period.people}
         period.items, period.people = items, people
         period.save(update_fields=["items", "people"])
-    record(AuditAction.UPDATE, actor=actor, obj=venue, org=venue.org, before=before,
-           after={"month": f"{month:%Y-%m}", "items": items, "people": people}, detail="登记服务办理情况")  # fmt: skip
+    record(
+        AuditAction.UPDATE,
+        actor=actor,
+        obj=venue,
+        org=venue.org,
+        before=before,
+        after={"month": f"{month:%Y-%m}", "items": items, "people": people},
+        detail="登记服务办理情况",
+    )
     return period
 
 
@@ -329,8 +381,15 @@ def record_training(
     if not members and not others:
         errors.add("members", "请登记参训人员（在名单中点选参训党员，或填写其他参训人员人次）。")
     errors.raise_any()
-    training = Training.objects.create(org=org, title=title.strip()[:200], date=date, days=days, hours=hours,
-                                       others=others, content=(content or "").strip()[:5000])  # fmt: skip
+    training = Training.objects.create(
+        org=org,
+        title=title.strip()[:200],
+        date=date,
+        days=days,
+        hours=hours,
+        others=others,
+        content=(content or "").strip()[:5000],
+    )
     training.members.set(members)
     after = snapshot(training, exclude=("created_at", "content")) | {"members": sorted(m.name for m in members)}
     record(AuditAction.CREATE, actor=actor, obj=training, org=org, after=after, detail="培训班次")
@@ -363,8 +422,15 @@ def record_fund(
     _money(errors, budget_fen, "budget_fen", "预算金额")
     _money(errors, spent_fen, "spent_fen", "已支出")
     errors.raise_any()
-    fund = Fund.objects.create(org=org, year=year, source=source, purpose=purpose.strip()[:200],
-                               in_budget=bool(in_budget), budget_fen=budget_fen, spent_fen=spent_fen)  # fmt: skip
+    fund = Fund.objects.create(
+        org=org,
+        year=year,
+        source=source,
+        purpose=purpose.strip()[:200],
+        in_budget=bool(in_budget),
+        budget_fen=budget_fen,
+        spent_fen=spent_fen,
+    )
     record(AuditAction.CREATE, actor=actor, obj=fund, org=org, after=snapshot(fund), detail="党建经费")
     return fund
 
@@ -398,10 +464,23 @@ def add_secretary(
     elif end is not None and end < start:
         errors.add("end", "驻村结束日期早于开始日期。")
     errors.raise_any()
-    secretary = Secretary.objects.create(org=org, name=name.strip()[:50], role=role, sent_by=sent_by.strip()[:200],
-                                         team=(team or "").strip()[:200], start=start, end=end)  # fmt: skip
-    record(AuditAction.CREATE, actor=actor, obj=secretary, org=org, after=snapshot(secretary),
-           detail="第一书记和驻村工作队员")  # fmt: skip
+    secretary = Secretary.objects.create(
+        org=org,
+        name=name.strip()[:50],
+        role=role,
+        sent_by=sent_by.strip()[:200],
+        team=(team or "").strip()[:200],
+        start=start,
+        end=end,
+    )
+    record(
+        AuditAction.CREATE,
+        actor=actor,
+        obj=secretary,
+        org=org,
+        after=snapshot(secretary),
+        detail="第一书记和驻村工作队员",
+    )
     return secretary
 
 
@@ -438,9 +517,21 @@ def submit_report(
     if not (content or "").strip():
         errors.add("content", "请填写内容。")
     errors.raise_any()
-    report = MonthlyReport.objects.create(secretary=secretary, month=month, kind=kind, submitted_on=submitted_on,
-                                          content=content.strip()[:10000], recorded_by=_user(actor))  # fmt: skip
+    report = MonthlyReport.objects.create(
+        secretary=secretary,
+        month=month,
+        kind=kind,
+        submitted_on=submitted_on,
+        content=content.strip()[:10000],
+        recorded_by=_user(actor),
+    )
     state = rules.report_state(month, kind, submitted_on, today)
-    record(AuditAction.CREATE, actor=actor, obj=report, org=secretary.org,
-           after=snapshot(report, exclude=("content",)) | {"state": state}, detail="第一书记月度报送")  # fmt: skip
+    record(
+        AuditAction.CREATE,
+        actor=actor,
+        obj=report,
+        org=secretary.org,
+        after=snapshot(report, exclude=("content",)) | {"state": state},
+        detail="第一书记月度报送",
+    )
     return report

@@ -28,20 +28,41 @@ from .services import create_venue, record_training, roster
 
 SEPARATORS = re.compile(r"[、，,；;\s]+")
 STANDARD_BY_LABEL = {label: key for key, label in rules.STANDARD_ITEMS}
-ORG_CODE = Column("组织编码", "org_code", CODE, required=True, max_length=40, example="DEMO-0001",
-                  aliases=("党组织编码",), note="阵地或培训所属党组织的组织编码。")  # fmt: skip
+ORG_CODE = Column(
+    "组织编码",
+    "org_code",
+    CODE,
+    required=True,
+    max_length=40,
+    example="DEMO-0001",
+    aliases=("党组织编码",),
+    note="阵地或培训所属党组织的组织编码。",
+)
 
 VENUE_COLUMNS = [
     ORG_CODE,
-    Column("类别", "kind", CHOICE, required=True, choices=tuple((str(v), str(l)) for v, l in VenueKind.choices),
-           example="党群服务中心", note="从下拉列表选择。"),  # fmt: skip
+    Column(
+        "类别",
+        "kind",
+        CHOICE,
+        required=True,
+        choices=tuple((str(v), str(label)) for v, label in VenueKind.choices),
+        example="党群服务中心",
+        note="从下拉列表选择。",
+    ),
     Column("名称", "name", TEXT, required=True, max_length=200, example="青松村党群服务中心"),
     Column("地址", "address", TEXT, max_length=200, example="青松村村委会"),
     Column("面积（平方米）", "area_m2", INT, example=120),
     Column("建成年份", "built_year", INT, example=2018),
-    Column("“十有”达标项目", "standard", TEXT, max_length=1000, example="有党组织标牌、有党旗和入党誓词",
-           aliases=("十有达标项目", "十有"),
-           note=f"达到的项目，用顿号隔开，或填“全部”。项目：{'、'.join(STANDARD_BY_LABEL)}。"),  # fmt: skip
+    Column(
+        "“十有”达标项目",
+        "standard",
+        TEXT,
+        max_length=1000,
+        example="有党组织标牌、有党旗和入党誓词",
+        aliases=("十有达标项目", "十有"),
+        note=f"达到的项目，用顿号隔开，或填“全部”。项目：{'、'.join(STANDARD_BY_LABEL)}。",
+    ),
 ]
 TRAINING_COLUMNS = [
     ORG_CODE,
@@ -49,8 +70,14 @@ TRAINING_COLUMNS = [
     Column("开班日期", "date", DATE, required=True, example=datetime.date(2026, 3, 15), note="不能晚于今天。"),
     Column("天数", "days", INT, example=3),
     Column("学时", "hours", INT, example=24),
-    Column("参训党员", "members", TEXT, max_length=10000, example="王春生、李秋实",
-           note="本组织（含下级）党员的姓名，用顿号隔开；须与党员名册一致。"),  # fmt: skip
+    Column(
+        "参训党员",
+        "members",
+        TEXT,
+        max_length=10000,
+        example="王春生、李秋实",
+        note="本组织（含下级）党员的姓名，用顿号隔开；须与党员名册一致。",
+    ),
     Column("其他参训人员（人次）", "others", INT, example=0, aliases=("其他参训人员",), note="名册外的参训人次。"),
     Column("培训内容", "content", TEXT, max_length=5000),
 ]
@@ -155,8 +182,16 @@ class VenueImporter(_Importer):
                 return
             standard = [STANDARD_BY_LABEL[label] for label in labels]
         try:
-            create_venue(actor=self.user, org=org, kind=values["kind"], name=name, address=values.get("address") or "",
-                         area_m2=values.get("area_m2"), built_year=values.get("built_year"), standard=standard)  # fmt: skip
+            create_venue(
+                actor=self.user,
+                org=org,
+                kind=values["kind"],
+                name=name,
+                address=values.get("address") or "",
+                area_m2=values.get("area_m2"),
+                built_year=values.get("built_year"),
+                standard=standard,
+            )
         except ValidationError as exc:
             self.fail_all(row, exc)
         except OutOfScope:
@@ -205,16 +240,26 @@ class TrainingImporter(_Importer):
             else:
                 found.append(matches[0])
         if unknown:
-            self.fail(row, "members", f"{'、'.join(unknown)} 不是{org.name}（含下级）的党员（参训党员须从党员名册中选取）")
+            self.fail(
+                row, "members", f"{'、'.join(unknown)} 不是{org.name}（含下级）的党员（参训党员须从党员名册中选取）"
+            )
         if twice:
             self.fail(row, "members", f"有同名党员“{'、'.join(twice)}”，无法按姓名区分，请在系统中登记该期培训")
         if unknown or twice:
             return
         days = values.get("days")
         try:
-            record_training(actor=self.user, org=org, title=values["title"], date=values["date"], members=found,
-                            days=1 if days is None else days, hours=values.get("hours") or 0,
-                            others=values.get("others") or 0, content=values.get("content") or "")  # fmt: skip
+            record_training(
+                actor=self.user,
+                org=org,
+                title=values["title"],
+                date=values["date"],
+                members=found,
+                days=1 if days is None else days,
+                hours=values.get("hours") or 0,
+                others=values.get("others") or 0,
+                content=values.get("content") or "",
+            )
         except ValidationError as exc:
             self.fail_all(row, exc)
         except OutOfScope:

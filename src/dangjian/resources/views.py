@@ -128,15 +128,23 @@ class ProjectFormView(ScopedViewMixin, View):
     def context(self, form, org, project=None, picked=None, error=""):
         people = list(services.roster(org).select_related("org")) if org else []
         picked = picked if picked is not None else {m.pk for m in project.members.all()} if project else set()
-        return {"form": form, "org": org, "project": project, "error": error,
-                "people": [(m, m.pk in picked) for m in people]}  # fmt: skip
+        return {
+            "form": form,
+            "org": org,
+            "project": project,
+            "error": error,
+            "people": [(m, m.pk in picked) for m in people],
+        }
 
     def get(self, request, pk=None):
         project = self.get_object_or_404(pk) if pk else None
         if project:
             org = project.org
             initial = {f: getattr(project, f) for f in services.PROJECT_FIELDS} | {
-                "org_code": org.code, "budget": project.budget_fen / 100, "spent": project.spent_fen / 100}  # fmt: skip
+                "org_code": org.code,
+                "budget": project.budget_fen / 100,
+                "spent": project.spent_fen / 100,
+            }
             form = ProjectForm(initial=initial)
             form.fields["org_code"].disabled = True
         else:
@@ -265,16 +273,24 @@ class VenueListView(ScopedListView):
         return self.get_queryset().select_related("org").order_by("org__path", "kind", "id")
 
     def get_context_data(self, **context):
-        return context | {"can_change": acts_anywhere(self.request.user, Action.CHANGE),
-                          "standard_size": len(rules.STANDARD_ITEMS)}  # fmt: skip
+        return context | {
+            "can_change": acts_anywhere(self.request.user, Action.CHANGE),
+            "standard_size": len(rules.STANDARD_ITEMS),
+        }
 
 
 class VenueExportView(VenueListView):
     def get(self, request):
         filterset = self.filtered()
         try:
-            return export_response(request=request, title="阵地", columns=venue_export_columns(), rows=filterset.qs,
-                                   filename="阵地.xlsx", filters=describe_filters(filterset))  # fmt: skip
+            return export_response(
+                request=request,
+                title="阵地",
+                columns=venue_export_columns(),
+                rows=filterset.qs,
+                filename="阵地.xlsx",
+                filters=describe_filters(filterset),
+            )
         except ExportTooLarge as exc:
             messages.error(request, str(exc))
             return redirect("resources:venues")
@@ -287,7 +303,9 @@ class VenueFormView(ScopedViewMixin, View):
     def get(self, request, pk=None):
         venue = self.get_object_or_404(pk) if pk else None
         if venue:
-            form = VenueForm(initial={f: getattr(venue, f) for f in services.VENUE_FIELDS} | {"org_code": venue.org.code})
+            form = VenueForm(
+                initial={f: getattr(venue, f) for f in services.VENUE_FIELDS} | {"org_code": venue.org.code}
+            )
             form.fields["org_code"].disabled = True
         else:
             form = VenueForm(initial={"org_code": request.GET.get("org_code", "")})
@@ -372,8 +390,9 @@ class ServiceAddView(ScopedViewMixin, View):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.record_services(venue, actor=request.user, month=data["month"], items=data["items"],
-                                         people=data["people"] or 0)  # fmt: skip
+                services.record_services(
+                    venue, actor=request.user, month=data["month"], items=data["items"], people=data["people"] or 0
+                )
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
@@ -409,8 +428,14 @@ class TrainingExportView(TrainingListView):
         filterset = self.filtered()
         rows = filterset.qs.prefetch_related("members")
         try:
-            return export_response(request=request, title="培训班次", columns=training_export_columns(), rows=rows,
-                                   filename="培训班次.xlsx", filters=describe_filters(filterset))  # fmt: skip
+            return export_response(
+                request=request,
+                title="培训班次",
+                columns=training_export_columns(),
+                rows=rows,
+                filename="培训班次.xlsx",
+                filters=describe_filters(filterset),
+            )
         except ExportTooLarge as exc:
             messages.error(request, str(exc))
             return redirect("resources:trainings")
@@ -425,8 +450,13 @@ class TrainingCreateView(ScopedViewMixin, View):
     def context(self, org, form, picked=None, error=""):
         people = list(services.roster(org)) if org else []
         picked = picked or set()
-        return {"org": org, "form": form, "error": error, "people": [(m, m.pk in picked) for m in people],
-                "org_code": org.code if org else self.request.GET.get("org_code", "")}  # fmt: skip
+        return {
+            "org": org,
+            "form": form,
+            "error": error,
+            "people": [(m, m.pk in picked) for m in people],
+            "org_code": org.code if org else self.request.GET.get("org_code", ""),
+        }
 
     def get(self, request):
         code = request.GET.get("org_code", "")
@@ -439,17 +469,25 @@ class TrainingCreateView(ScopedViewMixin, View):
         form = TrainingForm(request.POST)
         picked = {int(v) for v in request.POST.getlist("member") if v.isdigit()}
         if org is None:
-            return render(request, "resources/training_form.html", self.context(None, form, error=NOT_IN_SCOPE),
-                          status=400)  # fmt: skip
+            return render(
+                request, "resources/training_form.html", self.context(None, form, error=NOT_IN_SCOPE), status=400
+            )
         if form.is_valid():
             members = _picked(self, form)
             if members is not None:
                 data = form.cleaned_data
                 try:
                     training = services.record_training(
-                        actor=request.user, org=org, title=data["title"], date=data["date"], members=members,
-                        days=data["days"], hours=data["hours"], others=data["others"] or 0, content=data["content"],
-                    )  # fmt: skip
+                        actor=request.user,
+                        org=org,
+                        title=data["title"],
+                        date=data["date"],
+                        members=members,
+                        days=data["days"],
+                        hours=data["hours"],
+                        others=data["others"] or 0,
+                        content=data["content"],
+                    )
                 except ValidationError as exc:
                     apply_validation_error(form, exc)
                 else:
@@ -464,8 +502,11 @@ class TrainingDetailView(ScopedViewMixin, View):
     def get(self, request, pk):
         training = self.get_object_or_404(pk)
         members = list(training.members.order_by("name"))
-        return render(request, "resources/training.html", {"training": training, "members": members,
-                                                           "attendances": len(members) + training.others})  # fmt: skip
+        return render(
+            request,
+            "resources/training.html",
+            {"training": training, "members": members, "attendances": len(members) + training.others},
+        )
 
 
 # ---------------------------------------------------------------------------------------------------- funds
@@ -500,9 +541,16 @@ class FundCreateView(ScopedViewMixin, View):
         elif form.is_valid():
             data = form.cleaned_data
             try:
-                services.record_fund(actor=request.user, org=org, year=data["year"], source=data["source"],
-                                     purpose=data["purpose"], in_budget=data["in_budget"], budget_fen=data["budget"],
-                                     spent_fen=data["spent"])  # fmt: skip
+                services.record_fund(
+                    actor=request.user,
+                    org=org,
+                    year=data["year"],
+                    source=data["source"],
+                    purpose=data["purpose"],
+                    in_budget=data["in_budget"],
+                    budget_fen=data["budget"],
+                    spent_fen=data["spent"],
+                )
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
@@ -523,8 +571,10 @@ class SecretaryListView(ScopedListView):
         return self.get_queryset().select_related("org").order_by("org__path", "role", "name", "id")
 
     def get_context_data(self, **context):
-        return context | {"can_change": acts_anywhere(self.request.user, Action.CHANGE),
-                          "report_source": rules.REPORT_SOURCE}  # fmt: skip
+        return context | {
+            "can_change": acts_anywhere(self.request.user, Action.CHANGE),
+            "report_source": rules.REPORT_SOURCE,
+        }
 
 
 class SecretaryCreateView(ScopedViewMixin, View):

@@ -20,9 +20,26 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Project
-        fields = ["id", "org", "org_code", "org_name", "year", "title", "category", "category_display", "status",
-                  "status_display", "goals", "leader_name", "members", "budget_fen", "spent_fen", "results",
-                  "milestones", "evidence"]  # fmt: skip
+        fields = [
+            "id",
+            "org",
+            "org_code",
+            "org_name",
+            "year",
+            "title",
+            "category",
+            "category_display",
+            "status",
+            "status_display",
+            "goals",
+            "leader_name",
+            "members",
+            "budget_fen",
+            "spent_fen",
+            "results",
+            "milestones",
+            "evidence",
+        ]
 
     def get_members(self, obj) -> list[str]:
         return sorted(m.name for m in obj.members.all())
@@ -40,8 +57,21 @@ class VenueSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Venue
-        fields = ["id", "org", "org_code", "org_name", "kind", "kind_display", "name", "address", "area_m2",
-                  "built_year", "standard", "standard_count", "standard_missing"]  # fmt: skip
+        fields = [
+            "id",
+            "org",
+            "org_code",
+            "org_name",
+            "kind",
+            "kind_display",
+            "name",
+            "address",
+            "area_m2",
+            "built_year",
+            "standard",
+            "standard_count",
+            "standard_missing",
+        ]
 
 
 class TrainingSerializer(serializers.ModelSerializer):
@@ -52,8 +82,20 @@ class TrainingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Training
-        fields = ["id", "org", "org_code", "org_name", "title", "date", "days", "hours", "content", "members",
-                  "others", "attendances"]  # fmt: skip
+        fields = [
+            "id",
+            "org",
+            "org_code",
+            "org_name",
+            "title",
+            "date",
+            "days",
+            "hours",
+            "content",
+            "members",
+            "others",
+            "attendances",
+        ]
 
     def get_members(self, obj) -> list[str]:
         return sorted(m.name for m in obj.members.all())
@@ -69,5 +111,16 @@ class FundSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Fund
-        fields = ["id", "org", "org_code", "org_name", "year", "source", "source_display", "purpose", "in_budget",
-                  "budget_fen", "spent_fen"]  # fmt: skip
+        fields = [
+            "id",
+            "org",
+            "org_code",
+            "org_name",
+            "year",
+            "source",
+            "source_display",
+            "purpose",
+            "in_budget",
+            "budget_fen",
+            "spent_fen",
+        ]

@@ -21,7 +21,8 @@ class ProjectViewSet(ScopedReadOnlyViewSet):
 
 
 class VenueViewSet(ScopedReadOnlyViewSet):
-    """阵地 (activity venues, 党群服务中心, 党代表联络工作室) with the "十有" items met. Filter by `kind`, `org_code`."""
+    """阵地 (activity venues, 党群服务中心, 党代表联络工作室) with the "十有" items met.
+    Filter by `kind`, `org_code`."""
 
     queryset = Venue.objects.select_related("org").order_by("org__path", "kind", "id")
     serializer_class = VenueSerializer
