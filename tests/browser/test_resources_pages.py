@@ -4,6 +4,7 @@ service centre's work, and the roll-up of the county with its towns; no Content-
 import datetime
 import os
 import re
+import tempfile
 
 import pytest
 
@@ -14,7 +15,7 @@ from .test_csp import watch
 from conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = os.environ.get("DANGJIAN_TEST_ARTIFACTS", "/tmp")
+SHOTS = os.environ.get("DANGJIAN_TEST_ARTIFACTS") or tempfile.gettempdir()  # the screenshot, to look at
 
 
 def test_a_county_user_completes_a_venues_checklist_and_reads_the_roll_up(page, live_server, region, county_user):
