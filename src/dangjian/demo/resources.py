@@ -7,12 +7,15 @@ from __future__ import annotations
 import datetime
 import random
 
+from dangjian.core.audit import record
+from dangjian.core.models import AuditAction
 from dangjian.members.models import Member
 from dangjian.orgs.choices import Domain, Level, OrgKind
 from dangjian.orgs.models import Organization
 from dangjian.resources import rules
 from dangjian.resources import services as res
 from dangjian.resources.choices import ProjectCategory
+from dangjian.resources.models import MonthlyReport, ServicePeriod
 
 from .region import MOHE_NAME
 
@@ -38,7 +41,9 @@ def build_demo_resources(rng: random.Random, today: datetime.date) -> dict:
         .filter(level=Level.VILLAGE, domain=Domain.VILLAGE, kind__in=[OrgKind.BRANCH, OrgKind.GENERAL_BRANCH])
         .order_by("path")
     )
-    made = dict.fromkeys(("projects", "venues", "trainings", "funds", "secretaries", "reports"), 0)
+    made = dict.fromkeys(("projects", "venues", "trainings", "funds", "secretaries"), 0)
+    periods: list[ServicePeriod] = []
+    reports: list[MonthlyReport] = []
     months = [datetime.date(year, m, 1) for m in range(1, today.month + 1)]
 
     def roster(org, n):
@@ -130,10 +135,10 @@ def build_demo_resources(rng: random.Random, today: datetime.date) -> dict:
                 standard=standard,
                 area_m2=rng.randrange(80, 400),
             )
-            for month in months:
-                res.record_services(
-                    centre, actor=None, month=month, items=rng.randrange(5, 60), people=rng.randrange(10, 150)
-                )
+            periods += [
+                ServicePeriod(venue=centre, month=month, items=rng.randrange(5, 60), people=rng.randrange(10, 150))
+                for month in months
+            ]
         else:
             res.create_venue(
                 actor=None, org=village, kind="activity", name=f"{village.name[:-3]}活动室", standard=standard
@@ -182,14 +187,28 @@ def build_demo_resources(rng: random.Random, today: datetime.date) -> dict:
             for month in months:
                 plan_day = month.replace(day=rng.choice([2, 3, 4, 5] if diligent > 0.3 else [3, 6, 9, 12]))
                 if plan_day <= today:
-                    res.submit_report(
-                        secretary, actor=None, month=month, kind="plan", content=PLAN, submitted_on=plan_day
+                    reports.append(
+                        MonthlyReport(
+                            secretary=secretary, month=month, kind="plan", content=PLAN, submitted_on=plan_day
+                        )
                     )
-                    made["reports"] += 1
                 ledger_due = rules.report_due(month, "ledger")
                 if ledger_due < today and rng.random() < (0.9 if diligent > 0.3 else 0.5):
-                    res.submit_report(
-                        secretary, actor=None, month=month, kind="ledger", content=LEDGER, submitted_on=ledger_due
+                    reports.append(
+                        MonthlyReport(
+                            secretary=secretary, month=month, kind="ledger", content=LEDGER, submitted_on=ledger_due
+                        )
                     )
-                    made["reports"] += 1
+    # The monthly rows, many and valid by construction, are written in bulk under one audit record, as the demo's
+    # meetings are (demo/records.py); the services write and audit everything else one by one.
+    ServicePeriod.objects.bulk_create(periods, batch_size=1000)
+    MonthlyReport.objects.bulk_create(reports, batch_size=1000)
+    made["service_months"], made["reports"] = len(periods), len(reports)
+    record(
+        AuditAction.IMPORT,
+        org=county,
+        username="demo",
+        detail="演示数据：党群服务中心月度服务、第一书记月度报送",
+        after={"service_months": len(periods), "reports": len(reports)},
+    )
     return made
