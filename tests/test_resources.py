@@ -105,7 +105,7 @@ def test_the_venue_checklist_counts_the_ten_items_and_names_the_missing(region):
     assert len(rules.STANDARD_ITEMS) == 10
     assert venue.standard == ["sign", "flag", "books"]  # in the standard's order, once each
     assert (venue.standard_count, venue.standard_complete) == (3, False)
-    assert "有固定活动室" in venue.standard_missing and "有党组织标牌" not in venue.standard_missing
+    assert "有固定活动场所" in venue.standard_missing and "有醒目标识" not in venue.standard_missing
     venue = svc.update_venue(venue, actor=None, standard=list(rules.STANDARD_KEYS))
     assert venue.standard_complete and venue.standard_missing == []
     with pytest.raises(ValidationError, match="“十有”清单中没有这些项目：spa"):
@@ -286,7 +286,7 @@ def run_import(kind, tmp_path, headers, rows, *args):
 def test_dangjian_import_venues_and_trainings(region, tmp_path):
     out, _ = run_import("venues", tmp_path, VENUE_HEADERS, [
         ["T-VILLAGE", "党群服务中心", "青松村党群服务中心", "村委会", 120, 2018, "全部"],
-        ["T-BIRCH", "党组织活动场所", "白桦村活动室", "", None, None, "有党组织标牌、有党旗和入党誓词"],
+        ["T-BIRCH", "党组织活动场所", "白桦村活动室", "", None, None, "有醒目标识、有党旗和入党誓词"],
     ])  # fmt: skip
     assert "共 2 行，新增 2" in out
     assert Venue.objects.get(name="青松村党群服务中心").standard_complete
@@ -364,3 +364,16 @@ def test_funds_keep_fen_and_refuse_negative_amounts(region, county_user, login):
                                                            "start": "2026-02-01", "end": "2026-01-01"})  # fmt: skip
     assert response.status_code == 400 and "驻村结束日期早于开始日期" in response.content.decode()
     assert not Secretary.objects.exists()
+
+
+def test_the_venue_standard_is_the_inspections_ten_items():
+    """The venue's own "十有" record and the inspectors' example checklist ask the same ten questions."""
+    from pathlib import Path
+
+    import yaml
+
+    import dangjian.inspections
+
+    example = Path(dangjian.inspections.__file__).parent / "examples" / "venue_10.yaml"
+    titles = [item["title"] for item in yaml.safe_load(example.read_text(encoding="utf-8"))["items"]]
+    assert [label for _, label in rules.STANDARD_ITEMS] == titles

@@ -20,7 +20,7 @@ SHOTS = os.environ.get("DANGJIAN_TEST_ARTIFACTS") or tempfile.gettempdir()  # th
 
 def test_a_county_user_completes_a_venues_checklist_and_reads_the_roll_up(page, live_server, region, county_user):
     venue = res.create_venue(actor=None, org=region.village, kind="centre", name="青松村党群服务中心",
-                             standard=["sign", "flag", "room"])  # fmt: skip
+                             standard=["sign", "flag", "site"])  # fmt: skip
     res.add_secretary(actor=None, org=region.birch, name="刘驻村", role="first_secretary", sent_by="县财政局",
                       start=datetime.date(2026, 1, 1))  # fmt: skip
     violations = watch(page)
@@ -33,8 +33,8 @@ def test_a_county_user_completes_a_venues_checklist_and_reads_the_roll_up(page, 
     page.goto(f"{live_server.url}/resources/venues/{venue.pk}/")
     assert page.get_by_role("heading", name="“十有”标准（达标 3 / 10）").is_visible()
     page.get_by_role("link", name="修改阵地和“十有”达标情况").click()
-    for label in ("有制度上墙", "有党务公开栏", "有远程教育（电教）设备", "有党建书刊资料", "有党建档案",
-                  "有会议桌椅", "有便民服务窗口"):  # fmt: skip
+    for label in ("有制度上墙", "有党务村务公开栏", "有远程教育设备", "有党报党刊和书屋", "有便民服务窗口",
+                  "有档案资料柜", "有人值守、有经费保障"):  # fmt: skip
         page.get_by_label(label).check()
     page.get_by_role("button", name="保存").click()
     page.wait_for_url(re.compile(rf"/resources/venues/{venue.pk}/$"))

@@ -2,8 +2,8 @@
 ledger. Each says where it comes from.
 
 "十有" [004]: Mohe county "规范了'十有'阵地建设标准", but neither the seeds nor RULES-SOURCES.md list the ten items.
-The list below is a regional default drawn from common local practice (有牌子、有场所、有党旗…), marked as such on
-every page that shows it; a county that has its own list replaces it here.
+The list below is the regional default the inspections' checklist uses too (marked as such on every page that
+shows it); a county that has its own list replaces it here.
 
 "月初报工作计划、月末报履职台账" [004]: the plan is due at the start of the month (by its `PLAN_DUE_DAY`th day, local
 practice), the ledger by the month's last day. A report after its day is late; none by then is missing.
@@ -14,20 +14,24 @@ from __future__ import annotations
 import calendar
 import datetime
 
-STANDARD_SOURCE = "“十有”阵地建设标准（[004] 漠河县做法；十项内容未见统一文件，此为地区默认清单，可由县调整）"
+STANDARD_SOURCE = (
+    "“十有”阵地建设标准（[004] 漠河县做法；原文未列出十项，此为地区默认清单，与督导检查清单 venue-10 相同，可由县调整）"
+)
 
-# (key, label): keys are stored on each venue, labels shown.
+# (key, label): keys are stored on each venue, labels shown. The same ten titles, in the same order, as the
+# inspections' example checklist `inspections/examples/venue_10.yaml` (which sits in a layer above this app), so a
+# venue's own record and an inspector's check ask the same questions; tests/test_resources.py holds the two together.
 STANDARD_ITEMS: tuple[tuple[str, str], ...] = (
-    ("sign", "有党组织标牌"),
+    ("site", "有固定活动场所"),
+    ("sign", "有醒目标识"),
     ("flag", "有党旗和入党誓词"),
-    ("room", "有固定活动室"),
     ("rules", "有制度上墙"),
-    ("board", "有党务公开栏"),
-    ("media", "有远程教育（电教）设备"),
-    ("books", "有党建书刊资料"),
-    ("files", "有党建档案"),
-    ("furniture", "有会议桌椅"),
+    ("board", "有党务村务公开栏"),
+    ("media", "有远程教育设备"),
+    ("books", "有党报党刊和书屋"),
     ("service", "有便民服务窗口"),
+    ("files", "有档案资料柜"),
+    ("duty", "有人值守、有经费保障"),
 )
 STANDARD_KEYS = tuple(key for key, _ in STANDARD_ITEMS)
 STANDARD_LABEL = dict(STANDARD_ITEMS)

@@ -59,7 +59,7 @@ VENUE_COLUMNS = [
         "standard",
         TEXT,
         max_length=1000,
-        example="有党组织标牌、有党旗和入党誓词",
+        example="有醒目标识、有党旗和入党誓词",
         aliases=("十有达标项目", "十有"),
         note=f"达到的项目，用顿号隔开，或填“全部”。项目：{'、'.join(STANDARD_BY_LABEL)}。",
     ),
