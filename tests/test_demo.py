@@ -296,3 +296,26 @@ def test_the_demo_assessment_takes_meetings_and_development_from_the_records(dem
     body = client.get(f"/assess/orgs/{short.participant.pk}/result/").content.decode()
     assert "应开" in body and "召开日期" in body and "本年度培养入党积极分子" in body
     assert "查看组织生活记录" in body
+
+
+def test_the_demo_county_has_projects_and_resources_with_gaps(demo):
+    from dangjian.resources.models import MonthlyReport, Project, Secretary, Training, Venue
+    from dangjian.resources.rollup import rollup
+
+    county = org_named("示范市漠北县委")
+    figures = rollup(county, demo_today().year, demo_today()).total
+    assert figures.projects > 20 and figures.featured > 0 and figures.central > 0
+    assert 0 < figures.centres < Venue.objects.filter(kind="activity").count() + figures.centres
+    assert 0 < figures.venues_standard < figures.venues  # some venues are short of the "十有" items
+    assert figures.services > 0 and figures.trainings > 0 and figures.liaison_village > 0
+    assert figures.fund_in_budget_fen < figures.fund_budget_fen  # some funds outside the budget
+    assert figures.secretaries > 0 and MonthlyReport.objects.exists()
+    assert figures.reports_late + figures.reports_missing > 0  # some plans late, some ledgers missing
+    assert Project.objects.filter(milestones__isnull=False).exists() and Training.objects.exists()
+    assert Secretary.objects.exists()
+
+
+def demo_today():
+    from django.utils import timezone
+
+    return timezone.localdate()

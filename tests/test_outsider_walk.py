@@ -318,6 +318,42 @@ ROUTES = {
     "duty-item-detail": "duty_item",
     "duty-task-list": None,
     "duty-task-detail": "duty_task",
+    # 党建+ projects and resources (resources).
+    "resources:rollup": None,
+    "resources:projects": None,
+    "resources:project_create": None,
+    "resources:project": "project",
+    "resources:project_edit": "project",
+    "resources:milestone_add": "project",
+    "resources:evidence_add": "project",
+    "resources:milestone_done": "milestone",
+    "resources:evidence": "project_evidence",
+    "resources:venues": None,
+    "resources:venues_export": None,
+    "resources:venue_create": None,
+    "resources:venue": "venue",
+    "resources:venue_edit": "venue",
+    "resources:venue_photos": "venue",
+    "resources:venue_services": "venue",
+    "resources:venue_photo": "venue_photo",
+    "resources:trainings": None,
+    "resources:trainings_export": None,
+    "resources:training_create": None,
+    "resources:training": "training",
+    "resources:funds": None,
+    "resources:fund_create": None,
+    "resources:secretaries": None,
+    "resources:secretary_create": None,
+    "resources:secretary": "secretary",
+    "resources:report_add": "secretary",
+    "project-list": None,
+    "project-detail": "project",
+    "venue-list": None,
+    "venue-detail": "venue",
+    "training-list": None,
+    "training-detail": "training",
+    "fund-list": None,
+    "fund-detail": "fund",
 }
 # The other county's assessment: its scheme, participants, entries' pages, evidence, results.
 ASSESS_PAGES = {
@@ -536,6 +572,44 @@ PAGES_WITH_OBJECT = {
     "audit:changeset": "/audit/{audit}/changeset/",
     "cadence:read": "/notifications/{notification}/read/",
 }
+# The other county's 党建+ project (a milestone, evidence), its service centre (a photo), training, fund and first
+# secretary.
+RESOURCES_PAGES = {
+    "resources:project": "/resources/projects/{project}/",
+    "resources:project_edit": "/resources/projects/{project}/edit/",
+    "resources:milestone_add": "/resources/projects/{project}/milestones/",
+    "resources:evidence_add": "/resources/projects/{project}/evidence/",
+    "resources:milestone_done": "/resources/milestones/{milestone}/done/",
+    "resources:evidence": "/resources/evidence/{project_evidence}/",
+    "resources:venue": "/resources/venues/{venue}/",
+    "resources:venue_edit": "/resources/venues/{venue}/edit/",
+    "resources:venue_photos": "/resources/venues/{venue}/photos/",
+    "resources:venue_services": "/resources/venues/{venue}/services/",
+    "resources:venue_photo": "/resources/venue-photos/{venue_photo}/",
+    "resources:training": "/resources/trainings/{training}/",
+    "resources:secretary": "/resources/secretaries/{secretary}/",
+    "resources:report_add": "/resources/secretaries/{secretary}/reports/",
+}
+RESOURCES_LISTS = {
+    "resources:rollup": "/resources/",
+    "resources:projects": "/resources/projects/",
+    "resources:project_create": "/resources/projects/new/",
+    "resources:venues": "/resources/venues/",
+    "resources:venues_export": "/resources/venues.xlsx",
+    "resources:venue_create": "/resources/venues/new/",
+    "resources:trainings": "/resources/trainings/",
+    "resources:trainings_export": "/resources/trainings.xlsx",
+    "resources:training_create": "/resources/trainings/new/",
+    "resources:funds": "/resources/funds/",
+    "resources:fund_create": "/resources/funds/new/",
+    "resources:secretaries": "/resources/secretaries/",
+    "resources:secretary_create": "/resources/secretaries/new/",
+    "project-list": "/api/projects/",
+    "venue-list": "/api/venues/",
+    "training-list": "/api/trainings/",
+    "fund-list": "/api/funds/",
+}
+PAGES_WITH_OBJECT |= RESOURCES_PAGES
 FULL_NAMES = {
     "南岭县委",
     "南岭镇党委",
@@ -582,6 +656,9 @@ POST_ONLY |= {f"opinions:{name}" for name in ("unmask", "category", "reply", "to
 FORMS |= {f"problems:{name}" for name in ("assign", "progress", "submit", "close", "return", "escalate")}
 FORMS |= {"partylife:applicant"}
 POST_ONLY |= {"assess:take_facts"}  # retaking the facts as of the cut-off
+POST_ONLY |= {f"resources:{name}" for name in ("milestone_add", "evidence_add", "milestone_done")}
+POST_ONLY |= {f"resources:{name}" for name in ("venue_photos", "venue_services", "report_add")}
+FORMS |= {"resources:project_edit", "resources:venue_edit"}
 API_WITH_OBJECT = ["/api/orgs/{org}/", "/api/orgs/{org}.json", "/api/members/{member}/", "/api/members/{member}.json"]
 # The other county's assessment through the API: the assessment, its results, one explanation, its scheme, entries.
 API_ASSESS = {
@@ -617,6 +694,13 @@ API_INSPECTIONS = {
 API_WITH_OBJECT += list(API_INSPECTIONS.values())
 API_PARTYLIFE = {"meeting-detail": "/api/meetings/{meeting}/", "applicant-detail": "/api/development/{applicant}/"}
 API_WITH_OBJECT += list(API_PARTYLIFE.values())
+API_RESOURCES = {
+    "project-detail": "/api/projects/{project}/",
+    "venue-detail": "/api/venues/{venue}/",
+    "training-detail": "/api/trainings/{training}/",
+    "fund-detail": "/api/funds/{fund}/",
+}
+API_WITH_OBJECT += list(API_RESOURCES.values())
 LIST_PAGES = [
     "/",
     "/orgs/",
@@ -725,6 +809,23 @@ LIST_PAGES = [
     "/api/meetings/?org_code=NL-VILLAGE",
     "/api/development/",
     "/api/development/?search=南岭",
+    "/resources/",
+    "/resources/?org_code=W-NORTH",
+    "/resources/?year=2026",
+    "/resources/projects/",
+    "/resources/projects/?org_code=NL-COUNTY",
+    "/resources/projects/new/?org_code=NL-VILLAGE",
+    "/resources/venues/",
+    "/resources/venues/?kind=centre",
+    "/resources/trainings/",
+    "/resources/trainings/new/?org_code=NL-VILLAGE",
+    "/resources/funds/",
+    "/resources/secretaries/",
+    "/api/projects/",
+    "/api/projects/?search=南岭",
+    "/api/venues/",
+    "/api/trainings/",
+    "/api/funds/",
 ]
 # The other county's responsibility lists: a task done with evidence, its template, its 党组 with a seat, the list and
 # review of its branch, the chain of its system; lists and API of the own county show none of it.
@@ -999,6 +1100,35 @@ def south_duties(south, branch) -> dict:
             "duty_seat": seat.pk}  # fmt: skip
 
 
+def south_resources(branch) -> dict:
+    """The other county's 党建+ project with a milestone and evidence, its service centre with a photo and a month of
+    services, a training, a fund and a first secretary with a plan."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.resources import services as res
+
+    member = Member.objects.get(name="欧阳雪松")
+    project = res.create_project(actor=None, org=branch, year=2026, title="南岭党建+项目", category="featured",
+                                 members=[member])  # fmt: skip
+    milestone = res.add_milestone(project, actor=None, title="南岭节点", due=datetime.date(2026, 3, 1))
+    evidence = res.add_evidence(project, [SimpleUploadedFile("南岭成效.pdf", "%PDF-1.4 南岭".encode())], actor=None)
+    photo = SimpleUploadedFile("南岭中心.jpg", b"\xff\xd8\xff" + "南岭".encode())
+    venue = res.create_venue(actor=None, org=branch, kind="centre", name="南岭党群服务中心", standard=["sign"],
+                             photos=[photo])  # fmt: skip
+    res.record_services(venue, actor=None, month=datetime.date(2026, 1, 1), items=5, people=9)
+    training = res.record_training(actor=None, org=branch, title="南岭培训", date=datetime.date(2026, 1, 5),
+                                   members=[member])  # fmt: skip
+    fund = res.record_fund(actor=None, org=branch, year=2026, source="budget", purpose="南岭经费", in_budget=True,
+                           budget_fen=100)  # fmt: skip
+    secretary = res.add_secretary(actor=None, org=branch, name="南岭第一书记", role="first_secretary",
+                                  sent_by="南岭县直单位", start=datetime.date(2026, 1, 1))  # fmt: skip
+    res.submit_report(secretary, actor=None, month=datetime.date(2026, 1, 1), kind="plan", content="南岭计划",
+                      submitted_on=datetime.date(2026, 1, 3))  # fmt: skip
+    return {"project": project.pk, "milestone": milestone.pk, "project_evidence": evidence[0].pk, "venue": venue.pk,
+            "venue_photo": venue.photos.get().pk, "training": training.pk, "fund": fund.pk,
+            "secretary": secretary.pk}  # fmt: skip
+
+
 def org(parent, name, code, kind, level, domain="", **extra):
     return create_org(actor=None, parent=parent, name=name, code=code, kind=kind, level=level, domain=domain, **extra)
 
@@ -1073,6 +1203,7 @@ def region():
             **south_inspection(south, branch),
             **south_partylife(spare),
             **south_duties(south, spare),
+            **south_resources(spare),
         },
     }
 
@@ -1153,6 +1284,7 @@ def test_every_route_is_walked():
     apis = {"org-detail", "member-detail", *API_ASSESS, *API_ACCOUNTABILITY, *API_RECTIFY}
     apis |= {*API_WEEKLY, *API_WORKING, *API_PARTYLIFE, *API_INSPECTIONS}
     apis |= {*API_DUTIES}
+    apis |= set(API_RESOURCES)
     assert with_object - apis == set(PAGES_WITH_OBJECT)
 
 
@@ -1336,6 +1468,7 @@ ANONYMOUS_URLS = {
     **API_PARTYLIFE,
 }
 ANONYMOUS_URLS |= {**DUTY_LISTS, **API_DUTIES}
+ANONYMOUS_URLS |= RESOURCES_LISTS | API_RESOURCES
 OPEN_ROUTES = {"login", "logout", "ping", "api-token", "api-schema", "api-root"}
 OPEN_ROUTES |= {"survey_answer"}  # the residents' survey: public by design, each link answerable once
 OPEN_ROUTES |= {"opinion_public"}  # residents' opinions: the one form of a printed code (tests/test_opinions.py)

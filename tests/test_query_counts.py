@@ -130,6 +130,18 @@ PINNED: dict[str, list[tuple]] = {
     "responsibility:groups": [("/duties/groups/", 5)],
     "duty-item-list": [("/api/duties/items/", 5)],
     "duty-task-list": [("/api/duties/tasks/", 5)],
+    "resources:rollup": [("/resources/?org_code=T-TOWN", 12)],
+    "resources:projects": [("/resources/projects/", 5), ("/resources/projects/?org_code=T-TOWN&year=2026", 6)],
+    "resources:venues": [("/resources/venues/", 5)],
+    "resources:venues_export": [("/resources/venues.xlsx", 9)],
+    "resources:trainings": [("/resources/trainings/", 5)],
+    "resources:trainings_export": [("/resources/trainings.xlsx", 10)],
+    "resources:funds": [("/resources/funds/", 6)],
+    "resources:secretaries": [("/resources/secretaries/", 5)],
+    "project-list": [("/api/projects/", 8)],
+    "venue-list": [("/api/venues/", 5)],
+    "training-list": [("/api/trainings/", 6)],
+    "fund-list": [("/api/funds/", 5)],
 }
 
 
@@ -248,6 +260,7 @@ def grow(region, n, *, people, start=0):
         issue_token(county_user, actor=county_user, label=f"脚本{i:02d}")
         inspected(branch, user, i, county=region.north)
         duty_rows(region, branch, i)
+        resourced(branch, member, i)
     accountability.generate_proposals(year=2026, actor=county_user)
     Notification.objects.bulk_create(
         Notification(user=county_user, title=f"通知{i}", key=f"grow-{i}") for i in range(start, start + n)
@@ -273,6 +286,26 @@ def duty_rows(region, branch, i):
     duties.generate_tasks(2026, actor=None, root=branch, backfill=True)
     task = branch.duty_tasks.order_by("due_on").first()
     duties.complete_task(task, actor=None, note="已完成", done_on=datetime.date(2026, 1, 20))
+
+
+def resourced(branch, member, i):
+    """The branch's 党建+ project (a milestone, evidence), its centre (a photo, a month of services), a training, a
+    fund and a first secretary with a plan."""
+    from dangjian.resources import services as res
+
+    project = res.create_project(actor=None, org=branch, year=2026, title=f"党建+项目{i:02d}", category="featured",
+                                 members=[member])  # fmt: skip
+    res.add_milestone(project, actor=None, title="节点", due=TODAY_LIST)
+    res.add_evidence(project, [SimpleUploadedFile("成效.pdf", b"%PDF-1.4 " + bytes([i]))], actor=None)
+    photo = SimpleUploadedFile("中心.jpg", b"\xff\xd8\xff" + bytes([i]))
+    venue = res.create_venue(actor=None, org=branch, kind="centre", name=f"服务中心{i:02d}", standard=["sign"],
+                             photos=[photo])  # fmt: skip
+    res.record_services(venue, actor=None, month=TODAY_LIST, items=5, people=9)
+    res.record_training(actor=None, org=branch, title=f"培训{i:02d}", date=TODAY_LIST, members=[member])
+    res.record_fund(actor=None, org=branch, year=2026, source="budget", purpose="活动", in_budget=True, budget_fen=100)
+    secretary = res.add_secretary(actor=None, org=branch, name=f"第一书记{i:02d}", role="first_secretary",
+                                  sent_by="县直单位", start=datetime.date(2026, 1, 1))  # fmt: skip
+    res.submit_report(secretary, actor=None, month=TODAY_LIST, kind="plan", content="计划", submitted_on=TODAY_LIST)
 
 
 def inspected(branch, inspector, i, *, county):

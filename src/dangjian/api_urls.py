@@ -16,6 +16,7 @@ from dangjian.orgs.api.views import OrgViewSet
 from dangjian.partylife.api.views import ApplicantViewSet, MeetingViewSet
 from dangjian.problems.api.views import ProblemViewSet
 from dangjian.rectify.api.views import CaseViewSet
+from dangjian.resources.api.views import FundViewSet, ProjectViewSet, TrainingViewSet, VenueViewSet
 from dangjian.responsibility.api.views import DutyItemViewSet, DutyTaskViewSet
 from dangjian.stations.api.views import StationViewSet
 from dangjian.weekly.api.views import ArrangementViewSet, StationReportViewSet, VillageReportViewSet
@@ -41,6 +42,10 @@ router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("development", ApplicantViewSet, basename="applicant")
 router.register("duties/items", DutyItemViewSet, basename="duty-item")
 router.register("duties/tasks", DutyTaskViewSet, basename="duty-task")
+router.register("projects", ProjectViewSet, basename="project")
+router.register("venues", VenueViewSet, basename="venue")
+router.register("trainings", TrainingViewSet, basename="training")
+router.register("funds", FundViewSet, basename="fund")
 results = ResultViewSet.as_view({"get": "list"})
 result = ResultViewSet.as_view({"get": "retrieve"})
 

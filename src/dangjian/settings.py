@@ -114,6 +114,8 @@ INSTALLED_APPS = [
     "dangjian.partylife",
     # Responsibility lists "三层九岗" (docs/responsibility.md).
     "dangjian.responsibility",
+    # 党建+ projects and party-building resources (docs/resources.md).
+    "dangjian.resources",
 ]
 
 MIDDLEWARE = [

@@ -23,6 +23,7 @@ from .people import make_members, make_posts, make_transfers
 from .problem_lists import build_demo_problem_lists
 from .records import build_demo_records
 from .region import CITY_NAME, HEXI_NAME, MOHE_NAME, RegionBuilder
+from .resources import build_demo_resources
 from .working import build_demo_weeks, make_station_staff
 from .writer import next_id, reset_sequences
 
@@ -112,6 +113,7 @@ def build_demo(seed: int = DEFAULT_SEED, today: datetime.date | None = None) -> 
     build_demo_problem_lists(seed, today)
     build_demo_inspections(rng, today)
     build_demo_duties(seed, today, demo_year())  # 三层九岗 duty lists and a year of tasks (demo/duties.py)
+    resources = build_demo_resources(rng, today)
 
     summary = summarize()
     summary.seconds = time.monotonic() - started
@@ -129,6 +131,7 @@ def build_demo(seed: int = DEFAULT_SEED, today: datetime.date | None = None) -> 
             "transfers": len(transfers),
             "station_staff": staff,
             "village_reports": village_reports,
+            "resources": resources,
         },
     )
     return summary

@@ -24,6 +24,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         kinds = "orgs 党组织 / members 党员 / stations 党建工作站 / opinions 群众意见 / meetings 组织生活记录"
+        kinds += " / venues 阵地 / trainings 培训班次"
         parser.add_argument("kind", choices=sorted(TITLES), help=kinds)
         parser.add_argument("file", nargs="?", help="要导入的文件")
         parser.add_argument("--template", metavar="FILE", help="把导入模板（.xlsx）写到该文件，不导入")
