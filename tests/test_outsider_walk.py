@@ -16,7 +16,7 @@ from dangjian.accounts.security import set_password
 from dangjian.accounts.services import grant_org
 from dangjian.accounts.tokens import issue_token
 from dangjian.assess.models import Evidence
-from dangjian.core.models import AuditLog
+from dangjian.core.models import AuditLog, BackgroundJob
 from dangjian.members.models import Member, MemberTransfer
 from dangjian.members.services import create_member, transfer_member
 from dangjian.orgs.choices import Domain, Level, OrgKind, Post, SystemTier
@@ -171,8 +171,6 @@ ROUTES = {
     "rectify:entry_add": "measure",
     "rectify:file": "ledger_file",
     "rectify_bulletin:index": None,
-    "rectify_bulletin:docx": None,
-    "rectify_bulletin:xlsx": None,
     "rectify_bulletin:cases_export": None,
     "case-list": None,
     "case-detail": "case",
@@ -293,6 +291,10 @@ ROUTES = {
     "meeting-detail": "meeting",
     "applicant-list": None,
     "applicant-detail": "applicant",
+    "job": "background_job",  # a background job (core/jobs.py): an assessment run, a bulletin's files
+    "job_progress": "background_job",
+    "job_file": "background_job",
+    "rectify_bulletin:generate": None,
 }
 # The other county's assessment: its scheme, participants, entries' pages, evidence, results.
 ASSESS_PAGES = {
@@ -508,6 +510,9 @@ PAGES_WITH_OBJECT = {
     "audit:detail": "/audit/{audit}/",
     "audit:changeset": "/audit/{audit}/changeset/",
     "cadence:read": "/notifications/{notification}/read/",
+    "job": "/jobs/{background_job}/",
+    "job_progress": "/jobs/{background_job}/progress/",
+    "job_file": "/jobs/{background_job}/files/0/",
 }
 FULL_NAMES = {
     "南岭县委",
@@ -959,6 +964,15 @@ def region():
         user=clerk, kind="members", original_name="南岭党员.xlsx", file="x/upload.xlsx", error_file="x/errors.xlsx"
     )
     assessment = south_assessment(south, clerk)
+    background_job = BackgroundJob.objects.create(  # the other county's bulletin, written by the worker
+        kind="rectify.bulletin",
+        title="生成整顿工作通报：南岭县委2026年第4季度",
+        target="south",
+        user=clerk,
+        org_path=south.path,
+        status="done",
+        files=["南岭县委2026年第4季度整顿工作通报.docx"],
+    )
     outsider = User.objects.create_user("north_manager")
     set_password(outsider, PASSWORD, actor=outsider)  # past the first login's forced change
     grant_org(outsider, north, Role.MANAGE)
@@ -972,6 +986,7 @@ def region():
             "system": system.pk,
             "user": clerk.pk,
             "job": job.pk,
+            "background_job": background_job.pk,
             "audit": AuditLog.objects.filter(org_path__startswith=south.path).order_by("seq").first().pk,
             "assessment": assessment.pk,
             "participant": assessment.participants.get(code="NL-VILLAGE").pk,
@@ -1221,8 +1236,7 @@ ANONYMOUS_URLS = {
     **API_ACCOUNTABILITY,
     **ACCOUNTABILITY_LISTS,
     "rectify_bulletin:index": "/rectify/bulletins/",
-    "rectify_bulletin:docx": "/rectify/bulletins/bulletin.docx",
-    "rectify_bulletin:xlsx": "/rectify/bulletins/bulletin.xlsx",
+    "rectify_bulletin:generate": "/rectify/bulletins/generate/",
     "rectify_bulletin:cases_export": "/rectify/bulletins/cases.xlsx",
     "case-list": "/api/cases/",
     **API_RECTIFY,
