@@ -125,7 +125,7 @@ def test_results_are_for_the_department_until_published_then_each_sees_its_own(
     started = manager.post(f"/assess/{assessment.pk}/run/")
     assert started.status_code == 302 and started["Location"].startswith("/jobs/")
     page = manager.get(started["Location"]).content.decode()
-    assert "已计算：" in page, page[page.find("<main"):]
+    assert "已计算：" in page, page[page.find("<main") :]
     body = manager.get(f"/assess/{assessment.pk}/results/").content.decode()
     assert "农村 2 个 × 15% = 1" in body and "<svg" in body and "白桦村党支部" in body
     secretary = login(branch_secretary)
