@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import subprocess
 
 import pytest
 from django.test import Client
@@ -131,8 +132,11 @@ def test_the_sweep_fails_a_running_job_whose_worker_is_gone_and_leaves_a_queued_
     region, county_user, settings, tmp_path
 ):
     settings.DATA_DIR = tmp_path
+    ended = subprocess.Popen(["true"])  # noqa: S607 - a process that has ended: the dead worker's pid
+    ended.wait()
+    host = jobs.runner_id().rpartition(":")[0]
     dead = BackgroundJob.objects.create(
-        kind="assess.run", title="计算", target="a:1", status="running", runner=f"{jobs.runner_id()}0000000"
+        kind="assess.run", title="计算", target="a:1", status="running", runner=f"{host}:{ended.pid}"
     )
     (tmp_path / "jobs" / str(dead.pk)).mkdir(parents=True)
     (tmp_path / "jobs" / str(dead.pk) / "x.docx.part").write_bytes(b"half")

@@ -1,4 +1,5 @@
-"""`dangjian worker`: the background process that runs imports, assessment runs and bulletins (and, with --with-scheduler, the scheduled jobs).
+"""`dangjian worker`: the background process that runs imports, assessment runs and bulletins (and, with
+--with-scheduler, the scheduled jobs).
 
 `dangjian serve` starts one unless given --no-worker; in production run it as its own service (docs/operations.md)."""
 
