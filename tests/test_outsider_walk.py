@@ -8,7 +8,7 @@ import hashlib
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from dangjian.accounts.models import ApiToken, OrgGrant, Role
@@ -259,8 +259,6 @@ ROUTES = {
     "inspections:findings_export": None,
     "inspections:spot_checks": None,
     "inspections:bulletin": None,
-    "inspections:bulletin_docx": None,
-    "inspections:bulletin_xlsx": None,
     "inspections:checklists": None,
     "inspections:checklist_create": None,
     "inspections:checklist": "checklist",
@@ -295,6 +293,7 @@ ROUTES = {
     "job_progress": "background_job",
     "job_file": "background_job",
     "rectify_bulletin:generate": None,
+    "inspections:bulletin_generate": None,
 }
 # The other county's assessment: its scheme, participants, entries' pages, evidence, results.
 ASSESS_PAGES = {
@@ -441,8 +440,6 @@ INSPECTION_LISTS = {
     "inspections:findings_export": "/inspections/findings.xlsx",
     "inspections:spot_checks": "/inspections/spot-checks/",
     "inspections:bulletin": "/inspections/bulletin/",
-    "inspections:bulletin_docx": "/inspections/bulletin.docx?org=W-NORTH&year=2026",
-    "inspections:bulletin_xlsx": "/inspections/bulletin.xlsx?org=W-NORTH&year=2026",
     "inspections:checklists": "/inspections/checklists/",
     "inspections:checklist_create": "/inspections/checklists/new/",
     "inspections:inspectors": "/inspections/inspectors/",
@@ -450,10 +447,9 @@ INSPECTION_LISTS = {
     "inspection-visit-list": "/api/inspections/visits/",
     "inspection-finding-list": "/api/inspections/findings/",
 }
-INSPECTION_DOWNLOADS = {
-    INSPECTION_LISTS[name]
-    for name in ("inspections:findings_export", "inspections:bulletin_docx", "inspections:bulletin_xlsx")
-}
+INSPECTION_DOWNLOADS = {INSPECTION_LISTS["inspections:findings_export"]}
+# The bulletin's files, written by the worker (inspections/bulletin_jobs.py), downloaded from the job's page.
+INSPECTION_DOWNLOADS |= {"/inspections/bulletin/generate/?org=W-NORTH&year=2026"}
 # The other county's meeting (with a photo) and a person it develops (with the application's document).
 PARTYLIFE_PAGES = {
     "partylife:meeting": "/partylife/meetings/{meeting}/",
@@ -1131,16 +1127,25 @@ def test_inspection_downloads_of_the_own_county_hold_nothing_of_another(outsider
     from docx import Document
     from openpyxl import load_workbook
 
-    response = outsider.get(url)
-    assert response.status_code == 200
-    data = io.BytesIO(b"".join(response.streaming_content))
-    if ".docx" in url:
-        text = "\n".join(p.text for p in Document(data).paragraphs)
+    if "/generate/" in url:  # the bulletin: the worker's job (run here, in the request) writes .docx and .xlsx
+        path, _, query = url.partition("?")
+        with override_settings(JOBS_INLINE=True):
+            started = outsider.post(path, dict(part.split("=") for part in query.split("&")))
+        assert started.status_code == 302
+        contents = [outsider.get(f"{started['Location']}files/{n}/") for n in (0, 1)]
+        names = [".docx", ".xlsx"]
     else:
-        book = load_workbook(data)
-        text = "\n".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row)
-    for name in [*FULL_NAMES, *SECRET_NAMES]:
-        assert name not in text, (url, name)
+        contents, names = [outsider.get(url)], [url]
+    for response, name_of in zip(contents, names, strict=True):
+        assert response.status_code == 200
+        data = io.BytesIO(b"".join(response.streaming_content))
+        if ".docx" in name_of:
+            text = "\n".join(p.text for p in Document(data).paragraphs)
+        else:
+            book = load_workbook(data)
+            text = "\n".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row)
+        for name in [*FULL_NAMES, *SECRET_NAMES]:
+            assert name not in text, (url, name)
 
 
 def test_home_counts_only_the_own_county(outsider):
@@ -1237,6 +1242,7 @@ ANONYMOUS_URLS = {
     **ACCOUNTABILITY_LISTS,
     "rectify_bulletin:index": "/rectify/bulletins/",
     "rectify_bulletin:generate": "/rectify/bulletins/generate/",
+    "inspections:bulletin_generate": "/inspections/bulletin/generate/",
     "rectify_bulletin:cases_export": "/rectify/bulletins/cases.xlsx",
     "case-list": "/api/cases/",
     **API_RECTIFY,

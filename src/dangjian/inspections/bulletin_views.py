@@ -1,5 +1,6 @@
 """The inspection bulletin (page; its .docx and .xlsx written by the worker, each download audited as an export)
-and the monthly spot-check lists (每月一抽查), which moved here from the notification centre when the spot-check became a provable draw."""
+and the monthly spot-check lists (每月一抽查), which moved here from the notification centre when the spot-check
+became a provable draw."""
 
 from __future__ import annotations
 
