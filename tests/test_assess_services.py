@@ -5,6 +5,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 
 from dangjian.assess import services
@@ -146,7 +147,10 @@ def test_a_result_stores_only_its_points_and_the_explanation_derives_the_words(a
     ]
 
 
+@time_machine.travel(datetime.datetime(2026, 11, 2, 10, tzinfo=datetime.UTC), tick=False)
 def test_explanation_keeps_the_stored_points_when_a_record_changed_since_the_run(region, assessment, county_user):
+    # A provisional run, before the cut-off: it reads the register as it is (after it, the facts taken at the cut-off
+    # stand and a later change no longer shows: tests/test_assess_cutoff.py).
     services.run_assessment(assessment, actor=county_user)
     CommitteePost.objects.filter(org=region.village, post=Post.SECRETARY).delete()  # the secretary left afterwards
     result = Result.objects.select_related("participant").get(participant__code="T-VILLAGE")

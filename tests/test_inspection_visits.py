@@ -23,8 +23,9 @@ from dangjian.core.models import AuditLog
 from dangjian.inspections import checklists, services
 from dangjian.inspections.choices import FindingStatus, FollowUp, ItemResult, PopulationKind
 from dangjian.inspections.documents import bulletin_data
-from dangjian.inspections.followup import PROBLEM_LIST_MISSING
-from dangjian.inspections.models import Checklist, Draw, Finding, Visit, VisitPhoto
+from dangjian.inspections.models import Checklist, Draw, Finding, Visit, VisitPhoto, fixed_q
+from dangjian.problems.models import Problem
+from dangjian.problems.services import close_problem, submit_problem
 from dangjian.rectify.models import Case, CaseEvent, CaseEventKind, CaseSource, MeasureStatus
 from dangjian.rectify.services import complete_measure, open_case
 from inspection_setup import (
@@ -219,13 +220,24 @@ def test_a_finding_of_an_organization_with_a_closed_case_reopens_it(made, county
     assert case.events.filter(kind=CaseEventKind.REOPENED).exists()
 
 
-def test_the_problem_list_path_refuses_until_the_problems_app_is_wired(made, county):
+def test_findings_sent_to_the_problem_list_are_fixed_when_the_problem_is_closed(made, county):
     recorded = visit(target_of(made, "T-BIRCH"), county.icy)
-    with pytest.raises(ValidationError) as refused:
-        services.follow_up_findings(recorded, actor=None, deadline=datetime.date(2026, 4, 30), route=FollowUp.PROBLEM)
-    assert refused.value.messages == [PROBLEM_LIST_MISSING]
-    assert set(Finding.objects.values_list("status", flat=True)) == {FindingStatus.PENDING}
-    assert not Case.objects.exists()
+    services.follow_up_findings(recorded, actor=None, deadline=datetime.date(2026, 4, 30), route=FollowUp.PROBLEM)
+    findings = list(Finding.objects.filter(visit=recorded).select_related("problem").order_by("pk"))
+    assert len(findings) == 2 and not Case.objects.exists()
+    problems = [f.problem for f in findings]
+    assert [p.source for p in problems] == ["inspection", "inspection"]
+    assert [p.org for p in problems] == [county.region.birch, county.region.birch]
+    assert all(p.title.startswith("督导发现：") and p.deadline == datetime.date(2026, 4, 30) for p in problems)
+    assert [f.get_state_display() for f in findings] == ["整改中", "整改中"]
+    first = problems[0]
+    submit_problem(first, result="已补齐", actor=None)
+    close_problem(Problem.objects.get(pk=first.pk), opinion="核实属实", actor=None)
+    states = [
+        f.get_state_display() for f in Finding.objects.filter(visit=recorded).select_related("problem").order_by("pk")
+    ]
+    assert states == ["已整改", "整改中"]
+    assert Finding.objects.filter(visit=recorded).filter(fixed_q()).count() == 1
 
 
 def test_a_deadline_before_the_visit_is_refused(made, county):

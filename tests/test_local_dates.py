@@ -46,3 +46,19 @@ def test_the_import_template_is_dated_the_day_in_shanghai(region, login, county_
     guide = load_workbook(io.BytesIO(response.content))["填写说明"]
     dated = [row[2] for row in guide.iter_rows(values_only=True) if str(row[2] or "").startswith("模板生成日期")]
     assert dated == ["模板生成日期：2027-01-01"]
+
+
+def test_no_code_asks_the_server_clock_for_today():
+    """Every "today" of the app is `timezone.localdate()`: a `date.today` anywhere in the source is the bug above."""
+    from pathlib import Path
+
+    import dangjian
+
+    root = Path(dangjian.__file__).parent
+    found = [
+        f"{path.relative_to(root)}:{n}"
+        for path in sorted(root.rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "date.today" in line
+    ]
+    assert found == []

@@ -289,6 +289,9 @@ ROUTES = {
     "meeting-detail": "meeting",
     "applicant-list": None,
     "applicant-detail": "applicant",
+    # The assessment as of its cut-off, and what if (issue 17, point 7).
+    "assess:whatif": "assessment",
+    "assess:take_facts": "assessment",
     "job": "background_job",  # a background job (core/jobs.py): an assessment run, a bulletin's files
     "job_progress": "background_job",
     "job_file": "background_job",
@@ -318,6 +321,8 @@ ASSESS_PAGES = {
     "assess:review": "/assess/orgs/{participant}/review/",
     "assess:review_upload": "/assess/orgs/{participant}/review/report/",
     "assess:review_report": "/assess/orgs/{participant}/review/report/file/",
+    "assess:whatif": "/assess/{assessment}/whatif/",
+    "assess:take_facts": "/assess/{assessment}/facts/",
 }
 # The other county's rectification case: its plan, ledger, evidence, the steps of closure, its ledger roll-up.
 RECTIFY_PAGES = {
@@ -555,6 +560,7 @@ FORMS |= {"stations:edit", "stations:retire", "weekly:publish", "weekly:relay", 
 POST_ONLY |= {f"opinions:{name}" for name in ("unmask", "category", "reply", "to_problem", "code_withdraw")}
 FORMS |= {f"problems:{name}" for name in ("assign", "progress", "submit", "close", "return", "escalate")}
 FORMS |= {"partylife:applicant"}
+POST_ONLY |= {"assess:take_facts"}  # retaking the facts as of the cut-off
 API_WITH_OBJECT = ["/api/orgs/{org}/", "/api/orgs/{org}.json", "/api/members/{member}/", "/api/members/{member}.json"]
 # The other county's assessment through the API: the assessment, its results, one explanation, its scheme, entries.
 API_ASSESS = {

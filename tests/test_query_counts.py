@@ -120,6 +120,8 @@ PINNED: dict[str, list[tuple]] = {
     "inspection-draw-list": [("/api/inspections/draws/", 5)],
     "inspection-visit-list": [("/api/inspections/visits/", 6)],
     "inspection-finding-list": [("/api/inspections/findings/", 5)],
+    # The what-if page: two runs of the engine over one read of the inputs, its comparison paged.
+    "assess:whatif": [("/assess/{assessment}/whatif/?go=1&w-G01=70&f-village=20", 13)],
 }
 
 

@@ -193,8 +193,10 @@ def inspection_findings(participants, cutoff, year):
         .values("visit__target__org_id")
         .annotate(total=Count("id"), ok=Count("id", filter=Q(result="yes")))
     )
-    fixed_by_cutoff = Q(measure__status="done", measure__done_at__lte=cutoff) | Q(
-        case__status="closed", case__closed_at__date__lte=cutoff
+    fixed_by_cutoff = (
+        Q(measure__status="done", measure__done_at__lte=cutoff)
+        | Q(case__status="closed", case__closed_at__date__lte=cutoff)
+        | Q(problem__status="closed", problem__closed_at__date__lte=cutoff)
     )
     fixed = dict(
         finding.objects.filter(org_id__in=ids, year=year, visit__visited_on__lte=cutoff)

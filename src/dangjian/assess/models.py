@@ -91,6 +91,8 @@ class Assessment(models.Model):
         "述职评议权重", max_digits=3, decimal_places=2, default=0, help_text="0 表示不计入；如 0.30 表示占 30%"
     )
     digest = models.CharField("结果摘要值", max_length=64, blank=True)
+    # When the records were read as of the cut-off (`CutoffFacts`); empty while the cut-off has not passed.
+    facts_taken_at = models.DateTimeField("截止日取数时间", null=True, blank=True)
     run_at = models.DateTimeField("最近计算时间", null=True, blank=True)
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
     published_by = models.ForeignKey(
@@ -153,6 +155,30 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CutoffFacts(models.Model):
+    """What the register and the party records said of one participant as of the cut-off: every registered metric's
+    value (a share as text, or yes/no) and the problem areas the register flags (`FLAGS`). Taken once, by the first
+    run after the cut-off (`services.take_facts`); later runs read these instead of the live records, so a member
+    moved or a meeting entered afterwards changes neither the result nor its digest."""
+
+    FLAGS = "_flags"  # the key of the register's problem areas in `values` (metric keys never start with "_")
+
+    participant = models.OneToOneField(
+        Participant, verbose_name="参评组织", on_delete=models.CASCADE, related_name="cutoff_facts"
+    )
+    values = models.JSONField("截止日数据", default=dict)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "participant__path"
+
+    class Meta:
+        verbose_name = "截止日数据"
+        verbose_name_plural = "截止日数据"
+
+    def __str__(self) -> str:
+        return f"{self.participant} 截止日数据"
 
 
 class Entry(models.Model):

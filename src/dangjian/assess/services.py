@@ -38,6 +38,7 @@ from .models import (
     Adjustment,
     Assessment,
     AssessmentStatus,
+    CutoffFacts,
     Entry,
     Evidence,
     Participant,
@@ -386,10 +387,13 @@ def _layout(scheme: Scheme, participants: list) -> dict[int, tuple[list, dict[st
     return slots
 
 
-def _values(assessment: Assessment, scheme: Scheme, participants: list, *, every: bool = True, prefetched=None):
+def _values(
+    assessment: Assessment, scheme: Scheme, participants: list, *, every: bool = True, prefetched=None, stored=None
+):
     """Entries, metrics, surveys and adjustments as the engine's inputs: `rows[code]` lists what was entered for
     each indicator of the organization's group, in the group's order (see `engine.run_rows`). `every`: the
-    participants are the whole assessment (a run), else a few of them (an explanation)."""
+    participants are the whole assessment (a run), else a few of them (an explanation). The metrics come from the
+    facts taken at the cut-off once they are (`stored`, read here if not given), else from the records."""
     code_of = {p.id: p.code for p in participants}
     slots = _layout(scheme, participants)
     mine = {"participant__assessment": assessment} if every else {"participant_id__in": list(code_of)}
@@ -403,7 +407,12 @@ def _values(assessment: Assessment, scheme: Scheme, participants: list, *, every
     # The register's facts first: they are read while a prefetched read of the entries still runs (`compute`), and
     # placed after the entries (an entered value stands over the register's).
     needed = {ind.metric for g in scheme.groups for ind in g.indicators if ind.method is Method.DERIVED}
-    facts = {metric: METRICS[metric].compute(participants, assessment.cutoff, assessment.year) for metric in needed}
+    if stored is None and assessment.facts_taken_at is not None:
+        stored = read_facts(assessment, participants, every=every)
+    if stored is None:  # the cut-off has not passed: the records as they are now, dated ones up to the cut-off
+        facts = {metric: METRICS[metric].compute(participants, assessment.cutoff, assessment.year) for metric in needed}
+    else:
+        facts = {metric: {pid: _fact(values.get(metric, False)) for pid, values in stored.items()} for metric in needed}
     if every and connection.vendor == "postgresql":
         inputs.read_packed(assessment.pk, slots, prefetched=prefetched)
     else:
@@ -472,16 +481,123 @@ def compute(
     if read_apart:  # nothing written before in this transaction (see `inputs.Prefetch`)
         codes = sorted({ind.code for group in scheme.groups for ind in group.indicators})
         prefetched = inputs.Prefetch.start(connection, assessment.pk, codes)
-    participants = _participants(Participant.objects.filter(assessment=assessment).order_by("path"))
-    flags = record_flags(participants)
-    empty = frozenset()
-    orgs = [_org_entry(p, flags.get(p.id, empty)) for p in participants]
-    rows, surveys, overrides = _values(assessment, scheme, participants, prefetched=prefetched)
+    inputs_ = run_inputs(assessment, scheme, prefetched=prefetched)
     try:
-        outcome = engine.run_rows(scheme, orgs, rows, surveys, overrides, with_lines=with_lines)
+        outcome = engine.run_rows(scheme, *inputs_.engine_args, with_lines=with_lines)
     except engine.EntryError as exc:
         raise ValidationError(exc.problems) from None
-    return scheme, outcome, participants
+    return scheme, outcome, inputs_.participants
+
+
+@dataclasses.dataclass
+class RunInputs:
+    """What a run gives the engine (`engine.run_rows`), read once: the what-if page runs two schemes over it."""
+
+    participants: list
+    orgs: list[engine.OrgEntry]
+    rows: dict[str, list]
+    surveys: dict[str, engine.Survey]
+    overrides: dict[tuple[str, str], tuple[int, str]]
+
+    @property
+    def engine_args(self) -> tuple:
+        return self.orgs, self.rows, self.surveys, self.overrides
+
+
+def run_inputs(assessment: Assessment, scheme: Scheme, *, prefetched=None) -> RunInputs:
+    """The participants (plain rows in the snapshot's order) and everything entered or derived for them, as a run
+    reads it: the register's facts and problem areas as of the cut-off once taken (`take_facts`), else live."""
+    participants = _participants(Participant.objects.filter(assessment=assessment).order_by("path"))
+    stored = read_facts(assessment, participants) if assessment.facts_taken_at is not None else None
+    if stored is None:
+        flags = record_flags(participants)
+    else:
+        flags = {
+            pid: frozenset(values[CutoffFacts.FLAGS]) for pid, values in stored.items() if values.get(CutoffFacts.FLAGS)
+        }
+    empty = frozenset()
+    orgs = [_org_entry(p, flags.get(p.id, empty)) for p in participants]
+    rows, surveys, overrides = _values(assessment, scheme, participants, prefetched=prefetched, stored=stored)
+    return RunInputs(participants, orgs, rows, surveys, overrides)
+
+
+def _fact(value) -> Decimal | bool:
+    """A stored metric value as the metric gave it: yes/no as such, a share from its exact decimal text."""
+    return value if isinstance(value, bool) else Decimal(value)
+
+
+def read_facts(assessment: Assessment, participants: list, *, every: bool = True) -> dict[int, dict]:
+    """The facts taken at the cut-off, per participant id: of the whole assessment (`every`), else of these."""
+    rows = CutoffFacts.objects.filter(
+        **({"participant__assessment": assessment} if every else {"participant_id__in": [p.id for p in participants]})
+    )
+    return dict(rows.values_list("participant_id", "values").iterator(chunk_size=10000))
+
+
+def facts_due(assessment: Assessment) -> bool:
+    """Whether the cut-off day is over, so the records as of it are what they will be (a run before it is
+    provisional and reads the records as they are, dated ones up to the cut-off)."""
+    return timezone.localdate() > assessment.cutoff
+
+
+def _take_facts(assessment: Assessment) -> int:
+    """Compute every registered metric and the register's problem areas for every participant, as of the
+    cut-off, and store them (`CutoffFacts`), replacing any taken before. Every metric, not only the scheme's, so a
+    scheme edited afterwards still finds its values. Returns how many participants."""
+    participants = _participants(Participant.objects.filter(assessment=assessment).order_by("path"))
+    per: dict[int, dict] = {p.id: {} for p in participants}
+    for key in sorted(METRICS):
+        for pid, value in METRICS[key].compute(participants, assessment.cutoff, assessment.year).items():
+            if pid in per:
+                per[pid][key] = value if isinstance(value, bool) else str(value)
+    for pid, flags in record_flags(participants).items():
+        per[pid][CutoffFacts.FLAGS] = sorted(flags)
+    CutoffFacts.objects.filter(participant__assessment=assessment).delete()
+    CutoffFacts.objects.bulk_create(
+        (CutoffFacts(participant_id=pid, values=values) for pid, values in per.items()), batch_size=2000
+    )
+    assessment.facts_taken_at = timezone.now()
+    assessment.save(update_fields=["facts_taken_at"])
+    return len(per)
+
+
+def _record_facts(assessment: Assessment, actor, count: int, before) -> None:
+    record(
+        AuditAction.UPDATE,
+        actor=actor,
+        obj=assessment,
+        org=assessment.root,
+        before={"facts_taken_at": before.isoformat() if before else None},
+        after={"facts_taken_at": assessment.facts_taken_at.isoformat(), "participants": count},
+        detail="按截止日重新取数" if before else "按截止日取数",
+    )
+
+
+@transaction.atomic
+def take_due_facts(assessment: Assessment, *, today: datetime.date) -> bool:
+    """The scheduler's part (`assess.jobs.cutoff_facts`, daily): take the facts of an assessment whose cut-off
+    ended before `today`, if no run has yet, so they are the records of the day after the cut-off rather than of
+    whenever someone first runs it. Whether it took them."""
+    fresh = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if fresh.published or fresh.facts_taken_at is not None or today <= fresh.cutoff:
+        return False
+    _record_facts(fresh, None, _take_facts(fresh), None)
+    return True
+
+
+@transaction.atomic
+def take_facts(assessment: Assessment, *, actor) -> Assessment:
+    """Read the records as of the cut-off again, on purpose (the first time, a run does it by itself): records
+    entered late but dated up to the cut-off then count, and the next run's digest changes. Refused before the
+    cut-off has passed and once published."""
+    assessment = _open_for_entries(assessment)
+    ensure_in_scope(actor, assessment.root.path, Action.MANAGE)
+    if not facts_due(assessment):
+        raise ValidationError(f"截止日期 {assessment.cutoff:%Y-%m-%d} 尚未过去，还不能按截止日取数。")
+    before = assessment.facts_taken_at
+    count = _take_facts(assessment)
+    _record_facts(assessment, actor, count, before)
+    return assessment
 
 
 def result_lines(result: Result) -> list[dict]:
@@ -592,6 +708,10 @@ def run_assessment(assessment: Assessment, *, actor) -> engine.RunResult:
     read_apart = _nothing_written_yet()  # asked before the lock below, which counts as a write
     assessment = _open_for_entries(assessment)
     ensure_in_scope(actor, assessment.root.path, Action.MANAGE)
+    if assessment.facts_taken_at is None and facts_due(assessment):
+        # The first run after the cut-off fixes the records as of it: later changes no longer reach the result.
+        # (A prefetched read sees only entries, which this does not write.)
+        _record_facts(assessment, actor, _take_facts(assessment), None)
     with no_cycle_collection():
         return _run_and_store(assessment, actor, read_apart)
 

@@ -156,3 +156,11 @@ class RunView(ManageAction):
         else:
             return redirect("job", job.pk)
         return redirect("assess:detail", pk=assessment.pk)
+
+
+class TakeFactsView(ManageAction):
+    """Read the records as of the cut-off again (late records dated up to it then count; audited)."""
+
+    def act(self, assessment):
+        assessment = services.take_facts(assessment, actor=self.request.user)
+        return f"已按截止日 {assessment.cutoff:%Y-%m-%d} 重新取数；请重新计算结果。"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 
+from dangjian.assess import jobs as assess
 from dangjian.cadence import jobs
 from dangjian.cadence.jobs import Job, Outcome
 from dangjian.inspections import jobs as inspections
@@ -24,6 +25,7 @@ JOBS: tuple[Job, ...] = (
     Job("weekly_cycle_reminder", every="week", title="每周一提示（两下两上）", func=weekly.weekly_cycle_reminder),
     Job("problem_escalation", every="day", title="问题逾期逐级上报", func=problems.problem_escalation),
     Job("inspection_draws", every="day", title="到时抽取", func=inspections.inspection_draws),
+    Job("assess_cutoff_facts", every="day", title="考核按截止日取数", func=assess.cutoff_facts),
 )
 
 

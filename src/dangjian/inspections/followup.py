@@ -6,27 +6,28 @@ Two paths, chosen per dispatch:
   if it has none, reopened if it was closed) gets one measure per finding, with the deadline; the finding is fixed
   when its measure is done or the case closed (`models.fixed_q`). Everything goes through rectify's services, so its
   rules (who may open a case, a closed case is not written) hold here too.
-- `by_problem_list` (the working layer's problem list, 问题清单): the plug point for the `problems` app. It is not on
-  this branch yet; when it lands, this one function calls its `record_problem(...)` for each finding and stores the
-  problem's id in `Finding.problem_ref`. Until then it refuses in Chinese, and nothing is written.
+- `by_problem_list` (the working layer's problem list, 问题清单 → 责任清单 → 销号清单 [003]): each finding becomes a
+  problem of the list through the problems app's `record_problem`, at the lowest level that has an organization
+  above the inspected one (the village or station first), owned by its secretary; the finding is fixed when the
+  problem is closed (销号). The problems app's rules hold (who may assign to whom, the deadline).
 """
 
 from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from dangjian.orgs.choices import Post
 from dangjian.orgs.models import CommitteePost
+from dangjian.problems import services as problems
+from dangjian.problems.choices import LEVEL_ORDER, Category, SourceKind
+from dangjian.problems.models import Problem
 from dangjian.rectify import services as rectify
 from dangjian.rectify.models import Case, CaseSource, CaseStatus
 
 from .choices import FindingStatus, FollowUp
 from .models import Finding, Visit
-
-PROBLEM_LIST_MISSING = "问题清单功能尚未启用，督导发现暂只能转为整顿案件的整改措施。"
 
 
 def responsible_name(org) -> str:
@@ -63,13 +64,30 @@ def by_rectification(visit: Visit, findings: list[Finding], *, actor, deadline: 
     return case
 
 
-def by_problem_list(visit: Visit, findings: list[Finding], *, actor, deadline: datetime.date):
-    """Each finding as an item of the problem list (问题清单 → 责任清单 → 销号清单 [003]).
-
-    Plug point for the `problems` app: call its `record_problem(...)` here for each finding (organization, title and
-    note, deadline, source "督导发现"), set `finding.problem_ref` to the problem's id and call `_dispatched(finding,
-    FollowUp.PROBLEM, actor, deadline)`; the finding's state then follows the problem's (see `Finding.state`)."""
-    raise ValidationError(PROBLEM_LIST_MISSING)
+def by_problem_list(visit: Visit, findings: list[Finding], *, actor, deadline: datetime.date) -> list[Problem]:
+    """Each finding as an item of the problem list, assigned to the lowest level answering for the organization."""
+    target = visit.target
+    org = target.org
+    level = next(lv for lv in LEVEL_ORDER if problems.responsible_for(org, lv) is not None or lv == LEVEL_ORDER[-1])
+    where = f"（{target.label}）" if target.station_id else ""
+    made = []
+    for finding in findings:
+        problem = problems.record_problem(
+            org,
+            title=f"督导发现{where}：{finding.title}"[:200],
+            detail=finding.note,
+            category=Category.PARTY,
+            level=level,
+            owner_name=responsible_name(problems.responsible_for(org, level) or org),
+            deadline=deadline,
+            source=SourceKind.INSPECTION,
+            source_ref=f"{target.draw.title} {visit.visited_on:%Y-%m-%d}",
+            actor=actor,
+        )
+        finding.problem = problem
+        _dispatched(finding, FollowUp.PROBLEM, actor, deadline)
+        made.append(problem)
+    return made
 
 
 def _dispatched(finding: Finding, route: str, actor, deadline: datetime.date) -> None:

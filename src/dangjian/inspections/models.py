@@ -352,13 +352,18 @@ class VisitPhoto(models.Model):
 
 
 def fixed_q(prefix: str = "") -> Q:
-    """A finding is fixed when the measure it opened is done, or the case it went to is closed."""
-    return Q(**{f"{prefix}measure__status": "done"}) | Q(**{f"{prefix}case__status": "closed"})
+    """A finding is fixed when the measure it opened is done, the case it went to is closed, or the problem-list item
+    it became is closed (销号)."""
+    return (
+        Q(**{f"{prefix}measure__status": "done"})
+        | Q(**{f"{prefix}case__status": "closed"})
+        | Q(**{f"{prefix}problem__status": "closed"})
+    )
 
 
 class Finding(models.Model):
-    """A 不符合 item of a visit, followed until fixed: through a rectification case's measure, or (once the problem
-    list exists) a problem-list item."""
+    """A 不符合 item of a visit, followed until fixed: through a rectification case's measure, or a problem-list item
+    (问题清单)."""
 
     visit = models.ForeignKey(Visit, verbose_name="督导检查记录", on_delete=models.CASCADE, related_name="findings")
     item = models.OneToOneField(
@@ -377,7 +382,14 @@ class Finding(models.Model):
     measure = models.ForeignKey(
         "rectify.Measure", verbose_name="整改措施", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    problem_ref = models.CharField("问题清单编号", max_length=64, blank=True)
+    problem = models.ForeignKey(
+        "problems.Problem",
+        verbose_name="问题清单事项",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     dispatched_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="交办人",
@@ -406,6 +418,8 @@ class Finding(models.Model):
         if self.measure_id and self.measure.status == "done":
             return FindingStatus.FIXED
         if self.case_id and self.case.status == "closed":
+            return FindingStatus.FIXED
+        if self.problem_id and self.problem.status == "closed":
             return FindingStatus.FIXED
         return self.status
 

@@ -634,7 +634,7 @@ def follow_up_findings(visit: Visit, *, actor, deadline: datetime.date, route: s
         after={
             "route": route,
             "deadline": str(deadline),
-            "findings": [[f.pk, f.case_id, f.measure_id, f.problem_ref] for f in findings],
+            "findings": [[f.pk, f.case_id, f.measure_id, f.problem_id] for f in findings],
         },
         detail=f"交办督导发现问题 {len(findings)} 项（{FollowUp(route).label}）",
     )

@@ -115,7 +115,7 @@ def transfer_member(
         to_org=to_org,
         from_name=from_org.name,
         to_name=to_org.name,
-        date=date or datetime.date.today(),
+        date=date or timezone.localdate(),
         reason=reason,
         actor=actor if actor is not None and actor.is_authenticated else None,
     )

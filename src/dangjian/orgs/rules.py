@@ -9,6 +9,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from dangjian.core.rules import REQUIRED, Problem
 
@@ -62,7 +63,7 @@ class OrgFacts:
 
 def warnings_for(org: Organization, facts: OrgFacts, today: datetime.date | None = None) -> list[Warning]:
     """Thresholds of the 支部工作条例, the 机关条例 and the term rules, as warnings rather than hard stops."""
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     out: list[Warning] = []
     kind = org.kind
     if kind in BRANCH_KINDS:

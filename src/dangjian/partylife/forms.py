@@ -3,9 +3,8 @@ views resolve both within the user's scope, and the services hold the rules."""
 
 from __future__ import annotations
 
-import datetime
-
 from django import forms
+from django.utils import timezone
 
 from dangjian.members.choices import Gender
 
@@ -36,7 +35,7 @@ class MeetingForm(forms.Form):
     """The meeting itself; attendance is the roster's checkboxes, read by the view."""
 
     kind = forms.ChoiceField(label="会议类别", choices=MeetingKind.choices, widget=forms.RadioSelect)
-    date = forms.DateField(label="日期", widget=DATE, initial=datetime.date.today)
+    date = forms.DateField(label="日期", widget=DATE, initial=timezone.localdate)
     topic = forms.CharField(label="主题", max_length=200)
     group = forms.ModelChoiceField(label="党小组（党小组会填写）", queryset=None, required=False)
     minutes = forms.CharField(
