@@ -16,6 +16,7 @@ import zoneinfo
 from types import SimpleNamespace
 
 from django.contrib.auth.models import User
+from django.test import override_settings
 
 from dangjian.inspections import checklists, services
 from dangjian.inspections.choices import ItemResult, PopulationKind, StratifyBy
@@ -85,3 +86,14 @@ def all_yes(target, year=2026, no=()):
         return ItemResult.YES, ""
 
     return {i.pk: result(i) for i in items}
+
+
+def generated_bulletin(client, query: dict) -> tuple[bytes, bytes]:
+    """The inspection bulletin's .docx and .xlsx as the page's 生成 button has the worker write them (here, in the
+    request: JOBS_INLINE), downloaded from the job's page."""
+    with override_settings(JOBS_INLINE=True):
+        started = client.post("/inspections/bulletin/generate/", query)
+    assert started.status_code == 302 and started["Location"].startswith("/jobs/"), started
+    job = started["Location"]
+    docx, xlsx = (b"".join(client.get(f"{job}files/{n}/").streaming_content) for n in (0, 1))
+    return docx, xlsx

@@ -112,8 +112,9 @@ def test_evidence_is_attached_by_the_organization_and_type_checked(
 
 
 def test_results_are_for_the_department_until_published_then_each_sees_its_own(
-    assessment, county_user, town_user, branch_secretary, login
+    assessment, county_user, town_user, branch_secretary, login, settings
 ):
+    settings.JOBS_INLINE = True  # the run's job runs in the request (test_background_jobs.py: through the worker)
     village = Participant.objects.get(code="T-VILLAGE")
     birch = Participant.objects.get(code="T-BIRCH")
     services.enter(village, "G01", "85", actor=town_user)
@@ -121,7 +122,10 @@ def test_results_are_for_the_department_until_published_then_each_sees_its_own(
     services.enter(birch, "G01", "60", actor=town_user)
     services.enter(birch, "Y01", "否", actor=town_user)
     manager = login(county_user)
-    assert manager.post(f"/assess/{assessment.pk}/run/").status_code == 302
+    started = manager.post(f"/assess/{assessment.pk}/run/")
+    assert started.status_code == 302 and started["Location"].startswith("/jobs/")
+    page = manager.get(started["Location"]).content.decode()
+    assert "已计算：" in page, page[page.find("<main") :]
     body = manager.get(f"/assess/{assessment.pk}/results/").content.decode()
     assert "农村 2 个 × 15% = 1" in body and "<svg" in body and "白桦村党支部" in body
     secretary = login(branch_secretary)
@@ -137,7 +141,8 @@ def test_results_are_for_the_department_until_published_then_each_sees_its_own(
     assert secretary.get(f"/assess/orgs/{birch.pk}/result/").status_code == 404
 
 
-def test_adjustment_from_the_explanation_page(assessment, county_user, town_user, login):
+def test_adjustment_from_the_explanation_page(assessment, county_user, town_user, login, settings):
+    settings.JOBS_INLINE = True
     village = Participant.objects.get(code="T-VILLAGE")
     services.enter(village, "G01", "50", actor=town_user)
     services.run_assessment(assessment, actor=county_user)
@@ -147,10 +152,13 @@ def test_adjustment_from_the_explanation_page(assessment, county_user, town_user
     response = client.post(
         f"/assess/orgs/{village.pk}/result/", {"indicator": "G01", "points": "70", "reason": "补充材料复核"}
     )
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"].startswith("/jobs/")  # the run, done by then
     assert Adjustment.objects.get().reason == "补充材料复核"
     assert Result.objects.get(participant=village).total == Decimal("70.00")
-    assert "复核调整：50.00 → 70.00 分（补充材料复核）" in client.get(response["Location"]).content.decode()
+    job_page = client.get(response["Location"]).content.decode()
+    assert "复核调整已保存，结果正在后台重新计算。" in job_page and "已计算" in job_page
+    explain = client.get(f"/assess/orgs/{village.pk}/result/").content.decode()
+    assert "复核调整：50.00 → 70.00 分（补充材料复核）" in explain
 
 
 def test_results_export_matches_the_page(assessment, county_user, town_user, login):

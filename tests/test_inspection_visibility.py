@@ -18,7 +18,7 @@ from dangjian.accounts.models import Role
 from dangjian.cadence.models import Notification
 from dangjian.inspections import services
 from dangjian.inspections.models import Draw
-from inspection_setup import AFTER_DRAW, T0, TZ, VISIT_DAY, all_yes, committed, inspection_county
+from inspection_setup import AFTER_DRAW, T0, TZ, VISIT_DAY, all_yes, committed, generated_bulletin, inspection_county
 
 from conftest import persona
 
@@ -97,11 +97,11 @@ def body_of(response) -> str:
 
 def downloads(client, org) -> str:
     """The bulletin (Word and Excel) of the user's organization and the findings export, as text."""
-    query = f"?org={org}&year=2026"
-    doc = Document(io.BytesIO(b"".join(client.get(f"/inspections/bulletin.docx{query}").streaming_content)))
+    docx, xlsx = generated_bulletin(client, {"org": org, "year": 2026, "quarter": ""})
+    doc = Document(io.BytesIO(docx))
     text = [p.text for p in doc.paragraphs] + [c.text for t in doc.tables for row in t.rows for c in row.cells]
-    for url in (f"/inspections/bulletin.xlsx{query}", "/inspections/findings.xlsx"):
-        book = load_workbook(io.BytesIO(b"".join(client.get(url).streaming_content)))
+    for content in (xlsx, b"".join(client.get("/inspections/findings.xlsx").streaming_content)):
+        book = load_workbook(io.BytesIO(content))
         text += [str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row]
     return "\n".join(text)
 

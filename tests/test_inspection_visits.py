@@ -28,7 +28,17 @@ from dangjian.problems.models import Problem
 from dangjian.problems.services import close_problem, submit_problem
 from dangjian.rectify.models import Case, CaseEvent, CaseEventKind, CaseSource, MeasureStatus
 from dangjian.rectify.services import complete_measure, open_case
-from inspection_setup import AFTER_DRAW, T0, TZ, VISIT_DAY, VISIT_UNTIL, all_yes, committed, inspection_county
+from inspection_setup import (
+    AFTER_DRAW,
+    T0,
+    TZ,
+    VISIT_DAY,
+    VISIT_UNTIL,
+    all_yes,
+    committed,
+    generated_bulletin,
+    inspection_county,
+)
 
 pytestmark = pytest.mark.django_db
 JPEG = b"\xff\xd8\xff\xe0" + b"0" * 64
@@ -318,13 +328,10 @@ def test_the_bulletin_counts_towns_villages_findings_fixed_and_open(made, county
     assert data.by_item[0] == ("党员花名册", 2, 1, 1)
     assert data.key_rectification == ["白桦村党支部"]
     assert [(t.name, t.visited, t.findings) for t in data.towns] == [("松岭镇党委", 1, 3), ("冰河镇党委", 1, 1)]
-    query = "?org=T-NORTH&year=2026&quarter=1"
-    doc = login(county_user).get(f"/inspections/bulletin.docx{query}")
-    text = "\n".join(p.text for p in Document(io.BytesIO(b"".join(doc.streaming_content))).paragraphs)
+    docx, xlsx = generated_bulletin(login(county_user), {"org": "T-NORTH", "year": 2026, "quarter": 1})
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx)).paragraphs)
     assert "关于2026年第一季度随机督导情况的通报" in text and "检查2个乡镇（街道）的2个对象" in text
-    book = load_workbook(
-        io.BytesIO(b"".join(login(county_user).get(f"/inspections/bulletin.xlsx{query}").streaming_content))
-    )
+    book = load_workbook(io.BytesIO(xlsx))
     assert book.sheetnames == ["总体情况", "各乡镇", "按检查项目", "督导检查", "重点整改"]
     assert [c.value for c in book["重点整改"]["A"]] == ["督导对象", "白桦村党支部"]
 

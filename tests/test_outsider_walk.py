@@ -8,7 +8,7 @@ import hashlib
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from dangjian.accounts.models import ApiToken, OrgGrant, Role
@@ -16,7 +16,7 @@ from dangjian.accounts.security import set_password
 from dangjian.accounts.services import grant_org
 from dangjian.accounts.tokens import issue_token
 from dangjian.assess.models import Evidence
-from dangjian.core.models import AuditLog
+from dangjian.core.models import AuditLog, BackgroundJob
 from dangjian.members.models import Member, MemberTransfer
 from dangjian.members.services import create_member, transfer_member
 from dangjian.orgs.choices import Domain, Level, OrgKind, Post, SystemTier
@@ -172,8 +172,6 @@ ROUTES = {
     "rectify:entry_add": "measure",
     "rectify:file": "ledger_file",
     "rectify_bulletin:index": None,
-    "rectify_bulletin:docx": None,
-    "rectify_bulletin:xlsx": None,
     "rectify_bulletin:cases_export": None,
     "case-list": None,
     "case-detail": "case",
@@ -262,8 +260,6 @@ ROUTES = {
     "inspections:findings_export": None,
     "inspections:spot_checks": None,
     "inspections:bulletin": None,
-    "inspections:bulletin_docx": None,
-    "inspections:bulletin_xlsx": None,
     "inspections:checklists": None,
     "inspections:checklist_create": None,
     "inspections:checklist": "checklist",
@@ -354,6 +350,11 @@ ROUTES = {
     "training-detail": "training",
     "fund-list": None,
     "fund-detail": "fund",
+    "job": "background_job",  # a background job (core/jobs.py): an assessment run, a bulletin's files
+    "job_progress": "background_job",
+    "job_file": "background_job",
+    "rectify_bulletin:generate": None,
+    "inspections:bulletin_generate": None,
 }
 # The other county's assessment: its scheme, participants, entries' pages, evidence, results.
 ASSESS_PAGES = {
@@ -502,8 +503,6 @@ INSPECTION_LISTS = {
     "inspections:findings_export": "/inspections/findings.xlsx",
     "inspections:spot_checks": "/inspections/spot-checks/",
     "inspections:bulletin": "/inspections/bulletin/",
-    "inspections:bulletin_docx": "/inspections/bulletin.docx?org=W-NORTH&year=2026",
-    "inspections:bulletin_xlsx": "/inspections/bulletin.xlsx?org=W-NORTH&year=2026",
     "inspections:checklists": "/inspections/checklists/",
     "inspections:checklist_create": "/inspections/checklists/new/",
     "inspections:inspectors": "/inspections/inspectors/",
@@ -511,10 +510,9 @@ INSPECTION_LISTS = {
     "inspection-visit-list": "/api/inspections/visits/",
     "inspection-finding-list": "/api/inspections/findings/",
 }
-INSPECTION_DOWNLOADS = {
-    INSPECTION_LISTS[name]
-    for name in ("inspections:findings_export", "inspections:bulletin_docx", "inspections:bulletin_xlsx")
-}
+INSPECTION_DOWNLOADS = {INSPECTION_LISTS["inspections:findings_export"]}
+# The bulletin's files, written by the worker (inspections/bulletin_jobs.py), downloaded from the job's page.
+INSPECTION_DOWNLOADS |= {"/inspections/bulletin/generate/?org=W-NORTH&year=2026"}
 # The other county's meeting (with a photo) and a person it develops (with the application's document).
 PARTYLIFE_PAGES = {
     "partylife:meeting": "/partylife/meetings/{meeting}/",
@@ -571,6 +569,9 @@ PAGES_WITH_OBJECT = {
     "audit:detail": "/audit/{audit}/",
     "audit:changeset": "/audit/{audit}/changeset/",
     "cadence:read": "/notifications/{notification}/read/",
+    "job": "/jobs/{background_job}/",
+    "job_progress": "/jobs/{background_job}/progress/",
+    "job_file": "/jobs/{background_job}/files/0/",
 }
 # The other county's 党建+ project (a milestone, evidence), its service centre (a photo), training, fund and first
 # secretary.
@@ -1176,6 +1177,15 @@ def region():
         user=clerk, kind="members", original_name="南岭党员.xlsx", file="x/upload.xlsx", error_file="x/errors.xlsx"
     )
     assessment = south_assessment(south, clerk)
+    background_job = BackgroundJob.objects.create(  # the other county's bulletin, written by the worker
+        kind="rectify.bulletin",
+        title="生成整顿工作通报：南岭县委2026年第4季度",
+        target="south",
+        user=clerk,
+        org_path=south.path,
+        status="done",
+        files=["南岭县委2026年第4季度整顿工作通报.docx"],
+    )
     outsider = User.objects.create_user("north_manager")
     set_password(outsider, PASSWORD, actor=outsider)  # past the first login's forced change
     grant_org(outsider, north, Role.MANAGE)
@@ -1189,6 +1199,7 @@ def region():
             "system": system.pk,
             "user": clerk.pk,
             "job": job.pk,
+            "background_job": background_job.pk,
             "audit": AuditLog.objects.filter(org_path__startswith=south.path).order_by("seq").first().pk,
             "assessment": assessment.pk,
             "participant": assessment.participants.get(code="NL-VILLAGE").pk,
@@ -1341,16 +1352,25 @@ def test_inspection_downloads_of_the_own_county_hold_nothing_of_another(outsider
     from docx import Document
     from openpyxl import load_workbook
 
-    response = outsider.get(url)
-    assert response.status_code == 200
-    data = io.BytesIO(b"".join(response.streaming_content))
-    if ".docx" in url:
-        text = "\n".join(p.text for p in Document(data).paragraphs)
+    if "/generate/" in url:  # the bulletin: the worker's job (run here, in the request) writes .docx and .xlsx
+        path, _, query = url.partition("?")
+        with override_settings(JOBS_INLINE=True):
+            started = outsider.post(path, dict(part.split("=") for part in query.split("&")))
+        assert started.status_code == 302
+        contents = [outsider.get(f"{started['Location']}files/{n}/") for n in (0, 1)]
+        names = [".docx", ".xlsx"]
     else:
-        book = load_workbook(data)
-        text = "\n".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row)
-    for name in [*FULL_NAMES, *SECRET_NAMES]:
-        assert name not in text, (url, name)
+        contents, names = [outsider.get(url)], [url]
+    for response, name_of in zip(contents, names, strict=True):
+        assert response.status_code == 200
+        data = io.BytesIO(b"".join(response.streaming_content))
+        if ".docx" in name_of:
+            text = "\n".join(p.text for p in Document(data).paragraphs)
+        else:
+            book = load_workbook(data)
+            text = "\n".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row)
+        for name in [*FULL_NAMES, *SECRET_NAMES]:
+            assert name not in text, (url, name)
 
 
 def test_home_counts_only_the_own_county(outsider):
@@ -1446,8 +1466,8 @@ ANONYMOUS_URLS = {
     **API_ACCOUNTABILITY,
     **ACCOUNTABILITY_LISTS,
     "rectify_bulletin:index": "/rectify/bulletins/",
-    "rectify_bulletin:docx": "/rectify/bulletins/bulletin.docx",
-    "rectify_bulletin:xlsx": "/rectify/bulletins/bulletin.xlsx",
+    "rectify_bulletin:generate": "/rectify/bulletins/generate/",
+    "inspections:bulletin_generate": "/inspections/bulletin/generate/",
     "rectify_bulletin:cases_export": "/rectify/bulletins/cases.xlsx",
     "case-list": "/api/cases/",
     **API_RECTIFY,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 import shutil
 import subprocess
 from decimal import Decimal
@@ -26,7 +27,7 @@ from django.utils import timezone
 from docx import Document
 from openpyxl import load_workbook
 
-from dangjian.core.models import AuditAction, AuditLog
+from dangjian.core.models import AuditAction, AuditLog, BackgroundJob
 from dangjian.orgs.choices import Domain, Level, OrgKind
 from dangjian.rectify import services
 from dangjian.rectify.bulletin import (
@@ -276,10 +277,26 @@ def test_libreoffice_opens_the_bulletin(region, county_user, story, tmp_path):
     assert "河西村党支部" in flat and "四、下步要求" in flat
 
 
-def test_the_workbook_holds_one_sheet_per_table_with_exact_numbers(region, county_user, story, login):
+def generated(client, org: str, year: int, quarter: int):
+    """The bulletin's files as the page's 生成 button has the worker write them (run here, in the request:
+    settings.JOBS_INLINE): the job's page, then each file as downloaded from it, by name."""
+    started = client.post("/rectify/bulletins/generate/", {"org": org, "year": year, "quarter": quarter})
+    assert started.status_code == 302 and started["Location"].startswith("/jobs/"), started
+    page = client.get(started["Location"]).content.decode()
+    files = {}
+    for n, url in enumerate(sorted(set(re.findall(r'href="(/jobs/\d+/files/\d+/)"', page)))):
+        response = client.get(url)
+        assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+        files[n] = response
+    return page, files
+
+
+def test_the_workbook_holds_one_sheet_per_table_with_exact_numbers(region, county_user, story, login, settings):
+    settings.JOBS_INLINE = True
     with at(D(2026, 12, 20)):
-        response = login(county_user).get("/rectify/bulletins/bulletin.xlsx?org=T-NORTH&year=2026&quarter=4")
-    assert response.status_code == 200
+        _, files = generated(login(county_user), "T-NORTH", 2026, 4)
+    response = files[1]
+    assert ".xlsx" in response["Content-Disposition"]
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
 
     assert book.sheetnames == ["总体情况", "各单位进展", "逾期未完成", "本季度销号", "逾期上报", "抽查"]
@@ -313,25 +330,29 @@ def test_the_workbook_holds_one_sheet_per_table_with_exact_numbers(region, count
     assert [(name, day.date()) for name, day in closed] == [("白桦村党支部", D(2026, 10, 20))]
 
 
-def test_the_page_previews_the_figures_and_downloads_are_audited(region, county_user, story, login):
+def test_the_page_previews_the_figures_and_the_worker_writes_the_files_whose_downloads_are_audited(
+    region, county_user, story, login, settings
+):
+    settings.JOBS_INLINE = True
     with at(D(2026, 12, 20)):
         client = login(county_user)  # logged in on the day: sessions expire
         page = client.get("/rectify/bulletins/?org=T-NORTH&year=2026&quarter=4")
         body = page.content.decode()
         assert page.status_code == 200
         assert TITLE_Q4 in body and "河西镇党委" in body and "南岭" not in body
-        assert "bulletin.docx?org=T-NORTH&amp;year=2026&amp;quarter=4" in body
+        assert 'action="/rectify/bulletins/generate/"' in body and "生成通报文件" in body
 
         before = AuditLog.objects.filter(action=AuditAction.EXPORT).count()
-        response = client.get("/rectify/bulletins/bulletin.docx?org=T-NORTH&year=2026&quarter=4")
-    assert response.status_code == 200
+        job_page, files = generated(client, "T-NORTH", 2026, 4)
+    assert "已完成" in job_page and "整顿组织 3 个" in job_page
+    assert "漠北县委2026年第4季度整顿工作通报.docx" in job_page and "漠北县委2026年第4季度整顿工作通报.xlsx" in job_page
+    response = files[0]
     assert response["Content-Type"].endswith("wordprocessingml.document")
-    assert "no-store" in response["Cache-Control"]
     text, _ = docx_text(b"".join(response.streaming_content))
     assert TITLE_Q4 in text
     entry = AuditLog.objects.filter(action=AuditAction.EXPORT).order_by("-seq").first()
-    assert AuditLog.objects.filter(action=AuditAction.EXPORT).count() == before + 1
-    assert entry.user == county_user and entry.org_path == region.north.path and TITLE_Q4 in entry.detail
+    assert AuditLog.objects.filter(action=AuditAction.EXPORT).count() == before + 2  # one per file downloaded
+    assert entry.user == county_user and entry.org_path == region.north.path and "整顿工作通报" in entry.detail
 
 
 def test_the_page_opens_on_the_user_s_own_organization_and_this_quarter(region, town_user, login):
@@ -345,13 +366,10 @@ def test_the_page_opens_on_the_user_s_own_organization_and_this_quarter(region, 
 def test_another_county_s_bulletin_is_404_and_its_page_says_out_of_scope(region, outsider, story, login):
     client = login(outsider)
     before = AuditLog.objects.count()
-    for url in (
-        "/rectify/bulletins/bulletin.docx?org=T-NORTH&year=2026&quarter=4",
-        "/rectify/bulletins/bulletin.xlsx?org=T-NORTH&year=2026&quarter=4",
-        "/rectify/bulletins/bulletin.docx?org=T-CITY&year=2026&quarter=4",
-        "/rectify/bulletins/bulletin.docx?org=NO-SUCH&year=2026&quarter=4",
-    ):
-        assert client.get(url).status_code == 404, url
+    for org in ("T-NORTH", "T-CITY", "NO-SUCH"):
+        started = client.post("/rectify/bulletins/generate/", {"org": org, "year": 2026, "quarter": 4})
+        assert started.status_code == 404, org
+    assert not BackgroundJob.objects.exists()
     page = client.get("/rectify/bulletins/?org=T-NORTH&year=2026&quarter=4")
     assert page.status_code == 400
     body = page.content.decode()
@@ -363,8 +381,9 @@ def test_a_bad_quarter_is_refused_in_chinese(region, county_user, login):
     client = login(county_user)
     page = client.get("/rectify/bulletins/?org=T-NORTH&year=2026&quarter=5")
     assert page.status_code == 400 and "季度" in page.content.decode()
-    response = client.get("/rectify/bulletins/bulletin.docx?org=T-NORTH&year=20266&quarter=4")
+    response = client.post("/rectify/bulletins/generate/", {"org": "T-NORTH", "year": 20266, "quarter": 4})
     assert response.status_code == 400 and "年度" in response.content.decode()
+    assert not BackgroundJob.objects.exists()
 
 
 def test_write_quarterly_files_both_documents_once_per_county(region, story, settings, tmp_path):

@@ -405,6 +405,8 @@ if AUDIT_SYSLOG:
 # "cache" alias), so it is written outside an import's long transaction and, on SQLite, in a file of its own that
 # the import's write lock does not hold. Lockouts are axes' database rows (AccessAttempt), shared already.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Run the other background jobs (assessment runs, bulletins: core/jobs.py) in the request that starts them (tests).
+JOBS_INLINE = env_bool("DANGJIAN_JOBS_INLINE", False)
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {

@@ -12,10 +12,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views import View
 
+from dangjian.core.jobs import JobAlreadyActive
 from dangjian.core.views import ScopedViewMixin
 from dangjian.sheets.export import export_response
 
-from . import services
+from . import run_jobs, services
 from .access import can_manage, results_visible
 from .engine import DOMAIN_LABELS, QuotaLine
 from .forms import AdjustForm
@@ -181,13 +182,27 @@ class ExplainView(ScopedViewMixin, View):
                     form.cleaned_data["reason"],
                     actor=request.user,
                 )
-                services.run_assessment(p.assessment, actor=request.user)
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
             else:
-                messages.success(request, "复核调整已保存，结果已重新计算。")
-                return redirect("assess:explain", pk=p.pk)
+                return self.rerun(request, p)
         return self.get(request, pk, form=form, status=400)
+
+    def rerun(self, request, p):
+        """The adjustment is saved: the results are computed again by the worker (its job's page follows it). A run
+        still queued reads the adjustment when it starts; one already running did not, and is not doubled."""
+        try:
+            job = run_jobs.start_run(p.assessment, actor=request.user)
+        except JobAlreadyActive as exc:
+            if exc.job is not None and exc.job.status == "queued":
+                messages.success(request, "复核调整已保存；排队中的计算将包含本次调整。")
+            else:
+                messages.warning(
+                    request, "复核调整已保存。另一次计算正在进行，未包含本次调整：请在它结束后到考核页重新计算。"
+                )
+            return redirect("assess:explain", pk=p.pk)
+        messages.success(request, "复核调整已保存，结果正在后台重新计算。")
+        return redirect("job", job.pk)
 
 
 class ResultsExportView(_ResultsBase):

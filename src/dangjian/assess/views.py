@@ -9,11 +9,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views import View
 
+from dangjian.core.jobs import JobAlreadyActive
 from dangjian.core.scope import Action, acts_anywhere
 from dangjian.core.views import ScopedListView, ScopedViewMixin, apply_validation_error, paged
 from dangjian.orgs.models import Organization
 
-from . import services
+from . import run_jobs, services
 from .access import can_manage, rateable, results_visible
 from .forms import AssessmentForm
 from .models import Assessment, Participant, SchemeRecord
@@ -137,10 +138,24 @@ class ManageAction(ScopedViewMixin, View):
 
 
 class RunView(ManageAction):
-    def act(self, assessment):
-        outcome = services.run_assessment(assessment, actor=self.request.user)
-        weak = sum(1 for r in outcome.results if r.weak)
-        return f"已计算：{len(outcome.results)} 个组织，软弱涣散 {weak} 个。摘要值 {outcome.digest[:12]}…"
+    """Queue the run for the worker and show its job's page; a second start while one is queued or running is
+    refused (the assessment's page says so)."""
+
+    def post(self, request, pk):
+        assessment = self.get_object_or_404(pk)
+        if not can_manage(request.user, assessment):
+            raise Http404
+        try:
+            job = run_jobs.start_run(assessment, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages[:10]))
+        except JobAlreadyActive as exc:
+            messages.error(request, str(exc))
+            if exc.job is not None:
+                return redirect("job", exc.job.pk)
+        else:
+            return redirect("job", job.pk)
+        return redirect("assess:detail", pk=assessment.pk)
 
 
 class TakeFactsView(ManageAction):

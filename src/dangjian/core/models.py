@@ -180,3 +180,69 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"已清理至第 {self.seq} 条（{self.before} 之前）"
+
+
+class BackgroundJobStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "进行中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+
+ACTIVE_JOB_STATUSES = (BackgroundJobStatus.QUEUED, BackgroundJobStatus.RUNNING)
+
+
+class BackgroundJob(models.Model):
+    """A long job started from a page (an assessment run, a bulletin), run by the worker: one shape for every kind.
+
+    Written only by `core.jobs`; the kind's work is the owning app's handler (registered from its AppConfig.ready()).
+    Seen by the user who started it and by whoever's scope covers its organization (`org_path`, copied like the
+    audit log's). At most one job of a kind per target is queued or running (`target` names the object)."""
+
+    kind = models.CharField("任务类型", max_length=40)
+    title = models.CharField("任务", max_length=200)
+    target = models.CharField("任务对象", max_length=120)
+    params = models.JSONField("参数", default=dict, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="发起人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    org_path = models.CharField("组织路径", max_length=255, blank=True, db_index=True)
+    status = models.CharField(
+        "状态", max_length=20, choices=BackgroundJobStatus.choices, default=BackgroundJobStatus.QUEUED
+    )
+    done = models.PositiveIntegerField("已完成步骤", default=0)
+    total = models.PositiveIntegerField("总步骤", default=0)
+    message = models.CharField("说明", max_length=500, blank=True)
+    result_url = models.CharField("结果链接", max_length=300, blank=True)
+    files = models.JSONField("结果文件", default=list, blank=True)  # names in jobs_dir()/<pk>/
+    runner = models.CharField("执行进程", max_length=100, blank=True)  # "host:pid" of the worker that claimed it
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "org_path"
+
+    class Meta:
+        verbose_name = "后台任务"
+        verbose_name_plural = "后台任务"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "target"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_active_job_per_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (BackgroundJobStatus.DONE, BackgroundJobStatus.FAILED)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from dangjian.cadence.jobs import Context
+from dangjian.core import jobs
 from dangjian.sheets.leftovers import clean_leftovers
 
 
@@ -17,5 +18,6 @@ def clean_import_leftovers(context: Context) -> None:
     context.count("jobs_failed", cleaned.jobs)
     context.count("uploads_removed", cleaned.uploads)
     context.count("changesets_removed", cleaned.changesets)
+    context.count("background_jobs_failed", jobs.fail_abandoned())  # assessment runs, bulletins: same sweep
     if cleaned:
         context.notes.append(f"{timezone.localtime():%Y-%m-%d %H:%M} {cleaned.summary()}")

@@ -1,26 +1,24 @@
-"""The inspection bulletin (page, .docx, .xlsx; each download audited as an export) and the monthly spot-check lists
-(每月一抽查), which moved here from the notification centre when the spot-check became a provable draw."""
+"""The inspection bulletin (page; its .docx and .xlsx written by the worker, each download audited as an export)
+and the monthly spot-check lists (每月一抽查), which moved here from the notification centre when the spot-check
+became a provable draw."""
 
 from __future__ import annotations
 
-import io
-from urllib.parse import urlencode
-
-from django.http import FileResponse, Http404
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
 from dangjian.accounts.models import OrgGrant
-from dangjian.core.audit import record
-from dangjian.core.models import AuditAction
+from dangjian.core.jobs import JobAlreadyActive
 from dangjian.core.views import ScopedViewMixin
 from dangjian.orgs.models import Organization
-from dangjian.rectify.bulletin_views import DOCX_TYPE
-from dangjian.sheets.export import XLSX_TYPE, private
 
+from .bulletin_jobs import start_bulletin
 from .choices import DrawPurpose
-from .documents import TOWN_HEADERS, bulletin_data, summary_lines, write_bulletin_docx, write_bulletin_xlsx
+from .documents import TOWN_HEADERS, bulletin_data, summary_lines
 from .forms import BulletinForm
 from .models import Draw
 from .views import visible_targets_of
@@ -56,53 +54,33 @@ class BulletinView(BulletinMixin, View):
                 status = 400
         elif form.is_bound and "org" in request.GET:
             status = 400
-        query = urlencode({"org": data.org.code, "year": data.year, "quarter": data.quarter or ""}) if data else ""
         context = {
             "form": form,
             "data": data,
             "summary": summary_lines(data) if data else [],
             "town_headers": TOWN_HEADERS,
-            "query": query,
         }
         return render(request, "inspections/bulletin.html", context, status=status)
 
 
-class _Download(BulletinMixin, View):
-    suffix, content_type = "", ""
+class GenerateView(BulletinMixin, View):
+    """POST: queue the bulletin's .docx and .xlsx for the worker (inspections/bulletin_jobs.py) and show the job's
+    page, which offers both files once written. The same bulletin asked again while queued or running is refused."""
 
-    def write(self, data, out) -> None:
-        raise NotImplementedError
-
-    def get(self, request):
-        form = BulletinForm(request.GET)
-        data = self.data(form) if form.is_valid() else None
-        if data is None:
+    def post(self, request):
+        form = BulletinForm(request.POST)
+        org = self.get_queryset().filter(code=form.cleaned_data["org"].strip()).first() if form.is_valid() else None
+        if org is None:
             raise Http404("未找到该组织，或它不在您的数据范围内。")
-        out = io.BytesIO()
-        self.write(data, out)
-        out.seek(0)
-        record(
-            AuditAction.EXPORT,
-            actor=request.user,
-            org=data.org,
-            detail=f"{data.title}（{data.org.name}，{self.suffix}）；督导检查 {len(data.visits)} 次",
-        )
-        name = f"{data.org.name}{data.period_name}随机督导情况通报{self.suffix}"
-        return private(FileResponse(out, as_attachment=True, filename=name, content_type=self.content_type))
-
-
-class BulletinDocxView(_Download):
-    suffix, content_type = ".docx", DOCX_TYPE
-
-    def write(self, data, out):
-        write_bulletin_docx(data, out)
-
-
-class BulletinXlsxView(_Download):
-    suffix, content_type = ".xlsx", XLSX_TYPE
-
-    def write(self, data, out):
-        write_bulletin_xlsx(data, out)
+        year, quarter = form.cleaned_data["year"], form.cleaned_data["quarter"]
+        try:
+            job = start_bulletin(org, year, quarter, user=request.user)
+        except JobAlreadyActive as exc:
+            messages.error(request, str(exc))
+            if exc.job is None:
+                return redirect(f"{reverse('inspections:bulletin')}?org={org.code}&year={year}&quarter={quarter or ''}")
+            job = exc.job
+        return redirect("job", job.pk)
 
 
 class SpotCheckListView(ScopedViewMixin, View):

@@ -8,7 +8,6 @@ app_name = "rectify_bulletin"
 
 urlpatterns = [
     path("", bulletin_views.BulletinView.as_view(), name="index"),
-    path("bulletin.docx", bulletin_views.BulletinDocxView.as_view(), name="docx"),
-    path("bulletin.xlsx", bulletin_views.BulletinXlsxView.as_view(), name="xlsx"),
+    path("generate/", bulletin_views.GenerateView.as_view(), name="generate"),
     path("cases.xlsx", bulletin_views.CaseExportView.as_view(), name="cases_export"),
 ]

@@ -1,34 +1,32 @@
-"""The quarterly bulletin's pages: choose an organization in scope, a year and a quarter, see the figures, download
-the .docx and .xlsx (each download audited as an export); and the case list as .xlsx with the list's filters.
+"""The quarterly bulletin's pages: choose an organization in scope, a year and a quarter, see the figures, have the
+worker write its .docx and .xlsx (each download audited as an export); and the case list as .xlsx with its filters.
 
 A bulletin covers the chosen organization's subtree within the user's scope: the organization must be in scope
 (else 404, as for a missing one) and only cases the user may see are counted."""
 
 from __future__ import annotations
 
-import io
-from urllib.parse import urlencode
-
 from django import forms
 from django.contrib import messages
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
 from dangjian.accounts.models import OrgGrant
-from dangjian.core.audit import record
-from dangjian.core.models import AuditAction
+from dangjian.core.jobs import JobAlreadyActive
 from dangjian.core.views import ScopedViewMixin
 from dangjian.orgs.choices import LEADING_KINDS
 from dangjian.orgs.models import Organization
-from dangjian.sheets.export import XLSX_TYPE, ExportTooLarge, describe_filters, export_response, private
+from dangjian.sheets.export import ExportTooLarge, describe_filters, export_response
 
+from . import bulletin
 from .api.filtersets import CaseFilterSet
 from .api.views import with_progress
-from .bulletin import BulletinData, bulletin_data, total_row, write_docx, write_xlsx
+from .bulletin import bulletin_data, total_row
+from .bulletin_jobs import start_bulletin
 from .models import Case
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -74,24 +72,6 @@ class BulletinMixin(ScopedViewMixin):
     def org_in_scope(self, code: str) -> Organization | None:
         return self.get_queryset().filter(code=code.strip()).first()
 
-    def bulletin(self, request) -> BulletinData:
-        """The bulletin asked for, or 404 (organization out of scope or missing) / 400 (year or quarter)."""
-        form = BulletinForm(request.GET)
-        if not form.is_valid():
-            if "org" in form.errors:
-                raise Http404(NOT_FOUND)
-            raise BadRequest(form)
-        org = self.org_in_scope(form.cleaned_data["org"])
-        if org is None:
-            raise Http404(NOT_FOUND)
-        return bulletin_data(org, form.cleaned_data["year"], form.cleaned_data["quarter"], user=request.user)
-
-
-class BadRequest(Exception):
-    def __init__(self, form):
-        super().__init__("invalid")
-        self.form = form
-
 
 class BulletinView(BulletinMixin, View):
     def get(self, request):
@@ -111,57 +91,31 @@ class BulletinView(BulletinMixin, View):
             "data": data,
             "total": total_row(data) if data else None,
             "suggestions": self.suggestions(),
-            "query": _query(data),
         }
         return render(request, "rectify/bulletin.html", context, status=status)
 
 
-def _query(data: BulletinData | None) -> str:
-    """The query string of the downloads: the bulletin shown, whether chosen or the default one."""
-    if data is None:
-        return ""
-    return urlencode({"org": data.org.code, "year": data.year, "quarter": data.quarter})
+class GenerateView(BulletinMixin, View):
+    """POST: queue the bulletin's .docx and .xlsx for the worker (rectify/bulletin_jobs.py) and show the job's page,
+    which offers both files once written. The same bulletin asked again while queued or running is refused."""
 
-
-class _Download(BulletinMixin, View):
-    suffix = ""
-    content_type = ""
-
-    def write(self, data: BulletinData, out) -> None:
-        raise NotImplementedError
-
-    def get(self, request):
-        try:
-            data = self.bulletin(request)
-        except BadRequest as exc:
-            context = {"form": exc.form, "data": None, "suggestions": self.suggestions(), "query": ""}
+    def post(self, request):
+        form = BulletinForm(request.POST)
+        if not form.is_valid():
+            if "org" in form.errors:
+                raise Http404(NOT_FOUND)
+            context = {"form": form, "data": None, "suggestions": self.suggestions()}
             return render(request, "rectify/bulletin.html", context, status=400)
-        out = io.BytesIO()
-        self.write(data, out)
-        out.seek(0)
-        record(
-            AuditAction.EXPORT,
-            actor=request.user,
-            org=data.org,
-            detail=f"{data.title}（{data.org.name}，{self.suffix}）；统计截至 {data.as_of}；"
-            f"整顿组织 {data.cases_total} 个",
-        )
-        filename = f"{data.org.name}{data.year}年第{data.quarter}季度整顿工作通报{self.suffix}"
-        return private(FileResponse(out, as_attachment=True, filename=filename, content_type=self.content_type))
-
-
-class BulletinDocxView(_Download):
-    suffix, content_type = ".docx", DOCX_TYPE
-
-    def write(self, data, out):
-        write_docx(data, out)
-
-
-class BulletinXlsxView(_Download):
-    suffix, content_type = ".xlsx", XLSX_TYPE
-
-    def write(self, data, out):
-        write_xlsx(data, out)
+        org = self.org_in_scope(form.cleaned_data["org"])
+        if org is None:
+            raise Http404(NOT_FOUND)
+        year, quarter = form.cleaned_data["year"], form.cleaned_data["quarter"]
+        try:
+            job = start_bulletin(org, year, quarter, user=request.user, today=timezone.localdate())
+        except JobAlreadyActive as exc:
+            messages.error(request, str(exc))
+            return redirect(reverse("job", args=[exc.job.pk]) if exc.job else bulletin.page_url(org, year, quarter))
+        return redirect("job", job.pk)
 
 
 def case_columns():

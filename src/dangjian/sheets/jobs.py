@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime
 import logging
 import os
-import socket
 import time
 import uuid
 from pathlib import Path
@@ -23,6 +22,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 from django_tasks import task
+
+from dangjian.core.jobs import runner_gone, runner_id
 
 from .models import STALE_AFTER, ImportJob, JobStatus, imports_dir
 
@@ -54,24 +55,6 @@ def private_dir(path: Path) -> None:
 def open_private(path: Path):
     """A new file (binary, for writing) that only the server's user may read, whatever the umask."""
     return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE), "wb")
-
-
-def runner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def runner_gone(runner: str) -> bool:
-    """Whether the process that claimed a job has ended (known only for one on this machine)."""
-    host, _, pid = runner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 class Progress:

@@ -11,6 +11,7 @@ import waitress
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from dangjian.core import jobs
 from dangjian.core.proxy import behind_proxy, waitress_options
 from dangjian.core.shared_cache import ensure_cache_table
 from dangjian.server.embedded import exit_on_sigterm, start_worker, stop_worker
@@ -45,6 +46,9 @@ class Command(BaseCommand):
         cleaned = clean_leftovers()
         if cleaned:
             self.stdout.write(cleaned.summary())
+        failed = jobs.fail_abandoned()  # assessment runs and bulletins whose worker died with the last stop
+        if failed:
+            self.stdout.write(f"已将 {failed} 个中断的后台任务记为失败。")
         worker = None
         if not no_worker:
             exit_on_sigterm()

@@ -1,4 +1,5 @@
-"""`dangjian worker`: the background process that runs imports (and, with --with-scheduler, the scheduled jobs).
+"""`dangjian worker`: the background process that runs imports, assessment runs and bulletins (and, with
+--with-scheduler, the scheduled jobs).
 
 `dangjian serve` starts one unless given --no-worker; in production run it as its own service (docs/operations.md)."""
 
@@ -7,6 +8,7 @@ import argparse
 from django.core.management.base import BaseCommand, CommandError
 
 from dangjian.cadence.scheduler import Scheduler
+from dangjian.core import jobs
 from dangjian.core.heartbeat import Heartbeat
 from dangjian.core.shared_cache import ensure_cache_table
 from dangjian.flows import schedule
@@ -20,7 +22,7 @@ def job_scheduler() -> Scheduler:
 
 
 class Command(BaseCommand):
-    help = "运行后台任务（导入等）；加 --with-scheduler 时同时每 5 分钟执行到期的定期任务。"
+    help = "运行后台任务（导入、考核计算、通报生成）；加 --with-scheduler 时同时每 5 分钟执行到期的定期任务。"
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=1.0, help="队列为空时每隔多少秒查看一次，默认 1")
@@ -40,6 +42,9 @@ class Command(BaseCommand):
         failed = fail_abandoned()
         if failed:
             self.stdout.write(f"已将 {failed} 个中断的导入任务记为失败。")
+        failed = jobs.fail_abandoned()  # the same for the other background jobs (assessment runs, bulletins)
+        if failed:
+            self.stdout.write(f"已将 {failed} 个中断的后台任务记为失败。")
         scheduler = job_scheduler() if with_scheduler else None
         loop = WorkerLoop(interval=interval, scheduler=scheduler, parent_pid=parent_pid)
         heartbeat = Heartbeat()
