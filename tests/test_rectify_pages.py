@@ -104,7 +104,7 @@ def test_the_town_check_refuses_an_open_measure_in_its_own_words(login, case, to
     response = login(town_user).post(f"/rectify/{case.pk}/town-check/", {"opinion": "同意"})
     assert response.status_code == 400
     body = response.content.decode()
-    assert "还有 1 项整改措施未完成，不能初验。" in body and "不能验收销号" not in body  # the town checks, it does not close
+    assert "还有 1 项整改措施未完成，不能初验。" in body and "不能验收销号" not in body
     case.refresh_from_db()
     assert case.status == CaseStatus.OPEN
 

@@ -52,7 +52,6 @@ class SchemeReadMixin(ScopedViewMixin):
 
 
 class SchemeDetailView(SchemeReadMixin, View):
-
     def get(self, request, pk):
         record = self.get_object_or_404(pk)
         scheme = record.parsed()
@@ -89,7 +88,6 @@ class SchemeDetailView(SchemeReadMixin, View):
 
 
 class SchemeDownloadView(SchemeReadMixin, View):
-
     def get(self, request, pk):
         record = self.get_object_or_404(pk)
         response = HttpResponse(record.text, content_type="application/yaml; charset=utf-8")
@@ -111,7 +109,11 @@ class SchemeCreateView(ScopedViewMixin, View):
     def get(self, request, pk=None):
         record = self.record(pk)
         form = SchemeForm(initial=self.initial(record))
-        return render(request, "assess/scheme_form.html", {"form": form, "title": self.title, "metrics": METRICS, "methods": METHODS})
+        return render(
+            request,
+            "assess/scheme_form.html",
+            {"form": form, "title": self.title, "metrics": METRICS, "methods": METHODS},
+        )
 
     def post(self, request, pk=None):
         record = self.record(pk)

@@ -23,8 +23,8 @@ from dangjian.core.audit import record
 from dangjian.core.audit_verify import verify_chain
 from dangjian.core.changesets import changeset_of, check_changeset, path_of, read_rows
 from dangjian.core.models import AuditAction, AuditLog
-from dangjian.core.scope import Action, acts_anywhere
 from dangjian.core.paging import CappedPaginator, page_of
+from dangjian.core.scope import Action, acts_anywhere
 from dangjian.core.views import ScopedViewMixin
 from dangjian.orgs.models import Organization
 from dangjian.sheets.export import ExportTooLarge, describe_filters, export_response
