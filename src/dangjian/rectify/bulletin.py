@@ -507,9 +507,13 @@ def _table(doc, headers: list[str], rows: list[list[object]], widths: list[float
     table.autofit = False
     for cell, text in zip(table.rows[0].cells, headers, strict=True):
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        cell.paragraphs[0].paragraph_format.keep_with_next = True  # never a header alone at a page's foot
         _set_font(cell.paragraphs[0].add_run(text), HEAD_FONT, 10.5)
+    repeat_header(table.rows[0])
     for values in rows:
-        cells = table.add_row().cells
+        row = table.add_row()
+        keep_row_whole(row)
+        cells = row.cells
         for cell, value in zip(cells, values, strict=True):
             number = isinstance(value, int | Decimal)
             text = wan(value) if isinstance(value, Decimal) else str(value)
@@ -523,15 +527,65 @@ def _table(doc, headers: list[str], rows: list[list[object]], widths: list[float
     return table
 
 
+def repeat_header(row) -> None:
+    """Mark a table's first row as its header (w:tblHeader): Word and LibreOffice repeat it at the top of every
+    page the table runs onto, and the row itself never splits across pages."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    properties = row._tr.get_or_add_trPr()
+    for tag in ("w:cantSplit", "w:tblHeader"):
+        element = OxmlElement(tag)
+        element.set(qn("w:val"), "true")
+        properties.append(element)
+
+
+def keep_row_whole(row) -> None:
+    """A row of a table is printed on one page, not cut in two (w:cantSplit)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    element = OxmlElement("w:cantSplit")
+    element.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(element)
+
+
 def _heading(doc, text: str):
     # Bold as well: where 黑体 is missing it falls back to the same face as the body, and would not stand out.
-    return _paragraph(doc, text, font=HEAD_FONT, bold=True)
+    # Kept with what follows, so a section head never ends a page with its text or table on the next.
+    paragraph = _paragraph(doc, text, font=HEAD_FONT, bold=True)
+    paragraph.paragraph_format.keep_with_next = True
+    return paragraph
 
 
 def _caption(doc, text: str):
+    """A table's caption (表1 …), kept on the page of the table's first rows."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-    return _paragraph(doc, text, font=HEAD_FONT, size=12, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    paragraph = _paragraph(doc, text, font=HEAD_FONT, size=12, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    paragraph.paragraph_format.keep_with_next = True
+    return paragraph
+
+
+def sign_off(doc, last, issuer: str, issued: datetime.date) -> None:
+    """The issuer and the date under the text, right-aligned, on the same page as the text's last paragraph
+    (`last`): a 公文's 落款 never stands alone on a page of its own."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    last.paragraph_format.keep_with_next = True
+    blank = _paragraph(doc, "", indent=False)
+    blank.paragraph_format.keep_with_next = True
+    name = _paragraph(doc, issuer, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+    name.paragraph_format.keep_with_next = True
+    name.paragraph_format.right_indent = _pt(32)  # two characters in from the margin, as the date below
+    day = _paragraph(doc, cn_date(issued), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+    day.paragraph_format.right_indent = _pt(32)
+
+
+def _pt(value: float):
+    from docx.shared import Pt
+
+    return Pt(value)
 
 
 def write_docx(data: BulletinData, out) -> None:
@@ -587,11 +641,9 @@ def write_docx(data: BulletinData, out) -> None:
 
     _heading(doc, "四、下步要求")
     for text in requirement_text(data):
-        _paragraph(doc, text)
+        last = _paragraph(doc, text)
 
-    _paragraph(doc, "", indent=False)
-    _paragraph(doc, data.issuer, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
-    _paragraph(doc, cn_date(data.issued), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+    sign_off(doc, last, data.issuer, data.issued)
     doc.save(out)
 
 
@@ -603,17 +655,21 @@ def _addressees(org: Organization) -> str:
     return "各党支部"
 
 
-def _fit_columns(ws) -> None:
-    """Each column as wide as its longest value (within reason), so nothing shows as ### or is cut off."""
-    for column in ws.columns:
+def _fit_columns(ws, first_row: int = 1) -> None:
+    """Each column as wide as its longest value from `first_row` on (the title row spans them all and sets none),
+    within reason, so nothing shows as ### or is cut off."""
+    for column in ws.iter_cols(min_row=first_row):
         widest = max((display_width(cell.value) for cell in column), default=0)
         ws.column_dimensions[column[0].column_letter].width = min(80, max(10, widest + 2))
+
+
+TITLE_ROW, HEADER_ROW = 1, 2  # each sheet: the bulletin's title and the table's name, then the column headers
 
 
 def write_xlsx(data: BulletinData, out) -> None:
     """The bulletin's tables as a workbook, one sheet per table, money in yuan with two decimals."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
     workbook = Workbook()
     bold = Font(bold=True)
@@ -621,6 +677,12 @@ def write_xlsx(data: BulletinData, out) -> None:
     def sheet(title: str, headers: list[str], rows: list[list[object]], first=False):
         ws = workbook.active if first else workbook.create_sheet()
         ws.title = title
+        ws.append([f"{data.title}——{title}"])  # the title row: a printed sheet says what it is
+        ws.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=len(headers))
+        heading = ws.cell(row=TITLE_ROW, column=1)
+        heading.font = Font(bold=True, size=14)
+        heading.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.row_dimensions[TITLE_ROW].height = 40
         ws.append(headers)
         for cell in ws[ws.max_row]:
             cell.font = bold
@@ -629,13 +691,14 @@ def write_xlsx(data: BulletinData, out) -> None:
             for cell, value in zip(ws[ws.max_row], values, strict=True):
                 if isinstance(value, Decimal):
                     cell.number_format = "0.00"
-        _fit_columns(ws)
-        print_layout(ws, header_row=1)
+        _fit_columns(ws, first_row=HEADER_ROW)
+        print_layout(ws, header_row=HEADER_ROW)
+        ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
         return ws
 
     head = [["通报", data.title], ["发布单位", data.issuer], ["统计截至", data.as_of]]
     overview = sheet("总体情况", ["指标", "数值"], [*head, *[[k, v] for k, v in summary_figures(data)]], first=True)
-    overview["B4"].number_format = "yyyy-mm-dd"
+    overview.cell(row=HEADER_ROW + 3, column=2).number_format = "yyyy-mm-dd"
     money_rows = [[*row_cells(r)[:-1], r.funds] for r in [*data.rows, total_row(data)]]
     sheet("各单位进展", [*ROW_HEADERS[:-1], "专项资金（元）"], money_rows)
     behind = [[b.name, b.parent, b.kind, b.status, b.measures, b.done, b.overdue] for b in data.behind]
@@ -644,6 +707,6 @@ def write_xlsx(data: BulletinData, out) -> None:
     sheet("逾期上报", ["组织", "日期", "说明"], [[h.name, h.date, h.note] for h in data.escalations])
     sheet("抽查", ["组织", "日期", "说明"], [[h.name, h.date, h.note] for h in data.spot_checks])
     for ws in workbook.worksheets[3:]:
-        for row in ws.iter_rows(min_row=2, min_col=2, max_col=2):
+        for row in ws.iter_rows(min_row=HEADER_ROW + 1, min_col=2, max_col=2):
             row[0].number_format = "yyyy-mm-dd"
     workbook.save(out)
