@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 def to_pdf(source: Path) -> Path:
-    """The PDF LibreOffice prints of `source`, next to it (its own profile, so another LibreOffice does not interfere)."""
+    """The PDF LibreOffice prints of `source`, next to it (its own profile: another LibreOffice does not interfere)."""
     office = shutil.which("libreoffice") or shutil.which("soffice")
     assert office and shutil.which("pdftotext"), "LibreOffice 与 pdftotext 须已安装（scripts/test.sh 会安装）"
     profile = source.parent / "lo-profile"
@@ -23,10 +23,16 @@ def to_pdf(source: Path) -> Path:
     return source.with_suffix(".pdf")
 
 
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    assert path, f"{name} 须已安装（poppler-utils）"
+    return path
+
+
 def pages(pdf: Path) -> list[str]:
     """Each page's text with the white space taken out (Chinese text has none to keep)."""
     text = subprocess.run(  # noqa: S603 - poppler's pdftotext with fixed arguments
-        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+        [_tool("pdftotext"), "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
     ).stdout
     return ["".join(page.split()) for page in text.split("\f")[:-1] or [text]]
 
@@ -34,7 +40,7 @@ def pages(pdf: Path) -> list[str]:
 def word_heights(pdf: Path, pattern: str) -> list[float]:
     """The heights (points) of the words matching `pattern` as printed: the type size they were set in, scaled."""
     html = subprocess.run(  # noqa: S603 - poppler's pdftotext with fixed arguments
-        ["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True
+        [_tool("pdftotext"), "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True
     ).stdout
     found = re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', html)
     return [float(y2) - float(y1) for y1, y2, word in found if re.fullmatch(pattern, word)]
@@ -43,6 +49,6 @@ def word_heights(pdf: Path, pattern: str) -> list[float]:
 def page_sizes(pdf: Path) -> list[tuple[float, float]]:
     """Width and height (points) of each page."""
     info = subprocess.run(  # noqa: S603 - poppler's pdfinfo with fixed arguments
-        ["pdfinfo", "-l", "999", str(pdf)], check=True, capture_output=True, text=True
+        [_tool("pdfinfo"), "-l", "999", str(pdf)], check=True, capture_output=True, text=True
     ).stdout
     return [(float(w), float(h)) for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)]
