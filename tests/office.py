@@ -46,6 +46,17 @@ def word_heights(pdf: Path, pattern: str) -> list[float]:
     return [float(y2) - float(y1) for y1, y2, word in found if re.fullmatch(pattern, word)]
 
 
+def word_right_edges(pdf: Path) -> list[tuple[int, float]]:
+    """(page index, right edge in points) of every printed word."""
+    html = subprocess.run(  # noqa: S603 - poppler's pdftotext with fixed arguments
+        [_tool("pdftotext"), "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    edges = []
+    for index, page in enumerate(html.split("<page ")[1:]):
+        edges += [(index, float(x)) for x in re.findall(r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)"', page)]
+    return edges
+
+
 def page_sizes(pdf: Path) -> list[tuple[float, float]]:
     """Width and height (points) of each page."""
     info = subprocess.run(  # noqa: S603 - poppler's pdfinfo with fixed arguments

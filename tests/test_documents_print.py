@@ -7,11 +7,18 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from pathlib import Path
 
+from openpyxl import load_workbook
+
+import dangjian.assess as assess_examples
+from dangjian.assess.batch import read_scheme
+from dangjian.assess.batch_xlsx import write_template as write_batch_template
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import Organization
 from dangjian.rectify.bulletin import BEHIND_HEADERS, ROW_HEADERS, Behind, BulletinData, Row, write_docx
-from office import pages, to_pdf
+from dangjian.sheets.template import write_template
+from office import page_sizes, pages, to_pdf, word_right_edges
 
 D = datetime.date
 
@@ -61,3 +68,39 @@ def test_the_quarterly_bulletin_prints_headings_with_tables_headers_on_each_page
     # The issuer and the date stand on the page of the text's last paragraph.
     last = next(i for i, page in enumerate(printed) if "（四）及时更新台账" in page)
     assert "中共漠北县委组织部" in printed[last] and "2026年12月20日" in printed[last]
+
+
+def printed_words_fit(pdf) -> bool:
+    """Every printed word lies within its page: nothing runs off the edge."""
+    sizes = page_sizes(pdf)
+    return all(x_max <= sizes[page][0] + 0.5 for page, x_max in word_right_edges(pdf))
+
+
+def test_the_member_template_s_instructions_print_on_one_page_wrapped_within_its_width(tmp_path):
+    source = tmp_path / "members.xlsx"
+    write_template("members", source)
+    book = load_workbook(source)
+    guide = book["填写说明"]
+    assert guide.page_setup.fitToWidth == 1 and guide.print_area
+    pdf = to_pdf(source)
+    printed = pages(pdf)
+    at = [i for i, page in enumerate(printed) if "列名是否必填说明" in page]
+    assert len(at) == 1 and len(printed) == 2  # the sheet, then its instructions on one page (not eight)
+    for note in ("导入要么全部成功，要么一行也不写入；有错误时可下载错误清单，改正后重新导入。", "最多50个字。"):
+        assert note in printed[at[0]]  # whole, on the instructions' page
+    assert printed_words_fit(pdf)
+
+
+def test_the_score_sheet_s_instructions_print_within_the_page_width(tmp_path):
+    source = tmp_path / "scores.xlsx"
+    scheme = read_scheme(Path(assess_examples.__file__).parent / "examples" / "scheme-county.yaml")
+    write_batch_template(scheme, [], source)
+    pdf = to_pdf(source)
+    printed = pages(pdf)
+    first = next(i for i, page in enumerate(printed) if "成绩表填写说明" in page)
+    for line in (
+        "填好后运行：dangjianassessrun--scheme方案.yaml--scores本文件--out结果.xlsx",
+        "满意度项填满意率（如85%、85或0.85，其余视为不满意）或“满意/基本满意/不满意”人数（如30/5/2）。",
+    ):
+        assert line in printed[first]  # each line whole on the first page of the instructions, not cut in pieces
+    assert printed_words_fit(pdf)
