@@ -243,7 +243,7 @@ def test_the_word_bulletin_has_title_sections_tables_and_chinese_fonts(region, c
     assert all(t.style.name == "Table Grid" for t in doc.tables)  # bordered
     run = doc.paragraphs[0].runs[0]
     fonts = run._element.rPr.rFonts
-    assert fonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "SimSun"  # 宋体
+    assert fonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "方正小标宋简体"
 
 
 def test_libreoffice_opens_the_bulletin(region, county_user, story, tmp_path):

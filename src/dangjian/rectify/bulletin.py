@@ -24,7 +24,9 @@ from django.utils import timezone
 from dangjian.core.files import FILE_MODE, private_dir
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import PATH_STEP, Organization
+from dangjian.sheets import official
 from dangjian.sheets.export import cell_value, display_width, print_layout
+from dangjian.sheets.official import cn_date
 
 from .models import Case, CaseEvent, CaseEventKind, CaseStatus, LedgerEntry, Measure, MeasureStatus, WeaknessKind
 
@@ -338,19 +340,11 @@ def write_quarterly(year: int, quarter: int, org: Organization | None = None) ->
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The documents. Layout after the usual 公文 practice: A4, 仿宋 三号 body, 黑体 section heads, a 宋体 title.
-# Fonts by their English family names (FangSong = 仿宋, SimHei = 黑体, SimSun = 宋体): Word knows them by either name,
-# and LibreOffice's substitution table knows only these, replacing them with Noto CJK where they are not installed
-# (a Chinese name falls back to no CJK face at all). Runs are marked zh-CN so the fallback picks Chinese glyphs.
+# The documents, in the official layout every bulletin shares (`dangjian.sheets.official`).
 
-BODY_FONT, HEAD_FONT, TITLE_FONT, LATIN_FONT = "FangSong", "SimHei", "SimSun", "Times New Roman"
 ROW_HEADERS = ["单位", "整顿组织", "整改中", "乡镇已初验", "已销号", "整改措施", "已完成", "逾期未完成"]
 ROW_HEADERS += ["专项资金（万元）"]
 BEHIND_HEADERS = ["组织", "上级组织", "软弱类型", "状态", "整改措施", "已完成", "逾期未完成"]
-
-
-def cn_date(day: datetime.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def summary_figures(data: BulletinData) -> list[tuple[str, object]]:
@@ -460,190 +454,44 @@ def _area(org: Organization) -> str:
     return "单位"
 
 
-def _set_font(run, name: str, size: float, bold: bool = False) -> None:
-    """Latin text in Times New Roman, Chinese in `name` (the East Asian font attribute, which Word and LibreOffice
-    read for CJK characters). Where `name` is missing, LibreOffice substitutes an installed CJK face (Noto CJK)."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    run.font.name = LATIN_FONT
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    properties = run._element.get_or_add_rPr()
-    fonts = properties.get_or_add_rFonts()
-    fonts.set(qn("w:eastAsia"), name)
-    fonts.set(qn("w:hint"), "eastAsia")
-    language = OxmlElement("w:lang")
-    language.set(qn("w:val"), "en-US")
-    language.set(qn("w:eastAsia"), "zh-CN")
-    properties.append(language)
-
-
-def _paragraph(doc, text: str, *, font=BODY_FONT, size=16, bold=False, align=None, indent=True):
-    from docx.shared import Pt
-
-    paragraph = doc.add_paragraph()
-    if align is not None:
-        paragraph.alignment = align
-    fmt = paragraph.paragraph_format
-    fmt.line_spacing = Pt(28)  # the fixed 28-point line of official documents
-    fmt.space_after = Pt(0)
-    if indent:
-        fmt.first_line_indent = Pt(size * 2)
-    _set_font(paragraph.add_run(text), font, size, bold)
-    return paragraph
-
-
-def _table(doc, headers: list[str], rows: list[list[object]], widths: list[float]):
-    """A bordered table ("Table Grid") with a bold header row, numbers right-aligned, column widths in cm."""
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm
-
-    table = doc.add_table(rows=1, cols=len(headers))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    for cell, text in zip(table.rows[0].cells, headers, strict=True):
-        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-        cell.paragraphs[0].paragraph_format.keep_with_next = True  # never a header alone at a page's foot
-        _set_font(cell.paragraphs[0].add_run(text), HEAD_FONT, 10.5)
-    repeat_header(table.rows[0])
-    for values in rows:
-        row = table.add_row()
-        keep_row_whole(row)
-        cells = row.cells
-        for cell, value in zip(cells, values, strict=True):
-            number = isinstance(value, int | Decimal)
-            text = wan(value) if isinstance(value, Decimal) else str(value)
-            if number:
-                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            _set_font(cell.paragraphs[0].add_run(text), BODY_FONT, 10.5)
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = Cm(width)  # the grid, which LibreOffice reads
-        for cell in column.cells:  # and each cell's width, which Word reads
-            cell.width = Cm(width)
-    return table
-
-
-def repeat_header(row) -> None:
-    """Mark a table's first row as its header (w:tblHeader): Word and LibreOffice repeat it at the top of every
-    page the table runs onto, and the row itself never splits across pages."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    properties = row._tr.get_or_add_trPr()
-    for tag in ("w:cantSplit", "w:tblHeader"):
-        element = OxmlElement(tag)
-        element.set(qn("w:val"), "true")
-        properties.append(element)
-
-
-def keep_row_whole(row) -> None:
-    """A row of a table is printed on one page, not cut in two (w:cantSplit)."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    element = OxmlElement("w:cantSplit")
-    element.set(qn("w:val"), "true")
-    row._tr.get_or_add_trPr().append(element)
-
-
-def _heading(doc, text: str):
-    # Bold as well: where 黑体 is missing it falls back to the same face as the body, and would not stand out.
-    # Kept with what follows, so a section head never ends a page with its text or table on the next.
-    paragraph = _paragraph(doc, text, font=HEAD_FONT, bold=True)
-    paragraph.paragraph_format.keep_with_next = True
-    return paragraph
-
-
-def _caption(doc, text: str):
-    """A table's caption (表1 …), kept on the page of the table's first rows."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-
-    paragraph = _paragraph(doc, text, font=HEAD_FONT, size=12, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    paragraph.paragraph_format.keep_with_next = True
-    return paragraph
-
-
-def sign_off(doc, last, issuer: str, issued: datetime.date) -> None:
-    """The issuer and the date under the text, right-aligned, on the same page as the text's last paragraph
-    (`last`): a 公文's 落款 never stands alone on a page of its own."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-
-    last.paragraph_format.keep_with_next = True
-    blank = _paragraph(doc, "", indent=False)
-    blank.paragraph_format.keep_with_next = True
-    name = _paragraph(doc, issuer, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
-    name.paragraph_format.keep_with_next = True
-    name.paragraph_format.right_indent = _pt(32)  # two characters in from the margin, as the date below
-    day = _paragraph(doc, cn_date(issued), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
-    day.paragraph_format.right_indent = _pt(32)
-
-
-def _pt(value: float):
-    from docx.shared import Pt
-
-    return Pt(value)
-
-
 def write_docx(data: BulletinData, out) -> None:
     """The bulletin as a Word document (通报), to a path or a binary file object."""
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
-
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
-    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
-    normal = doc.styles["Normal"]
-    normal.font.name, normal.font.size = LATIN_FONT, Pt(16)
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
-    doc.core_properties.title = data.title
-    doc.core_properties.author = data.issuer
-
-    title = _paragraph(doc, data.title, font=TITLE_FONT, size=22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    title.paragraph_format.first_line_indent = None
-    title.paragraph_format.line_spacing = Pt(36)
-    title.paragraph_format.space_after = Pt(16)
-    _paragraph(doc, f"{_addressees(data.org)}：", indent=False)
-    _paragraph(
+    doc = official.new_document(data.title, data.issuer)
+    official.title(doc, data.title)
+    official.paragraph(doc, f"{_addressees(data.org)}：", indent=False)
+    official.paragraph(
         doc,
         f"现将{data.quarter_name}全{_area(data.org)}软弱涣散基层党组织整顿工作进展情况通报如下：",
     )
 
-    _heading(doc, "一、总体进展")
+    official.heading(doc, "一、总体进展")
     for text in overview_text(data):
-        _paragraph(doc, text)
-    _caption(doc, "表1  整顿工作总体情况")
-    # _table writes money (Decimal) in 万元
+        official.paragraph(doc, text)
+    official.caption(doc, "表1  整顿工作总体情况")
+    # money (Decimal) in 万元
     figures = [[label.replace("（元）", "（万元）"), value] for label, value in summary_figures(data)]
-    _table(doc, ["指标", "数量"], figures, [10.6, 5])
+    official.table(doc, ["指标", "数量"], figures, [10.6, 5], money=wan)
 
-    _heading(doc, "二、各乡镇进展情况")
+    official.heading(doc, "二、各乡镇进展情况")
     if data.rows:
-        _caption(doc, "表2  各单位整顿进展情况")
-        _table(doc, ROW_HEADERS, [row_cells(r) for r in [*data.rows, total_row(data)]], [3.6] + [1.5] * 8)
+        official.caption(doc, "表2  各单位整顿进展情况")
+        rows = [row_cells(r) for r in [*data.rows, total_row(data)]]
+        official.table(doc, ROW_HEADERS, rows, [3.6] + [1.5] * 8, money=wan)
     else:
-        _paragraph(doc, "本季度无列入整顿的组织。")
+        official.paragraph(doc, "本季度无列入整顿的组织。")
 
-    _heading(doc, "三、存在问题")
+    official.heading(doc, "三、存在问题")
     for text in problem_text(data):
-        _paragraph(doc, text)
+        official.paragraph(doc, text)
     if data.behind:
-        _caption(doc, "表3  整改措施逾期未完成的组织")
+        official.caption(doc, "表3  整改措施逾期未完成的组织")
         rows = [[b.name, b.parent, b.kind, b.status, b.measures, b.done, b.overdue] for b in data.behind]
-        _table(doc, BEHIND_HEADERS, rows, [3.2, 3.2, 2.8, 2, 1.4, 1.4, 1.6])
+        official.table(doc, BEHIND_HEADERS, rows, [3.2, 3.2, 2.8, 2, 1.4, 1.4, 1.6])
 
-    _heading(doc, "四、下步要求")
+    official.heading(doc, "四、下步要求")
     for text in requirement_text(data):
-        last = _paragraph(doc, text)
-
-    sign_off(doc, last, data.issuer, data.issued)
+        last = official.paragraph(doc, text)
+    official.sign_off(doc, last, data.issuer, data.issued)
     doc.save(out)
 
 
