@@ -554,6 +554,11 @@ FORMS |= {"stations:edit", "stations:retire", "weekly:publish", "weekly:relay", 
 POST_ONLY |= {f"opinions:{name}" for name in ("unmask", "category", "reply", "to_problem", "code_withdraw")}
 FORMS |= {f"problems:{name}" for name in ("assign", "progress", "submit", "close", "return", "escalate")}
 FORMS |= {"partylife:applicant"}
+# Issue #19: the annual assessment bulletin; publishing asks for confirmation on a page of its own before its POST.
+ROUTES["assess:bulletin"] = "assessment"
+PAGES_WITH_OBJECT["assess:bulletin"] = "/assess/{assessment}/bulletin.docx"
+POST_ONLY.discard("assess:publish")
+FORMS |= {"assess:publish"}
 API_WITH_OBJECT = ["/api/orgs/{org}/", "/api/orgs/{org}.json", "/api/members/{member}/", "/api/members/{member}.json"]
 # The other county's assessment through the API: the assessment, its results, one explanation, its scheme, entries.
 API_ASSESS = {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import entry_views, result_views, review_views, scheme_views, survey_views, views
+from . import bulletin_views, entry_views, result_views, review_views, scheme_views, survey_views, views
 
 app_name = "assess"
 
@@ -29,4 +29,5 @@ urlpatterns = [
     path("schemes/<int:pk>/edit/", scheme_views.SchemeEditView.as_view(), name="scheme_edit"),
     path("schemes/<int:pk>/clone/", scheme_views.SchemeCloneView.as_view(), name="scheme_clone"),
     path("schemes/<int:pk>/scheme.yaml", scheme_views.SchemeDownloadView.as_view(), name="scheme_yaml"),
+    path("<int:pk>/bulletin.docx", bulletin_views.AssessmentBulletinView.as_view(), name="bulletin"),
 ]

@@ -26,7 +26,9 @@ from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import PATH_STEP, Organization
 from dangjian.sheets import official
 from dangjian.sheets.export import cell_value, display_width, print_layout
-from dangjian.sheets.official import cn_date
+from dangjian.sheets.official import addressees as _addressees
+from dangjian.sheets.official import area_word as _area
+from dangjian.sheets.official import cn_date, issuing_body
 
 from .models import Case, CaseEvent, CaseEventKind, CaseStatus, LedgerEntry, Measure, MeasureStatus, WeaknessKind
 
@@ -52,13 +54,6 @@ def quarter_bounds(year: int, quarter: int) -> tuple[datetime.date, datetime.dat
 
 def bulletin_title(year: int, quarter: int) -> str:
     return f"关于{year}年第{QUARTER_NAMES[quarter]}季度软弱涣散基层党组织整顿工作进展情况的通报"
-
-
-def issuing_body(org: Organization) -> str:
-    """A county or city committee's bulletins are issued by its organization department (组织部)."""
-    if org.kind in (OrgKind.CITY_COMMITTEE, OrgKind.COUNTY_COMMITTEE):
-        return f"中共{org.name}组织部"
-    return f"中共{org.name}"
 
 
 @dataclass
@@ -444,16 +439,6 @@ def requirement_text(data: BulletinData) -> list[str]:
     ]
 
 
-def _area(org: Organization) -> str:
-    if org.kind == OrgKind.COUNTY_COMMITTEE:
-        return "县"
-    if org.kind == OrgKind.CITY_COMMITTEE:
-        return "市"
-    if org.kind in (OrgKind.TOWN_COMMITTEE, OrgKind.STREET_COMMITTEE):
-        return "镇（街道）"
-    return "单位"
-
-
 def write_docx(data: BulletinData, out) -> None:
     """The bulletin as a Word document (通报), to a path or a binary file object."""
     doc = official.new_document(data.title, data.issuer)
@@ -493,14 +478,6 @@ def write_docx(data: BulletinData, out) -> None:
         last = official.paragraph(doc, text)
     official.sign_off(doc, last, data.issuer, data.issued)
     doc.save(out)
-
-
-def _addressees(org: Organization) -> str:
-    if org.kind == OrgKind.COUNTY_COMMITTEE:
-        return "各乡镇党委，县直各党（工）委、党组"
-    if org.kind == OrgKind.CITY_COMMITTEE:
-        return "各县（区）委组织部，市直各党（工）委、党组"
-    return "各党支部"
 
 
 def _fit_columns(ws, first_row: int = 1) -> None:

@@ -24,6 +24,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from lxml import etree
 
+from dangjian.orgs.choices import OrgKind
+
 TITLE_FONT, BODY_FONT, HEAD_FONT, LATIN_FONT = "方正小标宋简体", "FangSong", "SimHei", "Times New Roman"
 # A font the document names but the computer may lack → what Word should use instead (the font table's altName).
 FALLBACKS = {TITLE_FONT: "SimSun"}
@@ -33,6 +35,33 @@ LINE = 28  # points: the fixed line of the body
 
 def cn_date(day: datetime.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def issuing_body(org) -> str:
+    """A county or city committee's documents are issued by its organization department (组织部)."""
+    if org.kind in (OrgKind.CITY_COMMITTEE, OrgKind.COUNTY_COMMITTEE):
+        return f"中共{org.name}组织部"
+    return f"中共{org.name}"
+
+
+def addressees(org) -> str:
+    """主送: those below the issuing organization a bulletin is sent to."""
+    if org.kind == OrgKind.COUNTY_COMMITTEE:
+        return "各乡镇党委，县直各党（工）委、党组"
+    if org.kind == OrgKind.CITY_COMMITTEE:
+        return "各县（区）委组织部，市直各党（工）委、党组"
+    return "各党支部"
+
+
+def area_word(org) -> str:
+    """How a document names the issuing organization's area: 全县, 全市, 全镇（街道）."""
+    if org.kind == OrgKind.COUNTY_COMMITTEE:
+        return "县"
+    if org.kind == OrgKind.CITY_COMMITTEE:
+        return "市"
+    if org.kind in (OrgKind.TOWN_COMMITTEE, OrgKind.STREET_COMMITTEE):
+        return "镇（街道）"
+    return "单位"
 
 
 def new_document(title: str, author: str):
@@ -97,9 +126,17 @@ def paragraph(doc, text: str, *, font=BODY_FONT, size=BODY_SIZE, bold=False, ali
     return item
 
 
-def title(doc, text: str):
-    """The document's title, centred, with room under it."""
-    item = paragraph(doc, text, font=TITLE_FONT, size=TITLE_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+def title(doc, text: str, *, break_at: int | None = None):
+    """The document's title, centred, with room under it; a long title breaks before character `break_at` (at a
+    phrase, as titles are broken), rather than leaving its last character alone on the second line."""
+    item = paragraph(
+        doc, text[:break_at], font=TITLE_FONT, size=TITLE_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False
+    )
+    if break_at is not None:
+        run = item.add_run()
+        run.add_break()
+        run.add_text(text[break_at:])
+        set_font(run, TITLE_FONT, TITLE_SIZE)
     item.paragraph_format.line_spacing = Pt(36)
     item.paragraph_format.space_after = Pt(16)
     return item
