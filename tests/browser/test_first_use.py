@@ -1,10 +1,11 @@
 """What a new user tripped over (issue #19, point 5), seen in Chromium: the unread count readable on the red bar, a
 phone keeping the tables' column labels, publishing confirmed on a page of its own, the snapshot date shown in the
 date input, an auditor made by `dangjian setup-admins` reading the audit log without any organization granted.
-Screenshots go to DANGJIAN_TEST_ARTIFACTS (or /tmp) to be looked at."""
+Screenshots go to DANGJIAN_TEST_ARTIFACTS (or the temporary directory) to be looked at."""
 
 import datetime
 import os
+import tempfile
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -21,7 +22,7 @@ from .test_csp import watch
 from conftest import PASSWORD, settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = os.environ.get("DANGJIAN_TEST_ARTIFACTS") or "/tmp"
+SHOTS = os.environ.get("DANGJIAN_TEST_ARTIFACTS") or tempfile.gettempdir()
 
 
 def log_in(browser, live_server, username, **viewport):
