@@ -9,16 +9,20 @@ import datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 import dangjian.assess as assess_examples
+from dangjian.assess import services
 from dangjian.assess.batch import read_scheme
 from dangjian.assess.batch_xlsx import write_template as write_batch_template
+from dangjian.assess.models import Participant
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import Organization
 from dangjian.rectify.bulletin import BEHIND_HEADERS, ROW_HEADERS, Behind, BulletinData, Row, write_docx
 from dangjian.sheets.template import write_template
-from office import page_sizes, pages, to_pdf, word_right_edges
+from office import page_sizes, pages, to_pdf, word_heights, word_right_edges
+from schemes import COUNTY_SCHEME
 
 D = datetime.date
 
@@ -104,3 +108,37 @@ def test_the_score_sheet_s_instructions_print_within_the_page_width(tmp_path):
     ):
         assert line in printed[first]  # each line whole on the first page of the instructions, not cut in pieces
     assert printed_words_fit(pdf)
+
+
+@pytest.mark.django_db
+def test_the_results_export_prints_landscape_in_readable_type_with_two_decimals(
+    region, county_user, town_user, login, tmp_path
+):
+    scheme = services.save_scheme(actor=county_user, owner=region.north, text=COUNTY_SCHEME)
+    assessment = services.open_assessment(
+        actor=county_user, scheme=scheme, root=region.north, cutoff=datetime.date(2026, 12, 31)
+    )
+    for code, points in (("T-VILLAGE", "70.5"), ("T-BIRCH", "60")):
+        services.enter(Participant.objects.get(code=code), "G01", points, actor=town_user)
+    services.run_assessment(assessment, actor=county_user)
+    response = login(county_user).get(f"/assess/{assessment.pk}/results.xlsx")
+    source = tmp_path / "results.xlsx"
+    source.write_bytes(b"".join(response.streaming_content))
+
+    sheet = load_workbook(source).active
+    assert (sheet.page_setup.orientation, sheet.page_setup.fitToWidth, sheet.print_title_rows) == (
+        "landscape",
+        1,
+        "$3:$3",
+    )
+    header = [cell.value for cell in sheet[3]]
+    total = sheet.cell(row=4, column=header.index("总分") + 1)
+    assert total.number_format == "0.00"
+
+    pdf = to_pdf(source)
+    width, height = page_sizes(pdf)[0]
+    assert width > height  # landscape
+    text = "".join(pages(pdf))
+    assert "90.50" in text and "70.00" in text  # two decimals, as the page shows them (not 90.5 and 70)
+    heights = word_heights(pdf, r"\d+\.\d\d")
+    assert heights and min(heights) >= 8  # the type of the scores as printed, in points (it was 5)

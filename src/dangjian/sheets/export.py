@@ -142,8 +142,9 @@ LINE_POINTS = 15  # a line of 11-point text in a row's height
 
 
 def wrapped_height(value: Any, width: float, size: float = 11) -> float:
-    """The row height (points) that shows `value` wrapped within `width` columns: spreadsheets size a row to its
-    wrapped text only when it is not merged, so rows of merged text say their height themselves."""
+    """The row height (points) that shows `value` wrapped within `width` columns. A row the program writes says its
+    height itself: LibreOffice does not grow a row to its wrapped text on opening, and no spreadsheet grows a row
+    to the text of a merged cell."""
     room = max(1, int(width) - 1)
     lines = max(1, -(-int(display_width(value) * size / 11) // room))
     return lines * LINE_POINTS * size / 11 + 2
@@ -235,12 +236,20 @@ def export_response(
     rows = iter(rows)
     first = [values(row) for row in itertools.islice(rows, WIDTH_SAMPLE)]
     widths = column_widths([name for name, _ in columns], first)
-    for letter, width, spec in zip(LETTERS, widths, styled, strict=False):
-        sheet.column_dimensions[letter].width = spec.width if spec and spec.width else width
+    widths = [spec.width if spec and spec.width else width for width, spec in zip(widths, styled, strict=False)]
+    for letter, width in zip(LETTERS, widths, strict=False):
+        sheet.column_dimensions[letter].width = width
+
+    def fit_height(row: int, cells: list) -> None:
+        """A laid-out sheet's row as tall as its wrapped text: spreadsheets do not grow a written row themselves."""
+        if layout:
+            sheet.row_dimensions[row].height = max(wrapped_height(c, w) for c, w in zip(cells, widths, strict=False))
+
     print_layout(sheet, header_row=3)
     sheet.freeze_panes = "A4"  # the title, the note and the header stay in sight while scrolling
     sheet.append([title_cell])
     sheet.append([f"导出人：{who}  导出时间：{now:%Y-%m-%d %H:%M}  筛选条件：{filters or '无'}"])
+    fit_height(3, header)
     sheet.append(header)
 
     count = 0
@@ -248,6 +257,7 @@ def export_response(
         count += 1
         if count > limit:
             raise ExportTooLarge(limit)
+        fit_height(count + 3, cells)  # set before the row is written
         sheet.append(cells)
 
     # The file is deleted when the response closes it.
