@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
+from PIL import Image
 
 from dangjian.accounts.duties import Duty, has_duty
 from dangjian.accounts.services import assign_duty, create_user, grant_org
@@ -22,6 +23,8 @@ from dangjian.core.models import AuditAction
 from dangjian.core.scope import Role
 from dangjian.demo.region import CITY_NAME
 from dangjian.demo.users import DEMO_PASSWORD, ensure_demo_users
+from dangjian.rectify import services as rectify
+from dangjian.rectify.models import CaseSource
 from dangjian.sheets.models import ImportJob, JobStatus
 from schemes import COUNTY_SCHEME
 
@@ -142,3 +145,42 @@ def test_a_file_the_import_cannot_read_offers_no_error_sheet(county_user, login,
     page = client.get(f"/sheets/jobs/{job.pk}/").content.decode()
     assert job.message in page and "下载错误表" not in page
     assert client.get(f"/sheets/jobs/{job.pk}/progress/").json()["errors_url"] == ""
+
+
+def jpeg(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (180, 20, 30)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_ledger_photos_show_as_thumbnails_within_the_scope(
+    region, county_user, town_user, outsider, login, settings, tmp_path
+):
+    settings.DATA_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
+    case = rectify.open_case(region.birch, year=2026, source=CaseSource.MANUAL, actor=county_user, reasons=["上级指定"])
+    measure = rectify.add_measure(
+        case,
+        actor=town_user,
+        problem="阵地",
+        action="整修活动室",
+        responsible="孙白桦",
+        deadline=datetime.date(2026, 12, 31),
+    )
+    photo = SimpleUploadedFile("活动室.jpg", jpeg(1600, 1200))
+    report = SimpleUploadedFile("方案.pdf", b"%PDF-1.4 test")
+    entry = rectify.add_entry(
+        measure, actor=town_user, date=timezone.localdate(), content="已整修", files=[photo, report]
+    )
+    picture, document = entry.files.get(original_name="活动室.jpg"), entry.files.get(original_name="方案.pdf")
+
+    client = login(town_user)
+    page = client.get(f"/rectify/{case.pk}/").content.decode()
+    assert f'<img src="/rectify/files/{picture.pk}/thumb.jpg" alt="活动室.jpg"' in page
+    assert f"/rectify/files/{document.pk}/thumb.jpg" not in page  # a document keeps its name only
+    response = client.get(f"/rectify/files/{picture.pk}/thumb.jpg")
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    small = Image.open(io.BytesIO(b"".join(response.streaming_content)))
+    assert max(small.size) == 240 and small.size == (240, 180)  # the proportions kept
+    assert client.get(f"/rectify/files/{document.pk}/thumb.jpg").status_code == 404
+    assert login(outsider).get(f"/rectify/files/{picture.pk}/thumb.jpg").status_code == 404

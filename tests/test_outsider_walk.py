@@ -559,6 +559,8 @@ ROUTES["assess:bulletin"] = "assessment"
 PAGES_WITH_OBJECT["assess:bulletin"] = "/assess/{assessment}/bulletin.docx"
 POST_ONLY.discard("assess:publish")
 FORMS |= {"assess:publish"}
+ROUTES["rectify:file_thumb"] = "ledger_file"  # a ledger photo's thumbnail, through the same scope as the file
+PAGES_WITH_OBJECT["rectify:file_thumb"] = "/rectify/files/{ledger_file}/thumb.jpg"
 API_WITH_OBJECT = ["/api/orgs/{org}/", "/api/orgs/{org}.json", "/api/members/{member}/", "/api/members/{member}.json"]
 # The other county's assessment through the API: the assessment, its results, one explanation, its scheme, entries.
 API_ASSESS = {
