@@ -4,7 +4,7 @@ exactly that station's villages."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 
 from dangjian.accounts.duties import Duty
@@ -69,6 +69,8 @@ def _demo_duty_holders() -> list[tuple[str, str, str]]:
     out = []
     for username, duty, description in DEMO_DUTY_USERS:
         user = _ensure_user(username)
+        # The duty groups come from a data migration; a database emptied since (a test's flush) lacks them.
+        Group.objects.get_or_create(name=duty)
         assign_duty(user, duty, actor=None)
         if duty == Duty.SECADMIN and not user.grants.filter(org=root, role=Role.READ).exists():
             grant_org(user, root, Role.READ)
