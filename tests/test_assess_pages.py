@@ -132,7 +132,7 @@ def test_results_are_for_the_department_until_published_then_each_sees_its_own(
     assert secretary.get(f"/assess/{assessment.pk}/results/").status_code == 404
     assert secretary.get(f"/assess/orgs/{village.pk}/result/").status_code == 404
 
-    manager.post(f"/assess/{assessment.pk}/publish/")
+    manager.post(f"/assess/{assessment.pk}/publish/", {"confirm": "on"})
     own = secretary.get(f"/assess/{assessment.pk}/results/").content.decode()
     assert "青松村党支部" in own and "白桦村党支部" not in own
     assert "农村 2 个" not in own  # the county's quota arithmetic is the department's

@@ -140,7 +140,7 @@ def test_a_result_stores_only_its_points_and_the_explanation_derives_the_words(a
     result = Result.objects.select_related("participant").get(participant=village)
     assert result.cents == [1000, 7800, 600, 0]  # T01, G01, R01, V01 in the scheme's order
     assert [(ln["code"], ln["points"], ln["source"]) for ln in result.lines] == [
-        ("T01", "10.00", "系统数据（secretary_in_post）完成 100.0%"),
+        ("T01", "10.00", "系统数据（书记在岗）完成 100.0%"),
         ("G01", "78.00", "评分"),
         ("R01", "6.00", "2 次，每次扣 2.00 分"),
         ("V01", "0.00", "未触发"),

@@ -660,6 +660,13 @@ POST_ONLY |= {"assess:take_facts"}  # retaking the facts as of the cut-off
 POST_ONLY |= {f"resources:{name}" for name in ("milestone_add", "evidence_add", "milestone_done")}
 POST_ONLY |= {f"resources:{name}" for name in ("venue_photos", "venue_services", "report_add")}
 FORMS |= {"resources:project_edit", "resources:venue_edit"}
+# Issue #19: the annual assessment bulletin; publishing asks for confirmation on a page of its own before its POST.
+ROUTES["assess:bulletin"] = "assessment"
+PAGES_WITH_OBJECT["assess:bulletin"] = "/assess/{assessment}/bulletin.docx"
+POST_ONLY.discard("assess:publish")
+FORMS |= {"assess:publish"}
+ROUTES["rectify:file_thumb"] = "ledger_file"  # a ledger photo's thumbnail, through the same scope as the file
+PAGES_WITH_OBJECT["rectify:file_thumb"] = "/rectify/files/{ledger_file}/thumb.jpg"
 API_WITH_OBJECT = ["/api/orgs/{org}/", "/api/orgs/{org}.json", "/api/members/{member}/", "/api/members/{member}.json"]
 # The other county's assessment through the API: the assessment, its results, one explanation, its scheme, entries.
 API_ASSESS = {

@@ -244,7 +244,7 @@ def test_the_word_bulletin_has_title_sections_tables_and_chinese_fonts(region, c
     assert all(t.style.name == "Table Grid" for t in doc.tables)  # bordered
     run = doc.paragraphs[0].runs[0]
     fonts = run._element.rPr.rFonts
-    assert fonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "SimSun"  # 宋体
+    assert fonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "方正小标宋简体"
 
 
 def test_libreoffice_opens_the_bulletin(region, county_user, story, tmp_path):
@@ -300,7 +300,11 @@ def test_the_workbook_holds_one_sheet_per_table_with_exact_numbers(region, count
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
 
     assert book.sheetnames == ["总体情况", "各单位进展", "逾期未完成", "本季度销号", "逾期上报", "抽查"]
-    figures = {row[0]: row[1] for row in book["总体情况"].iter_rows(min_row=2, values_only=True)}
+    # Each sheet opens with a title row naming the bulletin and the table, then the header row.
+    for sheet in book.worksheets:
+        assert sheet["A1"].value == f"{TITLE_Q4}——{sheet.title}"
+        assert any(str(merged).startswith("A1:") for merged in sheet.merged_cells.ranges)
+    figures = {row[0]: row[1] for row in book["总体情况"].iter_rows(min_row=3, values_only=True)}
     assert figures["通报"] == TITLE_Q4
     assert figures["列入整顿的组织（个）"] == 3
     assert figures["其中已销号（个）"] == 1
@@ -317,16 +321,16 @@ def test_the_workbook_holds_one_sheet_per_table_with_exact_numbers(region, count
     assert (progress.page_setup.orientation, progress.page_setup.fitToWidth, progress.print_title_rows) == (
         "landscape",
         1,
-        "$1:$1",
+        "$2:$2",
     )
-    rows = list(book["各单位进展"].iter_rows(values_only=True))
+    rows = list(book["各单位进展"].iter_rows(min_row=2, values_only=True))
     assert rows[0][0] == "单位" and rows[0][-1] == "专项资金（元）"
     assert rows[1:] == [
         ("松岭镇党委", 2, 1, 0, 1, 3, 2, 1, 80000),
         ("河西镇党委", 1, 1, 0, 0, 2, 0, 1, 20000.5),
         ("合计", 3, 2, 0, 1, 5, 2, 2, 100000.5),
     ]
-    closed = list(book["本季度销号"].iter_rows(min_row=2, values_only=True))
+    closed = list(book["本季度销号"].iter_rows(min_row=3, values_only=True))
     assert [(name, day.date()) for name, day in closed] == [("白桦村党支部", D(2026, 10, 20))]
 
 

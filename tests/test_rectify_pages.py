@@ -97,13 +97,14 @@ def test_a_case_worked_to_closure_through_the_pages(login, case, county_user, to
     assert response.status_code == 200 and b"".join(response.streaming_content) == b"\xff\xd8\xff"
 
 
-def test_closing_with_an_open_measure_shows_the_chinese_message(login, case, town_user):
+def test_the_town_check_refuses_an_open_measure_in_its_own_words(login, case, town_user):
     services.add_measure(
         case, actor=town_user, problem="p", action="a", responsible="r", deadline=datetime.date(2027, 5, 1)
     )
     response = login(town_user).post(f"/rectify/{case.pk}/town-check/", {"opinion": "同意"})
     assert response.status_code == 400
-    assert "还有 1 项整改措施未完成，不能验收销号" in response.content.decode()
+    body = response.content.decode()
+    assert "还有 1 项整改措施未完成，不能初验。" in body and "不能验收销号" not in body
     case.refresh_from_db()
     assert case.status == CaseStatus.OPEN
 

@@ -130,7 +130,7 @@ def test_a_case_cannot_close_while_a_measure_is_open(case, county_user, town_use
     with pytest.raises(ValidationError, match="还有 2 项整改措施未完成"):
         services.town_check(case, actor=town_user, opinion="同意")
     services.complete_measure(first, actor=town_user, date=datetime.date(2027, 1, 5))
-    with pytest.raises(ValidationError, match="还有 1 项整改措施未完成，不能验收销号"):
+    with pytest.raises(ValidationError, match="还有 1 项整改措施未完成，不能初验。"):
         services.town_check(case, actor=town_user, opinion="同意")
     with pytest.raises(ValidationError, match="须先经乡镇初验"):
         services.close_case(case, actor=county_user, opinion="同意")
@@ -139,7 +139,7 @@ def test_a_case_cannot_close_while_a_measure_is_open(case, county_user, town_use
 
 
 def test_a_case_without_a_plan_cannot_be_checked(case, town_user):
-    with pytest.raises(ValidationError, match="尚未制定整改措施"):
+    with pytest.raises(ValidationError, match="尚未制定整改措施，不能初验。"):
         services.town_check(case, actor=town_user, opinion="同意")
 
 

@@ -36,7 +36,9 @@ def log_in(browser, live_server, username):
 def test_publishing_the_demo_assessment_opens_cases_and_one_is_closed(browser, live_server, demo):
     county = log_in(browser, live_server, "demo_county")
     county.goto(f"{live_server.url}/assess/{demo.pk}/")
-    county.get_by_role("button", name="发布并冻结结果").click()
+    county.get_by_role("link", name="发布并冻结结果").click()  # a confirmation page first: publishing is final
+    county.get_by_label("我已核对考核结果，确认发布", exact=False).check()
+    county.get_by_role("button", name="确认发布").click()
     county.get_by_text("考核结果已发布并冻结").wait_for()
 
     weak = set(

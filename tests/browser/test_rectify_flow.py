@@ -78,7 +78,9 @@ def test_a_weak_village_from_publication_to_closure(browser, live_server, region
 
     # The county publishes; the weak village's case opens with the assessment's reasons.
     county.goto(f"{live_server.url}/assess/{assessment.pk}/")
-    county.get_by_role("button", name="发布并冻结结果").click()
+    county.get_by_role("link", name="发布并冻结结果").click()  # a confirmation page first: publishing is final
+    county.get_by_label("我已核对考核结果，确认发布", exact=False).check()
+    county.get_by_role("button", name="确认发布").click()
     county.get_by_text("考核结果已发布并冻结").wait_for()
     county.goto(f"{live_server.url}/assess/{assessment.pk}/results/")
     county.get_by_role("link", name="整顿案件").click()

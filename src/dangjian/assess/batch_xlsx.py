@@ -15,7 +15,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from dangjian.sheets.export import print_layout
+from dangjian.sheets.export import print_layout, wrapped_height
 
 from .batch import (
     CODE_HEADER,
@@ -131,8 +131,14 @@ def from_records(ind: Indicator) -> bool:
     return metric is not None and bool(metric.source)
 
 
+NOTES_WIDTHS = [10, 30, 14, 10, 8, 48, 30]
+
+
 def _notes(ws, scheme: Scheme, indicators: list[Indicator]) -> None:
-    _widths(ws, [10, 30, 14, 12, 10, 60, 40])
+    """The 说明 sheet: the lines of instructions, each wrapped across the sheet's width, then the indicators. Printed
+    across one page's width with the header row of the indicators repeated; the rows say their heights, as a
+    write-only sheet cannot be measured afterwards."""
+    _widths(ws, NOTES_WIDTHS)
     lines = [
         f"{scheme.name}（{scheme.year} 年度）成绩表填写说明",
         "每个参加考核的组织一行，组织编码、组织名称、党建类型由系统生成，请勿修改；第 2 行为各项满分和填法，可保留。",
@@ -147,16 +153,24 @@ def _notes(ws, scheme: Scheme, indicators: list[Indicator]) -> None:
         "“上年软弱涣散”填“是”的组织如再被列为软弱涣散，结果中注明撤换书记等后果；留空为否。",
         "填好后运行：dangjian assess run --scheme 方案.yaml --scores 本文件 --out 结果.xlsx",
     ]
-    for index, line in enumerate(lines):
-        ws.append([_cell(ws, line, font=BOLD if index == 0 else None)])
+    last = get_column_letter(len(NOTES_WIDTHS))
+    header_row = len(lines) + 2
+    print_layout(ws, header_row=header_row)  # a write-only sheet takes its layout before its first row
+    for index, line in enumerate(lines, start=1):
+        ws.row_dimensions[index].height = wrapped_height(line, sum(NOTES_WIDTHS))  # before the row is written
+        ws.append([_cell(ws, line, font=BOLD if index == 1 else None, alignment=WRAP)])
+        ws.merged_cells.add(f"A{index}:{last}{index}")
     ws.append([])
     _header(ws, ["编码", "名称", "类别", "计分方式", "满分", "填法", "适用党建类型"])
-    for ind in indicators:
+    for row, ind in enumerate(indicators, start=header_row + 1):
         groups = [g for g in scheme.groups if any(i.code == ind.code for i in g.indicators)]
         used_by = "、".join(group_label(g) for g in groups)
         top = float(cents_to_decimal(ind.max_cents)) if ind.max_cents else None
         how = f"{RECORDS_HINT}（{METRICS[ind.metric].explain}）" if from_records(ind) else _how(ind)
-        ws.append([ind.code, ind.name, ind.category, METHOD_LABELS[ind.method], top, how, used_by])
+        values = [ind.code, ind.name, ind.category, METHOD_LABELS[ind.method], top, how, used_by]
+        ws.row_dimensions[row].height = max(wrapped_height(v, w) for v, w in zip(values, NOTES_WIDTHS, strict=True))
+        ws.append([_cell(ws, value, alignment=WRAP) for value in values])
+    ws.print_area = f"A1:{last}{header_row + len(indicators)}"
 
 
 # ── The results ──────────────────────────────────────────────────────────────────────────────────────────────

@@ -47,7 +47,9 @@ class AssessmentForm(forms.Form):
     scheme = forms.ModelChoiceField(label="考核方案", queryset=SchemeRecord.objects.none())
     root_code = forms.CharField(label="组织考核的党组织（组织编码）", max_length=40)
     cutoff = forms.DateField(
-        label="组织快照日期", widget=forms.DateInput(attrs={"type": "date"}), help_text="参评组织按此时的组织树确定"
+        label="组织快照日期",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="参评组织按此时的组织树确定",
     )
     title = forms.CharField(label="名称", max_length=200, required=False, help_text="留空则自动生成")
     review_weight = forms.DecimalField(

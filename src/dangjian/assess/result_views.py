@@ -14,7 +14,7 @@ from django.views import View
 
 from dangjian.core.jobs import JobAlreadyActive
 from dangjian.core.views import ScopedViewMixin
-from dangjian.sheets.export import export_response
+from dangjian.sheets.export import ColumnLayout, export_response
 
 from . import run_jobs, services
 from .access import can_manage, results_visible
@@ -205,6 +205,25 @@ class ExplainView(ScopedViewMixin, View):
         return redirect("job", job.pk)
 
 
+SCORE = ColumnLayout(width=9, number_format="0.00")  # a score always shows its two decimals: 85.50, not 85.5
+# Long texts wrap within a set width and short headers wrap too, so the columns fit a landscape page's width in
+# readable type (the sheet is scaled to the page's width: unwrapped, the reasons shrank it to 5-point type).
+RESULTS_LAYOUT = {
+    "组织名称": ColumnLayout(width=24),
+    "党建类型": ColumnLayout(width=8),
+    "分组": ColumnLayout(width=12),
+    "总分": SCORE,
+    "排名": ColumnLayout(width=6),
+    "倒序名次": ColumnLayout(width=6),
+    "等次": ColumnLayout(width=6),
+    "软弱涣散": ColumnLayout(width=6),
+    "列入原因": ColumnLayout(width=22),
+    "问题类型": ColumnLayout(width=16),
+    "后果": ColumnLayout(width=22),
+    "综合得分（含述职评议）": SCORE,
+}
+
+
 class ResultsExportView(_ResultsBase):
     def get(self, request, pk):
         assessment = self.get_object_or_404(pk)
@@ -228,6 +247,7 @@ class ResultsExportView(_ResultsBase):
             request=request,
             title=f"{assessment.title}结果",
             columns=columns,
+            layout=RESULTS_LAYOUT,
             rows=rows,
             filename=f"{assessment.title}结果.xlsx",
             filters=f"摘要值 {assessment.digest[:16]}",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.db.models import Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views import View
@@ -16,16 +17,41 @@ from . import services
 from .engine import DOMAIN_LABELS
 from .forms import CloneForm, SchemeForm
 from .metrics import METRICS
-from .models import SchemeRecord
-from .scheme import GRADE_LABELS, METHOD_LABELS, PROBLEMS, cents_to_decimal
+from .models import Assessment, SchemeRecord
+from .scheme import GRADE_LABELS, METHOD_LABELS, PROBLEMS, Method, cents_to_decimal
 from .views import org_by_code
 
 EXAMPLE = services.example_scheme_text
+METHOD_NOTES = {
+    Method.GIVEN: "评分人打分，多人评分取平均",
+    Method.DEDUCTION: "满分起扣，每次扣 per 分，不低于 floor 分",
+    Method.DERIVED: "按系统数据（metric）完成比例得分",
+    Method.SURVEY: "按群众满意度测评中满意及基本满意的比例得分",
+    Method.YESNO: "是则得满分，否则不得分",
+    Method.BONUS: "每次加 per 分，合计不超过加分上限",
+    Method.PENALTY: "每次减 per 分，合计不超过减分上限",
+    Method.VETO: "触发即定为 D（差），不论总分",
+}
+METHODS = [{"key": m.value, "label": METHOD_LABELS[m], "note": METHOD_NOTES[m]} for m in Method]
 
 
-class SchemeDetailView(ScopedViewMixin, View):
+class SchemeReadMixin(ScopedViewMixin):
+    """A scheme is read by those in its owner's scope and by those it assesses: whoever sees an assessment run by
+    it, from above or as a participant (`Assessment.objects.restrict`), may read the scheme behind the results."""
+
     model = SchemeRecord
 
+    def get_object_or_404(self, pk, action=None):
+        user = self.request.user
+        assessed_by = Assessment.objects.restrict(user).values("scheme")
+        owned = SchemeRecord.objects.restrict(user).values("pk")
+        record = SchemeRecord.objects.filter(Q(pk__in=owned) | Q(pk__in=assessed_by), pk=pk).first()
+        if record is None:
+            raise Http404("未找到该记录，或它不在您的数据范围内。")
+        return record
+
+
+class SchemeDetailView(SchemeReadMixin, View):
     def get(self, request, pk):
         record = self.get_object_or_404(pk)
         scheme = record.parsed()
@@ -61,9 +87,7 @@ class SchemeDetailView(ScopedViewMixin, View):
         )
 
 
-class SchemeDownloadView(ScopedViewMixin, View):
-    model = SchemeRecord
-
+class SchemeDownloadView(SchemeReadMixin, View):
     def get(self, request, pk):
         record = self.get_object_or_404(pk)
         response = HttpResponse(record.text, content_type="application/yaml; charset=utf-8")
@@ -85,7 +109,11 @@ class SchemeCreateView(ScopedViewMixin, View):
     def get(self, request, pk=None):
         record = self.record(pk)
         form = SchemeForm(initial=self.initial(record))
-        return render(request, "assess/scheme_form.html", {"form": form, "title": self.title, "metrics": METRICS})
+        return render(
+            request,
+            "assess/scheme_form.html",
+            {"form": form, "title": self.title, "metrics": METRICS, "methods": METHODS},
+        )
 
     def post(self, request, pk=None):
         record = self.record(pk)
@@ -104,7 +132,7 @@ class SchemeCreateView(ScopedViewMixin, View):
                 else:
                     messages.success(request, f"方案“{record.name}”已保存。")
                     return redirect("assess:scheme", pk=record.pk)
-        context = {"form": form, "title": self.title, "metrics": METRICS}
+        context = {"form": form, "title": self.title, "metrics": METRICS, "methods": METHODS}
         return render(request, "assess/scheme_form.html", context, status=400)
 
 

@@ -629,10 +629,17 @@ def result_lines(result: Result) -> list[dict]:
             "method": ind.method.value,
             "max": _points(ind.max_cents),
             "points": _points(cents),
-            "source": source,
+            "source": _metric_words(ind, source),
         }
         for ind, cents, source in zip(group.indicators, result.cents, sources, strict=True)
     ]
+
+
+def _metric_words(ind: Indicator, source: str) -> str:
+    """The pure scoring names a derived indicator's metric by its key (`secretary_in_post`); a person reads its
+    label (书记在岗)."""
+    metric = METRICS.get(ind.metric or "")
+    return source.replace(f"（{ind.metric}）", f"（{metric.label}）", 1) if metric else source
 
 
 def _combined(total: Decimal, rating: str, weight: Decimal) -> Decimal | None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import entry_views, result_views, review_views, scheme_views, survey_views, views, whatif_views
+from . import bulletin_views, entry_views, result_views, review_views, scheme_views, survey_views, views, whatif_views
 
 app_name = "assess"
 
@@ -31,4 +31,5 @@ urlpatterns = [
     path("schemes/<int:pk>/scheme.yaml", scheme_views.SchemeDownloadView.as_view(), name="scheme_yaml"),
     path("<int:pk>/whatif/", whatif_views.WhatIfView.as_view(), name="whatif"),
     path("<int:pk>/facts/", views.TakeFactsView.as_view(), name="take_facts"),
+    path("<int:pk>/bulletin.docx", bulletin_views.AssessmentBulletinView.as_view(), name="bulletin"),
 ]

@@ -4,11 +4,12 @@ exactly that station's villages."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 
+from dangjian.accounts.duties import Duty
 from dangjian.accounts.security import mark_demo_account, set_password
-from dangjian.accounts.services import grant_org
+from dangjian.accounts.services import assign_duty, grant_org
 from dangjian.core.scope import Role
 from dangjian.orgs.models import Organization, Workstation
 from dangjian.stations.models import StationAccount
@@ -47,6 +48,33 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
     station = _demo_station()
     if station is not None:
         out.append(station)
+    out += _demo_duty_holders()
+    return out
+
+
+DEMO_DUTY_USERS = (
+    # username, duty, description: two of the three duties (三员), as `dangjian setup-admins` makes them
+    ("demo_secadmin", Duty.SECADMIN, "安全管理员（用户与授权，全市查看）"),
+    ("demo_auditor", Duty.AUDITOR, "审计管理员（全部审计日志，无业务数据）"),
+)
+
+
+def _demo_duty_holders() -> list[tuple[str, str, str]]:
+    """demo_secadmin and demo_auditor, as `dangjian setup-admins` makes the duty accounts: the security administrator
+    granted the root organization for reading (it hands out every organization), the auditor no data scope (it
+    reads the whole audit log and no organization's data)."""
+    root = Organization.objects.filter(name=CITY_NAME, parent__isnull=True).order_by("id").first()
+    if root is None:
+        return []
+    out = []
+    for username, duty, description in DEMO_DUTY_USERS:
+        user = _ensure_user(username)
+        # The duty groups come from a data migration; a database emptied since (a test's flush) lacks them.
+        Group.objects.get_or_create(name=duty)
+        assign_duty(user, duty, actor=None)
+        if duty == Duty.SECADMIN and not user.grants.filter(org=root, role=Role.READ).exists():
+            grant_org(user, root, Role.READ)
+        out.append((username, root.name if duty == Duty.SECADMIN else "—", description))
     return out
 
 

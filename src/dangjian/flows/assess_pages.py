@@ -4,15 +4,50 @@ rectification case is still open. Their routes keep their names in the `assess` 
 
 from __future__ import annotations
 
+from django import forms
+from django.http import Http404
+from django.shortcuts import render
+
 from dangjian.assess import entry_views
+from dangjian.assess.access import can_manage
+from dangjian.assess.models import Result
 from dangjian.assess.views import ManageAction
 from dangjian.rectify.models import Case, CaseStatus
 
 from .publishing import publish_assessment
 
 
+class PublishConfirmForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="我已核对考核结果，确认发布。发布后结果冻结、不可撤销，并为软弱涣散基层党组织开启整顿案件。",
+        error_messages={"required": "请勾选确认后再发布：发布后结果冻结、不可撤销。"},
+    )
+
+
 class PublishView(ManageAction):
-    """`assess:publish`."""
+    """`assess:publish`: publishing cannot be undone and opens cases, so it is asked for twice: the assessment's
+    button leads to this page, which says what will happen and publishes only with its box ticked."""
+
+    def confirm_page(self, assessment, form, status=200):
+        results = Result.objects.filter(participant__assessment=assessment)
+        context = {"assessment": assessment, "form": form, "results": results.count()}
+        context["weak"] = results.filter(weak=True).count()
+        return render(self.request, "assess/publish_confirm.html", context, status=status)
+
+    def get(self, request, pk):
+        assessment = self.get_object_or_404(pk)
+        if not can_manage(request.user, assessment) or assessment.published:
+            raise Http404
+        return self.confirm_page(assessment, PublishConfirmForm())
+
+    def post(self, request, pk):
+        assessment = self.get_object_or_404(pk)
+        if not can_manage(request.user, assessment):
+            raise Http404
+        form = PublishConfirmForm(request.POST)
+        if not assessment.published and not form.is_valid():
+            return self.confirm_page(assessment, form, status=400)
+        return super().post(request, pk)
 
     def act(self, assessment):
         outcome = publish_assessment(assessment, actor=self.request.user)

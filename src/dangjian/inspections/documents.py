@@ -2,8 +2,9 @@
 inspection bulletin (督导情况通报, .docx and .xlsx) — "督查有反馈、成效有评估、整改有通报" [003].
 
 Everything is derived from the records, and only from what the reader may see (`restrict`): a town's user gets the
-bulletin of what has been visited in its town, never a pending target. The layout is the house's (rectify/bulletin.py:
-A4, 仿宋 body, 黑体 heads, 宋体 title, 28-point lines), through its helpers.
+bulletin of what has been visited in its town, never a pending target. The layout is the house's official one
+(`dangjian.sheets.official`, as the rectification bulletin's): A4, 仿宋 body, 黑体 heads, 小标宋 title, 28-point
+lines, table headers repeated on every page.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from dangjian.orgs.models import Organization
 from dangjian.rectify import bulletin as house
+from dangjian.sheets import official
 from dangjian.sheets.export import cell_value, print_layout
 
 from .choices import FindingStatus, ItemResult
@@ -182,41 +184,41 @@ def write_bulletin_docx(data: Bulletin, out) -> None:
 
     doc = Document()
     _page(doc, data.title, data.issuer)
-    title = house._paragraph(
-        doc, data.title, font=house.TITLE_FONT, size=22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER
+    title = official.paragraph(
+        doc, data.title, font=official.TITLE_FONT, size=22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER
     )
     title.paragraph_format.first_line_indent = None
     title.paragraph_format.line_spacing = Pt(36)
-    house._paragraph(doc, f"{house._addressees(data.org)}：", indent=False)
-    house._paragraph(doc, f"现将{data.period_name}随机督导情况通报如下：")
-    house._heading(doc, "一、总体情况")
+    official.paragraph(doc, f"{official.addressees(data.org)}：", indent=False)
+    official.paragraph(doc, f"现将{data.period_name}随机督导情况通报如下：")
+    official.heading(doc, "一、总体情况")
     for text in overview(data):
-        house._paragraph(doc, text)
-    house._caption(doc, "表1  随机督导总体情况")
-    house._table(doc, ["指标", "数量"], [list(line) for line in summary_lines(data)], [10.6, 5])
-    house._heading(doc, "二、各乡镇（街道）督导情况")
+        official.paragraph(doc, text)
+    official.caption(doc, "表1  随机督导总体情况")
+    official.table(doc, ["指标", "数量"], [list(line) for line in summary_lines(data)], [10.6, 5])
+    official.heading(doc, "二、各乡镇（街道）督导情况")
     if data.towns:
-        house._caption(doc, "表2  各乡镇（街道）督导和整改情况")
+        official.caption(doc, "表2  各乡镇（街道）督导和整改情况")
         rows = [[t.name, t.visited, t.items, t.findings, t.fixed, t.open] for t in data.towns]
-        house._table(doc, TOWN_HEADERS, rows, [4.6, 2.2, 2.2, 2.2, 2.2, 2.2])
+        official.table(doc, TOWN_HEADERS, rows, [4.6, 2.2, 2.2, 2.2, 2.2, 2.2])
     else:
-        house._paragraph(doc, "本期没有已完成的督导检查。")
-    house._heading(doc, "三、发现的主要问题")
+        official.paragraph(doc, "本期没有已完成的督导检查。")
+    official.heading(doc, "三、发现的主要问题")
     if data.by_item:
-        house._caption(doc, "表3  按检查项目统计的问题")
-        house._table(doc, ITEM_HEADERS, [list(r) for r in data.by_item], [8.4, 2.4, 2.4, 2.4])
+        official.caption(doc, "表3  按检查项目统计的问题")
+        official.table(doc, ITEM_HEADERS, [list(r) for r in data.by_item], [8.4, 2.4, 2.4, 2.4])
     else:
-        house._paragraph(doc, "本期督导未发现不符合项。")
-    house._heading(doc, "四、下步要求")
+        official.paragraph(doc, "本期督导未发现不符合项。")
+    official.heading(doc, "四、下步要求")
     for text in (
         "（一）对照反馈抓整改。被督导单位要对照督导反馈单逐项整改，整改情况和佐证材料及时录入整改台账，按期销号。",
         "（二）举一反三查短板。各乡镇（街道）要对照检查清单组织自查，同类问题一并整改。",
         "（三）持续开展随机督导。继续坚持双随机抽取、不打招呼直接到村，做到督查有反馈、成效有评估、整改有通报。",
     ):
-        house._paragraph(doc, text)
-    house._paragraph(doc, "", indent=False)
-    house._paragraph(doc, data.issuer, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
-    house._paragraph(doc, house.cn_date(data.as_of), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+        official.paragraph(doc, text)
+    official.paragraph(doc, "", indent=False)
+    official.paragraph(doc, data.issuer, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+    official.paragraph(doc, house.cn_date(data.as_of), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
     doc.save(out)
 
 
@@ -261,8 +263,8 @@ def _page(doc, title: str, author: str) -> None:
     section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
     section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
     normal = doc.styles["Normal"]
-    normal.font.name, normal.font.size = house.LATIN_FONT, Pt(16)
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), house.BODY_FONT)
+    normal.font.name, normal.font.size = official.LATIN_FONT, Pt(16)
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), official.BODY_FONT)
     doc.core_properties.title = title
     doc.core_properties.author = author
 
@@ -280,8 +282,8 @@ def write_visit_report(visit: Visit, out) -> None:
     title_text = "督导检查反馈单"
     doc = Document()
     _page(doc, f"{target.label}{title_text}", issuer)
-    title = house._paragraph(
-        doc, title_text, font=house.TITLE_FONT, size=22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER
+    title = official.paragraph(
+        doc, title_text, font=official.TITLE_FONT, size=22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER
     )
     title.paragraph_format.first_line_indent = None
     title.paragraph_format.line_spacing = Pt(36)
@@ -293,30 +295,30 @@ def write_visit_report(visit: Visit, out) -> None:
         ["见面人员", visit.met],
         ["抽取", f"{draw.title}（第 {draw.pk} 号，承诺值 {draw.commitment[:16]}…）"],
     ]
-    house._table(doc, ["项目", "内容"], facts, [3.4, 12.2])
+    official.table(doc, ["项目", "内容"], facts, [3.4, 12.2])
     items = list(visit.items.order_by("id"))
     findings = [i for i in items if i.result == ItemResult.NO]
-    house._heading(doc, "一、检查情况")
+    official.heading(doc, "一、检查情况")
     if visit.summary:
-        house._paragraph(doc, visit.summary)
+        official.paragraph(doc, visit.summary)
     counts = Counter(i.result for i in items)
-    house._paragraph(
+    official.paragraph(
         doc,
         f"对照检查清单共检查{len(items)}项：符合{counts[ItemResult.YES]}项，不符合{counts[ItemResult.NO]}项，"
         f"不适用{counts[ItemResult.NA]}项。",
     )
     rows = [[n, i.title, i.get_result_display(), i.note or ""] for n, i in enumerate(items, 1)]
-    house._table(doc, ["序号", "检查项目", "结果", "情况说明"], rows, [1.4, 5.4, 1.8, 7])
-    house._heading(doc, "二、发现的问题和整改要求")
+    official.table(doc, ["序号", "检查项目", "结果", "情况说明"], rows, [1.4, 5.4, 1.8, 7])
+    official.heading(doc, "二、发现的问题和整改要求")
     if findings:
         deadlines = {f.item_id: f.deadline for f in visit.findings.all()}
         for n, item in enumerate(findings, 1):
             due = deadlines.get(item.pk)
             by = f"请于{house.cn_date(due)}前整改到位" if due else "整改时限由组织督导的党组织交办时明确"
-            house._paragraph(doc, f"{n}．{item.title}：{item.note}。{by}，整改情况录入整改台账。")
+            official.paragraph(doc, f"{n}．{item.title}：{item.note}。{by}，整改情况录入整改台账。")
     else:
-        house._paragraph(doc, "本次督导未发现不符合项。")
-    house._paragraph(doc, "", indent=False)
-    house._paragraph(doc, issuer, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
-    house._paragraph(doc, house.cn_date(visit.visited_on), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+        official.paragraph(doc, "本次督导未发现不符合项。")
+    official.paragraph(doc, "", indent=False)
+    official.paragraph(doc, issuer, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+    official.paragraph(doc, house.cn_date(visit.visited_on), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
     doc.save(out)

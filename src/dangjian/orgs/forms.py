@@ -87,7 +87,9 @@ class PostForm(forms.Form):
     post = forms.ChoiceField(label="职务", choices=Post.choices)
     holder_name = forms.CharField(label="姓名", max_length=50)
     full_time = forms.BooleanField(label="专职", required=False)
-    since = forms.DateField(label="任职时间", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label="任职时间", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 class OrgSearchForm(forms.Form):

@@ -24,7 +24,11 @@ from django.utils import timezone
 from dangjian.core.files import FILE_MODE, private_dir
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import PATH_STEP, Organization
+from dangjian.sheets import official
 from dangjian.sheets.export import cell_value, display_width, print_layout
+from dangjian.sheets.official import addressees as _addressees
+from dangjian.sheets.official import area_word as _area
+from dangjian.sheets.official import cn_date, issuing_body
 
 from .models import Case, CaseEvent, CaseEventKind, CaseStatus, LedgerEntry, Measure, MeasureStatus, WeaknessKind
 
@@ -50,13 +54,6 @@ def quarter_bounds(year: int, quarter: int) -> tuple[datetime.date, datetime.dat
 
 def bulletin_title(year: int, quarter: int) -> str:
     return f"关于{year}年第{QUARTER_NAMES[quarter]}季度软弱涣散基层党组织整顿工作进展情况的通报"
-
-
-def issuing_body(org: Organization) -> str:
-    """A county or city committee's bulletins are issued by its organization department (组织部)."""
-    if org.kind in (OrgKind.CITY_COMMITTEE, OrgKind.COUNTY_COMMITTEE):
-        return f"中共{org.name}组织部"
-    return f"中共{org.name}"
 
 
 @dataclass
@@ -338,19 +335,11 @@ def write_quarterly(year: int, quarter: int, org: Organization | None = None) ->
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The documents. Layout after the usual 公文 practice: A4, 仿宋 三号 body, 黑体 section heads, a 宋体 title.
-# Fonts by their English family names (FangSong = 仿宋, SimHei = 黑体, SimSun = 宋体): Word knows them by either name,
-# and LibreOffice's substitution table knows only these, replacing them with Noto CJK where they are not installed
-# (a Chinese name falls back to no CJK face at all). Runs are marked zh-CN so the fallback picks Chinese glyphs.
+# The documents, in the official layout every bulletin shares (`dangjian.sheets.official`).
 
-BODY_FONT, HEAD_FONT, TITLE_FONT, LATIN_FONT = "FangSong", "SimHei", "SimSun", "Times New Roman"
 ROW_HEADERS = ["单位", "整顿组织", "整改中", "乡镇已初验", "已销号", "整改措施", "已完成", "逾期未完成"]
 ROW_HEADERS += ["专项资金（万元）"]
 BEHIND_HEADERS = ["组织", "上级组织", "软弱类型", "状态", "整改措施", "已完成", "逾期未完成"]
-
-
-def cn_date(day: datetime.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def summary_figures(data: BulletinData) -> list[tuple[str, object]]:
@@ -450,170 +439,62 @@ def requirement_text(data: BulletinData) -> list[str]:
     ]
 
 
-def _area(org: Organization) -> str:
-    if org.kind == OrgKind.COUNTY_COMMITTEE:
-        return "县"
-    if org.kind == OrgKind.CITY_COMMITTEE:
-        return "市"
-    if org.kind in (OrgKind.TOWN_COMMITTEE, OrgKind.STREET_COMMITTEE):
-        return "镇（街道）"
-    return "单位"
-
-
-def _set_font(run, name: str, size: float, bold: bool = False) -> None:
-    """Latin text in Times New Roman, Chinese in `name` (the East Asian font attribute, which Word and LibreOffice
-    read for CJK characters). Where `name` is missing, LibreOffice substitutes an installed CJK face (Noto CJK)."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    run.font.name = LATIN_FONT
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    properties = run._element.get_or_add_rPr()
-    fonts = properties.get_or_add_rFonts()
-    fonts.set(qn("w:eastAsia"), name)
-    fonts.set(qn("w:hint"), "eastAsia")
-    language = OxmlElement("w:lang")
-    language.set(qn("w:val"), "en-US")
-    language.set(qn("w:eastAsia"), "zh-CN")
-    properties.append(language)
-
-
-def _paragraph(doc, text: str, *, font=BODY_FONT, size=16, bold=False, align=None, indent=True):
-    from docx.shared import Pt
-
-    paragraph = doc.add_paragraph()
-    if align is not None:
-        paragraph.alignment = align
-    fmt = paragraph.paragraph_format
-    fmt.line_spacing = Pt(28)  # the fixed 28-point line of official documents
-    fmt.space_after = Pt(0)
-    if indent:
-        fmt.first_line_indent = Pt(size * 2)
-    _set_font(paragraph.add_run(text), font, size, bold)
-    return paragraph
-
-
-def _table(doc, headers: list[str], rows: list[list[object]], widths: list[float]):
-    """A bordered table ("Table Grid") with a bold header row, numbers right-aligned, column widths in cm."""
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm
-
-    table = doc.add_table(rows=1, cols=len(headers))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    for cell, text in zip(table.rows[0].cells, headers, strict=True):
-        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _set_font(cell.paragraphs[0].add_run(text), HEAD_FONT, 10.5)
-    for values in rows:
-        cells = table.add_row().cells
-        for cell, value in zip(cells, values, strict=True):
-            number = isinstance(value, int | Decimal)
-            text = wan(value) if isinstance(value, Decimal) else str(value)
-            if number:
-                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            _set_font(cell.paragraphs[0].add_run(text), BODY_FONT, 10.5)
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = Cm(width)  # the grid, which LibreOffice reads
-        for cell in column.cells:  # and each cell's width, which Word reads
-            cell.width = Cm(width)
-    return table
-
-
-def _heading(doc, text: str):
-    # Bold as well: where 黑体 is missing it falls back to the same face as the body, and would not stand out.
-    return _paragraph(doc, text, font=HEAD_FONT, bold=True)
-
-
-def _caption(doc, text: str):
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-
-    return _paragraph(doc, text, font=HEAD_FONT, size=12, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-
-
 def write_docx(data: BulletinData, out) -> None:
     """The bulletin as a Word document (通报), to a path or a binary file object."""
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
-
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
-    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
-    normal = doc.styles["Normal"]
-    normal.font.name, normal.font.size = LATIN_FONT, Pt(16)
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
-    doc.core_properties.title = data.title
-    doc.core_properties.author = data.issuer
-
-    title = _paragraph(doc, data.title, font=TITLE_FONT, size=22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    title.paragraph_format.first_line_indent = None
-    title.paragraph_format.line_spacing = Pt(36)
-    title.paragraph_format.space_after = Pt(16)
-    _paragraph(doc, f"{_addressees(data.org)}：", indent=False)
-    _paragraph(
+    doc = official.new_document(data.title, data.issuer)
+    official.title(doc, data.title)
+    official.paragraph(doc, f"{_addressees(data.org)}：", indent=False)
+    official.paragraph(
         doc,
         f"现将{data.quarter_name}全{_area(data.org)}软弱涣散基层党组织整顿工作进展情况通报如下：",
     )
 
-    _heading(doc, "一、总体进展")
+    official.heading(doc, "一、总体进展")
     for text in overview_text(data):
-        _paragraph(doc, text)
-    _caption(doc, "表1  整顿工作总体情况")
-    # _table writes money (Decimal) in 万元
+        official.paragraph(doc, text)
+    official.caption(doc, "表1  整顿工作总体情况")
+    # money (Decimal) in 万元
     figures = [[label.replace("（元）", "（万元）"), value] for label, value in summary_figures(data)]
-    _table(doc, ["指标", "数量"], figures, [10.6, 5])
+    official.table(doc, ["指标", "数量"], figures, [10.6, 5], money=wan)
 
-    _heading(doc, "二、各乡镇进展情况")
+    official.heading(doc, "二、各乡镇进展情况")
     if data.rows:
-        _caption(doc, "表2  各单位整顿进展情况")
-        _table(doc, ROW_HEADERS, [row_cells(r) for r in [*data.rows, total_row(data)]], [3.6] + [1.5] * 8)
+        official.caption(doc, "表2  各单位整顿进展情况")
+        rows = [row_cells(r) for r in [*data.rows, total_row(data)]]
+        official.table(doc, ROW_HEADERS, rows, [3.6] + [1.5] * 8, money=wan)
     else:
-        _paragraph(doc, "本季度无列入整顿的组织。")
+        official.paragraph(doc, "本季度无列入整顿的组织。")
 
-    _heading(doc, "三、存在问题")
+    official.heading(doc, "三、存在问题")
     for text in problem_text(data):
-        _paragraph(doc, text)
+        official.paragraph(doc, text)
     if data.behind:
-        _caption(doc, "表3  整改措施逾期未完成的组织")
+        official.caption(doc, "表3  整改措施逾期未完成的组织")
         rows = [[b.name, b.parent, b.kind, b.status, b.measures, b.done, b.overdue] for b in data.behind]
-        _table(doc, BEHIND_HEADERS, rows, [3.2, 3.2, 2.8, 2, 1.4, 1.4, 1.6])
+        official.table(doc, BEHIND_HEADERS, rows, [3.2, 3.2, 2.8, 2, 1.4, 1.4, 1.6])
 
-    _heading(doc, "四、下步要求")
+    official.heading(doc, "四、下步要求")
     for text in requirement_text(data):
-        _paragraph(doc, text)
-
-    _paragraph(doc, "", indent=False)
-    _paragraph(doc, data.issuer, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
-    _paragraph(doc, cn_date(data.issued), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+        last = official.paragraph(doc, text)
+    official.sign_off(doc, last, data.issuer, data.issued)
     doc.save(out)
 
 
-def _addressees(org: Organization) -> str:
-    if org.kind == OrgKind.COUNTY_COMMITTEE:
-        return "各乡镇党委，县直各党（工）委、党组"
-    if org.kind == OrgKind.CITY_COMMITTEE:
-        return "各县（区）委组织部，市直各党（工）委、党组"
-    return "各党支部"
-
-
-def _fit_columns(ws) -> None:
-    """Each column as wide as its longest value (within reason), so nothing shows as ### or is cut off."""
-    for column in ws.columns:
+def _fit_columns(ws, first_row: int = 1) -> None:
+    """Each column as wide as its longest value from `first_row` on (the title row spans them all and sets none),
+    within reason, so nothing shows as ### or is cut off."""
+    for column in ws.iter_cols(min_row=first_row):
         widest = max((display_width(cell.value) for cell in column), default=0)
         ws.column_dimensions[column[0].column_letter].width = min(80, max(10, widest + 2))
+
+
+TITLE_ROW, HEADER_ROW = 1, 2  # each sheet: the bulletin's title and the table's name, then the column headers
 
 
 def write_xlsx(data: BulletinData, out) -> None:
     """The bulletin's tables as a workbook, one sheet per table, money in yuan with two decimals."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
     workbook = Workbook()
     bold = Font(bold=True)
@@ -621,6 +502,12 @@ def write_xlsx(data: BulletinData, out) -> None:
     def sheet(title: str, headers: list[str], rows: list[list[object]], first=False):
         ws = workbook.active if first else workbook.create_sheet()
         ws.title = title
+        ws.append([f"{data.title}——{title}"])  # the title row: a printed sheet says what it is
+        ws.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=len(headers))
+        heading = ws.cell(row=TITLE_ROW, column=1)
+        heading.font = Font(bold=True, size=14)
+        heading.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.row_dimensions[TITLE_ROW].height = 40
         ws.append(headers)
         for cell in ws[ws.max_row]:
             cell.font = bold
@@ -629,13 +516,14 @@ def write_xlsx(data: BulletinData, out) -> None:
             for cell, value in zip(ws[ws.max_row], values, strict=True):
                 if isinstance(value, Decimal):
                     cell.number_format = "0.00"
-        _fit_columns(ws)
-        print_layout(ws, header_row=1)
+        _fit_columns(ws, first_row=HEADER_ROW)
+        print_layout(ws, header_row=HEADER_ROW)
+        ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
         return ws
 
     head = [["通报", data.title], ["发布单位", data.issuer], ["统计截至", data.as_of]]
     overview = sheet("总体情况", ["指标", "数值"], [*head, *[[k, v] for k, v in summary_figures(data)]], first=True)
-    overview["B4"].number_format = "yyyy-mm-dd"
+    overview.cell(row=HEADER_ROW + 3, column=2).number_format = "yyyy-mm-dd"
     money_rows = [[*row_cells(r)[:-1], r.funds] for r in [*data.rows, total_row(data)]]
     sheet("各单位进展", [*ROW_HEADERS[:-1], "专项资金（元）"], money_rows)
     behind = [[b.name, b.parent, b.kind, b.status, b.measures, b.done, b.overdue] for b in data.behind]
@@ -644,6 +532,6 @@ def write_xlsx(data: BulletinData, out) -> None:
     sheet("逾期上报", ["组织", "日期", "说明"], [[h.name, h.date, h.note] for h in data.escalations])
     sheet("抽查", ["组织", "日期", "说明"], [[h.name, h.date, h.note] for h in data.spot_checks])
     for ws in workbook.worksheets[3:]:
-        for row in ws.iter_rows(min_row=2, min_col=2, max_col=2):
+        for row in ws.iter_rows(min_row=HEADER_ROW + 1, min_col=2, max_col=2):
             row[0].number_format = "yyyy-mm-dd"
     workbook.save(out)

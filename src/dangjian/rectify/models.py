@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 
 from dangjian.core.scope import ScopedQuerySet
+from dangjian.core.thumbnails import is_image
 from dangjian.orgs.models import Organization
 
 
@@ -226,6 +227,11 @@ class LedgerFile(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        """A photo, shown on the case page as a thumbnail (`rectify:file_thumb`)."""
+        return is_image(self.original_name)
 
 
 class CaseEventKind(models.TextChoices):

@@ -451,13 +451,14 @@ def add_entry(measure: Measure, *, actor, date: datetime.date, content: str, fil
 # ---------------------------------------------------------------------------------------------------- closure
 
 
-def _ensure_plan_done(case: Case) -> None:
+def _ensure_plan_done(case: Case, step: str) -> None:
+    """Every measure done before `step` (乡镇初验 or 验收销号), refused in that step's own words."""
     measures = list(case.measures.all())
     if not measures:
-        raise ValidationError("尚未制定整改措施，不能验收销号。")
+        raise ValidationError(f"尚未制定整改措施，不能{step}。")
     open_count = sum(1 for m in measures if m.status != MeasureStatus.DONE)
     if open_count:
-        raise ValidationError(f"还有 {open_count} 项整改措施未完成，不能验收销号。")
+        raise ValidationError(f"还有 {open_count} 项整改措施未完成，不能{step}。")
 
 
 @transaction.atomic
@@ -468,7 +469,7 @@ def town_check(case: Case, *, actor, opinion: str) -> Case:
         raise ValidationError(f"案件当前状态为「{case.get_status_display()}」，不能初验。")
     if not (opinion or "").strip():
         raise ValidationError({"opinion": "请填写初验意见。"})
-    _ensure_plan_done(case)
+    _ensure_plan_done(case, "初验")
     before = snapshot(case)
     case.status = CaseStatus.TOWN_CHECKED
     case.town_checked_at, case.town_checked_by, case.town_opinion = timezone.now(), _user(actor), opinion.strip()[:1000]
@@ -491,7 +492,7 @@ def close_case(case: Case, *, actor, opinion: str) -> Case:
         raise ValidationError("须先经乡镇初验，才能验收销号。")
     if not (opinion or "").strip():
         raise ValidationError({"opinion": "请填写验收意见。"})
-    _ensure_plan_done(case)
+    _ensure_plan_done(case, "验收销号")
     before = snapshot(case)
     case.status = CaseStatus.CLOSED
     case.closed_at, case.closed_by, case.closing_opinion = timezone.now(), _user(actor), opinion.strip()[:1000]

@@ -22,4 +22,5 @@ urlpatterns = [
     path("measures/<int:pk>/done/", plan_views.MeasureDoneView.as_view(), name="measure_done"),
     path("measures/<int:pk>/entries/add/", plan_views.EntryAddView.as_view(), name="entry_add"),
     path("files/<int:pk>/", views.LedgerFileView.as_view(), name="file"),
+    path("files/<int:pk>/thumb.jpg", views.LedgerThumbnailView.as_view(), name="file_thumb"),
 ]

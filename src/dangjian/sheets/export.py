@@ -11,6 +11,7 @@ import decimal
 import itertools
 import tempfile
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +21,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -31,6 +32,22 @@ Column = tuple[str, Callable[[Any], Any]]
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_MAX_ROWS = 1_048_576 - 3  # Excel's sheet limit, less the title, the note and the header rows
 UNMASKED_NOTE = "含公民身份号码、联系电话明文"
+
+
+@dataclass(frozen=True)
+class ColumnLayout:
+    """How one column of an export is laid out: `width` (its text wrapped within it), `number_format`."""
+
+    width: float | None = None
+    number_format: str | None = None
+
+    def cell(self, sheet, value: Any) -> WriteOnlyCell:
+        cell = value if isinstance(value, Cell) else WriteOnlyCell(sheet, value)
+        if self.width:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if self.number_format and isinstance(value, int | float):
+            cell.number_format = self.number_format
+        return cell
 
 
 class ExportTooLarge(Exception):
@@ -121,6 +138,43 @@ def print_layout(sheet, header_row: int | None) -> None:
         sheet.print_title_rows = f"{header_row}:{header_row}"
 
 
+LINE_POINTS = 15  # a line of 11-point text in a row's height
+
+
+def wrapped_height(value: Any, width: float, size: float = 11) -> float:
+    """The row height (points) that shows `value` wrapped within `width` columns. A row the program writes says its
+    height itself: LibreOffice does not grow a row to its wrapped text on opening, and no spreadsheet grows a row
+    to the text of a merged cell."""
+    room = max(1, int(width) - 1)
+    lines = max(1, -(-int(display_width(value) * size / 11) // room))
+    return lines * LINE_POINTS * size / 11 + 2
+
+
+def print_instructions(sheet, header_row: int | None = None) -> None:
+    """An instruction sheet (填写说明) made printable: the text wraps within its column (or the columns its cell is
+    merged over), each row tall enough for its lines, and the print area the written cells, across one page's width
+    (`print_layout`). Without it a long note runs past its column and prints as fragments on pages of their own."""
+    widths = {
+        column: sheet.column_dimensions[get_column_letter(column)].width or 8.43
+        for column in range(1, sheet.max_column + 1)
+    }
+    spans = {}
+    for merged in sheet.merged_cells.ranges:
+        spans[(merged.min_row, merged.min_col)] = sum(widths[c] for c in range(merged.min_col, merged.max_col + 1))
+    for row in sheet.iter_rows():
+        height = 0.0
+        for cell in row:
+            if cell.value is None or not hasattr(cell, "column"):
+                continue  # empty, or covered by a merged cell
+            cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal=cell.alignment.horizontal)
+            width = spans.get((cell.row, cell.column), widths[cell.column])
+            height = max(height, wrapped_height(cell.value, width, cell.font.sz or 11))
+        if height > LINE_POINTS + 2:
+            sheet.row_dimensions[row[0].row].height = height
+    print_layout(sheet, header_row)
+    sheet.print_area = f"A1:{get_column_letter(sheet.max_column)}{sheet.max_row}"
+
+
 def column_widths(headers: list[str], rows: Iterable[list]) -> list[float]:
     """Each column as wide as its widest value or header (within reason)."""
     widest = [display_width(h) for h in headers]
@@ -139,11 +193,14 @@ def export_response(
     filters: str = "",
     org=None,
     unmasked: bool = False,
+    layout: dict[str, ColumnLayout] | None = None,
 ) -> HttpResponse:
     """Write `rows` as an .xlsx download and record the export.
 
     `columns` are (header, getter) pairs; each getter takes a row and returns the cell's value. Masking is the
-    getters' business: `unmasked` only tells the audit log that clear sensitive values left the system.
+    getters' business: `unmasked` only tells the audit log that clear sensitive values left the system. `layout`
+    sets, by header, a column's width with its text wrapped, or its number format (scores to two decimals), so a
+    sheet of long texts prints in readable type rather than shrunk to the width of its longest line.
     Raises ExportTooLarge before writing anything when a queryset has more rows than one sheet holds.
     """
     limit = max_rows()
@@ -160,25 +217,39 @@ def export_response(
     title_cell = WriteOnlyCell(sheet, title)
     title_cell.font = Font(bold=True, size=14)
     who = user.get_full_name() or user.get_username()
+    layout = layout or {}
+    styled = [layout.get(name) for name, _ in columns]
     header = []
     for name, _ in columns:
         cell = WriteOnlyCell(sheet, name)
         cell.font = bold
+        if layout:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
         header.append(cell)
 
     def values(row) -> list:
-        return [text_safe(sheet, cell_value(get(row))) for _, get in columns]
+        cells = [text_safe(sheet, cell_value(get(row))) for _, get in columns]
+        return [value if spec is None else spec.cell(sheet, value) for value, spec in zip(cells, styled, strict=True)]
 
     # Column widths from the header and the first rows: a write-only sheet takes them before its first row, and
     # without them a date shows as #### and a code is cut off when the file is opened.
     rows = iter(rows)
     first = [values(row) for row in itertools.islice(rows, WIDTH_SAMPLE)]
-    for letter, width in zip(LETTERS, column_widths([name for name, _ in columns], first), strict=False):
+    widths = column_widths([name for name, _ in columns], first)
+    widths = [spec.width if spec and spec.width else width for width, spec in zip(widths, styled, strict=False)]
+    for letter, width in zip(LETTERS, widths, strict=False):
         sheet.column_dimensions[letter].width = width
+
+    def fit_height(row: int, cells: list) -> None:
+        """A laid-out sheet's row as tall as its wrapped text: spreadsheets do not grow a written row themselves."""
+        if layout:
+            sheet.row_dimensions[row].height = max(wrapped_height(c, w) for c, w in zip(cells, widths, strict=False))
+
     print_layout(sheet, header_row=3)
     sheet.freeze_panes = "A4"  # the title, the note and the header stay in sight while scrolling
     sheet.append([title_cell])
     sheet.append([f"导出人：{who}  导出时间：{now:%Y-%m-%d %H:%M}  筛选条件：{filters or '无'}"])
+    fit_height(3, header)
     sheet.append(header)
 
     count = 0
@@ -186,6 +257,7 @@ def export_response(
         count += 1
         if count > limit:
             raise ExportTooLarge(limit)
+        fit_height(count + 3, cells)  # set before the row is written
         sheet.append(cells)
 
     # The file is deleted when the response closes it.

@@ -139,7 +139,7 @@ def run(job_id: int) -> None:
         progress = Progress(job_id, estimate_rows(job.path))
         report = run_import(job.kind, job.path, job.user, dry_run=job.dry_run, progress=progress)
         error_file = ""
-        if report.errors:
+        if report.rejected:  # rows to correct; a problem of the file itself (row 0) is said in the message alone
             error_file = str(Path(job.file).parent / "errors.xlsx")
             with open_private(imports_dir() / error_file) as out:
                 write_error_sheet(job.path, report, out)

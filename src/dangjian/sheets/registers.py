@@ -60,5 +60,13 @@ def org_columns(*, user) -> list[tuple[str, Callable[[Any], Any]]]:
     return register_columns("orgs", user=user)
 
 
+ORG_NAME_HEADER = "所在党组织名称"
+
+
 def member_columns(*, unmasked: bool) -> list[tuple[str, Callable[[Any], Any]]]:
-    return register_columns("members", unmasked=unmasked)
+    """The member columns, with the organization's name beside its code: a person reads the name. The import
+    ignores the extra column, so the sheet still goes back in as it came out."""
+    columns = register_columns("members", unmasked=unmasked)
+    at = next(i for i, column in enumerate(COLUMNS["members"]) if column.field == "org_code") + 1
+    columns.insert(at, (ORG_NAME_HEADER, lambda m: m.org.name))
+    return columns

@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .columns import BOOL, CHOICE, COLUMNS, DATE, ID_NUMBER, PHONE, TITLES, Column
-from .export import print_layout
+from .export import print_instructions, print_layout
 
 TEMPLATE_ROWS = 5_000  # rows the dropdowns and text formats are prepared for
 OPTIONS_SHEET = "选项"
@@ -113,5 +113,6 @@ def write_template(kind: str, out) -> None:
     guide.append(["", "", f"模板生成日期：{timezone.localdate():%Y-%m-%d}"])
     guide.column_dimensions["A"].width = 22
     guide.column_dimensions["B"].width = 10
-    guide.column_dimensions["C"].width = 90
+    guide.column_dimensions["C"].width = 80
+    print_instructions(guide, header_row=1)
     book.save(out)

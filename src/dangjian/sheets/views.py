@@ -142,7 +142,7 @@ class JobProgressView(LoginRequiredMixin, View):
                 "unchanged": job.unchanged,
                 "rejected": job.rejected,
                 "message": job.message,
-                "errors_url": reverse("sheets:job_errors", args=[job.pk]) if job.error_file else "",
+                "errors_url": reverse("sheets:job_errors", args=[job.pk]) if job.error_file and job.rejected else "",
             }
         )
 

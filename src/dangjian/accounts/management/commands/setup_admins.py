@@ -3,7 +3,8 @@
 Each gets an initial password from the environment (DANGJIAN_SYSADMIN_PASSWORD, DANGJIAN_SECADMIN_PASSWORD,
 DANGJIAN_AUDITOR_PASSWORD) or a prompt, and must change it at first login. The security administrator is granted
 the root organization with the read role, so they can manage every user and hand out every organization; the
-other two get no data scope. After this the superuser is kept for command-line maintenance only.
+other two get no data scope (the auditor, granted nothing, reads the whole audit log: `auditlog.views`). After this
+the superuser is kept for command-line maintenance only.
 """
 
 import getpass
