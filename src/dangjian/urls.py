@@ -42,6 +42,7 @@ urlpatterns = [
     path("api/", include("dangjian.api_urls")),
     # For load balancers and monitoring: public, JSON, no personal data (core/health.py).
     path("healthz", HealthView.as_view(), name="healthz"),
+    path("dashboards/", include((flows_urls.dashboards_pages, "dashboards"))),  # charts of a scope (flows)
 ]
 
 handler400 = "dangjian.core.views.bad_request"
