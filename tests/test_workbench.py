@@ -14,7 +14,7 @@ from dangjian.core import workbench
 from dangjian.inspections.choices import FindingStatus
 from dangjian.problems import services as problems
 from dangjian.rectify import services as rectify
-from dangjian.rectify.models import CaseSource, CaseStatus
+from dangjian.rectify.models import CaseSource
 
 
 def waiting(client) -> dict[str, int]:
@@ -198,7 +198,9 @@ def test_inspection_findings_wait_until_rectified(region, case, login, town_user
     target = draw.targets.get()
     first, second = inspections.applicable_items(target, 2026)
     results = {first.pk: (ItemResult.NO, "阵地不到位"), second.pk: (ItemResult.YES, "")}
-    visit = inspections.record_visit(target, actor=None, visited_on=visited, met="支部书记", results=results, today=visited)
+    visit = inspections.record_visit(
+        target, actor=None, visited_on=visited, met="支部书记", results=results, today=visited
+    )
     inspections.follow_up_findings(visit, actor=None, deadline=timezone.localdate() + datetime.timedelta(days=20))
 
     town = login(town_user)
@@ -219,8 +221,9 @@ def test_nothing_waiting_says_so(region, login, reader):
 
 
 def test_weekly_reports_wait_until_sent_and_turn_late_after_friday(station, login, town_user, branch_secretary):
-    import time_machine
     from zoneinfo import ZoneInfo
+
+    import time_machine
 
     from dangjian.weekly import services as weekly
     from dangjian.weekly.services import Answer, village_items

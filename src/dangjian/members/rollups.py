@@ -34,6 +34,13 @@ def keys_of(member: Member) -> Counter:
     return member_keys(member.status, member.is_mobile, member.is_untransferred)
 
 
+def as_stored(pk: int) -> tuple[str, Counter]:
+    """Where the member is counted and for what, as its row stands (a caller's object may hold older values)."""
+    rows = Member.objects.filter(pk=pk).values_list("org__path", "status", "is_mobile", "is_untransferred")
+    path, *state = rows.get()
+    return path, member_keys(*state)
+
+
 def recount() -> dict[int, Counter]:
     """Every organization's subtree counts, counted again from the register (two grouped reads)."""
     own: dict[int, Counter] = {}

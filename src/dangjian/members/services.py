@@ -113,6 +113,7 @@ def transfer_member(
     if to_org.pk == member.org_id:
         raise ValidationError({"to_org": "转入组织与当前组织相同。"})
     from_org = member.org
+    counted_at, counted = rollups.as_stored(member.pk)  # before the move, as stored
     before = member_snapshot(member)
     item = MemberTransfer.objects.create(
         member=member,
@@ -135,8 +136,7 @@ def transfer_member(
         after=member_snapshot(member),
         detail=f"由“{from_org.name}”转入“{to_org.name}”",
     )
-    counted = rollups.keys_of(member)
-    tally.apply_many([(from_org.path, tally.negated(counted)), (to_org.path, counted)])
+    tally.apply_many([(counted_at, tally.negated(counted)), (to_org.path, counted)])
     return item
 
 
@@ -144,5 +144,5 @@ def transfer_member(
 def delete_member(member: Member, *, actor) -> None:
     ensure_in_scope(actor, member.org.path, Action.CHANGE)
     record(AuditAction.DELETE, actor=actor, obj=member, org=member.org, before=member_snapshot(member))
-    tally.apply(member.org.path, tally.negated(rollups.keys_of(member)))
+    tally.apply(*rollups.as_stored(member.pk), sign=-1)
     member.delete()

@@ -85,9 +85,11 @@ def add(changes: Mapping[tuple[int, str], int]) -> None:
             cursor.execute(sql, params)
 
 
-def apply(path: str, counts: Mapping[str, int], *, include_self: bool = True) -> None:
-    """Add `counts` to the organization at `path` (unless not `include_self`) and every one of its ancestors."""
-    changes = spread([(path, counts)], include_self=include_self)
+def apply(path: str, counts: Mapping[str, int], *, include_self: bool = True, sign: int = 1) -> None:
+    """Add `counts` (times `sign`) to the organization at `path` (unless not `include_self`) and its ancestors."""
+    changes = spread(
+        [(path, counts if sign == 1 else Counter({k: sign * n for k, n in counts.items()}))], include_self=include_self
+    )
     if changes:
         add(changes)
 
