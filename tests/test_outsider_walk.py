@@ -293,6 +293,8 @@ ROUTES = {
     "meeting-detail": "meeting",
     "applicant-list": None,
     "applicant-detail": "applicant",
+    "dashboards:index": None,
+    "dashboards:org": "org",
 }
 # The other county's assessment: its scheme, participants, entries' pages, evidence, results.
 ASSESS_PAGES = {
@@ -508,6 +510,7 @@ PAGES_WITH_OBJECT = {
     "audit:detail": "/audit/{audit}/",
     "audit:changeset": "/audit/{audit}/changeset/",
     "cadence:read": "/notifications/{notification}/read/",
+    "dashboards:org": "/dashboards/{org}/",
 }
 FULL_NAMES = {
     "南岭县委",
@@ -697,6 +700,7 @@ LIST_PAGES = [
     "/api/meetings/?org_code=NL-VILLAGE",
     "/api/development/",
     "/api/development/?search=南岭",
+    "/dashboards/",
 ]
 
 
@@ -1241,6 +1245,7 @@ ANONYMOUS_URLS = {
     **API_INSPECTIONS,
     **PARTYLIFE_LISTS,
     **API_PARTYLIFE,
+    "dashboards:index": "/dashboards/",
 }
 OPEN_ROUTES = {"login", "logout", "ping", "api-token", "api-schema", "api-root"}
 OPEN_ROUTES |= {"survey_answer"}  # the residents' survey: public by design, each link answerable once

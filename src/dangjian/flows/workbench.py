@@ -38,7 +38,7 @@ def _one_or_list(pks: list[int], detail: str, listing: str) -> str:
 
 def rectify_items(user):
     from dangjian.rectify.models import Case, CaseStatus, Measure, MeasureStatus
-    from dangjian.rectify.services import can_close, can_support
+    from dangjian.rectify.services import can_close, can_support, closing_paths
 
     if not acts_anywhere(user, Action.CHANGE):
         return []
@@ -50,8 +50,9 @@ def rectify_items(user):
         .order_by("id")[:CANDIDATES]
     )
     to_check = [case.pk for case in ready if can_support(user, case)]
-    checked = cases.filter(status=CaseStatus.TOWN_CHECKED).order_by("id")[:CANDIDATES]
-    to_close = [case.pk for case in checked if can_close(user, case)]
+    checked = list(cases.filter(status=CaseStatus.TOWN_CHECKED).order_by("id")[:CANDIDATES])
+    closing = closing_paths(checked)
+    to_close = [case.pk for case in checked if can_close(user, case, closing[case.pk])]
     today = timezone.localdate()
     measures = list(
         Measure.objects.filter(
@@ -127,7 +128,7 @@ def weekly_items(user):
 def problem_items(user):
     from dangjian.problems.choices import ProblemStatus
     from dangjian.problems.models import Problem
-    from dangjian.problems.services import can_verify
+    from dangjian.problems.services import can_verify, verifiers
 
     today = timezone.localdate()
     mine = list(Problem.objects.filter(owner_user=user, status=ProblemStatus.OPEN).values_list("pk", "deadline"))
@@ -149,13 +150,14 @@ def problem_items(user):
         .filter(scope_q(user, "responsible_org__path", Action.CHANGE))
         .values_list("pk", flat=True)[:CANDIDATES]
     )
-    submitted = (
+    submitted = list(
         Problem.objects.restrict(user, Action.VIEW)
         .filter(status=ProblemStatus.SUBMITTED)
         .select_related("org", "responsible_org")
         .order_by("id")[:CANDIDATES]
     )
-    to_verify = [p.pk for p in submitted if can_verify(user, p)]
+    found = verifiers(submitted)
+    to_verify = [p.pk for p in submitted if can_verify(user, p, found[p.pk])]
     return items + [
         WorkItem(
             "问题清单",
