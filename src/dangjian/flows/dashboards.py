@@ -118,19 +118,28 @@ def grade_figures(assessment: Assessment, org: Organization, children: dict[str,
     }
 
 
-def month_labels(year: int, today: datetime.date) -> list[tuple[int, int]]:
-    last = today.month if year == today.year else 12
-    return [(year, m) for m in range(1, last + 1)]
+MONTHS_SHOWN = 24  # the rectification progress's time axis at most
+
+
+def months_between(first: datetime.date, last: datetime.date) -> list[tuple[int, int]]:
+    months, (y, m) = [], (first.year, first.month)
+    while (y, m) <= (last.year, last.month):
+        months.append((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return months[-MONTHS_SHOWN:]
 
 
 def rectify_figures(org: Organization, year: int, today: datetime.date) -> dict:
+    """The cases of `year` (the assessment's) under the organization: opened, checked by the town and closed, counted
+    cumulatively by month from the month the first was opened to this one."""
     rows = list(Case.objects.filter(year=year).in_subtree(org).values_list("opened_at", "town_checked_at", "closed_at"))
-    months = month_labels(year, today)
-    series = {}
-    for index, name in enumerate(["立案", "乡镇初验", "验收销号"]):
-        stamps = [timezone.localtime(row[index]).date() for row in rows if row[index] is not None]
-        series[name] = [sum(1 for d in stamps if (d.year, d.month) <= ym) for ym in months]
-    labels = [f"{m}月" for _, m in months]
+    stamps = [[timezone.localtime(row[i]).date() for row in rows if row[i] is not None] for i in range(3)]
+    months = months_between(min(stamps[0]), today) if stamps[0] else []
+    series = {
+        name: [sum(1 for d in stamps[i] if (d.year, d.month) <= ym) for ym in months]
+        for i, name in enumerate(["立案", "乡镇初验", "验收销号"])
+    }
+    labels = [f"{y}年{m}月" for y, m in months]
     return {
         "total": len(rows),
         "categories": labels,
@@ -166,7 +175,8 @@ def weekly_figures(org: Organization, today: datetime.date) -> dict:
         labels.append(f"第{week.isocalendar()[1]}周")
         rates.append(rate)
         table.append({"week": weeks.short_label(week), "due": n, "sent": sent, "on_time": on_time, "rate": rate})
-    return {"categories": labels, "series": [{"name": "按时报送率（%）", "data": rates}], "rows": table}
+    due = sum(row["due"] for row in table)
+    return {"categories": labels, "series": [{"name": "按时报送率（%）", "data": rates}], "rows": table, "due": due}
 
 
 def problem_figures(org: Organization) -> dict:
