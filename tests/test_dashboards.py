@@ -112,3 +112,14 @@ def test_a_user_without_organizations_is_told_so(region, login):
     nobody = settled(User.objects.create_user("nobody"))
     page = login(nobody).get("/dashboards/").content.decode()
     assert "尚未被授权任何组织" in page
+
+
+def test_meeting_completion_of_a_large_subtree_is_left_to_its_children(region, login, county_user, monkeypatch):
+    from dangjian.flows import dashboards
+
+    monkeypatch.setattr(dashboards, "MEETING_BRANCHES", 1)  # 漠北县 has two branches
+    response = login(county_user).get("/dashboards/")
+    assert chart_data(response)["meetings"] is None
+    assert "本范围内党支部超过 1 个" in response.content.decode()
+    town = login(county_user).get(f"/dashboards/{region.town.pk}/")
+    assert chart_data(town)["meetings"] is None  # the town's two branches: still over the limit here
