@@ -242,3 +242,31 @@ def test_weekly_reports_wait_until_sent_and_turn_late_after_friday(station, logi
         weekly.submit_village_report(relay, station.villages.get(code="T-VILLAGE"), answers, actor=branch_secretary)
         assert "weekly.late" not in waiting(secretary)
         assert waiting(town).get("weekly.late") == 2
+
+
+def test_a_secretary_report_waits_for_the_level_above_until_rated(
+    region, login, county_user, town_user, branch_secretary, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.assess import review
+    from dangjian.assess import services as assess
+    from dangjian.assess.models import Participant
+    from schemes import county_scheme, given
+    from upload_samples import PDF
+
+    settings.MEDIA_ROOT = tmp_path
+    scheme = assess.save_scheme(
+        actor=county_user, owner=region.north, text=county_scheme(given(100), category="工作", total="100")
+    )
+    assessment = assess.open_assessment(
+        actor=county_user, scheme=scheme, root=region.north, cutoff=datetime.date(2026, 12, 31), review_weight="0.30"
+    )
+    village = Participant.objects.get(assessment=assessment, code="T-VILLAGE")
+    review.upload_report(village, SimpleUploadedFile("述职报告.pdf", PDF), actor=branch_secretary)
+    town = login(town_user)
+    assert waiting(town).get("assess.reviews") == 1
+    assert f"/assess/{assessment.pk}/reviews/" in town.get("/").content.decode()
+    assert "assess.reviews" not in waiting(login(branch_secretary))  # not one's own
+    review.rate(village, rating="good", comment="抓党建有力", actor=town_user)
+    assert "assess.reviews" not in waiting(town)
