@@ -33,7 +33,8 @@
     return {
       color: isGrade ? GRADE_COLORS : COLORS,
       animation: false,
-      tooltip: { trigger: "axis", confine: true },
+      // Drawn inside the chart, not as HTML: an HTML tooltip carries inline styles, which the CSP refuses.
+      tooltip: { trigger: "axis", confine: true, renderMode: "richText" },
       legend: { top: 0, type: "scroll" },
       grid: { left: 8, right: flip ? 40 : 16, top: 36, bottom: 8, containLabel: true },
       xAxis: flip ? value : category,
