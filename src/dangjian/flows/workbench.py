@@ -15,8 +15,24 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils import timezone
 
+from dangjian.accountability.choices import ProposalStatus
+from dangjian.accountability.models import Proposal
+from dangjian.accountability.services import can_decide
+from dangjian.assess.models import AssessmentStatus, SecretaryReview
+from dangjian.cadence.models import Notification
 from dangjian.core.scope import ALL, Action, acts_anywhere, scope_paths, scope_q
 from dangjian.core.workbench import WorkItem, register
+from dangjian.inspections.choices import FindingStatus
+from dangjian.inspections.models import Finding, fixed_q
+from dangjian.orgs.models import Organization
+from dangjian.partylife.completion import branch_table
+from dangjian.problems.choices import ProblemStatus
+from dangjian.problems.models import Problem
+from dangjian.problems.services import can_verify, verifiers
+from dangjian.rectify.models import Case, CaseStatus, Measure, MeasureStatus
+from dangjian.rectify.services import can_close, can_support, closing_paths
+from dangjian.weekly.models import VillageReport
+from dangjian.weekly.weeks import this_week
 
 DUE_SOON_DAYS = 7  # a measure due within a week is shown before it is late
 CANDIDATES = 2000  # rows read to ask an area's per-row rule (who may check, close, verify, decide)
@@ -37,9 +53,6 @@ def _one_or_list(pks: list[int], detail: str, listing: str) -> str:
 
 
 def rectify_items(user):
-    from dangjian.rectify.models import Case, CaseStatus, Measure, MeasureStatus
-    from dangjian.rectify.services import can_close, can_support, closing_paths
-
     if not acts_anywhere(user, Action.CHANGE):
         return []
     cases = Case.objects.restrict(user, Action.CHANGE).select_related("org")
@@ -103,9 +116,6 @@ def rectify_items(user):
 
 
 def weekly_items(user):
-    from dangjian.weekly.models import VillageReport
-    from dangjian.weekly.weeks import this_week
-
     if not acts_anywhere(user, Action.VIEW):
         return []
     now = timezone.now()
@@ -126,10 +136,6 @@ def weekly_items(user):
 
 
 def problem_items(user):
-    from dangjian.problems.choices import ProblemStatus
-    from dangjian.problems.models import Problem
-    from dangjian.problems.services import can_verify, verifiers
-
     today = timezone.localdate()
     mine = list(Problem.objects.filter(owner_user=user, status=ProblemStatus.OPEN).values_list("pk", "deadline"))
     late = [pk for pk, deadline in mine if deadline is not None and deadline < today]
@@ -180,10 +186,6 @@ def problem_items(user):
 
 
 def accountability_items(user):
-    from dangjian.accountability.choices import ProposalStatus
-    from dangjian.accountability.models import Proposal
-    from dangjian.accountability.services import can_decide
-
     if not acts_anywhere(user, Action.MANAGE):
         return []
     pending = (
@@ -210,8 +212,6 @@ def accountability_items(user):
 
 
 def assess_items(user):
-    from dangjian.assess.models import AssessmentStatus, SecretaryReview
-
     if not acts_anywhere(user, Action.CHANGE):
         return []
     # raw paths: a review is done by the level above, so the user's own granted organizations are not theirs to rate
@@ -233,9 +233,6 @@ def assess_items(user):
 
 
 def inspection_items(user):
-    from dangjian.inspections.choices import FindingStatus
-    from dangjian.inspections.models import Finding, fixed_q
-
     if not acts_anywhere(user, Action.CHANGE):
         return []
     findings = (
@@ -265,11 +262,7 @@ PARTYLIFE_LEVELS = ("town", "station", "village")  # the roll-up is read only fo
 
 
 def partylife_items(user):
-    from dangjian.orgs.models import Organization
-    from dangjian.partylife.completion import branch_table
-
-    # raw paths: the meetings are counted for the organizations the user was granted (a branch, a town), the
-    # organizations whose completion page they open
+    # raw paths: meetings are counted for the granted organizations themselves (a branch, a town), as their page does
     paths = scope_paths(user, Action.CHANGE)
     if paths is ALL or not paths:
         return []
@@ -293,8 +286,6 @@ def partylife_items(user):
 
 
 def notice_items(user):
-    from dangjian.cadence.models import Notification
-
     unread = Notification.objects.filter(user=user).unread().count()
     return [WorkItem("通知", "未读通知", unread, reverse("cadence:list"), key="cadence.unread")]
 
