@@ -355,6 +355,8 @@ ROUTES = {
     "job_file": "background_job",
     "rectify_bulletin:generate": None,
     "inspections:bulletin_generate": None,
+    "dashboards:index": None,
+    "dashboards:org": "org",
 }
 # The other county's assessment: its scheme, participants, entries' pages, evidence, results.
 ASSESS_PAGES = {
@@ -572,6 +574,7 @@ PAGES_WITH_OBJECT = {
     "job": "/jobs/{background_job}/",
     "job_progress": "/jobs/{background_job}/progress/",
     "job_file": "/jobs/{background_job}/files/0/",
+    "dashboards:org": "/dashboards/{org}/",
 }
 # The other county's 党建+ project (a milestone, evidence), its service centre (a photo), training, fund and first
 # secretary.
@@ -834,6 +837,7 @@ LIST_PAGES = [
     "/api/venues/",
     "/api/trainings/",
     "/api/funds/",
+    "/dashboards/",
 ]
 # The other county's responsibility lists: a task done with evidence, its template, its 党组 with a seat, the list and
 # review of its branch, the chain of its system; lists and API of the own county show none of it.
@@ -1493,6 +1497,7 @@ ANONYMOUS_URLS = {
     **API_INSPECTIONS,
     **PARTYLIFE_LISTS,
     **API_PARTYLIFE,
+    "dashboards:index": "/dashboards/",
 }
 ANONYMOUS_URLS |= {**DUTY_LISTS, **API_DUTIES}
 ANONYMOUS_URLS |= RESOURCES_LISTS | API_RESOURCES

@@ -44,6 +44,7 @@ urlpatterns = [
     # For load balancers and monitoring: public, JSON, no personal data (core/health.py).
     path("healthz", HealthView.as_view(), name="healthz"),
     path("duties/", include("dangjian.responsibility.urls")),
+    path("dashboards/", include((flows_urls.dashboards_pages, "dashboards"))),  # charts of a scope (flows)
 ]
 
 handler400 = "dangjian.core.views.bad_request"

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from dangjian.core.audit import record
 from dangjian.core.models import AuditAction
+from dangjian.members import rollups
 from dangjian.members.models import Member, MemberTransfer
 from dangjian.orgs.choices import GRASSROOTS_KINDS
 from dangjian.orgs.models import CommitteePost, Organization, VerticalSystem, Workstation
@@ -105,6 +106,7 @@ def build_demo(seed: int = DEFAULT_SEED, today: datetime.date | None = None) -> 
     CommitteePost.objects.bulk_create(posts, batch_size=500)
     MemberTransfer.objects.bulk_create(transfers)
     reset_sequences(Organization, VerticalSystem, Workstation, Member, CommitteePost, MemberTransfer)
+    rollups.rebuild()  # the roll-ups (orgs.tally) of the organizations and members written in bulk
 
     build_demo_records(rng, today, demo_year())
     build_demo_assessment(rng)

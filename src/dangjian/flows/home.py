@@ -1,56 +1,48 @@
-"""The home page: counts of the user's scope by domain, kind and level (organizations and members, so it sits
-above both apps)."""
+"""The home page, the workbench (工作台): first what waits for this person (`core.workbench`, the providers in
+`flows/workbench.py`), each a count and a link; then the counts of the user's scope by domain, kind and level
+(organizations and members, so it sits above both apps)."""
 
-import hashlib
+from collections import Counter
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.cache import cache
-from django.db.models import Count, Q
 from django.shortcuts import render
 from django.views import View
 
-from dangjian.core.audit import data_version
-from dangjian.core.scope import scope_paths
-from dangjian.members.choices import MemberStatus
-from dangjian.members.models import Member
+from dangjian.core.scope import ALL, scope_paths
+from dangjian.core.workbench import items_for
+from dangjian.members import rollups
+from dangjian.orgs import tally
 from dangjian.orgs.choices import Domain, Level, OrgKind
 from dangjian.orgs.models import Organization
 
-COUNTS_SECONDS = 600
+
+def scope_roots(user) -> list[str]:
+    """The paths whose subtrees make the user's scope: the granted organizations, or every root for ALL."""
+    paths = scope_paths(user)  # raw paths: the roll-ups are kept per organization, read at the scope's roots
+    if paths is ALL:
+        return list(Organization.objects.filter(parent__isnull=True).values_list("path", flat=True))
+    return paths
 
 
-def _counts(qs, field: str, choices) -> list[tuple[str, int]]:
-    found = dict(qs.values_list(field).annotate(n=Count("id")).values_list(field, "n"))
-    return [(label, found.get(value, 0)) for value, label in choices]
+def _counts(counted: Counter, prefix: str, choices) -> list[tuple[str, int]]:
+    return [(label, counted[f"{prefix}:{value}"]) for value, label in choices]
 
 
 def scope_counts(user) -> dict:
-    """Counts of a scope, kept until the next write anywhere (every write bumps the data version) or ten
-    minutes: on five million members the counts take a second and a half, and they change only on writes."""
-    paths = scope_paths(user)  # raw paths: the scope itself is the cache key
-    scope_key = hashlib.sha256(repr(paths).encode()).hexdigest()[:24]
-    key = f"home-counts:{data_version()}:{scope_key}"
-    counts = cache.get(key)
-    if counts is None:
-        counts = _scope_counts(user)
-        cache.set(key, counts, COUNTS_SECONDS)
-    return counts
-
-
-def _scope_counts(user) -> dict:
-    orgs = Organization.objects.restrict(user)
-    members = Member.objects.restrict(user)
+    """Counts of a scope: a read of the roll-ups (`orgs.tally`) of its roots, kept by every write in its own
+    transaction, so the first view after a write costs what every view costs, at any size."""
+    counted = tally.totals(scope_roots(user))
     return {
-        "org_total": orgs.count(),
-        "member_totals": members.aggregate(
-            total=Count("id"),
-            probationary=Count("id", filter=Q(status=MemberStatus.PROBATIONARY)),
-            mobile=Count("id", filter=Q(is_mobile=True)),
-            untransferred=Count("id", filter=Q(is_untransferred=True)),
-        ),
-        "by_domain": _counts(orgs.exclude(domain=""), "domain", Domain.choices),
-        "by_kind": _counts(orgs, "kind", OrgKind.choices),
-        "by_level": _counts(orgs, "level", Level.choices),
+        "org_total": counted[tally.ORGS],
+        "member_totals": {
+            "total": counted[tally.MEMBERS],
+            "probationary": counted[rollups.PROBATIONARY],
+            "mobile": counted[rollups.MOBILE],
+            "untransferred": counted[rollups.UNTRANSFERRED],
+        },
+        "by_domain": _counts(counted, "domain", Domain.choices),
+        "by_kind": _counts(counted, "kind", OrgKind.choices),
+        "by_level": _counts(counted, "level", Level.choices),
     }
 
 
@@ -62,4 +54,9 @@ class HomeView(LoginRequiredMixin, View):
             if paths is not None
             else Organization.objects.filter(parent__isnull=True)
         )
-        return render(request, "home.html", {"granted": granted, **scope_counts(request.user)})
+        work = items_for(request.user)
+        areas: dict[str, list] = {}
+        for item in work:
+            areas.setdefault(item.area, []).append(item)
+        context = {"granted": granted, "work": work, "work_areas": list(areas.items())}
+        return render(request, "home.html", context | scope_counts(request.user))

@@ -11,16 +11,20 @@ or updated member's before/after (as `services.member_snapshot` records it) goes
 from __future__ import annotations
 
 import os
+from collections import Counter
 from typing import Any, Protocol
 
 from django.db import connection
+from django.db.models import Count
 from django.utils import timezone
 
 from dangjian.core.bulk_insert import CopyStream, insert_rows, reserve_ids
 from dangjian.core.changesets import ChangeSetWriter
 from dangjian.core.crypto import digest
+from dangjian.orgs import tally
 from dangjian.orgs.models import Organization
 
+from . import rollups
 from .models import Member, MemberTransfer
 from .services import member_snapshot
 
@@ -55,6 +59,8 @@ class BulkMemberWriter:
         self.paths: set[str] = set()  # organizations written to or moved from: the IMPORT record's organization
         self._stream: CopyStream | None = None
         self._streamed = 0  # rows written through the open `COPY`
+        self.created: list[int] = []  # the new members' keys: counted into the roll-ups at `finish`
+        self.tallied: list[tuple[str, Counter]] = []  # the changed members' roll-up changes, added at `finish`
 
     def stream(self, apart) -> None:
         """Write new members through an open `COPY`, their keys reserved through `apart` (a second connection, which
@@ -84,6 +90,12 @@ class BulkMemberWriter:
                 Member.objects.bulk_update(members, sorted(fields), batch_size=500)
             transfers = []
             for member, before, moved_from, _fields in updates:
+                was = rollups.member_keys(before["status"], before["is_mobile"], before["is_untransferred"])
+                now_counted = rollups.keys_of(member)
+                if moved_from is not None:
+                    self.tallied += [(moved_from.path, tally.negated(was)), (member.org.path, now_counted)]
+                elif now_counted != was:
+                    self.tallied.append((member.org.path, tally.difference(now_counted, was)))
                 detail = DETAIL
                 if moved_from is not None:
                     detail = f"{DETAIL}，由“{moved_from.name}”转入“{member.org.name}”"
@@ -125,6 +137,7 @@ class BulkMemberWriter:
             self._streamed += len(creates)
             if self._streamed >= self.rows_per_copy:
                 self.end_copy()  # its rows checked now (`stream`)
+        self.created.extend(ids)
         lines = [new.line % (pk, org.id, pk, org.id) for pk, (org, new) in zip(ids, creates, strict=True)]
         self.paths.update({org.path for org, _new in creates})
         self._changes_file().write_lines(lines, ids)
@@ -163,7 +176,26 @@ class BulkMemberWriter:
         """Close the change set and give what the IMPORT record names: the change set (file, digest, rows, ids) and
         the nearest organization above every organization written to, so auditors of that subtree see it."""
         changeset = self.changes.close() if self.changes is not None else None
+        self.tally()
         return changeset, common_org(self.paths)
+
+    def tally(self) -> None:
+        """Add the run's members to the roll-ups (`orgs.tally`), in the import's transaction: the changed ones as
+        they were written, the new ones counted by organization and state once every `COPY` has ended."""
+        self.end_copy()
+        changes = list(self.tallied)
+        for start in range(0, len(self.created), 10_000):
+            rows = (
+                Member.objects.filter(pk__in=self.created[start : start + 10_000])
+                .order_by()
+                .values_list("org__path", "status", "is_mobile", "is_untransferred")
+                .annotate(n=Count("id"))
+            )
+            for path, status, mobile, untransferred, n in rows:
+                counted = rollups.member_keys(status, mobile, untransferred)
+                changes.append((path, Counter({key: one * n for key, one in counted.items()})))
+        tally.apply_many(changes)
+        self.created, self.tallied = [], []
 
     def discard(self) -> None:
         """The import was not kept: remove its change set, which no record names."""

@@ -16,8 +16,10 @@ from dangjian.core.models import AuditAction
 from dangjian.core.rules import error_dict
 from dangjian.core.scope import Action
 from dangjian.core.services import ensure_in_scope
+from dangjian.orgs import tally
 from dangjian.orgs.models import Organization
 
+from . import rollups
 from .models import Member, MemberTransfer
 from .rules import member_problems
 
@@ -54,6 +56,7 @@ def create_member(*, actor, org: Organization, **fields) -> Member:
     _check(member)
     member.save()
     record(AuditAction.CREATE, actor=actor, obj=member, org=org, after=member_snapshot(member))
+    tally.apply(org.path, rollups.keys_of(member))
     return member
 
 
@@ -88,6 +91,7 @@ def update_member(member: Member, *, actor, **changes) -> Member:
     ensure_in_scope(actor, member.org.path, Action.CHANGE)
     member = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
     before = member_snapshot(member)
+    counted_before = rollups.keys_of(member)
     for name, value in changes.items():
         if name not in MEMBER_FIELDS:
             raise ValueError(f"unknown member field {name}")
@@ -95,6 +99,7 @@ def update_member(member: Member, *, actor, **changes) -> Member:
     _check(member)
     member.save()
     record(AuditAction.UPDATE, actor=actor, obj=member, org=member.org, before=before, after=member_snapshot(member))
+    tally.apply(member.org.path, tally.difference(rollups.keys_of(member), counted_before))
     return member
 
 
@@ -108,6 +113,7 @@ def transfer_member(
     if to_org.pk == member.org_id:
         raise ValidationError({"to_org": "转入组织与当前组织相同。"})
     from_org = member.org
+    counted_at, counted = rollups.as_stored(member.pk)  # before the move, as stored
     before = member_snapshot(member)
     item = MemberTransfer.objects.create(
         member=member,
@@ -130,6 +136,7 @@ def transfer_member(
         after=member_snapshot(member),
         detail=f"由“{from_org.name}”转入“{to_org.name}”",
     )
+    tally.apply_many([(counted_at, tally.negated(counted)), (to_org.path, counted)])
     return item
 
 
@@ -137,4 +144,5 @@ def transfer_member(
 def delete_member(member: Member, *, actor) -> None:
     ensure_in_scope(actor, member.org.path, Action.CHANGE)
     record(AuditAction.DELETE, actor=actor, obj=member, org=member.org, before=member_snapshot(member))
+    tally.apply(*rollups.as_stored(member.pk), sign=-1)
     member.delete()

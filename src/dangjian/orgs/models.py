@@ -242,3 +242,21 @@ class Workstation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OrgTally(models.Model):
+    """A roll-up: one count of an organization's whole subtree (itself included), kept by the writes that change it
+    (`orgs/tally.py`), so the figures of a scope are a read of its roots' rows. `key` names what is counted:
+    "orgs", "kind:<kind>", "level:<level>", "domain:<domain>", "members", "members:probationary"…"""
+
+    org = models.ForeignKey(Organization, verbose_name="党组织", on_delete=models.CASCADE, related_name="tallies")
+    key = models.CharField("统计项", max_length=40)
+    n = models.BigIntegerField("数量", default=0)
+
+    class Meta:
+        verbose_name = "组织汇总数"
+        verbose_name_plural = "组织汇总数"
+        constraints = [models.UniqueConstraint(fields=["org", "key"], name="orgtally_unique_org_key")]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.key} {self.n}"

@@ -14,6 +14,7 @@ from dangjian.core.rules import error_dict
 from dangjian.core.scope import Action
 from dangjian.core.services import ensure_in_scope
 
+from . import tally
 from .choices import default_term_years
 from .models import CommitteePost, Organization, path_segment
 from .rules import REQUIRED_FIELDS, check_parent, code_problem, org_problems
@@ -71,6 +72,7 @@ def create_org(*, actor, parent: Organization | None, **fields) -> Organization:
     org.save(update_fields=["path", "depth"])
     ensure_in_scope(actor, org.path, Action.MANAGE)
     record(AuditAction.CREATE, actor=actor, obj=org, org=org, after=snapshot(org))
+    tally.apply(org.path, tally.keys_of(org))
     return org
 
 
@@ -80,6 +82,7 @@ def update_org(org: Organization, *, actor, **changes) -> Organization:
     ensure_in_scope(actor, org.path, Action.CHANGE)
     org = Organization.objects.select_for_update().get(pk=org.pk)
     before = snapshot(org)
+    counted_before = tally.keys_of(org)
     for name, value in changes.items():
         if name not in ORG_FIELDS:
             raise ValueError(f"unknown organization field {name}")
@@ -92,6 +95,7 @@ def update_org(org: Organization, *, actor, **changes) -> Organization:
     org.save()
     ensure_in_scope(actor, org.path, Action.CHANGE)
     record(AuditAction.UPDATE, actor=actor, obj=org, org=org, before=before, after=snapshot(org))
+    tally.apply(org.path, tally.difference(tally.keys_of(org), counted_before))
     return org
 
 
@@ -121,6 +125,7 @@ def move_org(org: Organization, new_parent: Organization, *, actor) -> Organizat
         after=snapshot(org),
         detail=f"由“{org_name(before['parent_id'])}”调整到“{new_parent.name}”",
     )
+    tally.moved(org, old_path, org.path)
     return org
 
 
@@ -142,6 +147,7 @@ def delete_org(org: Organization, *, actor) -> None:
         raise ValidationError("该组织还设有党建工作站，请先删除工作站。")
     before = snapshot(org)
     record(AuditAction.DELETE, actor=actor, obj=org, org=org, before=before)
+    tally.apply(org.path, tally.negated(tally.keys_of(org)), include_self=False)
     org.delete()
 
 

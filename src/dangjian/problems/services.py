@@ -72,13 +72,27 @@ def responsible_for(org: Organization, level: str) -> Organization | None:
 def verifier(problem: Problem) -> tuple[Organization, str]:
     """Who verifies and closes: the organization of the next level up that exists, with CHANGE; at the top (a city
     problem, or a tree without the levels above), the responsible organization itself, with MANAGE."""
-    level = level_above(problem.level)
-    while level is not None:
-        above = responsible_for(problem.org, level)
-        if above is not None and above.pk != problem.responsible_org_id:
-            return above, Action.CHANGE
-        level = level_above(level)
-    return problem.responsible_org, Action.MANAGE
+    return verifiers([problem])[problem.pk]
+
+
+def verifiers(problems) -> dict[int, tuple[Organization, str]]:
+    """`verifier` of many problems, their organizations' ancestors read in one query (as `responsible_for` finds
+    them: the highest at or above the problem's organization whose tree level belongs to the level)."""
+    ids = {pk for problem in problems for pk in ancestors_or_self(problem.org)}
+    found = Organization.objects.filter(pk__in=ids).only("path", "level", "depth", "name", "code") if ids else []
+    orgs = {org.pk: org for org in found}
+    out = {}
+    for problem in problems:
+        line = sorted((orgs[i] for i in ancestors_or_self(problem.org) if i in orgs), key=lambda o: o.depth)
+        out[problem.pk] = problem.responsible_org, Action.MANAGE
+        level = level_above(problem.level)
+        while level is not None:
+            above = next((o for o in line if o.level in ORG_LEVELS[level]), None)
+            if above is not None and above.pk != problem.responsible_org_id:
+                out[problem.pk] = above, Action.CHANGE
+                break
+            level = level_above(level)
+    return out
 
 
 def can_handle(user, problem: Problem) -> bool:
@@ -86,8 +100,9 @@ def can_handle(user, problem: Problem) -> bool:
     return path_in_scope(user, problem.responsible_org.path, Action.CHANGE)
 
 
-def can_verify(user, problem: Problem) -> bool:
-    org, action = verifier(problem)
+def can_verify(user, problem: Problem, found: tuple[Organization, str] | None = None) -> bool:
+    """Whether `user` verifies `problem`; `found` its `verifier` when already known (`verifiers`)."""
+    org, action = found or verifier(problem)
     own = user is not None and user.pk is not None and user.pk in (problem.owner_user_id, problem.submitted_by_id)
     return not own and path_in_scope(user, org.path, action)
 

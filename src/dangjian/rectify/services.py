@@ -75,21 +75,44 @@ def closing_level() -> str:
 
 def closing_path(case: Case) -> tuple[str, str]:
     """The path of the organization that closes `case`, and the action needed on it."""
+    return closing_paths([case])[case.pk]
+
+
+def closing_paths(cases) -> dict[int, tuple[str, str]]:
+    """`closing_path` of many cases, in one query (the workbench asks it of every case awaiting closure)."""
     if closing_level() == "town":
-        return parent_path(case.org.path) or case.org.path, Action.CHANGE
-    county = county_of(case.org)
-    return (county.path if county else parent_path(case.org.path) or case.org.path), Action.MANAGE
+        return {case.pk: (parent_path(case.org.path) or case.org.path, Action.CHANGE) for case in cases}
+    counties = counties_of([case.org for case in cases])
+    out = {}
+    for case in cases:
+        county = counties[case.org.pk]
+        out[case.pk] = (county.path if county else parent_path(case.org.path) or case.org.path), Action.MANAGE
+    return out
 
 
 def county_of(org: Organization) -> Organization | None:
     """The county above `org`: its county committee (县委), else its highest ancestor of county level — not a
     county-level committee in between such as 县直属机关党委 or a hospital's committee."""
-    ids = [int(part) for part in org.path.split(".") if part][:-1]
-    ancestors = Organization.objects.filter(pk__in=ids).only("path", "kind", "level", "depth", "name")
-    return (
-        ancestors.filter(kind=OrgKind.COUNTY_COMMITTEE).order_by("-depth").first()
-        or ancestors.filter(level=Level.COUNTY).order_by("depth").first()
-    )
+    return counties_of([org])[org.pk]
+
+
+def counties_of(orgs) -> dict[int, Organization | None]:
+    """`county_of` of many organizations, their ancestors read in one query."""
+    wanted = {org.pk: [int(part) for part in org.path.split(".") if part][:-1] for org in orgs}
+    ids = {pk for above in wanted.values() for pk in above}
+    found = Organization.objects.filter(pk__in=ids).only("path", "kind", "level", "depth", "name") if ids else []
+    ancestors = {org.pk: org for org in found}
+    out = {}
+    for pk, above in wanted.items():
+        line = [ancestors[i] for i in above if i in ancestors]
+        committees = [a for a in line if a.kind == OrgKind.COUNTY_COMMITTEE]
+        counties = [a for a in line if a.level == Level.COUNTY]
+        out[pk] = (
+            max(committees, key=lambda a: a.depth)
+            if committees
+            else (min(counties, key=lambda a: a.depth) if counties else None)
+        )
+    return out
 
 
 def _parent_or_self(case: Case) -> str:
@@ -106,8 +129,9 @@ def can_support(user, case: Case) -> bool:
     return path_in_scope(user, _parent_or_self(case), Action.CHANGE)
 
 
-def can_close(user, case: Case) -> bool:
-    path, action = closing_path(case)
+def can_close(user, case: Case, closing: tuple[str, str] | None = None) -> bool:
+    """Whether `user` closes `case`; `closing` its `closing_path` when already known (`closing_paths`)."""
+    path, action = closing or closing_path(case)
     return path_in_scope(user, path, action)
 
 
