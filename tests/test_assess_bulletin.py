@@ -11,6 +11,7 @@ import io
 
 import pytest
 import time_machine
+from django.test import override_settings
 from django.utils import timezone
 from docx import Document
 
@@ -43,8 +44,9 @@ def assessment(region, county_user, town_user):
 
 
 def publish(login, user, assessment):
-    """Publish on PUBLISHED, logged in that day (sessions expire); the client stays logged in afterwards."""
-    with time_machine.travel(PUBLISHED, tick=False):
+    """Publish on PUBLISHED, logged in that day (sessions expire); the client stays logged in afterwards. The job
+    runs in the request (JOBS_INLINE; test_background_jobs.py runs jobs through the worker)."""
+    with override_settings(JOBS_INLINE=True), time_machine.travel(PUBLISHED, tick=False):
         client = login(user)
         response = client.post(f"/assess/{assessment.pk}/publish/", {"confirm": "on"})
     return client, response
@@ -74,7 +76,8 @@ def test_publishing_asks_for_confirmation_first(assessment, county_user, login):
     assert not assessment.published and not Case.objects.exists()
 
     client, response = publish(login, county_user, assessment)
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"].startswith("/jobs/")
+    assert "考核结果已发布并冻结" in client.get(response["Location"]).content.decode()
     assessment.refresh_from_db()
     assert assessment.published and Case.objects.filter(org__code="T-BIRCH").exists()
     assert client.get(f"/assess/{assessment.pk}/publish/").status_code == 404  # nothing left to confirm

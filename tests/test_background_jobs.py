@@ -150,3 +150,42 @@ def test_the_sweep_fails_a_running_job_whose_worker_is_gone_and_leaves_a_queued_
     assert not (tmp_path / "jobs" / str(dead.pk)).exists()
     assert BackgroundJob.objects.get(pk=queued.pk).status == "queued"
     assert BackgroundJob.objects.get(pk=mine.pk).status == "running"  # its runner (this process) is alive
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publishing_is_queued_refused_twice_and_the_worker_publishes_and_opens_the_cases(
+    assessment, county_user, settings
+):
+    from dangjian.assess.models import Assessment
+    from dangjian.rectify.models import Case
+
+    settings.JOBS_INLINE = True
+    services_run = signed_in(county_user).post(f"/assess/{assessment.pk}/run/")
+    assert services_run.status_code == 302
+    settings.JOBS_INLINE = False
+    client = signed_in(county_user)
+    started = client.post(f"/assess/{assessment.pk}/publish/", {"confirm": "on"})
+    job = BackgroundJob.objects.get(kind="assess.publish")
+    assert started["Location"] == f"/jobs/{job.pk}/" and job.status == "queued"
+    assert not Assessment.objects.get(pk=assessment.pk).published and not Case.objects.exists()
+    assert "发布考核结果" in client.get(started["Location"]).content.decode()
+
+    again = client.post(f"/assess/{assessment.pk}/publish/", {"confirm": "on"}, follow=True)
+    assert again.redirect_chain[-1][0] == f"/jobs/{job.pk}/"
+    assert BackgroundJob.objects.filter(kind="assess.publish").count() == 1
+    run = client.post(f"/assess/{assessment.pk}/run/")  # a run may not slip in before publishing
+    assert run.status_code == 302
+
+    WorkerLoop(interval=0.1).run(once=True)
+    job.refresh_from_db()
+    assert job.status == "done" and job.message.startswith("考核结果已发布并冻结")
+    assert job.result_url == f"/assess/{assessment.pk}/results/"
+    published = Assessment.objects.get(pk=assessment.pk)
+    assert published.published
+    weak = set(
+        Result.objects.filter(participant__assessment=assessment, weak=True).values_list("participant__org", flat=True)
+    )
+    assert set(Case.objects.filter(assessment=assessment).values_list("org", flat=True)) == weak
+    # The run queued after publishing was asked for fails in Chinese: the results are frozen.
+    late = BackgroundJob.objects.filter(kind="assess.run").order_by("-pk").first()
+    assert late.status == "failed" and "已发布" in late.message

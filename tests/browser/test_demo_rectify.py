@@ -33,7 +33,8 @@ def log_in(browser, live_server, username):
     return page
 
 
-def test_publishing_the_demo_assessment_opens_cases_and_one_is_closed(browser, live_server, demo):
+def test_publishing_the_demo_assessment_opens_cases_and_one_is_closed(browser, live_server, demo, settings):
+    settings.JOBS_INLINE = True  # publishing's job runs in the request (test_background_job: the worker)
     county = log_in(browser, live_server, "demo_county")
     county.goto(f"{live_server.url}/assess/{demo.pk}/")
     county.get_by_role("link", name="发布并冻结结果").click()  # a confirmation page first: publishing is final

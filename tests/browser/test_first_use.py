@@ -95,7 +95,8 @@ def test_a_phone_keeps_the_column_labels_of_the_quota_table(browser, live_server
     page.context.close()
 
 
-def test_publishing_is_confirmed_and_the_form_shows_its_snapshot_date(browser, live_server, results):
+def test_publishing_is_confirmed_and_the_form_shows_its_snapshot_date(browser, live_server, results, settings):
+    settings.JOBS_INLINE = True  # publishing's job runs in the request (test_background_job: the worker)
     page = log_in(browser, live_server, "county_user")
     page.goto(f"{live_server.url}/assess/new/")
     assert page.get_by_label("组织快照日期").input_value() == "2026-12-31"  # shown, not left empty

@@ -72,7 +72,8 @@ def log_in(browser, live_server, username):
     return page
 
 
-def test_a_weak_village_from_publication_to_closure(browser, live_server, region):
+def test_a_weak_village_from_publication_to_closure(browser, live_server, region, settings):
+    settings.JOBS_INLINE = True  # publishing's job runs in the request (test_background_job: the worker)
     assessment = region["assessment"]
     county = log_in(browser, live_server, "county_officer")
 

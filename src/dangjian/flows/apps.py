@@ -9,6 +9,8 @@ class FlowsConfig(AppConfig):
     verbose_name = "跨模块流程"
 
     def ready(self) -> None:
+        from . import publish_jobs
         from .workbench import register_all
 
         register_all()
+        publish_jobs.register()  # publishing an assessment as a background job (core/jobs.py)

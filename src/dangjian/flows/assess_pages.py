@@ -5,16 +5,19 @@ rectification case is still open. Their routes keep their names in the `assess` 
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from dangjian.assess import entry_views
 from dangjian.assess.access import can_manage
 from dangjian.assess.models import Result
 from dangjian.assess.views import ManageAction
+from dangjian.core.jobs import JobAlreadyActive
 from dangjian.rectify.models import Case, CaseStatus
 
-from .publishing import publish_assessment
+from . import publish_jobs
 
 
 class PublishConfirmForm(forms.Form):
@@ -26,7 +29,8 @@ class PublishConfirmForm(forms.Form):
 
 class PublishView(ManageAction):
     """`assess:publish`: publishing cannot be undone and opens cases, so it is asked for twice: the assessment's
-    button leads to this page, which says what will happen and publishes only with its box ticked."""
+    button leads to this page, which says what will happen and publishes only with its box ticked. Publishing runs
+    in the worker (`publish_jobs`); the job's page says when it is done and links to the results."""
 
     def confirm_page(self, assessment, form, status=200):
         results = Result.objects.filter(participant__assessment=assessment)
@@ -47,11 +51,17 @@ class PublishView(ManageAction):
         form = PublishConfirmForm(request.POST)
         if not assessment.published and not form.is_valid():
             return self.confirm_page(assessment, form, status=400)
-        return super().post(request, pk)
-
-    def act(self, assessment):
-        outcome = publish_assessment(assessment, actor=self.request.user)
-        return f"考核结果已发布并冻结（摘要值 {outcome.digest[:12]}…）；各组织可查看本组织结果。"
+        try:
+            job = publish_jobs.start_publish(assessment, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages[:10]))
+        except JobAlreadyActive as exc:
+            messages.error(request, str(exc))
+            if exc.job is not None:
+                return redirect("job", exc.job.pk)
+        else:
+            return redirect("job", job.pk)
+        return redirect("assess:detail", pk=assessment.pk)
 
 
 def unclosed_case(org_id: int, year: int) -> bool:
