@@ -112,6 +112,9 @@ INSTALLED_APPS = [
     "dangjian.inspections",
     # Party records: meetings and membership development (docs/records.md).
     "dangjian.partylife",
+    # The rulebook (rules with their sources, regional overrides) and staffing (docs/rulebook.md).
+    "dangjian.rulebook",
+    "dangjian.staffing",
 ]
 
 MIDDLEWARE = [

@@ -5,7 +5,7 @@ routes when it mounts them; the apps' urls.py cannot name these views, which sit
 
 from django.urls import path
 
-from . import assess_pages, home, org_page
+from . import assess_pages, home, org_page, rulebook_pages
 
 urlpatterns = [
     path("", home.HomeView.as_view(), name="home"),
@@ -18,4 +18,9 @@ orgs_pages = [
 assess_pages = [
     path("<int:pk>/publish/", assess_pages.PublishView.as_view(), name="publish"),
     path("orgs/<int:pk>/", assess_pages.ParticipantView.as_view(), name="participant"),
+]
+
+rulebook_pages = [
+    path("<str:key>/override/", rulebook_pages.OverrideView.as_view(), name="override"),
+    path("overrides/<int:pk>/withdraw/", rulebook_pages.WithdrawView.as_view(), name="withdraw"),
 ]
