@@ -293,6 +293,13 @@ ROUTES = {
     "meeting-detail": "meeting",
     "applicant-list": None,
     "applicant-detail": "applicant",
+    # The rulebook (rules are everyone's; overrides are scoped) and party staffing.
+    "rulebook:list": None,
+    "rulebook:detail": None,
+    "rulebook:override": None,
+    "rulebook:withdraw": "rule_override",
+    "staffing:index": None,
+    "staffing:system": "system",
 }
 # The other county's assessment: its scheme, participants, entries' pages, evidence, results.
 ASSESS_PAGES = {
@@ -508,6 +515,8 @@ PAGES_WITH_OBJECT = {
     "audit:detail": "/audit/{audit}/",
     "audit:changeset": "/audit/{audit}/changeset/",
     "cadence:read": "/notifications/{notification}/read/",
+    "rulebook:withdraw": "/rules/overrides/{rule_override}/withdraw/",
+    "staffing:system": "/staffing/systems/{system}/",
 }
 FULL_NAMES = {
     "南岭县委",
@@ -554,6 +563,7 @@ FORMS |= {"stations:edit", "stations:retire", "weekly:publish", "weekly:relay", 
 POST_ONLY |= {f"opinions:{name}" for name in ("unmask", "category", "reply", "to_problem", "code_withdraw")}
 FORMS |= {f"problems:{name}" for name in ("assign", "progress", "submit", "close", "return", "escalate")}
 FORMS |= {"partylife:applicant"}
+FORMS |= {"rulebook:withdraw"}
 API_WITH_OBJECT = ["/api/orgs/{org}/", "/api/orgs/{org}.json", "/api/members/{member}/", "/api/members/{member}.json"]
 # The other county's assessment through the API: the assessment, its results, one explanation, its scheme, entries.
 API_ASSESS = {
@@ -697,6 +707,11 @@ LIST_PAGES = [
     "/api/meetings/?org_code=NL-VILLAGE",
     "/api/development/",
     "/api/development/?search=南岭",
+    "/rules/",
+    "/rules/?domain=agency",
+    "/rules/org.secretary/",
+    "/rules/org.secretary/override/",
+    "/staffing/",
 ]
 
 
@@ -912,6 +927,22 @@ def south_partylife(branch) -> dict:
             "dev_step": applicant.steps.get().pk}  # fmt: skip
 
 
+def south_rulebook(south) -> dict:
+    """The other county's override of a rule, and the party staff of its tax sub-bureau."""
+    from dangjian.rulebook.models import Rule
+    from dangjian.rulebook.services import set_override
+    from dangjian.staffing.services import save_worker
+
+    head = User.objects.create_user("nanling_head")  # the other county's manager, who sets its rules
+    grant_org(head, south, Role.MANAGE)
+    override = set_override(
+        Rule.objects.get(key="org.secretary"), south, actor=head, disabled=True, reason="南岭县委决定"
+    )
+    tax = Organization.objects.get(code="NL-TAX")
+    save_worker(tax, actor=None, name="南岭党务专干", birth_date=datetime.date(1970, 1, 1), staff_total=80)
+    return {"rule_override": override.pk}
+
+
 def org(parent, name, code, kind, level, domain="", **extra):
     return create_org(actor=None, parent=parent, name=name, code=code, kind=kind, level=level, domain=domain, **extra)
 
@@ -985,6 +1016,7 @@ def region():
             **south_working(branch, clerk),
             **south_inspection(south, branch),
             **south_partylife(spare),
+            **south_rulebook(south),
         },
     }
 
@@ -1150,6 +1182,7 @@ def test_home_counts_only_the_own_county(outsider):
             },
         ),
         ("/members/new/", {"org": "NL-VILLAGE", "name": "渗透党员", "gender": "male", "status": "full"}),
+        ("/rules/org.secretary/override/", {"org_code": "NL-COUNTY", "disabled": "on", "reason": "越权调整"}),
     ],
 )
 def test_creating_under_another_county_is_refused_and_writes_nothing(outsider, url, payload):
@@ -1241,6 +1274,10 @@ ANONYMOUS_URLS = {
     **API_INSPECTIONS,
     **PARTYLIFE_LISTS,
     **API_PARTYLIFE,
+    "rulebook:list": "/rules/",
+    "rulebook:detail": "/rules/org.secretary/",
+    "rulebook:override": "/rules/org.secretary/override/",
+    "staffing:index": "/staffing/",
 }
 OPEN_ROUTES = {"login", "logout", "ping", "api-token", "api-schema", "api-root"}
 OPEN_ROUTES |= {"survey_answer"}  # the residents' survey: public by design, each link answerable once
