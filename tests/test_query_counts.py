@@ -120,6 +120,11 @@ PINNED: dict[str, list[tuple]] = {
     "inspection-draw-list": [("/api/inspections/draws/", 5)],
     "inspection-visit-list": [("/api/inspections/visits/", 6)],
     "inspection-finding-list": [("/api/inspections/findings/", 5)],
+    # The rulebook (rules, overrides in scope) and party staffing; their growth with overrides and units is measured
+    # in tests/test_rulebook.py and tests/test_staffing.py.
+    "rulebook:list": [("/rules/", 9), ("/rules/?domain=agency", 9)],
+    "rulebook:detail": [("/rules/org.secretary/", 9)],
+    "staffing:index": [("/staffing/", 9)],
 }
 
 

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from dangjian.core.models import AuditLog
 from dangjian.core.services import OutOfScope
@@ -278,3 +280,26 @@ def test_a_warning_follows_the_unit_staff_recorded(region, county_user):
     assert "party_staff_low" not in warnings_of(org)  # staff not recorded
     update_org(org, actor=county_user, staff_total=300, party_staff_fulltime=3)
     assert "party_staff_low" not in warnings_of(org)  # 1%
+
+
+def count(client, url):
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_rulebook_pages_ask_the_same_number_of_queries_however_many_overrides(region, login, city_admin):
+    client = login(city_admin)
+    urls = ["/rules/", "/rules/org.secretary/"]
+
+    def override_everything(reason):
+        for rule in Rule.objects.all():
+            for county in (region.north, region.south):
+                services.set_override(rule, county, actor=city_admin, severity="hint", reason=reason)
+
+    override_everything("第一次")
+    few = [count(client, url) for url in urls]
+    override_everything("第二次")
+    override_everything("第三次")
+    assert [count(client, url) for url in urls] == few

@@ -7,6 +7,8 @@ import io
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from dangjian.core.models import AuditLog
 from dangjian.orgs.choices import Domain, Level, OrgKind, Post, SystemTier
@@ -196,3 +198,36 @@ def test_staff_are_imported_all_or_nothing_with_chinese_errors(tax, tmp_path):
     assert not ok
     assert "第 4 行「单位党组织编码」：组织编码“NO-SUCH”不存在或不在您的管理范围内" in out
     assert (PartyWorker.objects.count(), AuditLog.objects.count()) == before
+
+
+def count(client, url):
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def add_units(region, system, start, n):
+    for i in range(start, start + n):
+        unit = make_org(
+            region.north,
+            f"漠北第{i:02d}局党支部",
+            f"T-U{i:02d}",
+            OrgKind.BRANCH,
+            Level.COUNTY,
+            Domain.AGENCY,
+            system=system,
+            system_tier=SystemTier.COUNTY_BUREAU,
+            staff_total=30 + i,
+        )
+        services.save_worker(unit, actor=None, name=f"专干{i:02d}", birth_date=datetime.date(1980, 1, 1))
+        set_post(unit, actor=None, post=Post.SECRETARY, holder_name=f"书记{i:02d}")
+
+
+def test_the_staffing_pages_ask_the_same_number_of_queries_however_many_units(tax, region, login, city_admin):
+    client = login(city_admin)
+    urls = ["/staffing/", f"/staffing/systems/{tax['system'].pk}/"]
+    add_units(region, tax["system"], 0, 2)
+    few = [count(client, url) for url in urls]
+    add_units(region, tax["system"], 2, 12)
+    assert [count(client, url) for url in urls] == few
