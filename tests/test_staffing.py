@@ -32,6 +32,7 @@ def tax(region):
     """示范市税务系统: the city bureau has a 机关党委; 漠北 bureau is a 党总支 still under 漠北县委 (half-detached),
     南岭 bureau a 机关党委 under 南岭's 直属机关工委; a sub-bureau of 漠北 sits with the town."""
     system = VerticalSystem.objects.create(name="示范市税务系统", owner=region.city)
+    make_org(region.city, "示范市直属机关工委", "T-CWORK", OrgKind.AGENCY_WORK_COMMITTEE, Level.CITY)  # not the nearest
     work = make_org(region.north, "漠北县直属机关工委", "T-NWORK", OrgKind.AGENCY_WORK_COMMITTEE, Level.COUNTY)
     south_work = make_org(region.south, "南岭县直属机关工委", "T-SWORK", OrgKind.AGENCY_WORK_COMMITTEE, Level.COUNTY)
     city = make_org(

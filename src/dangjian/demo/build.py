@@ -22,6 +22,7 @@ from .people import make_members, make_posts, make_transfers
 from .problem_lists import build_demo_problem_lists
 from .records import build_demo_records
 from .region import CITY_NAME, HEXI_NAME, MOHE_NAME, RegionBuilder
+from .staffing import build_demo_staffing
 from .working import build_demo_weeks, make_station_staff
 from .writer import next_id, reset_sequences
 
@@ -110,6 +111,7 @@ def build_demo(seed: int = DEFAULT_SEED, today: datetime.date | None = None) -> 
     village_reports = build_demo_weeks(rng, today)
     build_demo_problem_lists(seed, today)
     build_demo_inspections(rng, today)
+    build_demo_staffing(rng, today)
 
     summary = summarize()
     summary.seconds = time.monotonic() - started

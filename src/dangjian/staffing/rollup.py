@@ -230,7 +230,8 @@ def half_detached(units: list[Organization], parents: dict[int, Organization], w
         parent = parents.get(u.parent_id)
         if parent is None or parent.kind == OrgKind.AGENCY_WORK_COMMITTEE:
             continue
-        target = next((work_committees[i] for i in u.ancestor_ids() if i in work_committees), None)
+        # the nearest 机关工委: the county's own before the city's
+        target = next((work_committees[i] for i in reversed(u.ancestor_ids()) if i in work_committees), None)
         proposals = []
         if target is not None:
             proposals.append(f"将“{u.name}”的党组织关系由“{parent.name}”转隶“{target.name}”")
