@@ -75,7 +75,7 @@ def test_meeting_rules_cite_what_the_party_records_apply():
         (
             "agency",
             "party_staff_low",
-            "专职党务工作人员0人，占在编人数0.0%，低于1%–2%的一般要求" + AGENCY_30,
+            "专职党务工作人员0人，占在编人数0.00%，低于1%–2%的一般要求" + AGENCY_30,
         ),
         (
             "agency",

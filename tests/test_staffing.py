@@ -116,7 +116,7 @@ def test_roll_ups_per_system_and_county_match_hand_counts(tax, region):
     # full-time ages 50, 38, 47 → two of three aged 40+ and two aged 46+.
     assert (total.units, total.staff_total, total.fulltime, total.without_fulltime) == (3, 350, 3, 1)
     assert (total.aged_40_count, total.aged_46_count, total.with_ages) == (2, 2, 3)
-    assert (total.ratio_text, total.without_text, total.aged_40_text) == ("0.9%", "33.3%", "66.7%")
+    assert (total.ratio_text, total.without_text, total.aged_40_text) == ("0.86%", "33.3%", "66.7%")
     assert [(r.label, r.units, r.fulltime) for r in by_system] == [("示范市税务系统", 3, 3)]
     assert [(r.label, r.units, r.staff_total, r.fulltime) for r in by_county] == [
         ("南岭县委", 1, 100, 0),
@@ -128,10 +128,10 @@ def test_roll_ups_per_system_and_county_match_hand_counts(tax, region):
 def test_each_unit_is_held_to_the_ratio_with_the_rule_named(tax):
     rows = {r.org.code: r for r in rows_for(agency_units(Organization.objects.all()))}
     city, north, south = rows["T-CTAX"], rows["T-NTAX"], rows["T-STAX"]
-    assert (city.ratio_text, city.below, city.fulltime_deputy) == ("1.0%", False, True)
-    assert (north.ratio_text, north.below) == ("2.0%", False)
+    assert (city.ratio_text, city.below, city.fulltime_deputy) == ("1.00%", False, True)
+    assert (north.ratio_text, north.below) == ("2.00%", False)
     assert south.below and south.warnings == [
-        "专职党务工作人员0人，占在编人数0.0%，低于1%–2%的一般要求"
+        "专职党务工作人员0人，占在编人数0.00%，低于1%–2%的一般要求"
         "（依据：《中国共产党党和国家机关基层组织工作条例》第三十条）",
         "机关党委尚未配备专职副书记（依据：《中国共产党党和国家机关基层组织工作条例》（1998年）第八条）",
     ]

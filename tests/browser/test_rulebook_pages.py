@@ -56,7 +56,7 @@ def test_the_rulebook_and_a_cited_warning_and_the_half_detached_bureau(browser, 
     warnings = city.locator("#warnings")
     text = warnings.inner_text()
     assert (
-        "专职党务工作人员1人，占在编人数0.4%，低于1%–2%的一般要求（依据：《中国共产党党和国家机关基层组织工作条例》第三十条）"
+        "专职党务工作人员1人，占在编人数0.38%，低于1%–2%的一般要求（依据：《中国共产党党和国家机关基层组织工作条例》第三十条）"
         in text
     ), text
     shot(city, "org-warning")

@@ -191,7 +191,7 @@ def staff_ratio_words(org: Organization, bounds) -> str:
     ratio = org.party_staff_fulltime / org.staff_total
     if ratio * 100 >= low:
         return ""
-    return f"专职党务工作人员{org.party_staff_fulltime}人，占在编人数{ratio:.1%}，低于{low}%–{high}%的一般要求。"
+    return f"专职党务工作人员{org.party_staff_fulltime}人，占在编人数{ratio:.2%}，低于{low}%–{high}%的一般要求。"
 
 
 # ---------------------------------------------------------------------------------------------------- workstations

@@ -51,7 +51,7 @@ class UnitRow:
 
     @property
     def ratio_text(self) -> str:
-        return percent(self.ratio)
+        return ratio_percent(self.ratio)
 
     @property
     def aged_40(self) -> int:
@@ -98,7 +98,7 @@ class Rollup:
 
     @property
     def ratio_text(self) -> str:
-        return percent(self.ratio)
+        return ratio_percent(self.ratio)
 
     @property
     def without_text(self) -> str:
@@ -124,6 +124,11 @@ class Rollup:
 def percent(share: float | None) -> str:
     """0.385 → "38.5%"; "—" when there is nothing to divide by."""
     return "—" if share is None else f"{share:.1%}"
+
+
+def ratio_percent(share: float | None) -> str:
+    """Staff ratios to two decimals, so 4 of 420 reads 0.95%, visibly under the 1% line."""
+    return "—" if share is None else f"{share:.2%}"
 
 
 def age_on(birth: datetime.date, today: datetime.date) -> int:
@@ -175,7 +180,7 @@ def unit_rows(orgs: list[Organization], today: datetime.date, book: Book) -> lis
         )
         if rule.binds(org.domain) and row.below:
             row.warnings.append(
-                rule.cite(f"专职党务工作人员{full}人，占在编人数{row.ratio:.1%}，低于{low}%–{high}%的一般要求。")
+                rule.cite(f"专职党务工作人员{full}人，占在编人数{row.ratio:.2%}，低于{low}%–{high}%的一般要求。")
             )
         if org.kind == OrgKind.COMMITTEE:
             discipline = book.applies("agency.discipline", org)
