@@ -64,7 +64,8 @@ PINNED: dict[str, list[tuple]] = {
     "home": [("/", 9)],
     "orgs:tree": [("/orgs/", 4)],
     "orgs:children": [("/orgs/{town}/children/", 5)],
-    "orgs:detail": [("/orgs/{town}/", 15)],
+    # +2: the town's station warnings read the rulebook (its rules and active overrides) once for the page.
+    "orgs:detail": [("/orgs/{town}/", 17)],
     # Code prefix and name asked apart, each from its own index (orgs/search.py): one more than the OR was.
     "orgs:search": [("/orgs/search/?q=村", 5), ("/orgs/search/?q=村&format=json", 5)],
     "orgs:systems": [("/orgs/systems/", 4)],
