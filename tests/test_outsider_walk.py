@@ -357,6 +357,13 @@ ROUTES = {
     "inspections:bulletin_generate": None,
     "dashboards:index": None,
     "dashboards:org": "org",
+    # The rulebook (rules are everyone's; overrides are scoped) and party staffing.
+    "rulebook:list": None,
+    "rulebook:detail": None,
+    "rulebook:override": None,
+    "rulebook:withdraw": "rule_override",
+    "staffing:index": None,
+    "staffing:system": "system",
 }
 # The other county's assessment: its scheme, participants, entries' pages, evidence, results.
 ASSESS_PAGES = {
@@ -575,6 +582,8 @@ PAGES_WITH_OBJECT = {
     "job_progress": "/jobs/{background_job}/progress/",
     "job_file": "/jobs/{background_job}/files/0/",
     "dashboards:org": "/dashboards/{org}/",
+    "rulebook:withdraw": "/rules/overrides/{rule_override}/withdraw/",
+    "staffing:system": "/staffing/systems/{system}/",
 }
 # The other county's 党建+ project (a milestone, evidence), its service centre (a photo), training, fund and first
 # secretary.
@@ -670,6 +679,7 @@ POST_ONLY.discard("assess:publish")
 FORMS |= {"assess:publish"}
 ROUTES["rectify:file_thumb"] = "ledger_file"  # a ledger photo's thumbnail, through the same scope as the file
 PAGES_WITH_OBJECT["rectify:file_thumb"] = "/rectify/files/{ledger_file}/thumb.jpg"
+FORMS |= {"rulebook:withdraw"}
 API_WITH_OBJECT = ["/api/orgs/{org}/", "/api/orgs/{org}.json", "/api/members/{member}/", "/api/members/{member}.json"]
 # The other county's assessment through the API: the assessment, its results, one explanation, its scheme, entries.
 API_ASSESS = {
@@ -838,6 +848,11 @@ LIST_PAGES = [
     "/api/trainings/",
     "/api/funds/",
     "/dashboards/",
+    "/rules/",
+    "/rules/?domain=agency",
+    "/rules/org.secretary/",
+    "/rules/org.secretary/override/",
+    "/staffing/",
 ]
 # The other county's responsibility lists: a task done with evidence, its template, its 党组 with a seat, the list and
 # review of its branch, the chain of its system; lists and API of the own county show none of it.
@@ -1141,6 +1156,22 @@ def south_resources(branch) -> dict:
             "secretary": secretary.pk}  # fmt: skip
 
 
+def south_rulebook(south) -> dict:
+    """The other county's override of a rule, and the party staff of its tax sub-bureau."""
+    from dangjian.rulebook.models import Rule
+    from dangjian.rulebook.services import set_override
+    from dangjian.staffing.services import save_worker
+
+    head = User.objects.create_user("nanling_head")  # the other county's manager, who sets its rules
+    grant_org(head, south, Role.MANAGE)
+    override = set_override(
+        Rule.objects.get(key="org.secretary"), south, actor=head, disabled=True, reason="南岭县委决定"
+    )
+    tax = Organization.objects.get(code="NL-TAX")
+    save_worker(tax, actor=None, name="南岭党务专干", birth_date=datetime.date(1970, 1, 1), staff_total=80)
+    return {"rule_override": override.pk}
+
+
 def org(parent, name, code, kind, level, domain="", **extra):
     return create_org(actor=None, parent=parent, name=name, code=code, kind=kind, level=level, domain=domain, **extra)
 
@@ -1226,6 +1257,7 @@ def region():
             **south_partylife(spare),
             **south_duties(south, spare),
             **south_resources(spare),
+            **south_rulebook(south),
         },
     }
 
@@ -1406,6 +1438,7 @@ def test_home_counts_only_the_own_county(outsider):
             },
         ),
         ("/members/new/", {"org": "NL-VILLAGE", "name": "渗透党员", "gender": "male", "status": "full"}),
+        ("/rules/org.secretary/override/", {"org_code": "NL-COUNTY", "disabled": "on", "reason": "越权调整"}),
     ],
 )
 def test_creating_under_another_county_is_refused_and_writes_nothing(outsider, url, payload):
@@ -1498,6 +1531,10 @@ ANONYMOUS_URLS = {
     **PARTYLIFE_LISTS,
     **API_PARTYLIFE,
     "dashboards:index": "/dashboards/",
+    "rulebook:list": "/rules/",
+    "rulebook:detail": "/rules/org.secretary/",
+    "rulebook:override": "/rules/org.secretary/override/",
+    "staffing:index": "/staffing/",
 }
 ANONYMOUS_URLS |= {**DUTY_LISTS, **API_DUTIES}
 ANONYMOUS_URLS |= RESOURCES_LISTS | API_RESOURCES

@@ -67,7 +67,8 @@ PINNED: dict[str, list[tuple]] = {
     "home": [("/", 20)],
     "orgs:tree": [("/orgs/", 4)],
     "orgs:children": [("/orgs/{town}/children/", 5)],
-    "orgs:detail": [("/orgs/{town}/", 15)],
+    # +2: the town's station warnings read the rulebook (its rules and active overrides) once for the page.
+    "orgs:detail": [("/orgs/{town}/", 17)],
     # Code prefix and name asked apart, each from its own index (orgs/search.py): one more than the OR was.
     "orgs:search": [("/orgs/search/?q=村", 5), ("/orgs/search/?q=村&format=json", 5)],
     "orgs:systems": [("/orgs/systems/", 4)],
@@ -147,6 +148,11 @@ PINNED: dict[str, list[tuple]] = {
     # One query per figure (flows/dashboards.py), the totals from the roll-ups.
     "dashboards:index": [("/dashboards/", 16)],
     "dashboards:org": [("/dashboards/{town}/", 16)],
+    # The rulebook (rules, overrides in scope) and party staffing; their growth with overrides and units is measured
+    # in tests/test_rulebook.py and tests/test_staffing.py.
+    "rulebook:list": [("/rules/", 9), ("/rules/?domain=agency", 9)],
+    "rulebook:detail": [("/rules/org.secretary/", 9)],
+    "staffing:index": [("/staffing/", 9)],
 }
 
 

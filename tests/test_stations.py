@@ -48,7 +48,10 @@ def test_a_town_manager_creates_a_station_and_is_warned_outside_three_to_five(re
     station = Workstation.objects.get(code="T-WS2")
     assert set(station.villages.values_list("code", flat=True)) == {"T-VILLAGE", "T-BIRCH"}
     body = response.content.decode()
-    assert "按规定每个党建工作站负责联系指导 3—5 个村（社区），本站联系 2 个。" in body
+    assert (
+        "按规定每个党建工作站负责联系指导 3—5 个村（社区），本站联系 2 个"
+        "（依据：《基层党建创新的好路子——钦州市全面推行党建工作站模式的探索与启示》（广西日报，[003]））"
+    ) in body
     assert AuditLog.objects.filter(action="create", object_type="workstation", object_id=str(station.pk)).exists()
 
 

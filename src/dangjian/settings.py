@@ -116,6 +116,9 @@ INSTALLED_APPS = [
     "dangjian.responsibility",
     # 党建+ projects and party-building resources (docs/resources.md).
     "dangjian.resources",
+    # The rulebook (rules with their sources, regional overrides) and staffing (docs/rulebook.md).
+    "dangjian.rulebook",
+    "dangjian.staffing",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ from dangjian.core.health_views import HealthView
 from dangjian.flows import urls as flows_urls
 from dangjian.opinions.public import OpinionPublicView
 from dangjian.orgs import urls as orgs_urls
+from dangjian.rulebook import urls as rulebook_urls
 
 
 def app_with(urls, pages: list):
@@ -41,6 +42,8 @@ urlpatterns = [
     path("audit/", include("dangjian.auditlog.urls")),
     path("notifications/", include("dangjian.cadence.urls")),
     path("api/", include("dangjian.api_urls")),
+    path("rules/", app_with(rulebook_urls, flows_urls.rulebook_pages)),
+    path("staffing/", include("dangjian.staffing.urls")),
     # For load balancers and monitoring: public, JSON, no personal data (core/health.py).
     path("healthz", HealthView.as_view(), name="healthz"),
     path("duties/", include("dangjian.responsibility.urls")),

@@ -34,6 +34,7 @@ from dangjian.core.services import OutOfScope, ensure_in_scope
 from dangjian.orgs.choices import Post
 from dangjian.orgs.models import PATH_STEP, CommitteePost, Organization, Workstation
 from dangjian.rectify.models import Case
+from dangjian.rulebook.book import Book
 
 from .choices import BLOCKING_KINDS, ChiefGrade, CommendationKind, ProposalStatus, RecordKind, Rule
 from .models import ChiefRating, Commendation, Proposal, Record
@@ -227,12 +228,17 @@ def _save_proposal(actor, key: str, fields: dict, created: list[Proposal]) -> No
     )
 
 
+WEAK_TWICE_RULE, CHIEF_RULE = "accountability.weak_twice", "accountability.chief_basic"
+
+
 def _case_of(org: Organization, year: int):
     return Case.objects.filter(org=org, year=year).first()
 
 
 def _apply_assessment_rules(assessment, *, actor, created: list[Proposal]) -> None:
-    """Weak two years running: remove the secretary; for a second-tier branch also its parent's secretary."""
+    """Weak two years running: remove the secretary; for a second-tier branch also its parent's secretary. The rule
+    and its source come from the rulebook (`accountability.weak_twice`); a region that turned it off gets none."""
+    book = Book.load()
     results = (
         Result.objects.filter(participant__assessment=assessment, weak=True)
         .select_related("participant", "participant__org")
@@ -246,6 +252,9 @@ def _apply_assessment_rules(assessment, *, actor, created: list[Proposal]) -> No
         org = p.org or Organization.objects.filter(code=p.code).first()
         if org is None:  # deleted since the cut-off: nobody left to hold to account here
             continue
+        rule = book.applies(WEAK_TWICE_RULE, org)
+        if rule is None:  # turned off for this region in the rulebook
+            continue
         fields = {
             "rule": Rule.WEAK_TWICE,
             "org": org,
@@ -253,7 +262,7 @@ def _apply_assessment_rules(assessment, *, actor, created: list[Proposal]) -> No
             "person_post": f"{org.name}书记",
             "kind": RecordKind.REMOVAL,
             "year": assessment.year,
-            "reason": f"{p.name}{result.consequences[0]}（{assessment.title}）",
+            "reason": rule.cite(f"{p.name}{result.consequences[0]}（{assessment.title}）"),
             "assessment": assessment,
             "case": _case_of(org, assessment.year),
         }
@@ -262,7 +271,8 @@ def _apply_assessment_rules(assessment, *, actor, created: list[Proposal]) -> No
             children_of[p.parent_code].append(p.name)
     for parent_code, names in children_of.items():
         parent = Organization.objects.filter(code=parent_code).first()
-        if parent is None:
+        rule = book.applies(WEAK_TWICE_RULE, parent) if parent is not None else None
+        if rule is None:
             continue
         fields = {
             "rule": Rule.WEAK_TWICE_PARENT,
@@ -271,7 +281,9 @@ def _apply_assessment_rules(assessment, *, actor, created: list[Proposal]) -> No
             "person_post": f"{parent.name}书记",
             "kind": RecordKind.REMOVAL,
             "year": assessment.year,
-            "reason": f"所属二级党支部{'、'.join(names)}连续两年被列为软弱涣散基层党组织（{assessment.title}）",
+            "reason": rule.cite(
+                f"所属二级党支部{'、'.join(names)}连续两年被列为软弱涣散基层党组织（{assessment.title}）"
+            ),
             "assessment": assessment,
             "case": None,
         }
@@ -282,6 +294,7 @@ def _apply_chief_rules(ratings, *, actor, created: list[Proposal] | None = None)
     """基本称职 → admonition talk; 基本称职 two years running (same chief) → dismissal [003]. A pending proposal of a
     rating corrected away from 基本称职 is dismissed, since its ground is gone."""
     created = [] if created is None else created
+    book = Book.load()
     for rating in ratings:
         key = f"chief:{rating.workstation_id}:{rating.year}"
         ws = rating.workstation
@@ -289,6 +302,9 @@ def _apply_chief_rules(ratings, *, actor, created: list[Proposal] | None = None)
             stale = Proposal.objects.filter(key=key, status=ProposalStatus.PENDING).first()
             if stale is not None:
                 _decide(stale, actor=actor, status=ProposalStatus.DISMISSED, reason="站长考评结果已更正，不再适用。")
+            continue
+        rule = book.applies(CHIEF_RULE, ws.town)
+        if rule is None:
             continue
         twice = ChiefRating.objects.filter(
             workstation=ws, year=rating.year - 1, rating=ChiefGrade.BASIC, chief_name=rating.chief_name
@@ -301,7 +317,7 @@ def _apply_chief_rules(ratings, *, actor, created: list[Proposal] | None = None)
             "person_post": f"{ws.name}站长",
             "kind": RecordKind.REMOVAL if twice else RecordKind.ADMONITION,
             "year": rating.year,
-            "reason": (
+            "reason": rule.cite(
                 f"{rating.year - 1}、{rating.year} 年连续两年考评为基本称职"
                 if twice
                 else f"{rating.year} 年度考评为基本称职"

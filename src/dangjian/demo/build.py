@@ -25,6 +25,7 @@ from .problem_lists import build_demo_problem_lists
 from .records import build_demo_records
 from .region import CITY_NAME, HEXI_NAME, MOHE_NAME, RegionBuilder
 from .resources import build_demo_resources
+from .staffing import build_demo_staffing
 from .working import build_demo_weeks, make_station_staff
 from .writer import next_id, reset_sequences
 
@@ -116,6 +117,7 @@ def build_demo(seed: int = DEFAULT_SEED, today: datetime.date | None = None) -> 
     build_demo_inspections(rng, today)
     build_demo_duties(seed, today, demo_year())  # 三层九岗 duty lists and a year of tasks (demo/duties.py)
     resources = build_demo_resources(rng, today)
+    build_demo_staffing(rng, today)
 
     summary = summarize()
     summary.seconds = time.monotonic() - started

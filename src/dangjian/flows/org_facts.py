@@ -11,6 +11,7 @@ from dangjian.members.models import Member
 from dangjian.orgs.choices import LEADING_KINDS, Level, OrgKind
 from dangjian.orgs.models import Organization, Workstation
 from dangjian.orgs.rules import OrgFacts, station_warnings, warnings_for
+from dangjian.rulebook.book import Book
 
 
 def facts_for(org: Organization) -> OrgFacts | None:
@@ -25,11 +26,11 @@ def facts_for(org: Organization) -> OrgFacts | None:
     return OrgFacts(members=counts["total"], full_members=counts["full"], posts=posts)
 
 
-def org_warnings(org: Organization):
+def org_warnings(org: Organization, book: Book | None = None):
     facts = facts_for(org)
     if facts is None:
         return []
-    return warnings_for(org, facts)
+    return warnings_for(org, facts, book=book)
 
 
 def breadcrumbs(org: Organization, user) -> list[Organization]:
@@ -46,8 +47,9 @@ def town_stations(town: Organization) -> dict:
     working = [s for s in stations if not s.retired_on]
     covered = {v.pk for s in working for v in s.villages.all()}
     villages = Organization.objects.filter(parent=town, level=Level.VILLAGE).order_by("code")
+    book = Book.load() if working else None  # the rules of the stations' warnings, read once for the page
     return {
-        "working": [(s, station_warnings(s)) for s in working],
+        "working": [(s, station_warnings(s, book, town)) for s in working],
         "retired": [s for s in stations if s.retired_on],
         "uncovered": [v for v in villages if v.pk not in covered],
         "fulltime": sum(s.fulltime_staff for s in working),

@@ -5,7 +5,7 @@ routes when it mounts them; the apps' urls.py cannot name these views, which sit
 
 from django.urls import path
 
-from . import assess_pages, dashboards, home, org_page
+from . import assess_pages, dashboards, home, org_page, rulebook_pages
 
 urlpatterns = [
     path("", home.HomeView.as_view(), name="home"),
@@ -23,4 +23,9 @@ assess_pages = [
 dashboards_pages = [
     path("", dashboards.DashboardView.as_view(), name="index"),
     path("<int:pk>/", dashboards.DashboardView.as_view(), name="org"),
+]
+
+rulebook_pages = [
+    path("<str:key>/override/", rulebook_pages.OverrideView.as_view(), name="override"),
+    path("overrides/<int:pk>/withdraw/", rulebook_pages.WithdrawView.as_view(), name="withdraw"),
 ]

@@ -98,10 +98,11 @@ class EntryForm(forms.Form):
 class SupportersForm(forms.Form):
     """The five supporters of 五级包扶, one per role: name, unit and post, optional account."""
 
-    def __init__(self, *args, current=None, **kwargs):
+    def __init__(self, *args, current=None, roles=None, **kwargs):
         super().__init__(*args, **kwargs)
         current = current or {}
-        for role, label in SupporterRole.choices:
+        self.role_choices = roles if roles is not None else SupporterRole.choices
+        for role, label in self.role_choices:
             s = current.get(role)
             self.fields[f"{role}_name"] = forms.CharField(
                 label=f"{label}·姓名", max_length=50, required=False, initial=s.name if s else ""
@@ -120,7 +121,7 @@ class SupportersForm(forms.Form):
         """Per role: (label, [name, unit and account fields]) for the template."""
         return [
             (label, [self[f"{role}_{part}"] for part in ("name", "unit", "username")])
-            for role, label in SupporterRole.choices
+            for role, label in self.role_choices
         ]
 
 

@@ -27,7 +27,7 @@ from .forms import (
     ReopenForm,
     SupportersForm,
 )
-from .models import Case, Measure, SupporterRole
+from .models import Case, Measure
 from .pairing import AGENCY_KIND_LABELS, suggest_agencies
 
 
@@ -198,13 +198,14 @@ class SupportersView(_CaseForm):
 
     def make_form(self, obj, data=None, files=None):
         current = {s.role: s for s in obj.supporters.select_related("user")}
-        return SupportersForm(data, current=current)
+        return SupportersForm(data, current=current, roles=services.supporter_roles(obj))
 
     def act(self, obj, form):
         data = form.cleaned_data
         errors = {}
         accounts = {}
-        for role in SupporterRole.values:
+        roles = [role for role, _ in form.role_choices]
+        for role in roles:
             username = data[f"{role}_username"].strip()
             if username:
                 accounts[role] = find_user(username, obj, self.request.user)
@@ -213,7 +214,7 @@ class SupportersView(_CaseForm):
         if errors:
             raise ValidationError(errors)
         with transaction.atomic():  # the five together or none
-            for role in SupporterRole.values:
+            for role in roles:
                 try:
                     services.set_supporter(
                         obj,

@@ -31,6 +31,7 @@ from dangjian.core.services import ensure_in_scope
 from dangjian.core.uploads import check_upload
 from dangjian.orgs.choices import Level, OrgKind
 from dangjian.orgs.models import Organization
+from dangjian.rulebook.book import Book, Effective
 
 from .models import (
     Case,
@@ -48,7 +49,28 @@ from .models import (
     WeaknessKind,
 )
 
-FUND_NORM = Decimal("50000")  # special funds per village in Mohe [004]: 5万 yuan, shown against each case's total
+# Rules read from the rulebook (village-only ones bind only the domains it lists): the 5万 special-funds norm of
+# Mohe [004] (`rectify.fund_norm`, in fen), the first secretary among the five supporters (`rectify.first_secretary`)
+# and the town's check before closure (`rectify.town_check`). An agency or enterprise case is held to none of them.
+FUND_NORM_RULE, FIRST_SECRETARY_RULE, TOWN_CHECK_RULE = (
+    "rectify.fund_norm",
+    "rectify.first_secretary",
+    "rectify.town_check",
+)
+
+
+def town_check_rule(case: Case, book: Book | None = None) -> Effective | None:
+    """The town's check as it binds this case's organization, or None where it does not (agencies, enterprises)."""
+    return (book or Book.load()).applies(TOWN_CHECK_RULE, case.org)
+
+
+def supporter_roles(case: Case, book: Book | None = None) -> list[tuple[str, str]]:
+    """The roles of 五级包扶 this case has: the first secretary only where the rulebook binds the organization."""
+    book = book or Book.load()
+    keep_first = book.applies(FIRST_SECRETARY_RULE, case.org) is not None
+    return [(r, label) for r, label in SupporterRole.choices if keep_first or r != SupporterRole.FIRST_SECRETARY]
+
+
 CLOSING_LEVELS = ("county", "town")
 ROLLOVER_REASON = "上年度整顿未销号，结转本年度"
 
@@ -364,6 +386,11 @@ def set_supporter(case: Case, role: str, *, actor, name: str, unit: str = "", us
     if role not in SupporterRole.values:
         raise ValidationError(f"未知的包扶层级：{role}")
     name, unit = (name or "").strip()[:50], (unit or "").strip()[:200]
+    if name and role not in dict(supporter_roles(case)):
+        rule = Book.load().rule(FIRST_SECRETARY_RULE, case.org)
+        raise ValidationError(
+            {role: rule.cite(f"驻村第一书记只适用于{rule.domain_words}党组织的整顿，“{case.org.name}”不适用。")}
+        )
     current = Supporter.objects.filter(case=case, role=role).first()
     before = snapshot(current) if current else None
     if not name:
@@ -491,6 +518,9 @@ def town_check(case: Case, *, actor, opinion: str) -> Case:
     case = _locked(case)
     if case.status != CaseStatus.OPEN:
         raise ValidationError(f"案件当前状态为「{case.get_status_display()}」，不能初验。")
+    if town_check_rule(case) is None:
+        rule = Book.load().rule(TOWN_CHECK_RULE, case.org)
+        raise ValidationError(rule.cite(f"乡镇初验只适用于{rule.domain_words}党组织的整顿，本案件可直接验收销号。"))
     if not (opinion or "").strip():
         raise ValidationError({"opinion": "请填写初验意见。"})
     _ensure_plan_done(case, "初验")
@@ -512,8 +542,9 @@ def close_case(case: Case, *, actor, opinion: str) -> Case:
     case = _locked(case)
     if case.status == CaseStatus.CLOSED:
         raise ValidationError("该案件已销号。")
-    if case.status != CaseStatus.TOWN_CHECKED:
-        raise ValidationError("须先经乡镇初验，才能验收销号。")
+    rule = town_check_rule(case)
+    if rule is not None and case.status != CaseStatus.TOWN_CHECKED:
+        raise ValidationError(rule.cite("须先经乡镇初验，才能验收销号。"))
     if not (opinion or "").strip():
         raise ValidationError({"opinion": "请填写验收意见。"})
     _ensure_plan_done(case, "验收销号")
@@ -641,7 +672,7 @@ def overdue_measures(today: datetime.date, grace_days: int = 0) -> QuerySet[Meas
     )
 
 
-def case_progress(case: Case, today: datetime.date | None = None) -> dict:
+def case_progress(case: Case, today: datetime.date | None = None, book: Book | None = None) -> dict:
     """Measures total/done/open/overdue, the funds' total (and the [004] norm), the last ledger date."""
     today = today or timezone.localdate()
     measures = list(case.measures.values_list("status", "deadline"))
@@ -649,14 +680,17 @@ def case_progress(case: Case, today: datetime.date | None = None) -> dict:
     overdue = sum(1 for status, deadline in measures if status == MeasureStatus.OPEN and deadline < today)
     funds = case.funds.aggregate(total=Sum("amount"))["total"] or Decimal("0")
     last = LedgerEntry.objects.filter(measure__case=case).aggregate(last=Max("date"))["last"]
+    norm_rule = (book or Book.load()).applies(FUND_NORM_RULE, case.org)
+    norm = Decimal(norm_rule.value) / 100 if norm_rule is not None else None
     return {
         "measures_total": len(measures),
         "measures_done": done,
         "measures_open": len(measures) - done,
         "measures_overdue": overdue,
         "funds_total": funds,
-        "funds_norm": FUND_NORM,
-        "funds_short": max(FUND_NORM - funds, Decimal("0")),
+        "funds_norm": norm,  # None where the norm does not bind (not a village)
+        "funds_short": max(norm - funds, Decimal("0")) if norm is not None else None,
+        "funds_citation": norm_rule.citation if norm_rule is not None else "",
         "last_entry": last,
     }
 

@@ -21,6 +21,7 @@ from dangjian.core.scope import ALL, Action, acts_anywhere, scope_paths
 from dangjian.core.thumbnails import is_image, thumbnail
 from dangjian.core.views import ScopedListView, ScopedViewMixin, apply_validation_error, first_rows
 from dangjian.orgs.models import Organization
+from dangjian.rulebook.book import Book
 
 from . import services
 from .api.filtersets import CaseFilterSet
@@ -76,8 +77,8 @@ class CaseDetailView(ScopedViewMixin, View):
         for m in measures:
             m.overdue = m.status == MeasureStatus.OPEN and m.deadline < today
         supporters = {s.role: s for s in case.supporters.select_related("user")}
-        from .models import SupporterRole
-
+        book = Book.load()
+        town_check = services.town_check_rule(case, book)
         closing_path, _ = services.closing_path(case)
         closer = Organization.objects.filter(path=closing_path).only("name").first()
         return render(
@@ -86,14 +87,16 @@ class CaseDetailView(ScopedViewMixin, View):
             {
                 "case": case,
                 "measures": measures,
-                "supporters": [(label, supporters.get(role)) for role, label in SupporterRole.choices],
+                "supporters": [(label, supporters.get(role)) for role, label in services.supporter_roles(case, book)],
                 "funds": case.funds.all(),
-                "progress": services.case_progress(case, today),
+                "progress": services.case_progress(case, today, book),
+                "town_check": town_check,
                 "events": case.events.select_related("actor"),
                 "can_plan": services.can_plan(user, case) and case.status != CaseStatus.CLOSED,
                 "can_support": services.can_support(user, case) and case.status != CaseStatus.CLOSED,
-                "can_check": services.can_support(user, case) and case.status == CaseStatus.OPEN,
-                "can_close": services.can_close(user, case) and case.status == CaseStatus.TOWN_CHECKED,
+                "can_check": services.can_support(user, case) and case.status == CaseStatus.OPEN and town_check,
+                "can_close": services.can_close(user, case)
+                and (case.status == CaseStatus.TOWN_CHECKED or (not town_check and case.status == CaseStatus.OPEN)),
                 "can_reopen": services.can_close(user, case) and case.status == CaseStatus.CLOSED,
                 "closer": closer.name if closer else "",
                 "agency_kind": AGENCY_KIND_LABELS.get(case.kind, ""),
