@@ -14,6 +14,7 @@ from dangjian.members.api.views import MemberViewSet
 from dangjian.opinions.api.views import OpinionViewSet
 from dangjian.orgs.api.views import OrgViewSet
 from dangjian.partylife.api.views import ApplicantViewSet, MeetingViewSet
+from dangjian.dues.api.views import DuesViewSet
 from dangjian.problems.api.views import ProblemViewSet
 from dangjian.rectify.api.views import CaseViewSet
 from dangjian.stations.api.views import StationViewSet
@@ -38,6 +39,7 @@ router.register("inspections/visits", VisitViewSet, basename="inspection-visit")
 router.register("inspections/findings", FindingViewSet, basename="inspection-finding")
 router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("development", ApplicantViewSet, basename="applicant")
+router.register("dues", DuesViewSet, basename="dues")
 results = ResultViewSet.as_view({"get": "list"})
 result = ResultViewSet.as_view({"get": "retrieve"})
 

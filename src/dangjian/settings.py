@@ -112,6 +112,8 @@ INSTALLED_APPS = [
     "dangjian.inspections",
     # Party records: meetings and membership development (docs/records.md).
     "dangjian.partylife",
+    # Party dues (docs/records.md, 党费).
+    "dangjian.dues",
 ]
 
 MIDDLEWARE = [
