@@ -9,12 +9,12 @@ from dangjian.accountability.api.views import RecordViewSet as AccountabilityRec
 from dangjian.accounts.api import ObtainTokenView, RevokeTokenView
 from dangjian.assess.api.views import AssessmentViewSet, EntryCreateView, ResultViewSet, SchemeViewSet
 from dangjian.core.ratelimit import LoginRateThrottle
+from dangjian.dues.api.views import DuesViewSet
 from dangjian.inspections.api.views import DrawViewSet, FindingViewSet, VisitViewSet
 from dangjian.members.api.views import MemberViewSet
 from dangjian.opinions.api.views import OpinionViewSet
 from dangjian.orgs.api.views import OrgViewSet
 from dangjian.partylife.api.views import ApplicantViewSet, MeetingViewSet
-from dangjian.dues.api.views import DuesViewSet
 from dangjian.problems.api.views import ProblemViewSet
 from dangjian.rectify.api.views import CaseViewSet
 from dangjian.stations.api.views import StationViewSet

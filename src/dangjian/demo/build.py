@@ -17,6 +17,7 @@ from dangjian.orgs.choices import GRASSROOTS_KINDS
 from dangjian.orgs.models import CommitteePost, Organization, VerticalSystem, Workstation
 
 from .assessment import build_demo_assessment, demo_year
+from .dues import build_demo_dues
 from .inspections import build_demo_inspections
 from .people import make_members, make_posts, make_transfers
 from .problem_lists import build_demo_problem_lists
@@ -110,6 +111,7 @@ def build_demo(seed: int = DEFAULT_SEED, today: datetime.date | None = None) -> 
     village_reports = build_demo_weeks(rng, today)
     build_demo_problem_lists(seed, today)
     build_demo_inspections(rng, today)
+    build_demo_dues(rng, today, demo_year())
 
     summary = summarize()
     summary.seconds = time.monotonic() - started

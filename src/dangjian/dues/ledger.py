@@ -195,7 +195,9 @@ class Ledger:
             return
 
         def rows(model):
-            return model.objects.in_subtree(under) if under is not None else model.objects.filter(member_id__in=ids)
+            if under is None:
+                return model.objects.filter(member_id__in=ids)
+            return model.objects.in_subtree(under) if under else model.objects.all()  # "": members of two trees
 
         for base in rows(DuesBase).filter(effective_from__lte=self.last).order_by("member_id", "effective_from"):
             self.bases.setdefault(base.member_id, []).append(base)

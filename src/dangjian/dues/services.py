@@ -49,9 +49,8 @@ def check_base(category: str, base_fen: int | None, fixed_fen: int | None) -> di
     rule = RULES[category]
     if rule.uses_base:
         if base_fen is None:
-            errors["base"] = (
-                f"{rule.label}党员须填写月缴纳基数（{'基本离退休费' if category == DuesCategory.RETIRED else '税后固定工资收入'}）。"
-            )
+            what = "基本离退休费" if category == DuesCategory.RETIRED else "税后固定工资收入"
+            errors["base"] = f"{rule.label}党员须填写月缴纳基数（{what}）。"
         elif base_fen < 0:
             errors["base"] = "党费基数不能为负数。"
     elif category == DuesCategory.FARMER and fixed_fen is not None:
