@@ -70,6 +70,7 @@ class Cell:
     paid_fen: int | None = None
     paid_on: datetime.date | None = None
     relief: str = ""  # ReliefKind of an approved relief covering the month
+    ended: bool = False  # the month's last day is on or before the as-of date
 
     @property
     def status_label(self) -> str:
@@ -158,7 +159,7 @@ class Totals:
             self.unpaid_months += 1
         if cell.status == MonthStatus.EXEMPT:
             self.exempt_months += 1
-        if cell.status == MonthStatus.NO_BASE:
+        if cell.status == MonthStatus.NO_BASE and cell.ended:
             self.no_base_months += 1
 
     def merge(self, other: Totals) -> None:
@@ -232,7 +233,7 @@ class Ledger:
                     cell.relief = relief.kind
                     cell.due_fen = 0 if relief.kind == ReliefKind.EXEMPT else min(cell.due_fen, relief.monthly_fen)
         pay = self.payments.get((member.pk, month))
-        ended = month_end(month) <= self.asof
+        ended = cell.ended = month_end(month) <= self.asof
         if pay is not None:
             cell.paid_fen, cell.paid_on = pay.amount_fen, pay.paid_on
             cell.status = MonthStatus.PAID if pay.paid_on <= month_end(month) else MonthStatus.LATE

@@ -178,11 +178,19 @@ class DuesImporter:
         member = self._member(row, org)
         if member is None:
             return
-        key = (member.pk, month)
-        first = self.seen.setdefault(key, row.number)
-        if first != row.number:
-            self.fail(row, "month", f"与第 {first} 行是同一党员同一月份")
-            return
+        writes = [
+            w
+            for w, given in (
+                ("基数", base is not None or category),
+                ("缴纳", amount is not None or values.get("paid_on")),
+            )
+            if given
+        ]
+        for what in writes:
+            first = self.seen.setdefault((member.pk, month, what), row.number)
+            if first != row.number:
+                self.fail(row, "month", f"与第 {first} 行重复登记同一党员同一月份的{what}")
+                return
         try:
             if base is not None or category:
                 if not category:
