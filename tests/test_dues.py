@@ -30,7 +30,7 @@ from conftest import persona
 
 pytestmark = pytest.mark.django_db
 NOW = datetime.datetime(2026, 8, 20, 2, 0, tzinfo=datetime.UTC)  # 10:00 in Beijing; January–July have ended
-TODAY = datetime.date(2026, 8, 20)
+TODAY, TOMORROW = datetime.date(2026, 8, 20), datetime.date(2026, 8, 21)
 JAN, DEC = datetime.date(2026, 1, 1), datetime.date(2026, 12, 1)
 
 

@@ -172,20 +172,14 @@ class DuesImporter:
         if row.errors:
             return
         base, amount, category = amounts["base"], amounts["amount"], values.get("category") or ""
-        if base is None and amount is None and not category:
+        paying = amount is not None or bool(values.get("paid_on"))
+        if base is None and not paying and not category:
             self.fail(row, "amount", "请填写月缴纳基数或实缴金额")
             return
         member = self._member(row, org)
         if member is None:
             return
-        writes = [
-            w
-            for w, given in (
-                ("基数", base is not None or category),
-                ("缴纳", amount is not None or values.get("paid_on")),
-            )
-            if given
-        ]
+        writes = [w for w, given in (("基数", base is not None or category), ("缴纳", paying)) if given]
         for what in writes:
             first = self.seen.setdefault((member.pk, month, what), row.number)
             if first != row.number:
@@ -210,7 +204,7 @@ class DuesImporter:
                     note=values.get("note") or "",
                 )
                 self.report.updated += 1
-            if amount is not None or values.get("paid_on"):
+            if paying:
                 record_payment(
                     member,
                     actor=self.user,
