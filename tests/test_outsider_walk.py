@@ -293,6 +293,15 @@ ROUTES = {
     "meeting-detail": "meeting",
     "applicant-list": None,
     "applicant-detail": "applicant",
+    # Party dues (dues): the month sheet, marking paid, the export, a member's dues, arrears, roll-up, the API.
+    "dues:sheet": None,
+    "dues:mark_paid": None,
+    "dues:export": None,
+    "dues:member": "member",
+    "dues:arrears": None,
+    "dues:rollup": None,
+    "dues-list": None,
+    "dues-detail": "member",
 }
 # The other county's assessment: its scheme, participants, entries' pages, evidence, results.
 ASSESS_PAGES = {
@@ -529,6 +538,8 @@ FULL_NAMES = {
     "13800001111",
     "990102198502020022",
 }
+FULL_NAMES |= {"8765.43", "876543"}  # the other county's member's dues base, in 元 and in fen
+PAGES_WITH_OBJECT["dues:member"] = "/dues/members/{member}/"
 POST_ONLY = {"orgs:post_add", "orgs:post_remove", "members:unmask"}
 # The security administrator's actions on a user (accounts/admin_urls.py) take only POST.
 POST_ONLY |= {
@@ -554,6 +565,7 @@ FORMS |= {"stations:edit", "stations:retire", "weekly:publish", "weekly:relay", 
 POST_ONLY |= {f"opinions:{name}" for name in ("unmask", "category", "reply", "to_problem", "code_withdraw")}
 FORMS |= {f"problems:{name}" for name in ("assign", "progress", "submit", "close", "return", "escalate")}
 FORMS |= {"partylife:applicant"}
+FORMS |= {"dues:member"}
 API_WITH_OBJECT = ["/api/orgs/{org}/", "/api/orgs/{org}.json", "/api/members/{member}/", "/api/members/{member}.json"]
 # The other county's assessment through the API: the assessment, its results, one explanation, its scheme, entries.
 API_ASSESS = {
@@ -589,6 +601,9 @@ API_INSPECTIONS = {
 API_WITH_OBJECT += list(API_INSPECTIONS.values())
 API_PARTYLIFE = {"meeting-detail": "/api/meetings/{meeting}/", "applicant-detail": "/api/development/{applicant}/"}
 API_WITH_OBJECT += list(API_PARTYLIFE.values())
+# Party dues: the other county's member's dues through the API (walked with the party records' routes).
+API_PARTYLIFE["dues-detail"] = "/api/dues/{member}/"
+API_WITH_OBJECT.append("/api/dues/{member}/")
 LIST_PAGES = [
     "/",
     "/orgs/",
@@ -697,6 +712,13 @@ LIST_PAGES = [
     "/api/meetings/?org_code=NL-VILLAGE",
     "/api/development/",
     "/api/development/?search=南岭",
+    "/dues/",
+    "/dues/?org_code=W-VILLAGE&year=2026",
+    "/dues/arrears/",
+    "/dues/rollup/",
+    "/dues/rollup/?org_code=W-NORTH",
+    "/api/dues/",
+    "/api/dues/?search=欧阳",
 ]
 
 
@@ -912,6 +934,18 @@ def south_partylife(branch) -> dict:
             "dev_step": applicant.steps.get().pk}  # fmt: skip
 
 
+def south_dues(member) -> dict:
+    """The other county's member's dues: a base (pay, sensitive), a payment and an approved exemption."""
+    from dangjian.dues.services import record_payment, record_relief, set_base
+
+    month = datetime.date(2026, 1, 1)
+    set_base(member, actor=None, category="employed", base_fen=876543, effective_from=month, note="南岭核定")
+    record_payment(member, actor=None, month=month, paid_on=datetime.date(2026, 1, 9), note="南岭缴纳")
+    record_relief(member, actor=None, kind="exempt", start=datetime.date(2026, 2, 1), end=datetime.date(2026, 2, 1),
+                  reason="南岭困难", approved_by=member.org.parent, approver="南岭书记", approved_on=month)  # fmt: skip
+    return {}
+
+
 def org(parent, name, code, kind, level, domain="", **extra):
     return create_org(actor=None, parent=parent, name=name, code=code, kind=kind, level=level, domain=domain, **extra)
 
@@ -985,6 +1019,7 @@ def region():
             **south_working(branch, clerk),
             **south_inspection(south, branch),
             **south_partylife(spare),
+            **south_dues(member),
         },
     }
 
@@ -1241,6 +1276,14 @@ ANONYMOUS_URLS = {
     **API_INSPECTIONS,
     **PARTYLIFE_LISTS,
     **API_PARTYLIFE,
+}
+ANONYMOUS_URLS |= {
+    "dues:sheet": "/dues/",
+    "dues:mark_paid": "/dues/pay/",
+    "dues:export": "/dues/dues.xlsx",
+    "dues:arrears": "/dues/arrears/",
+    "dues:rollup": "/dues/rollup/",
+    "dues-list": "/api/dues/",
 }
 OPEN_ROUTES = {"login", "logout", "ping", "api-token", "api-schema", "api-root"}
 OPEN_ROUTES |= {"survey_answer"}  # the residents' survey: public by design, each link answerable once
