@@ -28,6 +28,7 @@ from dangjian.assess import services as assess
 from dangjian.assess.models import SchemeRecord
 from dangjian.cadence.models import Notification
 from dangjian.core.views import ScopedListView
+from dangjian.dues.services import record_payment, set_base
 from dangjian.inspections import checklists
 from dangjian.inspections import services as inspections
 from dangjian.inspections.choices import DrawPurpose, ItemResult, PopulationKind
@@ -120,6 +121,10 @@ PINNED: dict[str, list[tuple]] = {
     "inspection-draw-list": [("/api/inspections/draws/", 5)],
     "inspection-visit-list": [("/api/inspections/visits/", 6)],
     "inspection-finding-list": [("/api/inspections/findings/", 5)],
+    "dues:sheet": [("/dues/?org_code=T-TOWN", 9)],
+    "dues:arrears": [("/dues/arrears/?org_code=T-TOWN", 8)],
+    "dues:rollup": [("/dues/rollup/?org_code=T-TOWN", 9)],
+    "dues-list": [("/api/dues/", 11)],
 }
 
 
@@ -175,6 +180,8 @@ def grow(region, n, *, people, start=0):
             region.town, f"新村{i:02d}党支部", f"T-N{i:02d}", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE
         )
         member = make_member(branch, f"新党员{i:02d}", 200 + i)
+        set_base(member, actor=None, category="employed", base_fen=400000, effective_from=TODAY_LIST.replace(day=1))
+        record_payment(member, actor=None, month=TODAY_LIST.replace(day=1))
         record_meeting(
             actor=None,
             org=branch,
