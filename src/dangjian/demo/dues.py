@@ -54,7 +54,8 @@ def build_demo_dues(rng: random.Random, today: datetime.date, year: int) -> None
         .only("id", "is_retired", "join_date", "org__id", "org__path", "org__domain", "org__parent_id")
         .order_by("org__path", "id")
     )
-    lax = {m.org_id for m in members if rng.random() < LAX_BRANCHES}
+    branches = sorted({m.org_id for m in members})
+    lax = {org_id for org_id in branches if rng.random() < LAX_BRANCHES}
     bases, payments, reliefs = [], [], []
     for member in members:
         category, base, fixed = _base(rng, member, member.org.domain)
