@@ -149,3 +149,17 @@ def test_the_import_template_has_the_dues_columns(tmp_path):
     call_command("import", "dues", "--template", str(path), stdout=io.StringIO())
     header = [c.value for c in openpyxl.load_workbook(path).active[2]]
     assert header[:4] == ["*组织编码", "*姓名", "公民身份号码", "*月份"]
+
+
+def test_a_payment_marked_by_mistake_is_withdrawn_and_audited(dues, branch_secretary, reader, login):
+    from dangjian.core.models import AuditLog
+
+    wang = member("王春生")
+    payment = DuesPayment.objects.get(member=wang, month=datetime.date(2026, 7, 1))
+    url = f"/dues/members/{wang.pk}/?year=2026"
+    assert "撤销 2026-07 缴纳记录" not in login(reader).get(url).content.decode()
+    assert login(reader).post(url, {"action": "cancel", "payment": payment.pk}).status_code == 404
+    assert "撤销 2026-07 缴纳记录" in login(branch_secretary).get(url).content.decode()
+    response = login(branch_secretary).post(url, {"action": "cancel", "payment": payment.pk})
+    assert response.status_code == 302 and not DuesPayment.objects.filter(pk=payment.pk).exists()
+    assert AuditLog.objects.filter(action="delete", detail="撤销党费缴纳：王春生 2026-07").exists()

@@ -177,6 +177,7 @@ class MemberDuesView(ScopedViewMixin, View):
             "year": year,
             "years": years(),
             "cells": book.cells,
+            "payments": dict(member.dues_payments.filter(month__year=year).values_list("month", "pk")),
             "totals": book.totals(),
             "arrears": Ledger([member], add_months(month_start(today), -ARREARS_WINDOW + 1), today, today)
             .of(member)
