@@ -364,6 +364,15 @@ ROUTES = {
     "rulebook:withdraw": "rule_override",
     "staffing:index": None,
     "staffing:system": "system",
+    # Party dues (dues): the month sheet, marking paid, the export, a member's dues, arrears, roll-up, the API.
+    "dues:sheet": None,
+    "dues:mark_paid": None,
+    "dues:export": None,
+    "dues:member": "member",
+    "dues:arrears": None,
+    "dues:rollup": None,
+    "dues-list": None,
+    "dues-detail": "member",
 }
 # The other county's assessment: its scheme, participants, entries' pages, evidence, results.
 ASSESS_PAGES = {
@@ -643,6 +652,8 @@ FULL_NAMES = {
     "13800001111",
     "990102198502020022",
 }
+FULL_NAMES |= {"8765.43", "876543"}  # the other county's member's dues base, in 元 and in fen
+PAGES_WITH_OBJECT["dues:member"] = "/dues/members/{member}/"
 POST_ONLY = {"orgs:post_add", "orgs:post_remove", "members:unmask"}
 # The security administrator's actions on a user (accounts/admin_urls.py) take only POST.
 POST_ONLY |= {
@@ -680,6 +691,7 @@ FORMS |= {"assess:publish"}
 ROUTES["rectify:file_thumb"] = "ledger_file"  # a ledger photo's thumbnail, through the same scope as the file
 PAGES_WITH_OBJECT["rectify:file_thumb"] = "/rectify/files/{ledger_file}/thumb.jpg"
 FORMS |= {"rulebook:withdraw"}
+FORMS |= {"dues:member"}
 API_WITH_OBJECT = ["/api/orgs/{org}/", "/api/orgs/{org}.json", "/api/members/{member}/", "/api/members/{member}.json"]
 # The other county's assessment through the API: the assessment, its results, one explanation, its scheme, entries.
 API_ASSESS = {
@@ -722,6 +734,9 @@ API_RESOURCES = {
     "fund-detail": "/api/funds/{fund}/",
 }
 API_WITH_OBJECT += list(API_RESOURCES.values())
+# Party dues: the other county's member's dues through the API (walked with the party records' routes).
+API_PARTYLIFE["dues-detail"] = "/api/dues/{member}/"
+API_WITH_OBJECT.append("/api/dues/{member}/")
 LIST_PAGES = [
     "/",
     "/orgs/",
@@ -853,6 +868,13 @@ LIST_PAGES = [
     "/rules/org.secretary/",
     "/rules/org.secretary/override/",
     "/staffing/",
+    "/dues/",
+    "/dues/?org_code=W-VILLAGE&year=2026",
+    "/dues/arrears/",
+    "/dues/rollup/",
+    "/dues/rollup/?org_code=W-NORTH",
+    "/api/dues/",
+    "/api/dues/?search=欧阳",
 ]
 # The other county's responsibility lists: a task done with evidence, its template, its 党组 with a seat, the list and
 # review of its branch, the chain of its system; lists and API of the own county show none of it.
@@ -1172,6 +1194,18 @@ def south_rulebook(south) -> dict:
     return {"rule_override": override.pk}
 
 
+def south_dues(member) -> dict:
+    """The other county's member's dues: a base (pay, sensitive), a payment and an approved exemption."""
+    from dangjian.dues.services import record_payment, record_relief, set_base
+
+    month = datetime.date(2026, 1, 1)
+    set_base(member, actor=None, category="employed", base_fen=876543, effective_from=month, note="南岭核定")
+    record_payment(member, actor=None, month=month, paid_on=datetime.date(2026, 1, 9), note="南岭缴纳")
+    record_relief(member, actor=None, kind="exempt", start=datetime.date(2026, 2, 1), end=datetime.date(2026, 2, 1),
+                  reason="南岭困难", approved_by=member.org.parent, approver="南岭书记", approved_on=month)  # fmt: skip
+    return {}
+
+
 def org(parent, name, code, kind, level, domain="", **extra):
     return create_org(actor=None, parent=parent, name=name, code=code, kind=kind, level=level, domain=domain, **extra)
 
@@ -1258,6 +1292,7 @@ def region():
             **south_duties(south, spare),
             **south_resources(spare),
             **south_rulebook(south),
+            **south_dues(member),
         },
     }
 
@@ -1538,6 +1573,14 @@ ANONYMOUS_URLS = {
 }
 ANONYMOUS_URLS |= {**DUTY_LISTS, **API_DUTIES}
 ANONYMOUS_URLS |= RESOURCES_LISTS | API_RESOURCES
+ANONYMOUS_URLS |= {
+    "dues:sheet": "/dues/",
+    "dues:mark_paid": "/dues/pay/",
+    "dues:export": "/dues/dues.xlsx",
+    "dues:arrears": "/dues/arrears/",
+    "dues:rollup": "/dues/rollup/",
+    "dues-list": "/api/dues/",
+}
 OPEN_ROUTES = {"login", "logout", "ping", "api-token", "api-schema", "api-root"}
 OPEN_ROUTES |= {"survey_answer"}  # the residents' survey: public by design, each link answerable once
 OPEN_ROUTES |= {"opinion_public"}  # residents' opinions: the one form of a printed code (tests/test_opinions.py)

@@ -28,6 +28,7 @@ from dangjian.assess import services as assess
 from dangjian.assess.models import SchemeRecord
 from dangjian.cadence.models import Notification
 from dangjian.core.views import ScopedListView
+from dangjian.dues.services import record_payment, set_base
 from dangjian.inspections import checklists
 from dangjian.inspections import services as inspections
 from dangjian.inspections.choices import DrawPurpose, ItemResult, PopulationKind
@@ -153,6 +154,10 @@ PINNED: dict[str, list[tuple]] = {
     "rulebook:list": [("/rules/", 9), ("/rules/?domain=agency", 9)],
     "rulebook:detail": [("/rules/org.secretary/", 9)],
     "staffing:index": [("/staffing/", 9)],
+    "dues:sheet": [("/dues/?org_code=T-TOWN", 9)],
+    "dues:arrears": [("/dues/arrears/?org_code=T-TOWN", 8)],
+    "dues:rollup": [("/dues/rollup/?org_code=T-TOWN", 9)],
+    "dues-list": [("/api/dues/", 11)],
 }
 
 
@@ -208,6 +213,8 @@ def grow(region, n, *, people, start=0):
             region.town, f"新村{i:02d}党支部", f"T-N{i:02d}", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE
         )
         member = make_member(branch, f"新党员{i:02d}", 200 + i)
+        set_base(member, actor=None, category="employed", base_fen=400000, effective_from=TODAY_LIST.replace(day=1))
+        record_payment(member, actor=None, month=TODAY_LIST.replace(day=1))
         record_meeting(
             actor=None,
             org=branch,

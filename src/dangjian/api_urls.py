@@ -9,6 +9,7 @@ from dangjian.accountability.api.views import RecordViewSet as AccountabilityRec
 from dangjian.accounts.api import ObtainTokenView, RevokeTokenView
 from dangjian.assess.api.views import AssessmentViewSet, EntryCreateView, ResultViewSet, SchemeViewSet
 from dangjian.core.ratelimit import LoginRateThrottle
+from dangjian.dues.api.views import DuesViewSet
 from dangjian.inspections.api.views import DrawViewSet, FindingViewSet, VisitViewSet
 from dangjian.members.api.views import MemberViewSet
 from dangjian.opinions.api.views import OpinionViewSet
@@ -46,6 +47,7 @@ router.register("projects", ProjectViewSet, basename="project")
 router.register("venues", VenueViewSet, basename="venue")
 router.register("trainings", TrainingViewSet, basename="training")
 router.register("funds", FundViewSet, basename="fund")
+router.register("dues", DuesViewSet, basename="dues")
 results = ResultViewSet.as_view({"get": "list"})
 result = ResultViewSet.as_view({"get": "retrieve"})
 

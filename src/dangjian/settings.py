@@ -119,6 +119,8 @@ INSTALLED_APPS = [
     # The rulebook (rules with their sources, regional overrides) and staffing (docs/rulebook.md).
     "dangjian.rulebook",
     "dangjian.staffing",
+    # Party dues (docs/records.md, 党费).
+    "dangjian.dues",
 ]
 
 MIDDLEWARE = [

@@ -35,6 +35,7 @@ urlpatterns = [
     path("inspections/", include("dangjian.inspections.urls")),
     path("partylife/", include("dangjian.partylife.urls")),
     path("resources/", include("dangjian.resources.urls")),
+    path("dues/", include("dangjian.dues.urls")),
     # The residents' survey: public and short, since its address is printed under each QR code.
     path("s/<str:token>/", SurveyAnswerView.as_view(), name="survey_answer"),
     path("sheets/", include("dangjian.sheets.urls")),

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.apps import apps
 from django.db.models import Count, Q
 
+from dangjian.dues import metrics as dues_metrics
 from dangjian.members.models import Member
 from dangjian.orgs.choices import Post
 from dangjian.orgs.models import CommitteePost, Organization
@@ -54,6 +55,10 @@ def register(key: str, label: str, explain: str):
 # Party records (partylife/metrics.py): meetings held against required by kind, and development activity.
 for _item in partylife_metrics.METRICS:
     METRICS[_item.key] = Metric(_item.key, _item.label, _item.explain, _item.compute, _item.detail, RECORDS)
+
+# Dues (dues/metrics.py): member-months paid on time.
+for _dues in dues_metrics.METRICS:
+    METRICS[_dues.key] = Metric(_dues.key, _dues.label, _dues.explain, _dues.compute, _dues.detail, _dues.source)
 
 
 def _org_ids(participants):

@@ -18,6 +18,7 @@ from dangjian.orgs.choices import GRASSROOTS_KINDS
 from dangjian.orgs.models import CommitteePost, Organization, VerticalSystem, Workstation
 
 from .assessment import build_demo_assessment, demo_year
+from .dues import build_demo_dues
 from .duties import build_demo_duties
 from .inspections import build_demo_inspections
 from .people import make_members, make_posts, make_transfers
@@ -118,6 +119,7 @@ def build_demo(seed: int = DEFAULT_SEED, today: datetime.date | None = None) -> 
     build_demo_duties(seed, today, demo_year())  # 三层九岗 duty lists and a year of tasks (demo/duties.py)
     resources = build_demo_resources(rng, today)
     build_demo_staffing(rng, today)
+    build_demo_dues(rng, today, demo_year())
 
     summary = summarize()
     summary.seconds = time.monotonic() - started
