@@ -56,7 +56,14 @@ MANIFEST_TAG = "manifest.hmac"
 TAG_LABEL = b"dangjian-backup-manifest-v1"  # derives the tag key from the audit key: one key, separate uses
 SKIPPED_APPS = {"sessions"}  # sessions are not data; restore clears them so no old login maps to another user
 # Rows that `migrate` itself writes: a freshly migrated database holding only these counts as empty.
-SEEDED = {"contenttypes.contenttype", "auth.permission", "auth.group", "auth.group_permissions", "core.auditchainhead"}
+SEEDED = {
+    "contenttypes.contenttype",
+    "auth.permission",
+    "auth.group",
+    "auth.group_permissions",
+    "core.auditchainhead",
+    "rulebook.rule",  # the rules and their sources, seeded by rulebook/0002
+}
 CHUNK = 2_000
 FLUSH = 1 << 20
 
@@ -462,7 +469,11 @@ def _insert(model: type[models.Model], lines: Iterator[bytes]) -> int:
     qn = connection.ops.quote_name
     names = ", ".join(qn(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {qn(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608 - registry names, quoted
+    if connection.vendor == "postgresql":
+        # COPY: a province's five million members come back in minutes rather than an hour of INSERTs.
+        sql = f"COPY {qn(model._meta.db_table)} ({names}) FROM STDIN"
+    else:
+        sql = f"INSERT INTO {qn(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608 - registry names, quoted
     count, batch = 0, []
     for line in lines:
         row = json.loads(line)
@@ -478,7 +489,11 @@ def _insert(model: type[models.Model], lines: Iterator[bytes]) -> int:
 
 
 def _flush(sql: str, batch: list[list[Any]]) -> int:
-    if batch:
+    if batch and sql.startswith("COPY "):
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for row in batch:
+                copy.write_row(row)
+    elif batch:
         with connection.cursor() as cursor:
             cursor.executemany(sql, batch)
     n = len(batch)
