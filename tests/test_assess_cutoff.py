@@ -90,7 +90,7 @@ def test_changes_after_the_cutoff_leave_the_results_and_the_digest_unchanged(reg
     # The explanation reads the same facts: its points are not marked as changed since the run.
     village = Result.objects.get(participant__assessment=assessment, participant__code="T-VILLAGE")
     assert [line["source"] for line in village.lines if line["code"] == "M01"] == [
-        "系统数据（member_count_ok）完成 100.0%"
+        "系统数据（党员人数达标）完成 100.0%"
     ]
 
 

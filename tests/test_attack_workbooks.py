@@ -9,6 +9,7 @@ import datetime
 import io
 import multiprocessing
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -328,7 +329,7 @@ def test_a_job_whose_runner_died_is_failed_at_the_next_start(county_user, data_d
     import waitress
 
     monkeypatch.setattr(waitress, "serve", lambda *args, **kwargs: None)
-    dead = left_job(county_user, runner=f"{jobs.socket.gethostname()}:{dead_pid()}")
+    dead = left_job(county_user, runner=f"{socket.gethostname()}:{dead_pid()}")
     alive = left_job(county_user, runner=jobs.runner_id())  # this process: running, just now
     out = io.StringIO()
     call_command("serve", no_worker=True, stdout=out)

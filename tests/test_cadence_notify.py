@@ -181,10 +181,10 @@ def test_the_top_bar_shows_the_unread_count_and_refreshes_after_reading(county_u
     notify([county_user], title="提示", key="1")
     notify([county_user], title="提示二", key="2")
     client = login(county_user)
-    assert '通知（<span class="bad">2</span>）' in client.get("/").content.decode()
+    assert '通知 <span class="count" title="未读通知">2</span>' in client.get("/").content.decode()
     client.post("/notifications/read-all/")
     page = client.get("/").content.decode()
-    assert ">通知</a>" in page and "通知（" not in page
+    assert ">通知</a>" in page and 'title="未读通知"' not in page
 
 
 def test_anonymous_visitors_are_sent_to_login():
