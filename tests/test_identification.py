@@ -136,7 +136,7 @@ def test_the_demo_accounts_open_at_once_and_the_login_page_says_why(region, sett
     settings.DANGJIAN_TOTP_ROLES = ["manage"]  # the real default: demo_city manages, and is still not asked
     settings.DEMO_MODE = True
     make_org(None, CITY_NAME, "D-CITY", OrgKind.CITY_COMMITTEE, Level.CITY)
-    assert [row[0] for row in ensure_demo_users()] == ["demo_city"]
+    assert [row[0] for row in ensure_demo_users()] == ["demo_city", "demo_secadmin", "demo_auditor"]
     with time_machine.travel(datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(days=400), tick=False):
         client = Client()
         response = client.post("/accounts/login/", {"username": "demo_city", "password": DEMO_PASSWORD})

@@ -10,9 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .catalog import DOMAINS
+from .catalog import CATALOG, DOMAINS
 from .choices import Severity
 from .models import Rule, RuleOverride
+
+
+def catalog_values(spec) -> dict:
+    """The columns of a rule as the catalog gives them (everything but its key)."""
+    fields = ("category", "title", "text", "document", "article", "issued", "confidence", "severity", "unit")
+    values = {name: getattr(spec, name) for name in fields}
+    return values | {
+        "domains": list(spec.domains),
+        "value": spec.value,
+        "applied_in": spec.applied_in,
+        "note": spec.note,
+    }
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,11 @@ class Book:
 
     def __init__(self, rules: list[Rule], overrides: list[RuleOverride]):
         self.rules = {rule.key: rule for rule in rules}
+        # A rule of the code's catalog not (yet) in the table — a database emptied by a flush, or restored from a
+        # backup made before the rule existed — is read from the catalog itself, unsaved and never overridden.
+        for spec in CATALOG:
+            if spec.key not in self.rules:
+                self.rules[spec.key] = Rule(key=spec.key, **catalog_values(spec))
         self.overrides: dict[int, list[RuleOverride]] = {}
         for override in overrides:
             self.overrides.setdefault(override.rule_id, []).append(override)

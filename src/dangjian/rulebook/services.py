@@ -19,13 +19,13 @@ from dangjian.core.models import AuditAction
 from dangjian.core.scope import Action
 from dangjian.core.services import ensure_in_scope
 
+from .book import catalog_values
 from .catalog import CATALOG
 from .choices import Severity
 from .models import Rule, RuleOverride
 
 # Overrides are a region's: set at a city or a county (orgs.choices.Level values).
 OVERRIDE_LEVELS = {"city": "市", "county": "县（区）"}
-SEED_FIELDS = ("category", "title", "text", "document", "article", "issued", "confidence", "severity", "unit")
 
 
 def sync_catalog(rule_model=Rule) -> int:
@@ -33,14 +33,7 @@ def sync_catalog(rule_model=Rule) -> int:
     `rule_model` is the historical model when a migration calls it."""
     written = 0
     for spec in CATALOG:
-        defaults = {name: getattr(spec, name) for name in SEED_FIELDS}
-        defaults |= {
-            "domains": list(spec.domains),
-            "value": spec.value,
-            "applied_in": spec.applied_in,
-            "note": spec.note,
-        }
-        rule_model.objects.update_or_create(key=spec.key, defaults=defaults)
+        rule_model.objects.update_or_create(key=spec.key, defaults=catalog_values(spec))
         written += 1
     return written
 
