@@ -31,7 +31,8 @@ class DutyItemFilterSet(_OrgSubtree):
 
 
 class DutyTaskFilterSet(_OrgSubtree):
-    post = django_filters.ChoiceFilter(label="岗位", choices=DutyPost.choices, field_name="item__post")
+    # A value of the item's post (a choice), not an object: no id to resolve within the scope.
+    post = django_filters.ChoiceFilter(label="岗位", choices=DutyPost.choices, method="filter_post")
     year = IntegerFilter(label="年度", field_name="year", min_value=2000, max_value=2100)
     status = django_filters.ChoiceFilter(label="状态", choices=TaskStatus.choices)
     overdue = django_filters.BooleanFilter(label="已逾期", method="filter_overdue")
@@ -39,6 +40,9 @@ class DutyTaskFilterSet(_OrgSubtree):
     class Meta:
         model = DutyTask
         fields = ["org_code", "post", "year", "status", "overdue", "q"]
+
+    def filter_post(self, queryset, name, value):
+        return queryset.filter(item__post=value) if value else queryset
 
     def filter_overdue(self, queryset, name, value):
         overdue = queryset.overdue(timezone.localdate())

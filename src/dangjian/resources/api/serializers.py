@@ -104,7 +104,7 @@ class TrainingSerializer(serializers.ModelSerializer):
         return len(obj.members.all()) + obj.others
 
 
-class FundSerializer(serializers.ModelSerializer):
+class ResourceFundSerializer(serializers.ModelSerializer):
     org_code = serializers.CharField(source="org.code", read_only=True)
     org_name = serializers.CharField(source="org.name", read_only=True)
     source_display = serializers.CharField(source="get_source_display", read_only=True)

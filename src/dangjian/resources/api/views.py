@@ -4,7 +4,7 @@ from dangjian.core.api import ScopedReadOnlyViewSet
 
 from ..filtersets import FundFilterSet, ProjectFilterSet, TrainingFilterSet, VenueFilterSet
 from ..models import Fund, Project, Training, Venue
-from .serializers import FundSerializer, ProjectSerializer, TrainingSerializer, VenueSerializer
+from .serializers import ProjectSerializer, ResourceFundSerializer, TrainingSerializer, VenueSerializer
 
 
 class ProjectViewSet(ScopedReadOnlyViewSet):
@@ -43,6 +43,6 @@ class FundViewSet(ScopedReadOnlyViewSet):
     """党建经费 by source, budgeted and spent (fen). Filter by `year`, `source`, `org_code`."""
 
     queryset = Fund.objects.select_related("org").order_by("-year", "org__path", "id")
-    serializer_class = FundSerializer
+    serializer_class = ResourceFundSerializer
     filterset_class = FundFilterSet
     search_fields = ["purpose"]
