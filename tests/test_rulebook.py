@@ -138,9 +138,9 @@ def test_a_county_override_changes_the_value_for_its_organizations_only_and_keep
     rule = Rule.objects.get(key="org.branch_min_members")
     north_branch = make_org(region.town, "红旗村党支部", "T-RED", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE)
     south_branch = make_org(region.south, "南岭二村党支部", "T-S2", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE)
-    for org in (north_branch, south_branch):
-        make_member(org, f"{org.code}甲", 40 + org.pk)
-        make_member(org, f"{org.code}乙", 60 + org.pk)
+    for i, org in enumerate((north_branch, south_branch)):  # seqs of their own: ids have three digits for them
+        make_member(org, f"{org.code}甲", 940 + i)
+        make_member(org, f"{org.code}乙", 960 + i)
     set_post(north_branch, actor=None, post=Post.SECRETARY, holder_name="甲")
 
     first = services.set_override(rule, region.north, actor=county_user, value=2, reason="县委常委会议定：山区小村")
