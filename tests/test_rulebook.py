@@ -303,3 +303,16 @@ def test_the_rulebook_pages_ask_the_same_number_of_queries_however_many_override
     override_everything("第二次")
     override_everything("第三次")
     assert [count(client, url) for url in urls] == few
+
+
+def test_an_emptied_rules_table_still_gives_every_rule_from_the_catalog_and_migrate_fills_it_again(region):
+    from django.core.management import call_command
+
+    Rule.objects.all().delete()
+    book = Book.load()
+    effective = book.rule("org.branch_min_members", region.town)
+    assert effective.value == next(s.value for s in CATALOG if s.key == "org.branch_min_members")
+    assert "《中国共产党支部工作条例（试行）》" in effective.cite("党员人数不足")
+    assert org_warnings(region.town) is not None  # the organization page's warnings do not fail
+    call_command("migrate", verbosity=0)  # post_migrate syncs the catalog into the table
+    assert Rule.objects.count() == len(CATALOG)
