@@ -7,7 +7,8 @@ Usage (settings from the environment, as for `dangjian`):
 Run it on the demo and on a province (`dangjian gen --orgs 300000 --members N`, see docs/performance.md) and
 compare the times: the target is the province within 1.5× of the demo. The search terms are taken from the data
 (a town's code less its last character, as bench_pages.py does; a village's name of three characters and one of
-two; a member's full name of three characters and one of two), so both databases are asked alike. `--explain`
+two; a member's full name of three characters and one of two; 党支部 and the most common surname, which fill a page
+of 50 on the demo as on a province), so both databases are asked alike. `--explain`
 prints PostgreSQL's plan of each search's main query. Everything the run writes is rolled back.
 """
 
@@ -34,7 +35,8 @@ def main() -> None:
     django.setup()
     from django.contrib.auth.models import User
     from django.db import connection, transaction
-    from django.db.models.functions import Length
+    from django.db.models import Count
+    from django.db.models.functions import Left, Length
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
@@ -74,6 +76,19 @@ def main() -> None:
             searches.append(("member search (3-char name)", f"/members/?q={quote(three.name)}"))
         if two:
             searches.append(("member search (2-char name)", f"/members/?q={quote(two.name)}"))
+        # Terms that fill a page of 50 on any database (党支部 is in every branch's name; the most common surname
+        # has more than 50 members in the demo too): the same rows to draw, so the sizes compare alike.
+        searches.append(("org search by name, a full page", f"/orgs/search/?q={quote('党支部')}"))
+        surname = (
+            Member.objects.annotate(first=Left("name", 1))
+            .values("first")
+            .annotate(n=Count("id"))
+            .order_by("-n")
+            .values_list("first", flat=True)
+            .first()
+        )
+        if surname:
+            searches.append(("member search, a full page (surname)", f"/members/?q={quote(surname)}"))
         print(
             f"database: {connection.vendor} {connection.settings_dict['NAME']}; "
             f"{Organization.objects.count():,} orgs, {Member.objects.count():,} members; repeat {args.repeat}"
@@ -89,7 +104,7 @@ def main() -> None:
                     sys.exit(f"{url}: HTTP {response.status_code}")
             median = statistics.median(timings)
             floor = floor or median
-            print(f"{label:<32} {median * 1000:9.1f} ms  ×{median / floor:7.1f}   {url}")
+            print(f"{label:<38} {median * 1000:9.1f} ms  ×{median / floor:7.1f}   {url}")
             if args.explain and connection.vendor == "postgresql" and url != "/ping/":
                 explain(client, url, connection, CaptureQueriesContext)
         transaction.set_rollback(True)

@@ -2,7 +2,7 @@
 
 Usage (settings from the environment, as for `dangjian`; the database loaded by `dangjian gen`):
     DATABASE_URL=... DANGJIAN_DATA_DIR=... .venv/bin/python bench/load.py [--users 50] [--time 600]
-        [--capacity-time 120] [--url http://host:port]
+        [--capacity-time 120] [--url http://host:port | --kit 2]
 
 Installs nothing: locust comes with the bench extras (`pip install -e '.[bench]'`). Steps:
 1. `bench/load_setup.py` makes the personas' accounts and a few records (see there);
@@ -31,6 +31,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
+RAISED_LOGIN_RATE = "100000/minute"  # every simulated user logs in from this one address
 
 
 def free_port() -> int:
@@ -112,7 +113,25 @@ def main() -> None:
     parser.add_argument("--time", type=int, default=600, help="seconds of the realistic mix (default 600)")
     parser.add_argument("--capacity-time", type=int, default=120, help="seconds of the floor and lists phases")
     parser.add_argument("--url", help="a running deployment to test instead of starting `dangjian serve`")
+    parser.add_argument(
+        "--kit",
+        type=int,
+        metavar="N",
+        help="start the deployment kit: N app processes behind nginx",
+    )
     args = parser.parse_args()
+    if args.kit:
+        sys.path.insert(0, str(HERE.parent / "deploy"))
+        from localkit import running_kit
+
+        with running_kit(args.kit, {"DANGJIAN_LOGIN_RATE": RAISED_LOGIN_RATE}) as url:
+            args.url = url
+            run(args)
+    else:
+        run(args)
+
+
+def run(args) -> None:
 
     work = Path(tempfile.mkdtemp(prefix="dangjian-load-"))
     setup = work / "setup.json"
@@ -121,7 +140,7 @@ def main() -> None:
     url = args.url
     if url is None:
         port = free_port()
-        env = dict(os.environ, DANGJIAN_LOGIN_RATE="100000/minute")
+        env = dict(os.environ, DANGJIAN_LOGIN_RATE=RAISED_LOGIN_RATE)
         server = start_server(port, env)
         url = f"http://127.0.0.1:{port}"
     try:

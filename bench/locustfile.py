@@ -17,6 +17,7 @@ import os
 import random
 import re
 
+import urllib3
 from locust import HttpUser, between, constant, task
 
 SETUP = json.load(open(os.environ["LOAD_SETUP"], encoding="utf-8"))  # noqa: SIM115 - read once at start
@@ -31,6 +32,12 @@ class Persona(HttpUser):
     wait_time = between(0.5, 1.5) if PHASE == "mix" else constant(0)
 
     def on_start(self) -> None:
+        if self.host.startswith("https:"):
+            # The kit of deploy/localkit.py: a self-signed certificate, and Django's CSRF check of HTTPS posts wants a
+            # Referer of the site itself, as a browser sends.
+            self.client.verify = False
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+            self.client.headers["Referer"] = f"{self.host}/"
         page = self.client.get("/accounts/login/", name="login page")
         answer = self.client.post(
             "/accounts/login/",

@@ -8,12 +8,15 @@
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from dangjian.accounts.models import Role
 from dangjian.accounts.security import set_password
@@ -23,6 +26,11 @@ from dangjian.members.services import create_member
 from dangjian.orgs.choices import Domain, Level, OrgKind, Post
 from dangjian.orgs.models import Organization
 from dangjian.orgs.services import create_org, set_post
+
+# The property tests run beside the browser and server tests on a two-core machine: time is not what they check
+# (speed is measured in bench/), so neither a slow example nor slow input generation fails them.
+hypothesis_settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("suite")
 
 PASSWORD = "persona-2026"
 
@@ -34,7 +42,8 @@ django_settings.CACHES["default"] = {"BACKEND": "django.core.cache.backends.locm
 
 
 def id_number(seq: int, birth: datetime.date = datetime.date(1980, 1, 1)) -> str:
-    """A well-formed ID number in the unused area 99, unique by `seq`."""
+    """A well-formed ID number in the unused area 99, unique by `seq` (0–999: the three digits of the sequence)."""
+    assert 0 <= seq < 1000, f"seq {seq} needs more than the ID number's three sequence digits"
     body = f"990101{birth:%Y%m%d}{seq:03d}"
     return body + check_digit(body)
 
@@ -216,3 +225,12 @@ def fast_import(monkeypatch):
     from dangjian.sheets import imports
 
     monkeypatch.setattr(imports, "FAST_FROM", 0)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Every test its own node id: pytest-xdist (scripts/test.sh) runs one item of a node id, so items sharing one
+    would pass without being run."""
+    counts = Counter(item.nodeid for item in items)
+    shared = sorted(nodeid for nodeid, n in counts.items() if n > 1)
+    if shared:
+        raise pytest.UsageError(f"{len(shared)} node ids name more than one test: {shared[:5]}")

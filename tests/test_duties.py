@@ -374,3 +374,17 @@ def test_the_console_command_accepts_setup_admins_with_a_hyphen(monkeypatch):
     monkeypatch.setattr("sys.argv", ["dangjian", "setup-admins", "--sysadmin", "a-b"])
     cli.main()
     assert seen == [["dangjian", "setup_admins", "--sysadmin", "a-b"]]
+
+
+def test_emptied_duty_groups_come_back_with_migrate_and_a_duty_can_be_given_again(region, reader):
+    """The groups are the duties' labels: `migrate` (and a test's flush, which emits the same signal) makes them
+    again, so a database emptied of them does not refuse every duty afterwards."""
+    from django.contrib.auth.models import Group
+
+    Group.objects.filter(name__in=Duty.values).delete()
+    with pytest.raises(Group.DoesNotExist):
+        services.assign_duty(reader, Duty.AUDITOR, actor=None)
+    call_command("migrate", verbosity=0)
+    assert set(Group.objects.filter(name__in=Duty.values).values_list("name", flat=True)) == set(Duty.values)
+    services.assign_duty(reader, Duty.AUDITOR, actor=None)
+    assert duties_of(User.objects.get(pk=reader.pk)) == {Duty.AUDITOR}

@@ -72,6 +72,7 @@ ROUTES = {
     "members:edit": "member",
     "members:transfer": "member",
     "members:delete": "member",
+    "sheets:imports": None,
     "sheets:import": None,
     "sheets:template": None,
     "sheets:job": "job",
@@ -342,6 +343,7 @@ ROUTES = {
     "resources:secretary_create": None,
     "resources:secretary": "secretary",
     "resources:report_add": "secretary",
+    "resources:standard": None,
     "project-list": None,
     "project-detail": "project",
     "venue-list": None,
@@ -626,6 +628,7 @@ RESOURCES_LISTS = {
     "resources:fund_create": "/resources/funds/new/",
     "resources:secretaries": "/resources/secretaries/",
     "resources:secretary_create": "/resources/secretaries/new/",
+    "resources:standard": "/resources/standard/",
     "project-list": "/api/projects/",
     "venue-list": "/api/venues/",
     "training-list": "/api/trainings/",
@@ -749,6 +752,10 @@ LIST_PAGES = [
     "/members/?org_code=NL-COUNTY",
     "/sheets/import/members/",
     "/sheets/import/orgs/",
+    "/sheets/import/",
+    "/sheets/import/venues/",
+    "/sheets/import/stations/",
+    "/sheets/import/dues/",
     "/api/orgs/",
     "/api/orgs/?search=南岭",
     "/api/orgs/?code=NL-TOWN",
@@ -857,6 +864,9 @@ LIST_PAGES = [
     "/resources/trainings/new/?org_code=NL-VILLAGE",
     "/resources/funds/",
     "/resources/secretaries/",
+    "/resources/standard/",
+    "/resources/standard/?org_code=W-NORTH",
+    "/resources/?org_code=W-TOWN&year=2026",
     "/api/projects/",
     "/api/projects/?search=南岭",
     "/api/venues/",
@@ -1173,6 +1183,10 @@ def south_resources(branch) -> dict:
                                   sent_by="南岭县直单位", start=datetime.date(2026, 1, 1))  # fmt: skip
     res.submit_report(secretary, actor=None, month=datetime.date(2026, 1, 1), kind="plan", content="南岭计划",
                       submitted_on=datetime.date(2026, 1, 3))  # fmt: skip
+    head = User.objects.create_user("nanling_venue_head")  # the other county's own "十有" list, with its trail
+    county = Organization.objects.get(code="NL-COUNTY")
+    grant_org(head, county, Role.MANAGE)
+    res.adjust_venue_standard(county, actor=head, reason="南岭县委阵地要求", added=["有南岭特色展陈"])
     return {"project": project.pk, "milestone": milestone.pk, "project_evidence": evidence[0].pk, "venue": venue.pk,
             "venue_photo": venue.photos.get().pk, "training": training.pk, "fund": fund.pk,
             "secretary": secretary.pk}  # fmt: skip
@@ -1516,6 +1530,7 @@ ANONYMOUS_URLS = {
     "security_policy": "/accounts/policy/",
     "api_tokens": "/accounts/tokens/",
     "api-token-revoke": "/api/token/revoke/",
+    "sheets:imports": "/sheets/import/",
     "sheets:import": "/sheets/import/members/",
     "sheets:template": "/sheets/import/members/template/",
     "sheets:export_orgs": "/sheets/export/orgs/",

@@ -71,8 +71,8 @@ def test_an_applicant_must_be_eighteen_on_the_day_of_the_application(region):
             id_number=id_number(502, BORN), applied_on=datetime.date(2018, 6, 14),
         )  # fmt: skip
     assert caught.value.messages == [
-        "申请入党须年满十八岁（《中国共产党章程》第一条，《中国共产党发展党员工作细则》第五条）："
-        "少年于 2018-06-14 递交申请时未满十八岁（2000-06-15 出生，2018-06-15 年满十八岁）。"
+        "申请入党须年满18岁：少年于 2018-06-14 递交申请时未满18岁（2000-06-15 出生，2018-06-15 年满18岁）"
+        "（依据：《中国共产党发展党员工作细则》第五条）"
     ]
     assert not Applicant.objects.exists()
     assert apply(region, datetime.date(2018, 6, 15)).stage == Stage.APPLICANT  # on the birthday itself
@@ -110,8 +110,8 @@ def test_a_candidate_only_after_a_full_year_as_activist(region, people):
     applicant = apply(region)
     step(applicant, StepKind.ACTIVIST, datetime.date(2024, 3, 1), contacts=[people["wang"]])
     assert refusal(applicant, StepKind.CANDIDATE, datetime.date(2025, 2, 28)) == [
-        "确定为发展对象须经过一年以上的培养教育和考察（《中国共产党发展党员工作细则》第十三条）："
-        "周青年于 2024-03-01 确定为入党积极分子，最早 2025-03-01 可确定为发展对象。"
+        "确定为发展对象须经过一年以上的培养教育和考察：周青年于 2024-03-01 确定为入党积极分子，"
+        "最早 2025-03-01 可确定为发展对象（依据：《中国共产党发展党员工作细则》第十三条）"
     ]
     step(applicant, StepKind.CANDIDATE, datetime.date(2025, 3, 1))
     assert Applicant.objects.get(pk=applicant.pk).stage == Stage.CANDIDATE
@@ -143,8 +143,8 @@ def candidate(region, people):
 def test_admission_needs_training_two_full_introducers_and_the_approval(candidate, people):
     day = datetime.date(2025, 6, 1)
     assert refusal(candidate, StepKind.ADMIT, day, introducers=[people["wang"], people["new"]]) == [
-        "发展对象须经过集中培训，一般不少于三天或二十四个学时（《中国共产党发展党员工作细则》第十七条）："
-        "周青年已登记 0 学时。",
+        "发展对象须经过集中培训，一般不少于三天或二十四个学时：周青年已登记 0 学时"
+        "（依据：《中国共产党发展党员工作细则》第十七条）",
         "入党介绍人须是正式党员：钱预备 不是正式党员。",
         "接收预备党员须经上级党委审批（《中国共产党发展党员工作细则》第四章），请填写审批日期。",
     ]
@@ -179,8 +179,8 @@ def test_admission_enters_the_person_in_the_register_as_probationary_audited(pro
 
 def test_full_membership_only_after_a_year_of_probation(probationary):
     assert refusal(probationary, StepKind.FULL, datetime.date(2026, 5, 31)) == [
-        "预备党员的预备期为一年（《中国共产党发展党员工作细则》第三十二条）：周青年于 2025-06-01 接收为预备党员，"
-        "预备期 2026-06-01 期满，期满后方可讨论转为正式党员。"
+        "预备党员的预备期为一年：周青年于 2025-06-01 接收为预备党员，预备期 2026-06-01 期满，"
+        "期满后方可讨论转为正式党员（依据：《中国共产党发展党员工作细则》第三十二条）"
     ]
     step(probationary, StepKind.FULL, datetime.date(2026, 6, 1))
     member = Member.objects.get(pk=probationary.member_id)
@@ -201,8 +201,8 @@ def test_probation_extends_once_by_six_to_twelve_months_decided_when_it_ends(pro
         "预备期只能延长一次（《中国共产党发展党员工作细则》第三十二条）：周青年的预备期已延长 6 个月。"
     ]
     assert refusal(probationary, StepKind.FULL, datetime.date(2026, 11, 30)) == [
-        "预备党员的预备期为一年，已延长 6 个月（《中国共产党发展党员工作细则》第三十二条）：周青年于 2025-06-01 接收为"
-        "预备党员，预备期 2026-12-01 期满，期满后方可讨论转为正式党员。"
+        "预备党员的预备期为一年，已延长 6 个月：周青年于 2025-06-01 接收为预备党员，预备期 2026-12-01 期满，"
+        "期满后方可讨论转为正式党员（依据：《中国共产党发展党员工作细则》第三十二条）"
     ]
     step(probationary, StepKind.FULL, datetime.date(2026, 12, 1))
     assert Member.objects.get(pk=probationary.member_id).status == "full"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dangjian.accountability import services as accountability
@@ -22,6 +24,20 @@ def waiting(client) -> dict[str, int]:
     response = client.get("/")
     assert response.status_code == 200
     return {item.key: item.count for item in response.context["work"]}
+
+
+def submitted(org, title: str, level: str, actor):
+    """A problem of `org` at `level`, reported solved by `actor`: it waits for its check."""
+    problem = problems.record_problem(
+        org,
+        title=title,
+        category="infrastructure",
+        level=level,
+        owner_name="经办人",
+        deadline=timezone.localdate() + datetime.timedelta(days=10),
+        actor=actor,
+    )
+    return problems.submit_problem(problem, result="已办结", actor=actor)
 
 
 @pytest.fixture
@@ -117,6 +133,36 @@ def test_a_problem_waits_for_its_owner_then_for_the_level_above(region, login, t
 
     problems.close_problem(problem, opinion="核实无误", actor=county_user)
     assert "problems.verify" not in waiting(county)
+
+
+def test_the_verifier_is_kept_at_submission_and_a_top_level_problem_waits_for_a_manager_of_its_own_level(
+    region, login, town_user, county_user, city_admin
+):
+    """A problem at each level is verified by the next level up with the right to change; a city problem (no level
+    above) by its own city with the right to manage. The workbench reads the verifier kept at submission."""
+    from dangjian.core.scope import Role
+    from dangjian.problems.models import Problem
+
+    from conftest import persona
+
+    city_editor = persona("city_editor", region.city, Role.EDIT)
+    made = {}
+    for level in ("station_village", "town", "county", "city"):
+        made[level] = submitted(region.village, f"{level}的问题", level, city_admin)
+    for problem in Problem.objects.filter(pk__in=[p.pk for p in made.values()]):
+        above, action = problems.verifier(problem)
+        assert (problem.verifier_org, problem.verifier_manages) == (above, action == "manage"), problem.title
+    assert Problem.objects.get(pk=made["city"].pk).verifier_org == region.city
+    assert Problem.objects.get(pk=made["city"].pk).verifier_manages
+
+    # Whoever may change the verifier checks: the town's editor the village's problem; the county's manager that and
+    # the town's; the city's editor those and the county's; only a manager of the city the city's own as well. The
+    # submitter (city_admin) checks none of the four.
+    assert waiting(login(town_user)).get("problems.verify") == 1
+    assert waiting(login(county_user)).get("problems.verify") == 2
+    assert waiting(login(city_editor)).get("problems.verify") == 3
+    assert waiting(login(persona("city_manager", region.city, Role.MANAGE))).get("problems.verify") == 4
+    assert "problems.verify" not in waiting(login(city_admin))
 
 
 def test_a_proposal_waits_for_whoever_may_confirm_it(region, station, login, county_user, town_user, outsider):
@@ -241,7 +287,10 @@ def test_weekly_reports_wait_until_sent_and_turn_late_after_friday(station, logi
         answers = {item.pk: Answer("done") for item in village_items(relay)}
         weekly.submit_village_report(relay, station.villages.get(code="T-VILLAGE"), answers, actor=branch_secretary)
         assert "weekly.late" not in waiting(secretary)
-        assert waiting(town).get("weekly.late") == 2
+        with CaptureQueriesContext(connection) as read:
+            assert waiting(town).get("weekly.late") == 2
+        # counted from the weekly roll-ups, not by reading the villages' reports (a province has 100,000 villages)
+        assert not any("weekly_villagereport" in q["sql"] for q in read.captured_queries)
 
 
 def test_a_secretary_report_waits_for_the_level_above_until_rated(
@@ -270,3 +319,42 @@ def test_a_secretary_report_waits_for_the_level_above_until_rated(
     assert "assess.reviews" not in waiting(login(branch_secretary))  # not one's own
     review.rate(village, rating="good", comment="抓党建有力", actor=town_user)
     assert "assess.reviews" not in waiting(town)
+
+
+def test_the_upgrade_keeps_the_verifier_of_the_problems_already_waiting(region, county_user, town_user, city_admin):
+    """Problems submitted before the verifier was kept get it from the migration, as `submit_problem` keeps it."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db.migrations.executor import MigrationExecutor
+
+    from dangjian.problems.models import Problem
+
+    migration = importlib.import_module("dangjian.problems.migrations.0003_verifier_kept")
+    waiting_ones = []
+    for level in ("town", "city"):
+        waiting_ones.append(submitted(region.village, f"升级前的{level}问题", level, city_admin).pk)
+    Problem.objects.update(verifier_org=None, verifier_manages=False)  # as the rows were before the upgrade
+    state = MigrationExecutor(connection).loader.project_state(("problems", "0003_verifier_kept"))
+    migration.keep_verifiers(state.apps, SimpleNamespace(connection=connection))
+
+    kept = dict(Problem.objects.filter(pk__in=waiting_ones).values_list("title", "verifier_org"))
+    assert kept == {"升级前的town问题": region.north.pk, "升级前的city问题": region.city.pk}
+    assert Problem.objects.get(title="升级前的city问题").verifier_manages
+
+
+def test_a_waiting_problem_follows_its_organization_to_its_new_level_above(region, login, town_user, city_admin):
+    """A village moved to another town while its problem waits for the check: the new town sees it, the old not."""
+    from dangjian.core.scope import Role
+    from dangjian.orgs.choices import Level, OrgKind
+    from dangjian.orgs.services import move_org
+
+    from conftest import make_org, persona
+
+    other_town = make_org(region.north, "红旗镇党委", "T-TOWN2", OrgKind.TOWN_COMMITTEE, Level.TOWN)
+    other_town_user = persona("other_town_user", other_town, Role.EDIT)
+    submitted(region.village, "村部门窗损坏", "station_village", city_admin)
+    assert waiting(login(town_user)).get("problems.verify") == 1
+    move_org(region.village, other_town, actor=city_admin)
+    assert "problems.verify" not in waiting(login(town_user))
+    assert waiting(login(other_town_user)).get("problems.verify") == 1

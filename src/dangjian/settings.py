@@ -73,6 +73,10 @@ AUDIT_KEY = env_str("DANGJIAN_AUDIT_KEY") or _data_file_secret("audit_key")
 AUDIT_RETENTION_DAYS = env_int("DANGJIAN_AUDIT_RETENTION_DAYS", 180)
 if AUDIT_RETENTION_DAYS < 180:
     raise ImproperlyConfigured(f"DANGJIAN_AUDIT_RETENTION_DAYS must be at least 180, not {AUDIT_RETENTION_DAYS}")
+# Result files of finished background jobs (DATA_DIR/jobs/<id>/) are removed this many days after the job ended.
+JOB_RETENTION_DAYS = env_int("DANGJIAN_JOB_RETENTION_DAYS", 30)
+if JOB_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured(f"DANGJIAN_JOB_RETENTION_DAYS must be at least 1, not {JOB_RETENTION_DAYS}")
 
 DEBUG = env_bool("DANGJIAN_DEBUG", False)
 ALLOWED_HOSTS = [h for h in env_str("DANGJIAN_ALLOWED_HOSTS", "*").split(",") if h]
@@ -294,6 +298,9 @@ IMPORT_MAX_UNCOMPRESSED_MB = env_int("DANGJIAN_IMPORT_MAX_UNCOMPRESSED_MB", 400)
 # The address space of the process that reads a workbook (sheets/workbook_process.py): a file that needs more fails
 # there, with a message, instead of taking the server's memory. 200,000 rows of 16 columns need about 500 MB.
 IMPORT_MEMORY_MB = env_int("DANGJIAN_IMPORT_MEMORY_MB", 2048)
+# A workbook reader that sends nothing for this long is stuck, not slow (a batch of rows comes every few ms; the
+# first, after calamine has parsed the sheet, within seconds for the largest allowed file): the import fails.
+IMPORT_READER_SILENCE_SECONDS = env_int("DANGJIAN_IMPORT_READER_SILENCE_SECONDS", 300)
 # Rows with problems listed in an import's report and error sheet; the rest are counted.
 IMPORT_LISTED_ERROR_ROWS = env_int("DANGJIAN_IMPORT_LISTED_ERROR_ROWS", 1000)
 # Rows one export may hold; Excel's sheet limit (1,048,576 less title, note and header) is the ceiling.

@@ -10,6 +10,7 @@ from dangjian.assess import services
 from dangjian.assess.models import Result
 from test_assess_whatif import open_four_villages
 
+from .signin import sign_in
 from .test_csp import watch
 from conftest import PASSWORD
 
@@ -22,11 +23,7 @@ def test_a_manager_compares_a_changed_scheme_side_by_side(page, live_server, reg
     services.run_assessment(assessment, actor=county_user)
     stored = list(Result.objects.order_by("pk").values_list("total", "rank", "grade", "weak"))
     violations = watch(page)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill("county_user")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server, "county_user", PASSWORD)
 
     page.goto(f"{live_server.url}/assess/{assessment.pk}/")
     page.get_by_role("link", name="假设分析").click()

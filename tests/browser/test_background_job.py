@@ -16,6 +16,8 @@ from dangjian.orgs.choices import Domain, Level, OrgKind
 from dangjian.orgs.services import create_org
 from dangjian.server.worker import WorkerLoop
 
+from .signin import sign_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "browser-test-2026"
 SCHEME = """
@@ -55,11 +57,7 @@ def test_the_run_is_queued_then_its_page_shows_the_result_once_the_worker_has_ru
     page, live_server, assessment, settings
 ):
     settings.JOBS_INLINE = False
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill("county_officer")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server, "county_officer", PASSWORD)
 
     page.goto(f"{live_server.url}/assess/{assessment.pk}/")
     page.get_by_role("button", name="计算结果").click()

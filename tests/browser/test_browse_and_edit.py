@@ -13,6 +13,8 @@ from dangjian.members.services import create_member
 from dangjian.orgs.choices import Domain, Level, OrgKind
 from dangjian.orgs.services import create_org
 
+from .signin import sign_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "browser-test-2026"
 
@@ -58,11 +60,7 @@ def region():
 
 
 def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server, username, PASSWORD)
 
 
 def test_wrong_password_is_refused_in_chinese(page, live_server, region):

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Permission
 
 from dangjian.members.models import Member
 
+from .signin import sign_in
 from conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,11 +28,7 @@ def test_main_pages_load_without_a_csp_violation(page, live_server, region, coun
     member = Member.objects.get(name="王春生")
     violations = watch(page)
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill("county_user")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server, "county_user", PASSWORD)
 
     for path in (
         "/",

@@ -9,6 +9,8 @@ from django.core.management import call_command
 from dangjian.assess.models import Assessment, Result
 from dangjian.rectify.models import Case, CaseStatus
 
+from .signin import signed_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -22,15 +24,7 @@ def demo(settings, tmp_path):
 
 
 def log_in(browser, live_server, username):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("demo-2026")
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
-    return page
+    return signed_in(browser, live_server, username, "demo-2026", timeout=20_000)
 
 
 def test_publishing_the_demo_assessment_opens_cases_and_one_is_closed(browser, live_server, demo, settings):

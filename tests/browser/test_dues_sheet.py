@@ -11,6 +11,7 @@ from dangjian.dues.models import DuesPayment
 from dangjian.dues.services import set_base
 from dangjian.members.models import Member
 
+from .signin import sign_in
 from .test_csp import watch
 from conftest import PASSWORD
 
@@ -24,11 +25,7 @@ def test_a_secretary_marks_ticked_months_paid_on_the_sheet(browser, live_server,
     page = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900}).new_page()
     page.set_default_timeout(15_000)
     violations = watch(page)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill("branch_secretary")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server, "branch_secretary", PASSWORD)
 
     page.goto(f"{live_server.url}/dues/?org_code=T-VILLAGE&year={today.year}")
     assert "4567.89" not in page.content() and "（无权查看）" in page.content()

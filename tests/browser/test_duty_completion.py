@@ -12,6 +12,7 @@ from dangjian.responsibility import services
 from dangjian.responsibility.choices import DutyPost, Frequency
 from dangjian.responsibility.models import DutyTask
 
+from .signin import sign_in
 from .test_csp import watch
 from conftest import PASSWORD
 
@@ -31,11 +32,7 @@ def test_a_county_user_records_a_task_done_with_evidence(page, live_server, regi
     evidence.write_bytes(b"%PDF-1.4 minutes of the theme day")
     violations = watch(page)
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill("county_user")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server, "county_user", PASSWORD)
 
     page.goto(f"{live_server.url}/duties/orgs/{region.village.pk}/?year={year}")
     page.get_by_role("link", name=re.compile(r"1月")).first.click()

@@ -18,6 +18,7 @@ from dangjian.assess.models import Participant
 from dangjian.cadence.notify import notify
 from schemes import Y01, county_scheme, given
 
+from .signin import signed_in
 from .test_csp import watch
 from conftest import PASSWORD, settled
 
@@ -26,15 +27,7 @@ SHOTS = os.environ.get("DANGJIAN_TEST_ARTIFACTS") or tempfile.gettempdir()
 
 
 def log_in(browser, live_server, username, **viewport):
-    context = browser.new_context(locale="zh-CN", viewport=viewport or {"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
-    return page
+    return signed_in(browser, live_server, username, PASSWORD, viewport=viewport or None)
 
 
 def luminance(rgb: str) -> float:
@@ -67,18 +60,29 @@ def results(region, county_user, town_user):
     return assessment
 
 
+def badge_stands_out(page, badge):
+    assert badge.is_visible()
+    assert badge.inner_text() == "2"
+    color = badge.evaluate("e => getComputedStyle(e).color")
+    behind = badge.evaluate("e => getComputedStyle(e).backgroundColor")
+    bar = page.locator("header").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert contrast(color, behind) >= 4.5  # the figure against its badge
+    assert contrast(behind, bar) >= 3  # the badge against the red bar
+
+
 def test_the_unread_count_stands_out_on_the_red_bar(browser, live_server, region, county_user):
     notify([county_user], title="本周工作提示", key="test:unread:1")
     notify([county_user], title="整改措施到期", key="test:unread:2")
     page = log_in(browser, live_server, "county_user")
-    count = page.locator("header .count")
-    assert count.inner_text() == "2"
-    color = count.evaluate("e => getComputedStyle(e).color")
-    behind = count.evaluate("e => getComputedStyle(e).backgroundColor")
-    bar = page.locator("header").evaluate("e => getComputedStyle(e).backgroundColor")
-    assert contrast(color, behind) >= 4.5  # the figure against its badge
-    assert contrast(behind, bar) >= 3  # the badge against the red bar
+    badge_stands_out(page, page.locator('header a .count[title="未读通知"]'))
+    assert not page.locator("header .menu-toggle").is_visible()  # the phone's menu button stays folded away
     page.locator("header").screenshot(path=f"{SHOTS}/first-use-unread.png")
+    page.context.close()
+
+    # On a phone the links fold into the account menu; its button carries the count.
+    page = log_in(browser, live_server, "county_user", width=390, height=844)
+    badge_stands_out(page, page.locator("header .menu-toggle .count"))
+    page.locator("header").screenshot(path=f"{SHOTS}/first-use-unread-phone.png")
     page.context.close()
 
 

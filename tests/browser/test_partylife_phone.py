@@ -7,6 +7,7 @@ import pytest
 
 from dangjian.partylife.models import Meeting
 
+from .signin import sign_in
 from .test_csp import watch
 from conftest import PASSWORD
 
@@ -20,11 +21,7 @@ def test_a_secretary_records_a_meeting_on_a_phone_by_tapping_names(browser, live
     page = context.new_page()
     page.set_default_timeout(15_000)
     violations = watch(page)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill("branch_secretary")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server, "branch_secretary", PASSWORD)
 
     page.goto(f"{live_server.url}/partylife/meetings/new/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # fits the phone's width

@@ -14,6 +14,8 @@ from dangjian.orgs.choices import Domain, Level, OrgKind, Post
 from dangjian.orgs.services import create_org, set_post
 from dangjian.rectify.models import Case, CaseStatus
 
+from .signin import signed_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "browser-test-2026"
 SCHEME = """
@@ -61,15 +63,7 @@ def region():
 
 
 def log_in(browser, live_server, username):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
-    return page
+    return signed_in(browser, live_server, username, PASSWORD)
 
 
 def test_a_weak_village_from_publication_to_closure(browser, live_server, region, settings):

@@ -8,6 +8,8 @@ from django.core.management import call_command
 
 from dangjian.orgs.models import Organization, VerticalSystem
 
+from .signin import signed_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = os.environ.get("DANGJIAN_TEST_ARTIFACTS", "")
 
@@ -21,15 +23,7 @@ def demo(settings, tmp_path):
 
 
 def log_in(browser, live_server, username):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("demo-2026")
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
-    return page
+    return signed_in(browser, live_server, username, "demo-2026", timeout=20_000)
 
 
 def shot(page, name):

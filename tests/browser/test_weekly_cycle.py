@@ -16,6 +16,8 @@ from dangjian.stations.services import add_staff, bind_account, create_station
 from dangjian.weekly import services as weekly
 from dangjian.weekly.models import Arrangement, StationReport, VillageReport
 
+from .signin import signed_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "browser-test-2026"
 
@@ -49,15 +51,7 @@ def region():
 
 
 def log_in(browser, live_server, username):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
-    return page
+    return signed_in(browser, live_server, username, PASSWORD)
 
 
 def test_one_whole_week_down_and_up(browser, live_server, region):

@@ -13,6 +13,7 @@ from dangjian.cadence.notify import notify
 from dangjian.rectify import services as rectify
 from dangjian.rectify.models import CaseSource
 
+from .signin import sign_in
 from .test_csp import watch
 from conftest import PASSWORD
 
@@ -74,11 +75,7 @@ def logged_in(browser, live_server, username, viewport, mobile=False):
     page = context.new_page()
     page.set_default_timeout(20_000)
     violations = watch(page)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server, username, PASSWORD)
     return context, page, violations
 
 
@@ -129,5 +126,41 @@ def test_the_workbench_and_a_dashboard(browser, live_server, busy, branch_secret
         page.emulate_media(media="print")
         assert not page.locator(".topbar").is_visible()  # printed without the navigation
         page.screenshot(path=os.path.join(folder, "dashboard-town-print.png"), full_page=True)
+    assert violations == []
+    context.close()
+
+
+def test_the_root_dashboard_shows_meeting_completion_by_county_a_page_of_children_at_a_time(
+    browser, live_server, busy, city_admin, tmp_path, monkeypatch
+):
+    from dangjian.flows import dashboards
+    from dangjian.members.models import Member
+    from dangjian.partylife.choices import MeetingKind
+    from dangjian.partylife.services import Presence, record_meeting
+
+    today = timezone.localdate()
+    for back in (1, 40):
+        record_meeting(
+            actor=None,
+            org=busy.village,
+            kind=MeetingKind.THEME_DAY,
+            date=max(today - datetime.timedelta(days=back), today.replace(month=1, day=1)),
+            topic="主题党日",
+            people=[Presence(m, True) for m in Member.objects.filter(org=busy.village)],
+        )
+    monkeypatch.setattr(dashboards, "CHILDREN_PER_PAGE", 1)  # 示范市 has two counties: one a page
+    folder = shots(tmp_path)
+    context, page, violations = logged_in(browser, live_server, "city_admin", DESKTOP)
+    page.goto(f"{live_server.url}/dashboards/")
+    charts_drawn(page)
+    assert page.get_by_text("共 2 个，第 1–1 个").is_visible()
+    meetings = page.locator("#meetings")
+    assert "本范围 3 个党支部" in meetings.inner_text()
+    assert meetings.locator("#meetings-children td").first.inner_text() == "漠北县委"
+    assert meetings.locator(".echart svg").count() == 1
+    page.screenshot(path=os.path.join(folder, "dashboard-root-desktop.png"), full_page=True)
+    page.get_by_role("link", name="下一页").click()
+    page.wait_for_url("**/dashboards/?page=2")
+    assert page.locator("#meetings-children td").first.inner_text() == "南岭县委"
     assert violations == []
     context.close()

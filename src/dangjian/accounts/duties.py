@@ -60,20 +60,21 @@ _SESSION_TTL = 300  # seconds: the navigation may lag a duty change by this much
 
 
 def duties_context(request) -> dict:
-    """Template context: `duties`, the current user's duty names, for navigation links only.
+    """Template context: `user_duties`, the current user's duty names, for navigation links only (not `duties`,
+    which pages of the responsibility lists use for a post holder's duties).
 
     Kept in the session for a few minutes so ordinary pages ask the database nothing more; pages of a duty
     check `has_duty` against the database themselves, so a stale link can only lead to a 404.
     """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"duties": set()}
+        return {"user_duties": set()}
     session = getattr(request, "session", None)
     if session is None:
-        return {"duties": duties_of(user)}
+        return {"user_duties": duties_of(user)}
     cached = session.get(_SESSION_KEY)
     now = int(time.time())
     if not cached or cached.get("user") != user.pk or now - cached.get("at", 0) > _SESSION_TTL:
         cached = {"user": user.pk, "at": now, "names": sorted(duties_of(user))}
         session[_SESSION_KEY] = cached
-    return {"duties": set(cached["names"])}
+    return {"user_duties": set(cached["names"])}

@@ -14,6 +14,7 @@ from django.views import View
 
 from dangjian.core.jobs import JobAlreadyActive
 from dangjian.core.views import ScopedViewMixin
+from dangjian.rulebook.book import one_book
 from dangjian.sheets.export import ColumnLayout, export_response
 
 from . import run_jobs, services
@@ -146,9 +147,10 @@ class ExplainView(ScopedViewMixin, View):
         for item in Evidence.objects.filter(participant=p):
             evidence[item.indicator].append(item)
         metric_of = metrics_of(assessment, p)
-        lines = [ln | {"method_label": METHOD_LABELS.get(ln["method"], ""), "evidence": evidence.get(ln["code"], []),
-                       "metric": metric_of.get(ln["code"], ""), "records": records_behind(p, ln, metric_of)}
-                 for ln in result.lines]  # fmt: skip
+        with one_book():  # the explanations of meeting metrics cite the rules in force: read once for the page
+            lines = [ln | {"method_label": METHOD_LABELS.get(ln["method"], ""), "metric": metric_of.get(ln["code"], ""),
+                           "evidence": evidence.get(ln["code"], []), "records": records_behind(p, ln, metric_of)}
+                     for ln in result.lines]  # fmt: skip
         group_size = Result.objects.filter(participant__assessment=assessment, group=result.group).count()
         manage = can_manage(request.user, assessment)
         return render(

@@ -12,6 +12,7 @@ from django.views import View
 
 from dangjian.core.scope import Action, path_in_scope
 from dangjian.core.views import ScopedViewMixin, apply_validation_error
+from dangjian.orgs.models import Organization
 
 from . import services
 from .engine import DOMAIN_LABELS
@@ -71,6 +72,7 @@ class SchemeDetailView(SchemeReadMixin, View):
             lines = [(g, GRADE_LABELS[g], cents_to_decimal(c)) for g, c in zip("ABC", group.lines_cents, strict=True)]
             groups.append({"label": DOMAIN_LABELS[group.domain], "level": group.level, "rows": rows, "lines": lines})
         floors = [(DOMAIN_LABELS[d], f"{(s * 100).normalize():f}%") for d, s in scheme.weak_floors.items()]
+        floor_warnings = services.weak_floor_warnings(scheme, record.owner)
         return render(
             request,
             "assess/scheme_detail.html",
@@ -79,6 +81,7 @@ class SchemeDetailView(SchemeReadMixin, View):
                 "scheme": scheme,
                 "groups": groups,
                 "floors": floors,
+                "floor_warnings": floor_warnings,
                 "bonus_cap": cents_to_decimal(scheme.bonus_cap_cents),
                 "penalty_cap": cents_to_decimal(scheme.penalty_cap_cents),
                 "can_edit": path_in_scope(request.user, record.owner.path, Action.MANAGE),
@@ -104,7 +107,9 @@ class SchemeCreateView(ScopedViewMixin, View):
         return None
 
     def initial(self, record):
-        return {"text": EXAMPLE()}
+        # A scheme made from nothing starts with the rulebook's floors where the user's scope begins.
+        top = self.scoped(Organization, Action.MANAGE).order_by("depth", "path").first()
+        return {"text": EXAMPLE(services.default_floors(top))}
 
     def get(self, request, pk=None):
         record = self.record(pk)
@@ -131,6 +136,8 @@ class SchemeCreateView(ScopedViewMixin, View):
                     apply_validation_error(form, exc)
                 else:
                     messages.success(request, f"方案“{record.name}”已保存。")
+                    for warning in services.weak_floor_warnings(record.parsed(), owner):
+                        messages.warning(request, warning)
                     return redirect("assess:scheme", pk=record.pk)
         context = {"form": form, "title": self.title, "metrics": METRICS, "methods": METHODS}
         return render(request, "assess/scheme_form.html", context, status=400)

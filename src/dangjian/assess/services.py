@@ -30,8 +30,10 @@ from dangjian.core.services import ensure_in_scope
 from dangjian.core.uploads import check_upload
 from dangjian.orgs.choices import GRASSROOTS_KINDS, OrgKind, Post
 from dangjian.orgs.models import CommitteePost, Organization
+from dangjian.rulebook.book import Book, one_book
 
 from . import engine, inputs
+from .engine import DOMAIN_LABELS
 from .metrics import METRICS, record_flags
 from .models import (
     RATING_POINTS,
@@ -67,11 +69,58 @@ def _parse_cached(text: str) -> Scheme:
     return load_scheme(text, metrics=set(METRICS))
 
 
+WEAK_QUOTA_RULE = "weak.quota"
+
+
+def _percent_words(value) -> str:
+    return f"{Decimal(str(value)).normalize():f}%"
+
+
+def weak_floor_warnings(scheme: Scheme, owner: Organization, book: Book | None = None) -> list[str]:
+    """The scheme's weak-organization floors held against the rulebook's `weak.quota` as it stands for the scheme's
+    organization (a county may set its own range): one message per 党建类型 whose floor lies outside the range,
+    naming the rule and its source. Nothing where the rule is turned off. The engine's arithmetic is the scheme's
+    floors as they are; this only says where they leave the rule."""
+    rule = (book or Book.load()).applies(WEAK_QUOTA_RULE, owner)
+    if rule is None:
+        return []
+    low, high = (Decimal(str(v)) for v in rule.value)
+    out = []
+    for domain, share in scheme.weak_floors.items():
+        percent = share * 100
+        if not low <= percent <= high:
+            out.append(
+                rule.cite(
+                    f"{DOMAIN_LABELS.get(domain, domain)}的软弱涣散比例线为{_percent_words(percent)}，"
+                    f"不在“{rule.title}”{_percent_words(low)}—{_percent_words(high)}的范围内"
+                )
+            )
+    return out
+
+
+def default_floors(owner: Organization | None, book: Book | None = None) -> dict[str, Decimal] | None:
+    """The floors a scheme made from nothing starts with: the lower bound of `weak.quota` where the scheme's
+    organization stands, for every 党建类型; None where the rule is turned off (the example's floors stay)."""
+    rule = (book or Book.load()).applies(WEAK_QUOTA_RULE, owner)
+    if rule is None:
+        return None
+    low = Decimal(str(rule.value[0])) / 100
+    return dict.fromkeys(DOMAIN_LABELS, low)
+
+
 @transaction.atomic
 def save_scheme(*, actor, owner: Organization, text: str, scheme: SchemeRecord | None = None) -> SchemeRecord:
-    """Create or replace a scheme from its YAML text; year and name come from the text itself."""
+    """Create or replace a scheme from its YAML text; year and name come from the text itself. Floors outside the
+    rulebook's `weak.quota` are refused only where the rule is 必须 there; elsewhere the pages warn of them
+    (`weak_floor_warnings`)."""
     ensure_in_scope(actor, owner.path, Action.MANAGE)
     parsed = _parse(text)
+    book = Book.load()
+    rule = book.applies(WEAK_QUOTA_RULE, owner)
+    if rule is not None and rule.refuses:
+        problems = weak_floor_warnings(parsed, owner, book)
+        if problems:
+            raise ValidationError(problems)
     if scheme is not None and scheme.assessments.filter(status=AssessmentStatus.PUBLISHED).exists():
         raise ValidationError("该方案已用于已发布的考核，不能再修改；请复制为新方案。")
     clash = SchemeRecord.objects.filter(owner=owner, year=parsed.year, name=parsed.name)
@@ -410,7 +459,10 @@ def _values(
     if stored is None and assessment.facts_taken_at is not None:
         stored = read_facts(assessment, participants, every=every)
     if stored is None:  # the cut-off has not passed: the records as they are now, dated ones up to the cut-off
-        facts = {metric: METRICS[metric].compute(participants, assessment.cutoff, assessment.year) for metric in needed}
+        with one_book():  # the metrics that read the rulebook (meeting frequencies) share one read of it
+            facts = {
+                metric: METRICS[metric].compute(participants, assessment.cutoff, assessment.year) for metric in needed
+            }
     else:
         facts = {metric: {pid: _fact(values.get(metric, False)) for pid, values in stored.items()} for metric in needed}
     if every and connection.vendor == "postgresql":
@@ -546,10 +598,11 @@ def _take_facts(assessment: Assessment) -> int:
     scheme edited afterwards still finds its values. Returns how many participants."""
     participants = _participants(Participant.objects.filter(assessment=assessment).order_by("path"))
     per: dict[int, dict] = {p.id: {} for p in participants}
-    for key in sorted(METRICS):
-        for pid, value in METRICS[key].compute(participants, assessment.cutoff, assessment.year).items():
-            if pid in per:
-                per[pid][key] = value if isinstance(value, bool) else str(value)
+    with one_book():  # one read of the rulebook for every metric that asks it
+        for key in sorted(METRICS):
+            for pid, value in METRICS[key].compute(participants, assessment.cutoff, assessment.year).items():
+                if pid in per:
+                    per[pid][key] = value if isinstance(value, bool) else str(value)
     for pid, flags in record_flags(participants).items():
         per[pid][CutoffFacts.FLAGS] = sorted(flags)
     CutoffFacts.objects.filter(participant__assessment=assessment).delete()
@@ -801,8 +854,13 @@ def freeze_results(assessment: Assessment, *, actor) -> engine.RunResult:
     return outcome
 
 
-def example_scheme_text() -> str:
-    """The shipped county scheme (examples/scheme-county.yaml), the starting point of a new scheme."""
+def example_scheme_text(floors: dict[str, Decimal] | None = None) -> str:
+    """The shipped county scheme (examples/scheme-county.yaml), the starting point of a new scheme; with `floors`
+    (`default_floors`: the rulebook's), its weak-organization floors are those."""
     from importlib.resources import files
 
-    return files("dangjian.assess").joinpath("examples/scheme-county.yaml").read_text(encoding="utf-8")
+    text = files("dangjian.assess").joinpath("examples/scheme-county.yaml").read_text(encoding="utf-8")
+    if floors is None:
+        return text
+    block = "weak_floors:\n" + "".join(f"  {DOMAIN_LABELS[d]}: {_percent_words(s * 100)}\n" for d, s in floors.items())
+    return re.sub(r"^weak_floors:\n(?:  .*\n)*", lambda _: block, text, count=1, flags=re.MULTILINE)

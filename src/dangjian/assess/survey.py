@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dangjian.core.audit import record
@@ -70,13 +71,69 @@ def _new_tokens(count: int) -> list[str]:
     return list(tokens)
 
 
+def _has_survey(group) -> bool:
+    return bool(group) and any(ind.method is Method.SURVEY for ind in group.indicators)
+
+
+def surveyed_q(assessments) -> Q:
+    """The participants `surveyed` keeps, of any of `assessments` (with their schemes), as a condition on
+    `Participant`: each scheme is asked once per (domain, level) pair its assessment has, in one query for them all,
+    so a county's or a city's participants need not be read one by one."""
+    schemes = {a.pk: _parse(a.scheme.text) for a in assessments}
+    pairs = (
+        Participant.objects.filter(assessment__in=list(schemes))
+        .order_by()
+        .values_list("assessment_id", "domain", "level")
+        .distinct()
+    )
+    condition = Q(pk__in=[])
+    for assessment, domain, level in pairs:
+        if _has_survey(schemes[assessment].group_for(domain, level)):
+            condition |= Q(assessment_id=assessment, domain=domain, level=level)
+    return condition
+
+
+@dataclass
+class Progress:
+    """How a survey stands for the organizing department: the surveyed organizations without a link yet and those
+    whose links are not all answered (each with the first one's id, to link to it when it is the only one), and how
+    many links those have and how many are answered."""
+
+    unlinked: int = 0
+    first_unlinked: int | None = None
+    short: int = 0
+    first_short: int | None = None
+    links: int = 0
+    answered: int = 0
+
+
+def progress(participants: QuerySet) -> Progress:
+    """The survey's progress over `participants` (surveyed ones: filter them by `surveyed_q`), in one aggregate
+    query whatever the number of organizations."""
+    links = SurveyLink.objects.filter(participant=OuterRef("pk")).order_by().values("participant")
+    counted = participants.annotate(
+        n_links=Coalesce(Subquery(links.annotate(n=Count("id")).values("n")), 0),
+        n_answered=Coalesce(Subquery(links.filter(used_at__isnull=False).annotate(n=Count("id")).values("n")), 0),
+    )
+    unlinked = Q(n_links=0)
+    short = Q(n_links__gt=0, n_answered__lt=F("n_links"))
+    row = counted.aggregate(
+        unlinked=Count("pk", filter=unlinked),
+        first_unlinked=Min("pk", filter=unlinked),
+        short=Count("pk", filter=short),
+        first_short=Min("pk", filter=short),
+        links=Sum("n_links", filter=short),
+        answered=Sum("n_answered", filter=short),
+    )
+    return Progress(**{key: value or (None if key.startswith("first") else 0) for key, value in row.items()})
+
+
 def surveyed(assessment: Assessment, participants) -> list[Participant]:
     """The participants whose scheme group has a survey indicator: only their links count for anything."""
     scheme = _parse(assessment.scheme.text)
     result = []
     for p in participants:
-        group = scheme.group_for(p.domain, p.level)
-        if group and any(ind.method is Method.SURVEY for ind in group.indicators):
+        if _has_survey(scheme.group_for(p.domain, p.level)):
             result.append(p)
     return result
 

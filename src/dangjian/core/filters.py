@@ -80,8 +80,25 @@ class ScopedRefFilter(django_filters.Filter):
         return qs.filter(**{self.field_name: target})
 
 
+# Django's select template includes a template per option, and that one another for the option's attributes; a list
+# page's filter bar renders several selects on every request. This one writes the options in place, the same HTML.
+INLINE_SELECT = "core/widgets/select.html"
+
+
 class ScopedFilterSet(django_filters.FilterSet):
     """Base of the lists' filters: knows the requesting user, and refuses bad input rather than ignoring it."""
+
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        for field in form_class.base_fields.values():
+            widget = field.widget
+            if (
+                isinstance(widget, forms.Select)
+                and widget.template_name == forms.Select.template_name
+                and widget.option_template_name == forms.Select.option_template_name
+            ):
+                widget.template_name = INLINE_SELECT
+        return form_class
 
     def visible(self, model):
         """`model`'s rows the requesting user may see; none without a request, so a forgotten `request=` fails

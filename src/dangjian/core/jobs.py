@@ -38,6 +38,7 @@ from .scope import scope_q
 
 logger = logging.getLogger(__name__)
 
+PRUNED_NOTE = "结果文件已超过保存期限（{days} 天），已清理；如仍需要，请重新发起。"
 FAILED_MESSAGE = "任务未能完成：系统处理时出错，已记录，未写入任何结果。请稍后重试，或联系系统管理员。"
 ABANDONED_MESSAGE = "任务已中断：执行它的后台进程已停止（可能因系统重启），未写入任何结果。请重新发起。"
 STALE_AFTER = datetime.timedelta(minutes=15)  # a running job whose worker has not beaten for this long is dead
@@ -269,3 +270,28 @@ def fail_abandoned() -> int:
             shutil.rmtree(job_dir(job), ignore_errors=True)
         failed += gone
     return failed
+
+
+def prune_finished(now: datetime.datetime | None = None) -> int:
+    """Remove the result files of jobs that ended more than `settings.JOB_RETENTION_DAYS` ago, and their names from
+    the job rows (whose page then says the files were cleaned); how many jobs. Result files (a bulletin's documents,
+    an export) hold personal data and are regenerated on demand, so they are not kept for ever. In the daily
+    cleanup. Folders under jobs/ that no job row names any more (the row deleted) go too, once as old."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.JOB_RETENTION_DAYS)
+    note = PRUNED_NOTE.format(days=settings.JOB_RETENTION_DAYS)
+    pruned = 0
+    old = BackgroundJob.objects.filter(
+        status__in=(BackgroundJobStatus.DONE, BackgroundJobStatus.FAILED), finished_at__lt=cutoff
+    ).exclude(files=[])
+    for job in old.only("pk", "message", "files"):
+        shutil.rmtree(job_dir(job), ignore_errors=True)
+        message = f"{job.message} {note}".strip()[:500] if note not in job.message else job.message
+        # Conditional on the files it had, so a second sweep running meanwhile counts it once.
+        pruned += BackgroundJob.objects.filter(pk=job.pk, files=job.files).update(files=[], message=message)
+    root = jobs_dir()
+    if root.is_dir():
+        known = {str(pk) for pk in BackgroundJob.objects.values_list("pk", flat=True)}
+        for folder in root.iterdir():
+            if folder.is_dir() and folder.name not in known and folder.stat().st_mtime < cutoff.timestamp():
+                shutil.rmtree(folder, ignore_errors=True)
+    return pruned

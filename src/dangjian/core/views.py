@@ -104,9 +104,14 @@ class ScopedListView(ScopedViewMixin, View):
 
     template_name = ""
     paginate_by = PAGE_SIZE
+    list_select_related: tuple[str, ...] = ()  # joins every row shows (its organization, …)
+    ordering: tuple[str, ...] = ()
 
     def list_rows(self):
-        return self.get_queryset()
+        rows = self.get_queryset()
+        if self.list_select_related:
+            rows = rows.select_related(*self.list_select_related)
+        return rows.order_by(*self.ordering) if self.ordering else rows
 
     def filtered(self):
         """The list's filterset on its scoped rows; the export of the list uses the same."""
@@ -126,6 +131,33 @@ class ScopedListView(ScopedViewMixin, View):
 
     def get(self, request, *args, **kwargs):
         return self.render_list(request)
+
+
+class ScopedDetailView(ScopedViewMixin, View):
+    """One scoped record's page: `get_object_or_404` (out of scope answers like missing), whether the user may
+    change it (`can_change`: the same record within their CHANGE scope), and `get_context_data` for the rest.
+    A view that posts a form and shows the page again with its errors calls `render_detail(..., status=400)` with
+    the bound form in `extra`.
+
+    Subclasses set `model`, `template_name`, `context_object_name`, and override `get_context_data`."""
+
+    template_name = ""
+    context_object_name = "object"
+    offers_changes = True  # False for a page with nothing to change on it (no `can_change`, no query for it)
+
+    def may_change(self, obj) -> bool:
+        return self.offers_changes and self.scoped(type(obj), Action.CHANGE).filter(pk=obj.pk).exists()
+
+    def get_context_data(self, obj, /, **context) -> dict:
+        return context
+
+    def render_detail(self, request, pk, status: int = 200, **extra):
+        obj = self.get_object_or_404(pk)
+        context = {self.context_object_name: obj, "can_change": self.may_change(obj)} | extra
+        return render(request, self.template_name, self.get_context_data(obj, **context), status=status)
+
+    def get(self, request, pk):
+        return self.render_detail(request, pk)
 
 
 def apply_validation_error(form, exc: ValidationError) -> None:

@@ -13,6 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+from django.urls import reverse
+
 Provider = Callable[[object], Iterable["WorkItem"]]
 
 _providers: list[tuple[int, str, Provider]] = []
@@ -28,6 +31,30 @@ class WorkItem:
     url: str
     urgent: bool = False
     key: str = ""  # a stable name for tests and page anchors, e.g. "rectify.town_check"
+
+
+def counted(
+    area: str, key: str, label: str, rows, *, listing: str, detail: str | None = None, urgent=False
+) -> WorkItem:
+    """The usual item: how many `rows` wait in `area`, linked to the one row's page (`detail`, a URL name taking its
+    primary key) when exactly one waits, else to `listing` (the list, filtered to them).
+
+    `rows` is a queryset, or a list of primary keys when the area's rule of who acts was asked row by row (a key may
+    repeat: the count is of the list, the link of the distinct keys, e.g. two measures of one case link to the case).
+    `urgent` is a flag, or a queryset of the rows that make the item urgent (asked only when something waits).
+    The area comes first so that a provider binds it once: `item = partial(counted, "问题清单", detail=...)`."""
+    if isinstance(rows, QuerySet):
+        if detail is None:
+            count, pks = rows.count(), []
+        else:
+            pks = list(rows.values_list("pk", flat=True)[:2])
+            count = len(pks) if len(pks) < 2 else rows.count()
+    else:
+        count, pks = len(rows), list(dict.fromkeys(rows))
+    if isinstance(urgent, QuerySet):
+        urgent = urgent.exists() if count else False
+    url = reverse(detail, args=[pks[0]]) if detail and len(pks) == 1 else listing
+    return WorkItem(area, label, count, url, urgent=bool(urgent), key=key)
 
 
 def register(name: str, provider: Provider, *, order: int = 100) -> None:

@@ -111,6 +111,7 @@ def build_demo(seed: int = DEFAULT_SEED, today: datetime.date | None = None) -> 
     rollups.rebuild()  # the roll-ups (orgs.tally) of the organizations and members written in bulk
 
     build_demo_records(rng, today, demo_year())
+    rollups.rebuild()  # again: the meetings written in bulk count in the roll-ups too (partylife/rollups.py)
     build_demo_assessment(rng)
     staff = make_station_staff(rng)
     village_reports = build_demo_weeks(rng, today)
@@ -120,6 +121,7 @@ def build_demo(seed: int = DEFAULT_SEED, today: datetime.date | None = None) -> 
     resources = build_demo_resources(rng, today)
     build_demo_staffing(rng, today)
     build_demo_dues(rng, today, demo_year())
+    rollups.rebuild()  # and the weekly reports and problems written in bulk (weekly/rollups.py, problems/rollups.py)
 
     summary = summarize()
     summary.seconds = time.monotonic() - started

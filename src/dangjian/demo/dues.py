@@ -12,7 +12,7 @@ from dangjian.core.audit import record
 from dangjian.core.models import AuditAction
 from dangjian.dues.choices import DuesCategory, ReliefKind
 from dangjian.dues.ledger import month_start, months_between
-from dangjian.dues.models import DuesBase, DuesPayment, DuesRelief
+from dangjian.dues.models import DuesBase, DuesPayment, DuesRelief, chain_bases
 from dangjian.dues.rules import monthly_due
 from dangjian.members.models import Member
 from dangjian.orgs.choices import Domain
@@ -100,6 +100,7 @@ def build_demo_dues(rng: random.Random, today: datetime.date, year: int) -> None
             due = monthly_due(category, current, fixed).fen
             payments.append(DuesPayment(member=member, month=month, amount_fen=due, paid_on=paid_on))
     DuesBase.objects.bulk_create(bases, batch_size=1000)
+    chain_bases()
     DuesRelief.objects.bulk_create(reliefs, batch_size=500)
     DuesPayment.objects.bulk_create(payments, batch_size=2000)
     reset_sequences(DuesBase, DuesPayment, DuesRelief)

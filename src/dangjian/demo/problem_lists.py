@@ -26,7 +26,7 @@ from dangjian.orgs.models import Organization, Workstation
 from dangjian.problems.choices import LEVEL_ORDER, ORG_LEVELS, Category, EventKind, ProblemStatus, SourceKind
 from dangjian.problems.jobs import grace_days
 from dangjian.problems.models import Problem, ProblemEvent
-from dangjian.problems.services import level_label
+from dangjian.problems.services import keep_verifiers, level_label
 
 from .names import person_name
 from .region import DEMO_BRANCH_NAME, DEMO_TOWN_NAME
@@ -212,6 +212,9 @@ def build_demo_problem_lists(seed: int, today: datetime.date) -> Built:
     for problem, _ in problems:  # the times the history happened at, not the moment of the build
         problem.created_at = _moment(problem.recorded_on)
     Problem.objects.bulk_update([p for p, _ in problems], ["created_at"], batch_size=500)
+    # Written in bulk, not through `submit_problem`: the problems waiting for their check get their verifier here.
+    waiting = Problem.objects.filter(pk__in=[p.pk for p, _ in problems], status=ProblemStatus.SUBMITTED)
+    keep_verifiers(list(waiting.select_related("org", "responsible_org")))
     rows = [ProblemEvent(problem=problem, kind=kind, note=note) for problem, kind, note, _ in events]
     ProblemEvent.objects.bulk_create(rows, batch_size=500)
     for row, event in zip(rows, events, strict=True):

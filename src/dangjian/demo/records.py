@@ -121,6 +121,13 @@ def _step(steps, applicant, kind, day, decision, **extra) -> None:
     steps.append(DevelopmentStep(applicant_id=applicant.pk, kind=kind, date=day, decision=decision, **extra))
 
 
+def _talk(steps, applicant, day) -> None:
+    """The 入党谈话 within the month (development.talk), on a day derived from the record, not drawn, so the
+    demo's other draws stay as they were."""
+    applicant.talked_on = day
+    _step(steps, applicant, StepKind.TALK, day, "了解入党动机和对党的认识", talker="党支部书记")
+
+
 def _pipeline(branches, full_members, probationary, rng, today):
     """Applicants, activists and candidates per branch, and the register's probationary members with their steps."""
     applicants, steps, contacts, introducers = [], [], [], []
@@ -145,6 +152,7 @@ def _pipeline(branches, full_members, probationary, rng, today):
             ids += 1
             applicants.append(a)
             _step(steps, a, StepKind.APPLY, applied, "本人递交入党申请书")
+            _talk(steps, a, min(applied + days(7 + ids % 21), activist))
             _step(steps, a, StepKind.ACTIVIST, activist, "支委会研究确定")
             _step(steps, a, StepKind.CANDIDATE, candidate, "支委会研究同意，报上级党委备案")
             _step(steps, a, StepKind.TRAINING, candidate + days(20), "县委党校发展对象培训班", hours=24)
@@ -180,6 +188,7 @@ def _pipeline(branches, full_members, probationary, rng, today):
             ids += 1
             applicants.append(a)
             _step(steps, a, StepKind.APPLY, applied, "本人递交入党申请书")
+            _talk(steps, a, applied + days(7 + ids % 21))  # before any activist (60 days or more after applying)
             if activist:
                 _step(steps, a, StepKind.ACTIVIST, activist, "支委会研究确定")
                 contacts += [(a.pk, m) for m in rng.sample(people, rng.choice((1, 2)))]

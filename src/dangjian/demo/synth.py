@@ -28,6 +28,7 @@ from dangjian.orgs.models import Organization, OrgTally, path_segment
 
 from .identity import Sealer, check_digit, phone_number
 from .names import GIVEN_COMMON, GIVEN_FEMALE, GIVEN_MALE, SURNAMES, VILLAGE_WORDS
+from .synth_dues import generate_dues
 from .writer import copy_text, reset_sequences, uses_copy
 
 K = OrgKind
@@ -113,7 +114,7 @@ class SynthTree:
         if (parent.kind if parent else None) not in ALLOWED_PARENTS[kind]:  # the rule of orgs.rules.check_parent
             raise ValueError(f"{kind} under {parent.kind if parent else None}")
         pk = len(self.rows) + 1
-        term_years = default_term_years(kind, domain)
+        term_years = default_term_years(kind, domain)  # the catalog's terms: bulk generation reads no rulebook
         start = self.today - datetime.timedelta(days=self.rng.randint(0, 365 * (term_years or 3) + 200))
         row = OrgRow(
             pk,
@@ -344,8 +345,9 @@ def plan_member_chunks(
     return chunks
 
 
-def generate(orgs: int, members: int, seed: int, log: Callable[[str], None]) -> dict:
-    """Fill an empty database with a synthetic region. Returns counts and timings."""
+def generate(orgs: int, members: int, seed: int, log: Callable[[str], None], dues: bool = False) -> dict:
+    """Fill an empty database with a synthetic region (with `dues`, a year of dues records too). Returns counts
+    and timings."""
     if members > MAX_MEMBERS:
         raise ValueError(f"members must not exceed {MAX_MEMBERS}")
     started = time.monotonic()
@@ -388,16 +390,18 @@ def generate(orgs: int, members: int, seed: int, log: Callable[[str], None]) -> 
         reset_sequences(Organization, Member)
         tallied = rollups.rebuild()  # the roll-ups (orgs.tally) of what was written in bulk, in this transaction
         log(f"已汇总组织和党员数 {tallied} 项（{time.monotonic() - started:.1f} 秒）")
+        dues_counts = generate_dues(seed, today, now, log) if dues else {}
         record(
             AuditAction.IMPORT,
             org=Organization.objects.get(pk=1),
             username="gen",
-            detail=f"生成合成数据（种子 {seed}）：党组织 {len(rows)} 个，党员 {written} 名",
-            after={"seed": seed, "orgs": len(rows), "members": written},
+            detail=f"生成合成数据（种子 {seed}）：党组织 {len(rows)} 个，党员 {written} 名"
+            + (f"，党费缴纳 {dues_counts['payments']} 条" if dues else ""),
+            after={"seed": seed, "orgs": len(rows), "members": written, **dues_counts},
         )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {Organization._meta.db_table}")
             cursor.execute(f"ANALYZE {Member._meta.db_table}")
             cursor.execute(f"ANALYZE {OrgTally._meta.db_table}")  # its plans read a few rows by organization
-    return {"orgs": len(rows), "members": written, "seconds": time.monotonic() - started}
+    return {"orgs": len(rows), "members": written, **dues_counts, "seconds": time.monotonic() - started}

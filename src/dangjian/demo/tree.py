@@ -77,6 +77,7 @@ class TreePlan:
         org.established = org.established or years_before(self.today, rng.randint(8, 60), rng.randint(0, 364))
         if org.kind == OrgKind.GROUP:
             return
+        # The catalog's terms, not the rulebook's: the demo builds a fresh region in bulk with no overrides yet.
         org.term_years = org.term_years or default_term_years(org.kind, org.domain)
         if rng.random() < overdue_share:  # 换届 overdue by one month to a year and a half
             org.term_start = years_before(self.today, org.term_years, rng.randint(30, 540))

@@ -15,12 +15,13 @@ from decimal import Decimal
 
 from dangjian.members.models import Member
 
-from .ledger import Ledger, Totals
+from . import sums
+from .ledger import Totals, year_months
 from .rules import yuan
+from .sums import PATH_STEP
 
 SOURCE = "党费收缴记录"
 NAMED = 8  # members named in one explanation line; the rest are counted
-PATH_STEP = 9  # one level of a materialized path: eight digits and a dot
 
 
 @dataclass(frozen=True)
@@ -45,20 +46,8 @@ def common_prefix(paths: Iterable[str]) -> str:
     return first[: n - n % PATH_STEP]
 
 
-def _books(prefix: str, cutoff: datetime.date, year: int):
-    members = (
-        Member.objects.in_subtree(prefix).select_related("org").only("id", "name", "join_date", "org__path")
-        if prefix
-        else Member.objects.select_related("org").only("id", "name", "join_date", "org__path")
-    )
-    ledger = Ledger(
-        members.order_by("org__path", "id"),
-        datetime.date(year, 1, 1),
-        datetime.date(year, 12, 1),
-        cutoff,
-        under=prefix,
-    )
-    return ledger
+def _members(prefix: str):
+    return Member.objects.in_subtree(prefix) if prefix else Member.objects.all()
 
 
 def share(totals: Totals) -> Decimal:
@@ -66,15 +55,16 @@ def share(totals: Totals) -> Decimal:
 
 
 def dues_on_time(participants, cutoff: datetime.date, year: int) -> dict[int, Decimal]:
+    """Each participant's share, from the year's member-months summed per organization path in the database
+    (`sums.totals`) and added up the tree here, a few rows per organization whatever the number of members."""
     if not participants:
         return {}
     by_path: dict[str, list[int]] = {}
     for p in participants:
         by_path.setdefault(p.path, []).append(p.id)
     totals = {p.id: Totals() for p in participants}
-    for book in _books(common_prefix(p.path for p in participants), cutoff, year):
-        path = book.member.org.path
-        mine = book.totals()
+    members = _members(common_prefix(p.path for p in participants))
+    for (path,), mine in sums.totals(members, year_months(year), cutoff, by=("org",)).items():
         for k in range(PATH_STEP, len(path) + 1, PATH_STEP):
             for pid in by_path.get(path[:k], ()):
                 totals[pid].merge(mine)
@@ -82,13 +72,11 @@ def dues_on_time(participants, cutoff: datetime.date, year: int) -> dict[int, De
 
 
 def dues_detail(participant, cutoff: datetime.date, year: int) -> list[str]:
-    total, short = Totals(), []
-    for book in _books(participant.path, cutoff, year):
-        mine = book.totals()
-        total.merge(mine)
-        missing = [c.month.month for c in book.cells if c.counted and not c.on_time]
-        if missing:
-            short.append(f"{book.member.name}（{'、'.join(f'{m}月' for m in missing)}）")
+    members = _members(participant.path)
+    months = year_months(year)
+    total = sums.totals(members, months, cutoff).get((), Totals())
+    short = sums.masks(members, months, cutoff, "short")
+    names = dict(Member.objects.filter(pk__in=[pk for pk, _, _ in short[:NAMED]]).values_list("pk", "name"))
     lines = [
         f"{year} 年截至 {cutoff:%Y-%m-%d}：应缴 {total.due_months} 人月，当月按时缴纳 {total.on_time_months} 人月，"
         f"补缴 {total.paid_months - total.on_time_months} 人月，未缴 {total.unpaid_months} 人月；"
@@ -97,8 +85,12 @@ def dues_detail(participant, cutoff: datetime.date, year: int) -> list[str]:
     if total.no_base_months:
         lines.append(f"未核定基数 {total.no_base_months} 人月，不计入")
     if short:
+        named = [
+            f"{names.get(pk, '')}（{'、'.join(f'{i + 1}月' for i in range(12) if mask >> i & 1)}）"
+            for pk, _, mask in short[:NAMED]
+        ]
         more = f"等 {len(short)} 人" if len(short) > NAMED else ""
-        lines.append("未按时缴纳：" + "；".join(short[:NAMED]) + more)
+        lines.append("未按时缴纳：" + "；".join(named) + more)
     return lines
 
 

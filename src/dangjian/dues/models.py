@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 
 from dangjian.core.scope import ScopedQuerySet
 from dangjian.members.models import Member
@@ -22,7 +22,11 @@ from .choices import DuesCategory, ReliefKind
 class DuesBase(models.Model):
     """A member's monthly dues base and category from `effective_from` (the first of a month) until the next one:
     after-tax fixed pay for those in work, the basic pension for retirees (中组发〔2008〕3号 第一、五条). Sensitive:
-    shown only to roles that manage the member's organization (`visibility.may_see_bases`)."""
+    shown only to roles that manage the member's organization (`visibility.may_see_bases`).
+
+    `effective_until` is derived, never entered: the `effective_from` of the member's next base (NULL for the latest),
+    so the base in force in a month is the one row whose range holds it and the set-based sums find it by a join
+    (`sums`). Every writer of bases keeps it with `chain_bases`."""
 
     member = models.ForeignKey(Member, verbose_name="党员", on_delete=models.CASCADE, related_name="dues_bases")
     category = models.CharField("缴纳类别", max_length=20, choices=DuesCategory.choices)
@@ -31,6 +35,9 @@ class DuesBase(models.Model):
         "农民党员月缴纳额（分）", null=True, blank=True, help_text="农民党员由支部确定 0.20–1.00 元"
     )
     effective_from = models.DateField("起算月份", help_text="每月 1 日")
+    effective_until = models.DateField(
+        "截止月份（不含）", null=True, blank=True, editable=False, help_text="下一条基数的起算月份；最新一条为空"
+    )
     note = models.CharField("说明", max_length=200, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, on_delete=models.SET_NULL, related_name="+"
@@ -50,10 +57,28 @@ class DuesBase(models.Model):
                 name="dues_base_unique_month",
                 violation_error_message="该党员同一月份已登记基数。",
             ),
+            models.CheckConstraint(
+                condition=Q(effective_until__isnull=True) | Q(effective_until__gt=F("effective_from")),
+                name="dues_base_range_in_order",
+                violation_error_message="基数的截止月份须晚于起算月份。",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.effective_from:%Y-%m} 起 {self.get_category_display()}"
+
+
+def chain_bases(members=None) -> int:
+    """Set every base's `effective_until` to the `effective_from` of the same member's next base (NULL for the
+    latest), for the members of `members` (a queryset or ids of `Member`; None: every member). One statement; the
+    rule of which base is in force stays `ledger.Ledger.base_for`, which `tests/test_dues_sums.py` holds this to."""
+    rows = DuesBase.objects.all() if members is None else DuesBase.objects.filter(member__in=members)
+    following = (
+        DuesBase.objects.filter(member=OuterRef("member"), effective_from__gt=OuterRef("effective_from"))
+        .order_by("effective_from")
+        .values("effective_from")[:1]
+    )
+    return rows.update(effective_until=Subquery(following))
 
 
 class DuesPayment(models.Model):

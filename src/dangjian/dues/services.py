@@ -20,8 +20,10 @@ from dangjian.orgs.models import Organization
 
 from .choices import DuesCategory, ReliefKind
 from .ledger import Ledger, month_start
-from .models import DuesBase, DuesPayment, DuesRelief
+from .models import DuesBase, DuesPayment, DuesRelief, chain_bases
 from .rules import FARMER_MAX_FEN, FARMER_MIN_FEN, RULES, yuan
+
+BASE_UNAUDITED = ("recorded_at", "effective_until")  # effective_until is derived from the member's other bases
 
 
 def _user(actor):
@@ -91,21 +93,23 @@ def set_base(
         "recorded_by": _user(actor),
     }
     existing = DuesBase.objects.select_for_update().filter(member=member, effective_from=month).first()
-    before = snapshot(existing, exclude=("recorded_at",)) if existing else None
+    before = snapshot(existing, exclude=BASE_UNAUDITED) if existing else None
     if existing is None:
         base = DuesBase.objects.create(member=member, effective_from=month, **values)
     else:
         for name, value in values.items():
             setattr(existing, name, value)
-        existing.save()
+        existing.save(update_fields=[*values])
         base = existing
+    chain_bases([member.pk])  # a base set between two others splits the earlier one's range
+    base.refresh_from_db(fields=["effective_until"])
     record(
         AuditAction.UPDATE if before else AuditAction.CREATE,
         actor=actor,
         obj=base,
         org=member.org,
         before=before,
-        after=snapshot(base, exclude=("recorded_at",)),
+        after=snapshot(base, exclude=BASE_UNAUDITED),
         detail=f"党费基数：{member.name} {month:%Y-%m} 起",
     )
     return base

@@ -23,9 +23,9 @@ from dangjian.orgs.choices import BRANCH_KINDS
 from dangjian.orgs.models import Organization
 from dangjian.sheets.export import ExportTooLarge, export_response, max_rows
 
-from . import services
+from . import services, sums
 from .choices import DuesCategory, MonthStatus, ReliefKind
-from .ledger import Ledger, add_months, month_start, year_months
+from .ledger import Ledger, add_months, month_start, months_between, year_months
 from .models import DuesPayment
 from .rollup import ARREARS_WINDOW, rollup
 from .rules import ARREARS_MONTHS, ROUNDING_TEXT, RULES, AmountError, parse_yuan, yuan
@@ -305,8 +305,11 @@ class ArrearsView(ScopedViewMixin, View):
         first = add_months(month_start(today), -ARREARS_WINDOW + 1)
         rows = []
         if org is not None:
-            members = self.get_queryset().in_subtree(org).select_related("org").order_by("org__path", "name", "id")
-            for book in Ledger(members, first, today, today, under=org.path):
+            members = self.get_queryset().in_subtree(org)
+            # The database finds who is in arrears; the ledger then reads only those members for the run's words.
+            found = [pk for pk, _ in sums.in_arrears(members, months_between(first, month_start(today)), today)]
+            flagged = members.filter(pk__in=found).select_related("org").order_by("org__path", "name", "id")
+            for book in Ledger(flagged, first, today, today):
                 arrears = book.arrears()
                 if arrears is not None:
                     rows.append({"member": book.member, "arrears": arrears})

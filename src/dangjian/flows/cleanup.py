@@ -19,5 +19,6 @@ def clean_import_leftovers(context: Context) -> None:
     context.count("uploads_removed", cleaned.uploads)
     context.count("changesets_removed", cleaned.changesets)
     context.count("background_jobs_failed", jobs.fail_abandoned())  # assessment runs, bulletins: same sweep
+    context.count("job_files_pruned", jobs.prune_finished())  # their result files, past JOB_RETENTION_DAYS
     if cleaned:
         context.notes.append(f"{timezone.localtime():%Y-%m-%d %H:%M} {cleaned.summary()}")

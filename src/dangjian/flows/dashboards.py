@@ -3,10 +3,15 @@ drill down (county → town → village), printable.
 
 Each figure is read for the organization shown, which the user reaches only within their scope (404 outside it,
 like every page): the latest published assessment's grades by 党建类型 and by child organization, its weak list and
-the rectification of the year over time, the weekly reports' on-time rate over the last weeks, the problem list by
-level, meeting completion by child organization, and the organization and member totals from the roll-ups
-(`orgs.tally`). The charts are drawn by Apache ECharts (vendored under core/static) from the page's JSON
-(`json_script`) by `dashboards.js`; every chart has its table beside it, which is also what prints.
+the rectification of the year over time, and, from the roll-ups kept on write (`orgs.tally`'s rows: a read of the
+organization's own rows, the same at 300,000 organizations as on the demo, the first view after a write included),
+the weekly reports' on-time rate over the last weeks (`weekly.rollups`), the problem list by level and status
+(`problems.rollups`), meeting completion for the organization and by child organization (`partylife.rollups`), and
+the organization and member totals. The children are listed a page at a time, and the charts by child organization
+show that page, so the page costs the same under a root of 120 counties as under a town; the assessment's and the
+rectification's figures are one grouped query over the subtree's rows of one year. The charts are drawn by Apache
+ECharts (vendored under core/static) from the page's JSON (`json_script`) by `dashboards.js`; every chart has its
+table beside it, which is also what prints.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.db.models.functions import Substr
 from django.shortcuts import render
 from django.utils import timezone
@@ -27,20 +32,18 @@ from dangjian.core.views import ScopedViewMixin
 from dangjian.orgs import tally
 from dangjian.orgs.choices import BRANCH_KINDS, Domain, OrgKind
 from dangjian.orgs.models import PATH_STEP, Organization
-from dangjian.partylife.completion import rollup
+from dangjian.partylife.choices import MeetingKind
+from dangjian.partylife.rollups import completion_of
+from dangjian.problems import rollups as problem_rollups
 from dangjian.problems.choices import LEVEL_ORDER, ProblemLevel, ProblemStatus
-from dangjian.problems.models import Problem
 from dangjian.rectify.models import Case
+from dangjian.weekly import rollups as weekly_rollups
 from dangjian.weekly import weeks
-from dangjian.weekly.models import VillageReport
 
 GRADES = ["A", "B", "C", "D"]
 WEEKS = 8  # weeks of on-time rates shown
 WEAK_LISTED = 50  # weak organizations listed on the page; more are counted and linked to the results page
-# Meeting completion is counted from the records on each view (partylife.completion: every branch's months against the
-# rules), so only for a subtree of at most this many branches — a town's, a small county's; above it the dashboard
-# links to the children's, where it is counted (a county of 5,000 branches took seconds).
-MEETING_BRANCHES = 100
+CHILDREN_PER_PAGE = 20  # children listed (with their totals, grades and meeting completion) on a page of the dashboard
 DOMAIN_LABELS = dict(Domain.choices)
 
 
@@ -156,24 +159,15 @@ def table_rows(labels: list[str], columns: list[list]) -> list[dict]:
 
 
 def weekly_figures(org: Organization, today: datetime.date) -> dict:
+    """Reports due, sent and sent on time in each of the last WEEKS weeks, from the roll-ups kept on write
+    (`weekly.rollups`: one query, whatever the size of the subtree)."""
     current = weeks.this_week(today)
     first = current - datetime.timedelta(weeks=WEEKS - 1)
-    rows = (
-        VillageReport.objects.in_subtree(org)
-        .filter(arrangement__week__gte=first, arrangement__week__lte=current)
-        .order_by()
-        .values_list("arrangement__week")
-        .annotate(
-            n=Count("id"),
-            on_time=Count("id", filter=Q(submitted_at__lt=F("arrangement__report_due"))),
-            sent=Count("id", filter=Q(submitted_at__isnull=False)),
-        )
-    )
-    found = {week: (n, on_time, sent) for week, n, on_time, sent in rows}
+    shown = [first + datetime.timedelta(weeks=k) for k in range(WEEKS)]
+    found = weekly_rollups.figures_of(org.pk, shown)
     labels, rates, table = [], [], []
-    for k in range(WEEKS):
-        week = first + datetime.timedelta(weeks=k)
-        n, on_time, sent = found.get(week, (0, 0, 0))
+    for week in shown:
+        n, sent, on_time = found[week]
         rate = round(100 * on_time / n, 1) if n else None
         labels.append(f"第{week.isocalendar()[1]}周")
         rates.append(rate)
@@ -183,8 +177,8 @@ def weekly_figures(org: Organization, today: datetime.date) -> dict:
 
 
 def problem_figures(org: Organization) -> dict:
-    rows = Problem.objects.in_subtree(org).order_by().values_list("level", "status").annotate(n=Count("id"))
-    counts = Counter({(level, status): n for level, status, n in rows})
+    """Problems by level and status, from the roll-ups kept on write (`problems.rollups`: one query)."""
+    counts = problem_rollups.counts_of(org.pk)
     levels = dict(ProblemLevel.choices)
     labels = [levels[lv] for lv in LEVEL_ORDER]
     series = [
@@ -198,23 +192,60 @@ def problem_figures(org: Organization) -> dict:
     }
 
 
-def meeting_figures(org: Organization, branches: int, today: datetime.date) -> dict | None:
-    """Held against required by child organization this year; None when the subtree is too large to count here
-    (the completion page of a town counts it) or has no branch below the organization."""
-    if branches > MEETING_BRANCHES or org.kind in BRANCH_KINDS:
+def meeting_figures(org: Organization, children: list[Organization], today: datetime.date) -> dict | None:
+    """Held against required this year, for the organization by kind and for each child shown, read from the
+    roll-ups kept on write (`partylife.rollups`: one query whatever the size of the subtree), which count each branch
+    by the meeting rules in force for it, a region's adjustments included; None when there is no branch at or below
+    the organization."""
+    figures = completion_of([org.pk, *(c.pk for c in children)], today.year, today)
+    own = figures[org.pk]
+    if not own.units:
         return None
-    rows = rollup(org, today.year, today)
-    if not rows:
-        return None
+    kinds = [
+        {"name": MeetingKind(kind).label, "text": count.text, "rate": rate_of(count)}
+        for kind, count in own.kinds.items()
+        if count.need or count.held
+    ]
     table = []
-    for row in rows:
-        total = row.total()
-        rate = round(100 * total.held / total.need, 1) if total.need else None
-        table.append({"name": row.org.name, "units": row.units, "short": row.short, "text": total.text, "rate": rate})
+    for child in children:
+        row = figures[child.pk]
+        if row.units:
+            table.append({"name": child.name, "units": row.units, "text": row.total.text, "rate": row.rate})
     return {
         "categories": [r["name"] for r in table],
         "series": [{"name": "完成率（%）", "data": [r["rate"] for r in table]}],
         "rows": table,
+        "kinds": kinds,
+        "units": own.units,
+        "text": own.total.text,
+        "rate": own.rate,
+    }
+
+
+def rate_of(count) -> float | None:
+    return round(100 * count.held / count.need, 1) if count.need else None
+
+
+def child_page(org: Organization, number: str | None) -> tuple[list[Organization], dict]:
+    """One page of the organization's children (by their place in the tree), and where it stands among them:
+    the page reads that page's roll-ups only, however many children there are (a root of 120 counties)."""
+    children = Organization.objects.filter(parent=org).exclude(kind=OrgKind.GROUP)
+    total = children.count()
+    pages = max(1, -(-total // CHILDREN_PER_PAGE))
+    try:
+        page = min(max(1, int(number or 1)), pages)
+    except ValueError:
+        page = 1
+    start = (page - 1) * CHILDREN_PER_PAGE
+    shown = list(children.order_by("path")[start : start + CHILDREN_PER_PAGE])
+    return shown, {
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "first": start + 1,
+        "last": start + len(shown),
+        "previous": page - 1 if page > 1 else None,
+        "next": page + 1 if page < pages else None,
     }
 
 
@@ -226,8 +257,8 @@ class DashboardView(ScopedViewMixin, View):
         if org is None:
             return render(request, "dashboards/dashboard.html", {"org": None})
         today = timezone.localdate()
-        children_qs = Organization.objects.filter(parent=org).exclude(kind=OrgKind.GROUP).order_by("path")
-        children = {child.path: child for child in children_qs}
+        shown, paging = child_page(org, request.GET.get("page"))
+        children = {child.path: child for child in shown}
         totals = tally.totals([org.path])
         child_totals = tally.totals_by_org([c.pk for c in children.values()])
         child_rows = [
@@ -249,7 +280,7 @@ class DashboardView(ScopedViewMixin, View):
             "rectify": rectify_figures(org, year, today),
             "weekly": weekly_figures(org, today),
             "problems": problem_figures(org),
-            "meetings": meeting_figures(org, branches, today),
+            "meetings": meeting_figures(org, shown, today),
         }
         crumbs = self.crumbs(org)
         return render(
@@ -260,6 +291,7 @@ class DashboardView(ScopedViewMixin, View):
                 "crumbs": crumbs,
                 "totals": totals,
                 "children": child_rows,
+                "paging": paging,
                 "assessment": assessment,
                 "grades": grades,
                 "grades_domain_rows": grades_table(grades["domain"]) if grades else [],
@@ -268,7 +300,6 @@ class DashboardView(ScopedViewMixin, View):
                 "data": data,
                 "today": today,
                 "branches": branches,
-                "meeting_limit": MEETING_BRANCHES,
             },
         )
 

@@ -10,31 +10,37 @@ here (or from its own AppConfig.ready()) with `core.workbench.register`.
 from __future__ import annotations
 
 import datetime
+from functools import partial
 from urllib.parse import urlencode
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.accountability.choices import ProposalStatus
 from dangjian.accountability.models import Proposal
 from dangjian.accountability.services import can_decide
-from dangjian.assess.models import AssessmentStatus, SecretaryReview
+from dangjian.assess import survey
+from dangjian.assess.models import Assessment, AssessmentStatus, Participant, SecretaryReview
 from dangjian.cadence.models import Notification
 from dangjian.core.scope import ALL, Action, acts_anywhere, scope_paths, scope_q
-from dangjian.core.workbench import WorkItem, register
+from dangjian.core.workbench import WorkItem, counted, register
 from dangjian.inspections.choices import FindingStatus
 from dangjian.inspections.models import Finding, fixed_q
 from dangjian.orgs.models import Organization
 from dangjian.partylife.completion import branch_table
 from dangjian.problems.choices import ProblemStatus
 from dangjian.problems.models import Problem
-from dangjian.problems.services import can_verify, verifiers
 from dangjian.rectify.models import Case, CaseStatus, Measure, MeasureStatus
 from dangjian.rectify.services import can_close, can_support, closing_paths
-from dangjian.weekly.models import VillageReport
-from dangjian.weekly.weeks import this_week
+from dangjian.rulebook.book import Book
+from dangjian.weekly import rollups as weekly_rollups
+from dangjian.weekly.weeks import report_deadline, this_week
+
+from .home import scope_roots
 
 DUE_SOON_DAYS = 7  # a measure due within a week is shown before it is late
+ONE_WEEK = datetime.timedelta(days=7)
 CANDIDATES = 2000  # rows read to ask an area's per-row rule (who may check, close, verify, decide)
 
 
@@ -42,11 +48,6 @@ def _url(name: str, *args, **query) -> str:
     url = reverse(name, args=args)
     query = {k: v for k, v in query.items() if v not in (None, "")}
     return f"{url}?{urlencode(query)}" if query else url
-
-
-def _one_or_list(pks: list[int], detail: str, listing: str) -> str:
-    """The thing itself when there is exactly one, else the list."""
-    return reverse(detail, args=[pks[0]]) if len(pks) == 1 else listing
 
 
 # ---------------------------------------------------------------------------------------------------- rectify
@@ -78,37 +79,15 @@ def rectify_items(user):
     )
     overdue = [case for case, deadline in measures if deadline < today]
     soon = [case for case, deadline in measures if deadline >= today]
-    listing = reverse("rectify:list")
+    item = partial(counted, "整顿整改", detail="rectify:detail")
+    listing = partial(_url, "rectify:list")
     return [
-        WorkItem(
-            "整顿整改",
-            "待乡镇初验的整顿案件",
-            len(to_check),
-            _one_or_list(to_check, "rectify:detail", _url("rectify:list", status=CaseStatus.OPEN)),
-            key="rectify.town_check",
+        item("rectify.town_check", "待乡镇初验的整顿案件", to_check, listing=listing(status=CaseStatus.OPEN)),
+        item("rectify.close", "待验收销号的整顿案件", to_close, listing=listing(status=CaseStatus.TOWN_CHECKED)),
+        item(
+            "rectify.measures_overdue", "我负责的整改措施已逾期", overdue, listing=listing(overdue="true"), urgent=True
         ),
-        WorkItem(
-            "整顿整改",
-            "待验收销号的整顿案件",
-            len(to_close),
-            _one_or_list(to_close, "rectify:detail", _url("rectify:list", status=CaseStatus.TOWN_CHECKED)),
-            key="rectify.close",
-        ),
-        WorkItem(
-            "整顿整改",
-            "我负责的整改措施已逾期",
-            len(overdue),
-            _one_or_list(sorted(set(overdue)), "rectify:detail", _url("rectify:list", overdue="true")),
-            urgent=True,
-            key="rectify.measures_overdue",
-        ),
-        WorkItem(
-            "整顿整改",
-            f"我负责的整改措施 {DUE_SOON_DAYS} 天内到期",
-            len(soon),
-            _one_or_list(sorted(set(soon)), "rectify:detail", listing),
-            key="rectify.measures_due",
-        ),
+        item("rectify.measures_due", f"我负责的整改措施 {DUE_SOON_DAYS} 天内到期", soon, listing=listing()),
     ]
 
 
@@ -116,15 +95,15 @@ def rectify_items(user):
 
 
 def weekly_items(user):
+    """Village reports of last week and this one not yet sent, in the user's scope: late once their week's deadline
+    (the Friday, `weeks.report_deadline`, the same for every arrangement of a week) has passed. Read from the
+    weekly roll-ups (`weekly.rollups`), so a province's root costs what a village does."""
     if not acts_anywhere(user, Action.VIEW):
         return []
     now = timezone.now()
-    week = this_week(timezone.localdate())
-    unsent = VillageReport.objects.restrict(user, Action.VIEW).filter(
-        submitted_at__isnull=True, arrangement__week__gte=week - datetime.timedelta(days=7)
-    )
-    late = unsent.filter(arrangement__report_due__lt=now).count()
-    due = unsent.filter(arrangement__report_due__gte=now).count()
+    unsent = weekly_rollups.unsent_by_week(scope_roots(user), this_week(timezone.localdate()) - ONE_WEEK)
+    late = sum(n for week, n in unsent.items() if report_deadline(week) < now)
+    due = sum(n for week, n in unsent.items() if report_deadline(week) >= now)
     board = reverse("weekly:board")
     return [
         WorkItem("周工作", "村级完成情况表逾期未报", late, board, urgent=True, key="weekly.late"),
@@ -139,15 +118,11 @@ def problem_items(user):
     today = timezone.localdate()
     mine = list(Problem.objects.filter(owner_user=user, status=ProblemStatus.OPEN).values_list("pk", "deadline"))
     late = [pk for pk, deadline in mine if deadline is not None and deadline < today]
+    item = partial(counted, "问题清单", detail="problems:detail")
+    listing = partial(_url, "problems:duties")
+    mine_pks = [pk for pk, _ in mine]
     items = [
-        WorkItem(
-            "问题清单",
-            "指派给我的问题",
-            len(mine),
-            _one_or_list([pk for pk, _ in mine], "problems:detail", _url("problems:duties", status=ProblemStatus.OPEN)),
-            urgent=bool(late),
-            key="problems.mine",
-        )
+        item("problems.mine", "指派给我的问题", mine_pks, listing=listing(status=ProblemStatus.OPEN), urgent=bool(late))
     ]
     if not acts_anywhere(user, Action.CHANGE):
         return items
@@ -156,29 +131,23 @@ def problem_items(user):
         .filter(scope_q(user, "responsible_org__path", Action.CHANGE))
         .values_list("pk", flat=True)[:CANDIDATES]
     )
-    submitted = list(
+    # The verifier kept on the problem when it was submitted: the level above with CHANGE, or the top level itself
+    # with MANAGE; never the owner's or the submitter's own problem.
+    to_verify = list(
         Problem.objects.restrict(user, Action.VIEW)
         .filter(status=ProblemStatus.SUBMITTED)
-        .select_related("org", "responsible_org")
-        .order_by("id")[:CANDIDATES]
+        .filter(
+            Q(verifier_manages=False) & scope_q(user, "verifier_org__path", Action.CHANGE)
+            | Q(verifier_manages=True) & scope_q(user, "verifier_org__path", Action.MANAGE)
+        )
+        .exclude(owner_user=user)
+        .exclude(submitted_by=user)
+        .order_by("id")
+        .values_list("pk", flat=True)[:CANDIDATES]
     )
-    found = verifiers(submitted)
-    to_verify = [p.pk for p in submitted if can_verify(user, p, found[p.pk])]
     return items + [
-        WorkItem(
-            "问题清单",
-            "待指派责任人的问题",
-            len(assigning),
-            _one_or_list(assigning, "problems:detail", _url("problems:duties", status=ProblemStatus.ASSIGNING)),
-            key="problems.assign",
-        ),
-        WorkItem(
-            "问题清单",
-            "待核实销号的问题",
-            len(to_verify),
-            _one_or_list(to_verify, "problems:detail", _url("problems:duties", status=ProblemStatus.SUBMITTED)),
-            key="problems.verify",
-        ),
+        item("problems.assign", "待指派责任人的问题", assigning, listing=listing(status=ProblemStatus.ASSIGNING)),
+        item("problems.verify", "待核实销号的问题", to_verify, listing=listing(status=ProblemStatus.SUBMITTED)),
     ]
 
 
@@ -196,14 +165,13 @@ def accountability_items(user):
     )
     mine = [p.pk for p in pending if can_decide(user, p.org, p.workstation)]
     return [
-        WorkItem(
+        counted(
             "问责",
+            "accountability.proposals",
             "待确认的问责建议",
-            len(mine),
-            _one_or_list(
-                mine, "accountability:proposal", _url("accountability:proposals", status=ProposalStatus.PENDING)
-            ),
-            key="accountability.proposals",
+            mine,
+            detail="accountability:proposal",
+            listing=_url("accountability:proposals", status=ProposalStatus.PENDING),
         )
     ]
 
@@ -224,9 +192,75 @@ def assess_items(user):
     if granted is not ALL:
         reviews = reviews.exclude(participant__path__in=granted)
     by_assessment = list(reviews.values_list("participant__assessment_id", flat=True).distinct()[:2])
-    count = reviews.count()
     url = reverse("assess:reviews", args=[by_assessment[0]]) if len(by_assessment) == 1 else reverse("assess:list")
-    return [WorkItem("年度考核", "待评议的书记述职", count, url, key="assess.reviews")]
+    return [counted("年度考核", "assess.reviews", "待评议的书记述职", reviews, listing=url)]
+
+
+SURVEY_ASSESSMENTS = 5  # collecting assessments read for their survey; a department runs one or two a year
+
+
+def _assessment_link(ids: set[int], name: str) -> str:
+    """The one assessment's page `name` when every item belongs to it, else the list of assessments."""
+    return reverse(name, args=[next(iter(ids))]) if len(ids) == 1 else reverse("assess:list")
+
+
+def survey_items(user):
+    """For the organizing department (MANAGE on the assessment's root, the only one that makes and prints the
+    links, `assess.access.can_manage`): the surveyed organizations with no link yet, and those whose links are not
+    all answered, until the assessment is published (then no link can be answered)."""
+    if not acts_anywhere(user, Action.MANAGE):
+        return []
+    assessments = list(
+        Assessment.objects.restrict(user, Action.MANAGE)
+        .filter(status=AssessmentStatus.COLLECTING)
+        .select_related("scheme")
+        .order_by("-id")[:SURVEY_ASSESSMENTS]
+    )
+    if not assessments:
+        return []
+    progress = survey.progress(Participant.objects.filter(survey.surveyed_q(assessments)))
+    listing = _assessment_link({a.pk for a in assessments}, "assess:survey")
+
+    def item(key, label, count, first):
+        url = reverse("assess:survey_links", args=[first]) if count == 1 else listing
+        return WorkItem("群众满意度测评", label, count, url, key=key)
+
+    return [
+        item("assess.survey_unlinked", "尚未生成测评二维码的参评组织", progress.unlinked, progress.first_unlinked),
+        item(
+            "assess.survey_short",
+            f"测评未收齐的参评组织（已收 {progress.answered} / 发出 {progress.links} 份）",
+            progress.short,
+            progress.first_short,
+        ),
+    ]
+
+
+def report_items(user):
+    """For the organization being reviewed (述职评议): its secretary's report not yet uploaded, while the assessment
+    counts the review (`review_weight` above 0) and is not published. The organization itself uploads it
+    (`assess.review.upload_report`), so only the user's granted organizations themselves are asked."""
+    # raw paths: the report is the reviewed organization's own to upload, not its subtree's
+    granted = scope_paths(user, Action.CHANGE)
+    if granted is ALL or not granted:
+        return []
+    waiting = list(
+        Participant.objects.filter(path__in=granted, assessment__status=AssessmentStatus.COLLECTING)
+        .filter(assessment__review_weight__gt=0)
+        .filter(Q(review__isnull=True) | Q(review__report=""))
+        .order_by("assessment_id", "path")
+        .values_list("pk", "assessment_id")[:CANDIDATES]
+    )
+    return [
+        counted(
+            "年度考核",
+            "assess.report_upload",
+            "待上传的书记述职报告",
+            [pk for pk, _ in waiting],
+            detail="assess:review",
+            listing=_assessment_link({a for _, a in waiting}, "assess:reviews"),
+        )
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------- inspections
@@ -240,17 +274,15 @@ def inspection_items(user):
         .filter(status=FindingStatus.OPEN)
         .exclude(fixed_q())
     )
-    today = timezone.localdate()
-    count = findings.count()
-    late = findings.filter(deadline__lt=today).exists() if count else False
+    late = findings.filter(deadline__lt=timezone.localdate())
     return [
-        WorkItem(
+        counted(
             "督导检查",
+            "inspections.findings",
             "督导发现问题待整改",
-            count,
-            _url("inspections:findings", status=FindingStatus.OPEN),
+            findings,
+            listing=_url("inspections:findings", status=FindingStatus.OPEN),
             urgent=late,
-            key="inspections.findings",
         )
     ]
 
@@ -266,13 +298,14 @@ def partylife_items(user):
     paths = scope_paths(user, Action.CHANGE)
     if paths is ALL or not paths:
         return []
-    orgs = Organization.objects.filter(path__in=paths, level__in=PARTYLIFE_LEVELS).order_by("path")[:5]
+    orgs = list(Organization.objects.filter(path__in=paths, level__in=PARTYLIFE_LEVELS).order_by("path")[:5])
     today = timezone.localdate()
     quarter = (today.month - 1) // 3
     missing = 0
     first = None
+    book = Book.load() if orgs else None  # the meeting rules as they stand there, read once for every organization
     for org in orgs:
-        for row in branch_table(org, today.year, today):
+        for row in branch_table(org, today.year, today, book):
             count = row.quarters[quarter]
             short = max(count.need - count.held, 0)
             missing += short
@@ -286,8 +319,8 @@ def partylife_items(user):
 
 
 def notice_items(user):
-    unread = Notification.objects.filter(user=user).unread().count()
-    return [WorkItem("通知", "未读通知", unread, reverse("cadence:list"), key="cadence.unread")]
+    unread = Notification.objects.filter(user=user).unread()
+    return [counted("通知", "cadence.unread", "未读通知", unread, listing=reverse("cadence:list"))]
 
 
 def register_all() -> None:
@@ -296,6 +329,8 @@ def register_all() -> None:
     register("weekly", weekly_items, order=30)
     register("accountability", accountability_items, order=40)
     register("assess", assess_items, order=50)
+    register("assess_reports", report_items, order=51)
+    register("assess_survey", survey_items, order=52)
     register("inspections", inspection_items, order=60)
     register("partylife", partylife_items, order=70)
     register("cadence", notice_items, order=90)

@@ -8,7 +8,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from dangjian.rectify.forms import MultipleFileField, MultipleFileInput
+from dangjian.core.evidence_views import MultipleFileField
 
 from .checklists import DOMAINS
 from .choices import FollowUp, ItemResult, PopulationKind, StratifyBy
@@ -95,9 +95,7 @@ class VisitForm(forms.Form):
                 help_text=item.guidance,
             )
             self.fields[f"note_{item.pk}"] = forms.CharField(label="情况说明", max_length=1000, required=False)
-            self.fields[f"photos_{item.pk}"] = MultipleFileField(
-                label="现场照片", required=False, widget=MultipleFileInput(attrs={"accept": "image/*"})
-            )
+            self.fields[f"photos_{item.pk}"] = MultipleFileField(label="现场照片", required=False, accept="image/*")
 
     def rows(self):
         """(item, result field, note field, photos field) per item, for the template."""

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dangjian.core.crypto import EncryptedCharField
+from dangjian.core.evidence import EvidencePhoto
 from dangjian.core.scope import Action, ScopedQuerySet, path_in_scope, scope_q
 from dangjian.orgs.models import Organization, Workstation
 
@@ -334,10 +335,13 @@ class VisitItem(models.Model):
         return f"{self.title}：{self.get_result_display()}"
 
 
-class VisitPhoto(models.Model):
+class VisitPhoto(EvidencePhoto):
+    """A photo taken on the spot of one checked item."""
+
+    upload_folder = "inspections"
+    owner_field = "item"
+
     item = models.ForeignKey(VisitItem, verbose_name="检查项目结果", on_delete=models.CASCADE, related_name="photos")
-    file = models.FileField("照片", upload_to="inspections/%Y")
-    original_name = models.CharField("文件名", max_length=200)
 
     objects = SeenByTeamQuerySet.as_manager()
     scope_path_field = "item__visit__target__org__path"
@@ -346,9 +350,6 @@ class VisitPhoto(models.Model):
     class Meta:
         verbose_name = "现场照片"
         verbose_name_plural = "现场照片"
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 def fixed_q(prefix: str = "") -> Q:

@@ -26,10 +26,10 @@ from django.utils import timezone
 from dangjian.cadence.notify import notify
 from dangjian.cadence.recipients import holders, managers
 from dangjian.core.audit import locked_head, record
+from dangjian.core.evidence import PHOTO_TYPES, UploadRule
 from dangjian.core.models import AuditAction
 from dangjian.core.scope import Action, path_in_scope
 from dangjian.core.services import OutOfScope, ensure_in_scope
-from dangjian.core.uploads import check_upload
 from dangjian.orgs.models import Organization
 from dangjian.rectify.models import CaseEventKind
 from dangjian.rectify.services import record_event
@@ -41,7 +41,7 @@ from .models import Checklist, ChecklistItem, Draw, DrawTarget, Finding, Inspect
 from .population import build_pool, build_population
 
 MAX_TEAM = 5
-PHOTO_TYPES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".gif")
+PHOTOS = UploadRule(what="现场照片", allowed=PHOTO_TYPES, accepted="图片", field="photos", noun="照片")
 FROZEN = "抽取已承诺，总体名单已冻结，不能再修改。"
 NOT_ON_TEAM = "您不是本次抽中的督导组成员，不能录入督导记录。"
 
@@ -538,12 +538,7 @@ def record_visit(
                 f"「{item.checklist.name}」第 {item.number} 项「{item.title}」判为不符合，请写明发现的问题。"
             )
     photos = photos or {}
-    for files in photos.values():
-        for upload in files:
-            try:
-                check_upload(upload, allowed=PHOTO_TYPES, what="现场照片", accepted="图片")
-            except ValidationError as exc:
-                problems.extend(exc.messages)
+    problems.extend(PHOTOS.problems(upload for files in photos.values() for upload in files))
     if problems:
         raise ValidationError(problems)
     visit = Visit.objects.create(
@@ -565,8 +560,7 @@ def record_visit(
             result=result,
             note=(note or "").strip()[:1000],
         )
-        for upload in photos.get(item.pk, []):
-            VisitPhoto.objects.create(item=row, file=upload, original_name=(upload.name or "")[-200:])
+        VisitPhoto.save_uploads(photos.get(item.pk, []), actor=actor, item=row)
         if result == ItemResult.NO:
             findings.append(
                 Finding.objects.create(

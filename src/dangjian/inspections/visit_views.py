@@ -10,11 +10,12 @@ import io
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.views import View
 
 from dangjian.core.audit import record
+from dangjian.core.evidence_views import EvidenceFileView
 from dangjian.core.models import AuditAction
 from dangjian.core.scope import Action, path_in_scope
 from dangjian.core.views import ScopedViewMixin, apply_validation_error, paged
@@ -144,16 +145,11 @@ class VisitReportView(ScopedViewMixin, View):
         return private(FileResponse(out, as_attachment=True, filename=name, content_type=DOCX_TYPE))
 
 
-class PhotoView(ScopedViewMixin, View):
-    model = VisitPhoto
+class PhotoView(EvidenceFileView):
+    """An on-the-spot photo, opened in the browser through the data scope."""
 
-    def get(self, request, pk):
-        photo = self.get_object_or_404(pk)
-        try:
-            handle = photo.file.open("rb")
-        except FileNotFoundError as exc:
-            raise Http404 from exc
-        return private(FileResponse(handle, filename=photo.original_name))
+    model = VisitPhoto
+    as_attachment = False
 
 
 class FindingListView(ScopedViewMixin, View):

@@ -42,7 +42,8 @@ def as_stored(pk: int) -> tuple[str, Counter]:
 
 
 def recount() -> dict[int, Counter]:
-    """Every organization's subtree counts, counted again from the register (two grouped reads)."""
+    """Every organization's subtree counts, counted again from the register (two grouped reads) and from what the
+    apps above count (`tally.PROVIDERS`)."""
     own: dict[int, Counter] = {}
     paths: dict[int, str] = {}
     orgs = Organization.objects.order_by().values_list("id", "path", "kind", "level", "domain")
@@ -58,6 +59,8 @@ def recount() -> dict[int, Counter]:
         counts = own.setdefault(org_id, Counter())
         for key, one in member_keys(status, mobile, untransferred).items():
             counts[key] += one * n
+    for org_id, counts in tally.extra_all().items():  # what the apps above count (meeting completion)
+        own.setdefault(org_id, Counter()).update(counts)
     return tally.accumulate(own, paths)
 
 

@@ -95,12 +95,20 @@ ALLOWED_PARENTS: dict[str, set[str | None]] = {
 }
 
 
-# 中办《关于党的基层组织任期的意见》(2018): 基层党委 5 years; 总支 and 支部 3; village/community ones 5.
-def default_term_years(kind: str, domain: str) -> int | None:
+# 中办《关于党的基层组织任期的意见》(2018): 基层党委 5 years; 总支 and 支部 3; village/community ones 5. These are the
+# catalog's values of the rulebook's `org.term`; the service that creates an organization reads the rule as it stands
+# for the new organization's parent (`orgs.services.create_org`), the demo's bulk generation the defaults.
+DEFAULT_TERMS = {"committee": 5, "branch": 3, "village": 5}
+
+
+def default_term_years(kind: str, domain: str, terms: dict | None = None) -> int | None:
+    """The term of a new organization by the rule `org.term` (`terms`: its value where the organization stands; the
+    catalog's without it): a 党小组 has none."""
+    terms = {**DEFAULT_TERMS, **(terms or {})}
     if kind == OrgKind.GROUP:
         return None
     if domain in (Domain.VILLAGE, Domain.COMMUNITY):
-        return 5
+        return int(terms["village"])
     if kind in (OrgKind.GENERAL_BRANCH, OrgKind.BRANCH, OrgKind.JOINT_BRANCH):
-        return 3
-    return 5
+        return int(terms["branch"])
+    return int(terms["committee"])

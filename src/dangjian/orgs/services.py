@@ -3,6 +3,9 @@ the rules of `orgs.rules` first: the form, the API and the import all write thro
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
@@ -13,11 +16,25 @@ from dangjian.core.models import AuditAction
 from dangjian.core.rules import error_dict
 from dangjian.core.scope import Action
 from dangjian.core.services import ensure_in_scope
+from dangjian.rulebook.book import Book
 
 from . import tally
 from .choices import default_term_years
 from .models import CommitteePost, Organization, path_segment
 from .rules import REQUIRED_FIELDS, check_parent, code_problem, org_problems
+
+TERM_RULE = "org.term"
+
+# What apps above keep of where an organization sits (a problem's verifier, the level above it) is worked out again
+# after a move, in the move's transaction: each registers a function of the moved organization (`follow_moves`).
+MOVE_FOLLOWERS: list[Callable[[Organization], None]] = []
+
+
+def follow_moves(follower: Callable[[Organization], None]) -> None:
+    """Call `follower(org)` after `org` and its subtree moved under a new parent (from an AppConfig's ready())."""
+    if follower not in MOVE_FOLLOWERS:
+        MOVE_FOLLOWERS.append(follower)
+
 
 ORG_FIELDS = (
     "name",
@@ -56,15 +73,22 @@ def _assign_path(org: Organization) -> None:
 
 
 @transaction.atomic
-def create_org(*, actor, parent: Organization | None, **fields) -> Organization:
-    """Create an organization under `parent` (None for a root, which only the system may do)."""
+def create_org(*, actor, parent: Organization | None, book: Book | None = None, **fields) -> Organization:
+    """Create an organization under `parent` (None for a root, which only the system may do). Without a term, its
+    term is the rulebook's `org.term` where it stands (`book`: the rules already read, as an import of many rows
+    passes them; else read here)."""
     _refuse(org_problems({name: fields.get(name, "") for name in REQUIRED_FIELDS}))
     kind = fields["kind"]
     check_parent(kind, parent)
     if not fields.get("term_years"):
-        fields["term_years"] = default_term_years(kind, fields.get("domain", ""))
+        # The rulebook's `org.term` as it stands where the organization is created (a county may set its own);
+        # turned off there, no term is set by default.
+        term = (book or Book.load()).rule(TERM_RULE, parent)
+        if term.enabled:
+            fields["term_years"] = default_term_years(kind, fields.get("domain", ""), term.value)
     _refuse([code_problem(fields["code"])])
     # A unique temporary path lets the row be inserted before its id, and so its real path, is known.
+    extra = tally.extra_before(parent)  # a new 党小组 changes its branch's counts
     org = Organization(parent=parent, path=f"tmp-{id(fields)}-{fields['code']}"[:255], **fields)
     org.full_clean(exclude=["path"])
     org.save()
@@ -73,6 +97,7 @@ def create_org(*, actor, parent: Organization | None, **fields) -> Organization:
     ensure_in_scope(actor, org.path, Action.MANAGE)
     record(AuditAction.CREATE, actor=actor, obj=org, org=org, after=snapshot(org))
     tally.apply(org.path, tally.keys_of(org))
+    tally.extra_after({**extra, org.pk: Counter()})  # a new organization counted nothing before
     return org
 
 
@@ -83,6 +108,7 @@ def update_org(org: Organization, *, actor, **changes) -> Organization:
     org = Organization.objects.select_for_update().get(pk=org.pk)
     before = snapshot(org)
     counted_before = tally.keys_of(org)
+    extra = tally.extra_before(org)
     for name, value in changes.items():
         if name not in ORG_FIELDS:
             raise ValueError(f"unknown organization field {name}")
@@ -96,6 +122,7 @@ def update_org(org: Organization, *, actor, **changes) -> Organization:
     ensure_in_scope(actor, org.path, Action.CHANGE)
     record(AuditAction.UPDATE, actor=actor, obj=org, org=org, before=before, after=snapshot(org))
     tally.apply(org.path, tally.difference(tally.keys_of(org), counted_before))
+    tally.extra_after(extra)
     return org
 
 
@@ -108,6 +135,7 @@ def move_org(org: Organization, new_parent: Organization, *, actor) -> Organizat
     old_path = org.path
     new_path = new_parent.path + path_segment(org.pk)
     before = snapshot(org)
+    extra = tally.extra_before(org, new_parent)
     # One UPDATE rewrites the prefix of every path in the subtree, however large.
     Organization.objects.in_subtree(old_path).update(
         path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
@@ -126,6 +154,9 @@ def move_org(org: Organization, new_parent: Organization, *, actor) -> Organizat
         detail=f"由“{org_name(before['parent_id'])}”调整到“{new_parent.name}”",
     )
     tally.moved(org, old_path, org.path)
+    tally.extra_after(extra)
+    for follower in MOVE_FOLLOWERS:
+        follower(org)
     return org
 
 
@@ -147,8 +178,12 @@ def delete_org(org: Organization, *, actor) -> None:
         raise ValidationError("该组织还设有党建工作站，请先删除工作站。")
     before = snapshot(org)
     record(AuditAction.DELETE, actor=actor, obj=org, org=org, before=before)
-    tally.apply(org.path, tally.negated(tally.keys_of(org)), include_self=False)
+    extra = tally.extra_before(org)
+    own = tally.keys_of(org)
+    own.update(extra.pop(org.pk, Counter()))
+    tally.apply(org.path, tally.negated(own), include_self=False)
     org.delete()
+    tally.extra_after(extra)
 
 
 @transaction.atomic

@@ -11,12 +11,20 @@ adds it to the new ones.
 The writers: `orgs.services` (create, update of kind/level/domain, move, delete), `members.services` (create,
 update, transfer, delete), the import's bulk path (`members.bulk`), and the generators (`demo`, `gen`), which
 rebuild from a recount (`members.rollups.rebuild`). `dangjian rollups --check` compares the rows with a recount.
+
+Apps above this one add counts of their own that hang on an organization's fields (meeting completion: a branch's
+committee, 党小组 and establishment date decide what it must hold and what of its meetings counts). They hand this
+module a provider (`register`, from their `AppConfig.ready()`): what each of some organizations adds on its own
+(`own`) and the same for every organization (`own_all`, for the recount). The organization services ask `extra_before`
+for the organizations a write may change (the organization and its parents) and `extra_after` applies the difference,
+so those counts stay in the write's transaction like the tree's own.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
 from django.db import connection
 
@@ -160,3 +168,63 @@ def accumulate(own: Mapping[int, Mapping[str, int]], paths: Mapping[int, str]) -
             for key, n in counts.items():
                 target[key] += n
     return out
+
+
+@dataclass(frozen=True)
+class Provider:
+    """Counts an app above keeps in these rows: `own(ids)` → organization → what it adds on its own (only the
+    organizations that add something); `own_all()` the same for every organization."""
+
+    name: str
+    own: Callable[[list[int]], dict[int, Counter]]
+    own_all: Callable[[], dict[int, Counter]]
+
+
+PROVIDERS: dict[str, Provider] = {}
+
+
+def register(provider: Provider) -> None:
+    """Hand this module an app's counts (from the app's `ready()`; once per name)."""
+    PROVIDERS[provider.name] = provider
+
+
+def extra_own(ids: Iterable[int]) -> dict[int, Counter]:
+    ids = sorted({pk for pk in ids if pk is not None})
+    out: dict[int, Counter] = {pk: Counter() for pk in ids}
+    for provider in PROVIDERS.values():
+        for pk, counts in provider.own(ids).items():
+            out[pk].update(counts)
+    return out
+
+
+def extra_all() -> dict[int, Counter]:
+    out: dict[int, Counter] = {}
+    for provider in PROVIDERS.values():
+        for pk, counts in provider.own_all().items():
+            out.setdefault(pk, Counter()).update(counts)
+    return out
+
+
+def extra_before(*orgs: Organization | None) -> dict[int, Counter]:
+    """What the providers count on these organizations and their parents, before a write that may change it."""
+    if not PROVIDERS:
+        return {}
+    ids = sorted({pk for org in orgs if org is not None for pk in (org.pk, org.parent_id) if pk is not None})
+    # Their rows locked, in one order, so that a meeting written to one of them meanwhile counts in turn.
+    list(Organization.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+    return extra_own(ids)
+
+
+def extra_after(before: dict[int, Counter]) -> None:
+    """After the write: add the change of each organization's own counts to it and its ancestors, as they now stand
+    (an organization deleted by the write gives its counts back to its ancestors)."""
+    if not PROVIDERS:
+        return
+    after = extra_own(before)
+    paths = dict(Organization.objects.filter(pk__in=list(before)).values_list("pk", "path"))
+    changes = []
+    for pk, was in before.items():
+        diff = difference(after.get(pk, Counter()), was)
+        if any(diff.values()) and pk in paths:
+            changes.append((paths[pk], diff))
+    apply_many(changes)

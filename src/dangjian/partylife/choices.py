@@ -46,6 +46,7 @@ class StepKind(models.TextChoices):
     """A dated decision in a person's development."""
 
     APPLY = "apply", "递交入党申请书"
+    TALK = "talk", "入党谈话"
     ACTIVIST = "activist", "确定为入党积极分子"
     CANDIDATE = "candidate", "确定为发展对象"
     TRAINING = "training", "参加集中培训"

@@ -1,6 +1,8 @@
 """Held against required, read from the records: one branch's table by quarter, the roll-up of a town or county,
 and the counts the assessment's metrics take. A few queries for any number of organizations: the branches of a
 subtree, their 党小组, and the months in which each held each kind of meeting; the counting is `frequency.tally`.
+Which meetings are due, and how often, is the rulebook's as it stands for each branch (`frequency.RulesAt`): the
+caller loads the `Book` once (two queries) for the whole page or computation.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count as Rows
-from django.db.models.functions import ExtractMonth
+from django.db.models.functions import ExtractMonth, ExtractYear
 
 from dangjian.orgs.choices import BRANCH_KINDS, OrgKind
 from dangjian.orgs.models import PATH_STEP, Organization
+from dangjian.rulebook.book import Book, current_book
 
 from .choices import MeetingKind
-from .frequency import Count, Frequency, Slot, Unit, frequencies, tally
+from .frequency import RULES, Count, Frequency, RulesAt, Slot, Unit, tally
 from .models import Meeting
 
 Held = dict[tuple[int, str], dict[int, int]]  # (organization, kind) → month → meetings held (per meeting unit)
@@ -59,13 +62,58 @@ def units_under(paths: Iterable[str]) -> list[Unit]:
         under(Organization.objects, prefix)
         .filter(kind__in=BRANCH_KINDS)
         .order_by("path")
-        .values_list("id", "path", "name", "committee_seats", "established")
+        .values_list("id", "path", "name", "committee_seats", "established", "domain")
     )
     units = []
-    for org_id, path, name, seats, established in rows.iterator(chunk_size=10000):
+    for org_id, path, name, seats, established, domain in rows.iterator(chunk_size=10000):
         if any(path[:k] in wanted for k in range(PATH_STEP, len(path) + 1, PATH_STEP)):
-            units.append(Unit(org_id, path, name, seats > 0, groups.get(org_id, 0), established))
+            units.append(Unit(org_id, path, name, seats > 0, groups.get(org_id, 0), established, domain))
     return units
+
+
+def units_of(org_ids: Iterable[int] | None) -> list[Unit]:
+    """The branches among `org_ids` (every branch when None), with their committees and 党小组 (two queries)."""
+    branches = Organization.objects.filter(kind__in=BRANCH_KINDS)
+    groups = Organization.objects.filter(kind=OrgKind.GROUP)
+    if org_ids is not None:
+        org_ids = list(org_ids)
+        branches, groups = branches.filter(pk__in=org_ids), groups.filter(parent_id__in=org_ids)
+    counts = dict(groups.order_by().values("parent_id").annotate(n=Rows("id")).values_list("parent_id", "n"))
+    rows = branches.order_by("path").values_list("id", "path", "name", "committee_seats", "established", "domain")
+    return [
+        Unit(org_id, path, name, seats > 0, counts.get(org_id, 0), established, domain)
+        for org_id, path, name, seats, established, domain in rows.iterator(chunk_size=10000)
+    ]
+
+
+def count_held(held: Held, org_id: int, kind: str, month: int, group_id: int | None) -> None:
+    """One (organization, kind, month, group) in which a meeting was held: a month of the kind, or of one 党小组."""
+    if kind == MeetingKind.GROUP and group_id is None:
+        return  # a 党小组会 names its group; one without counts for no group's month
+    held[(org_id, kind)][month] += 1
+
+
+def held_by_year(
+    org_ids: Iterable[int] | None, *, prefix: str = "", kinds: Iterable[str] | None = None
+) -> dict[int, Held]:
+    """`held_months` of every year at once, for the branches among `org_ids` (every branch when None), or at or
+    below `prefix`, of `kinds` (every kind when None): one query. Meetings are never dated after the day they are
+    recorded (`services._check_meeting`), so every one counts."""
+    meetings = under(Meeting.objects, prefix).filter(org__kind__in=BRANCH_KINDS)
+    if org_ids is not None:
+        meetings = meetings.filter(org_id__in=list(org_ids))
+    if kinds is not None:
+        meetings = meetings.filter(kind__in=list(kinds))
+    rows = (
+        meetings.annotate(year=ExtractYear("date"), month=ExtractMonth("date"))
+        .order_by()
+        .values_list("org_id", "kind", "year", "month", "group_id")
+        .distinct()
+    )
+    out: dict[int, Held] = defaultdict(lambda: defaultdict(Counter))
+    for org_id, kind, year, month, group_id in rows.iterator(chunk_size=10000):
+        count_held(out[year], org_id, kind, month, group_id)
+    return out
 
 
 def held_months(prefix: str, year: int, asof: datetime.date) -> Held:
@@ -86,13 +134,14 @@ def held_months(prefix: str, year: int, asof: datetime.date) -> Held:
     )
     held: Held = defaultdict(Counter)
     for org_id, kind, month, group_id in rows.iterator(chunk_size=10000):
-        if kind == MeetingKind.GROUP and group_id is None:
-            continue  # a 党小组会 names its group; one without counts for no group's month
-        held[(org_id, kind)][month] += 1
+        count_held(held, org_id, kind, month, group_id)
     return held
 
 
-def slots_of(unit: Unit, rule: Frequency, held: Held, year: int, asof: datetime.date) -> list[Slot]:
+def slots_of(unit: Unit, rule: Frequency | None, held: Held, year: int, asof: datetime.date) -> list[Slot]:
+    """The slots of one rule for one unit; nothing where the rule is turned off for the unit (`rule` None)."""
+    if rule is None:
+        return []
     return tally(unit, rule, held.get((unit.org_id, rule.kind), {}), year, asof)
 
 
@@ -114,22 +163,51 @@ class KindRow:
                 self.missing.append(f"{who} {slot.label}".strip())
 
 
-def table(units: list[Unit], held: Held, year: int, asof: datetime.date, *, named: bool = False) -> list[KindRow]:
-    """Per kind, quarters and year summed over `units`; missing periods (named by branch when `named`)."""
+def table(
+    units: list[Unit],
+    held: Held,
+    year: int,
+    asof: datetime.date,
+    *,
+    named: bool = False,
+    rules: RulesAt | None = None,
+    org=None,
+) -> list[KindRow]:
+    """Per kind, quarters and year summed over `units`, each unit counted by the rules in force for it; missing
+    periods (named by branch when `named`). A row's rule is the one in force at `org` (the page's organization),
+    else at the first unit it binds; a kind bound nowhere has no row."""
+    rules = rules or RulesAt(current_book())
+    here = rules.at(org) if org is not None else {}
+    at = [rules.at(unit) for unit in units]
     out = []
-    for rule in frequencies():
+    for kind, _, _ in RULES:
+        rule = here.get(kind) or next((found[kind] for found in at if kind in found), None)
+        if rule is None:
+            continue
         row = KindRow(rule)
-        for unit in units:
-            row.add(slots_of(unit, rule, held, year, asof), unit.name if named else "")
+        for unit, found in zip(units, at, strict=True):
+            row.add(slots_of(unit, found.get(kind), held, year, asof), unit.name if named else "")
         out.append(row)
     return out
 
 
-def branch_table(org: Organization, year: int, asof: datetime.date) -> list[KindRow]:
-    """One organization's table: its own if it is a branch, else its branches' summed, the missing ones named."""
-    units = units_under([org.path])
-    held = held_months(org.path, year, asof)
-    return table(units, held, year, asof, named=org.kind not in BRANCH_KINDS)
+def branch_table(
+    org: Organization, year: int, asof: datetime.date, book: Book | None = None, read: Read | None = None
+) -> list[KindRow]:
+    """One organization's table: its own if it is a branch, else its branches' summed, the missing ones named.
+    `read`: its branches and held months when the caller has read them already (`read_under`)."""
+    units, held = read or read_under(org, year, asof)
+    rules = RulesAt(book or Book.load())
+    return table(units, held, year, asof, named=org.kind not in BRANCH_KINDS, rules=rules, org=org)
+
+
+Read = tuple[list[Unit], Held]
+
+
+def read_under(org: Organization, year: int, asof: datetime.date) -> Read:
+    """The branches at or below `org` and the months they held meetings in (three queries), read once for a page
+    that shows both the organization's table and its roll-up."""
+    return units_under([org.path]), held_months(org.path, year, asof)
 
 
 @dataclass
@@ -145,20 +223,22 @@ class RollupRow:
         return Count(sum(c.need for c in self.kinds.values()), sum(c.held for c in self.kinds.values()))
 
 
-def rollup(org: Organization, year: int, asof: datetime.date) -> list[RollupRow]:
-    """The roll-up under `org`: one row per child organization, summing the branches of its subtree."""
+def rollup(
+    org: Organization, year: int, asof: datetime.date, book: Book | None = None, read: Read | None = None
+) -> list[RollupRow]:
+    """The roll-up under `org`: one row per child organization, summing the branches of its subtree, each by the
+    rules in force for it (`read` as for `branch_table`)."""
     children = list(Organization.objects.filter(parent=org).exclude(kind=OrgKind.GROUP).order_by("path"))
-    units = units_under([org.path])
-    held = held_months(org.path, year, asof)
+    units, held = read or read_under(org, year, asof)
     rows = {child.path: RollupRow(child) for child in children}
-    rules = frequencies()
+    rules_at = RulesAt(book or Book.load())
     for unit in units:
         row = rows.get(unit.path[: len(org.path) + PATH_STEP])
         if row is None:
             continue  # the organization itself is a branch: its own table says it
         row.units += 1
         short = False
-        for rule in rules:
+        for rule in rules_at.at(unit).values():
             slots = slots_of(unit, rule, held, year, asof)
             row.kinds.setdefault(rule.kind, Count()).add(slots)
             short = short or any(slot.missing for slot in slots)
@@ -166,19 +246,38 @@ def rollup(org: Organization, year: int, asof: datetime.date) -> list[RollupRow]
     return [row for row in rows.values() if row.units]
 
 
+def _founded_in(unit: Unit, year: int) -> datetime.date | None:
+    """The founding date as far as `tally` can tell it apart: none for a branch founded by New Year's Day, before
+    which no period of the year ends."""
+    established = unit.established
+    return established if established is not None and established > datetime.date(year, 1, 1) else None
+
+
 def counts_for(
-    paths: dict[int, str], kinds: Iterable[str], year: int, asof: datetime.date
+    paths: dict[int, str], kinds: Iterable[str], year: int, asof: datetime.date, rules: RulesAt | None = None
 ) -> tuple[dict[int, Count], list[Unit], Held]:
     """Required and held meetings of `kinds` summed over the branches at or below each path of `paths` (keyed by
-    whatever the caller keys them by: participants), with the units and held months read, for explanations."""
+    whatever the caller keys them by: participants), each branch by the rules in force for it, with the units and
+    held months read, for explanations."""
     units = units_under(paths.values())
     held = held_months(common_prefix(paths.values()), year, asof) if units else {}
-    rules = [rule for rule in frequencies() if rule.kind in set(kinds)]
+    rules = rules or RulesAt(current_book())
+    wanted = set(kinds)
+    alike: dict[tuple, Count] = {}
     per_unit: dict[str, Count] = {}
     for unit in units:
         count = Count()
-        for rule in rules:
-            count.add(slots_of(unit, rule, held, year, asof))
+        for kind, rule in rules.at(unit).items():
+            if kind in wanted:
+                got = held.get((unit.org_id, kind))
+                # Branches alike in what `tally` reads count alike: tallied once per kind of branch, not per branch
+                # (most of a region's branches, with the same rule, no 党小组 and founded before the year).
+                key = (id(rule), unit.size(rule), _founded_in(unit, year), tuple(sorted(got.items())) if got else ())
+                same = alike.get(key)
+                if same is None:
+                    same = alike[key] = Count().add(slots_of(unit, rule, held, year, asof))
+                count.need += same.need
+                count.held += same.held
         per_unit[unit.path] = count
     by_path: dict[str, list[int]] = defaultdict(list)
     for key, path in paths.items():

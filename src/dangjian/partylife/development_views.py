@@ -18,10 +18,11 @@ from dangjian.core.views import ScopedViewMixin, apply_validation_error, paged
 from dangjian.members.choices import MemberStatus
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import PATH_STEP, Organization
+from dangjian.rulebook.book import Book
 
 from . import services
 from .choices import PIPELINE, MeetingKind, Stage, StepKind
-from .development import NEXT_STEPS, earliest
+from .development import TimeRules, earliest, next_steps, recorded_breaches, talk_deadline
 from .filtersets import ApplicantFilterSet
 from .forms import ApplicantForm, StepForm
 from .models import Applicant, DevelopmentStep, Meeting
@@ -48,6 +49,13 @@ def stage_counts(org: Organization, queryset) -> list[dict]:
         for path, c in sorted(counts.items())
         if c
     ]
+
+
+def warn_of(request, applicant, kind: str) -> None:
+    """After saving a step, the time rules it broke where they are below 必须 (saved, not refused), as warnings."""
+    for breach in recorded_breaches(applicant, TimeRules.at(Book.load(), applicant.org)):
+        if breach.kind == kind and not breach.refuses:
+            messages.warning(request, f"{breach.severity_label}：{breach.text}")
 
 
 class ApplicantListView(ScopedViewMixin, View):
@@ -112,6 +120,7 @@ class ApplicantCreateView(ScopedViewMixin, View):
                     apply_validation_error(form, exc)
                 else:
                     messages.success(request, f"已登记入党申请：{applicant.name}。")
+                    warn_of(request, applicant, StepKind.APPLY)
                     return redirect("partylife:applicant", pk=applicant.pk)
         return render(request, "partylife/applicant_form.html", {"form": form}, status=400)
 
@@ -125,13 +134,21 @@ class ApplicantDetailView(ScopedViewMixin, View):
             "-date"
         )
         roster = services.roster(org).filter(status=MemberStatus.FULL)
-        return StepForm(data, files, steps=NEXT_STEPS.get(applicant.stage, ()), meetings=meetings, roster=roster)
+        return StepForm(data, files, steps=next_steps(applicant), meetings=meetings, roster=roster)
 
     def get(self, request, pk, form=None, status=200):
         applicant = self.get_object_or_404(pk)
         can_change = self.scoped(Applicant, Action.CHANGE).filter(pk=applicant.pk).exists()
-        steps = NEXT_STEPS.get(applicant.stage, ())
-        hints = [(s, earliest(applicant, s)) for s in steps]
+        steps = next_steps(applicant)
+        rules = TimeRules.at(Book.load(), applicant.org)
+        hints = [
+            f"“{StepKind(s).label}”最早可于 {day:%Y-%m-%d} 登记。"
+            for s in steps
+            if (day := earliest(applicant, s, rules)) is not None
+        ]
+        deadline = talk_deadline(applicant.applied_on, rules) if StepKind.TALK in steps else None
+        if deadline is not None:
+            hints.insert(0, f"“{StepKind.TALK.label}”应于 {deadline:%Y-%m-%d} 前进行（{rules.talk.citation}）。")
         return render(
             request,
             "partylife/applicant.html",
@@ -141,7 +158,8 @@ class ApplicantDetailView(ScopedViewMixin, View):
                 "contacts": applicant.contacts.all(),
                 "introducers": applicant.introducers.all(),
                 "form": (form or self.step_form(applicant)) if can_change and steps else None,
-                "hints": [(StepKind(s).label, day) for s, day in hints if day],
+                "hints": hints,
+                "breaches": recorded_breaches(applicant, rules),
             },
             status=status,
         )
@@ -164,12 +182,14 @@ class ApplicantDetailView(ScopedViewMixin, View):
                     hours=data["hours"],
                     months=data["months"],
                     approved_on=data["approved_on"],
+                    talker=data["talker"],
                     document=data["document"],
                 )
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
                 messages.success(request, f"已登记：{step.get_kind_display()}（{step.date}）。")
+                warn_of(request, step.applicant, step.kind)
                 return redirect("partylife:applicant", pk=applicant.pk)
         return self.get(request, pk, form=form, status=400)
 

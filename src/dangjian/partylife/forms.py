@@ -6,29 +6,12 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from dangjian.core.evidence_views import MultipleFileField
 from dangjian.members.choices import Gender
 
 from .choices import MeetingKind, StepKind
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one field (Django's documented recipe); each is checked by the service."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data]
-        return [single(data, initial)] if data else []
 
 
 class MeetingForm(forms.Form):
@@ -41,7 +24,7 @@ class MeetingForm(forms.Form):
     minutes = forms.CharField(
         label="会议记录", required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 4})
     )
-    photos = MultipleFileField(label="照片", required=False)
+    photos = MultipleFileField(label="照片", required=False, accept="image/*")
 
     def __init__(self, *args, groups=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,7 +34,7 @@ class MeetingForm(forms.Form):
 
 
 class PhotoForm(forms.Form):
-    photos = MultipleFileField(label="照片")
+    photos = MultipleFileField(label="照片", accept="image/*")
 
 
 class ApplicantForm(forms.Form):
@@ -69,12 +52,13 @@ class StepForm(forms.Form):
     """The next step; which fields matter depends on the step (the service says what is missing)."""
 
     kind = forms.ChoiceField(label="环节", choices=StepKind.choices)
-    date = forms.DateField(label="日期（支委会、支部大会召开日期或培训日期）", widget=DATE)
+    date = forms.DateField(label="日期（谈话日期，支委会、支部大会召开日期或培训日期）", widget=DATE)
+    talker = forms.CharField(label="谈话人（入党谈话填写）", max_length=100, required=False)
     decision = forms.CharField(
-        label="决定或依据",
+        label="决定或依据（入党谈话填写谈话情况）",
         max_length=500,
         required=False,
-        help_text="如：支委会研究决定；支部大会表决，应到 15 人，实到 13 人，赞成 13 票",
+        help_text="如：支委会研究决定；支部大会表决，应到 15 人，实到 13 人，赞成 13 票；谈话了解入党动机",
     )
     meeting = forms.ModelChoiceField(label="作出决定的会议", queryset=None, required=False)
     contacts = forms.ModelMultipleChoiceField(

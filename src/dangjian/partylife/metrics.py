@@ -8,6 +8,10 @@ A participant answers for the branches at and below it (a 党委 or 党总支 fo
 meeting dated after it counts for nothing, and a period the cut-off falls in counts only the meetings held in it.
 The count is as of the cut-off whatever the day of the run, so the same records give the same points: a run before
 the cut-off (a provisional one in December) already counts December as due.
+
+Which meetings are due is the rulebook's (`meeting.*`) as it stands for each branch; the rules are read once per
+computation (`rulebook.book.current_book`, held by the assessment's `one_book()`), and each explanation line cites
+the rule in force, naming the region whose override it is.
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ from decimal import Decimal
 from django.db.models import Count as Rows
 from django.db.models import Q
 
+from dangjian.rulebook.book import current_book
+
 from .choices import THREE_ONE, MeetingKind
 from .completion import common_prefix, counts_for, slots_of, under
-from .frequency import Count, frequencies
+from .frequency import RULES, Count, RulesAt
 from .models import Applicant, Meeting
 
 NAMED_UNITS = 8  # branches named in one explanation line; the rest are counted
@@ -46,7 +52,7 @@ def share(count: Count) -> Decimal:
 
 def _meeting_compute(kinds):
     def compute(participants, cutoff, year):
-        counts, _, _ = counts_for({p.id: p.path for p in participants}, kinds, year, cutoff)
+        counts, _, _ = counts_for({p.id: p.path for p in participants}, kinds, year, cutoff, RulesAt(current_book()))
         return {pid: share(count) for pid, count in counts.items()}
 
     return compute
@@ -54,7 +60,8 @@ def _meeting_compute(kinds):
 
 def _meeting_detail(kinds):
     def detail(participant, cutoff, year) -> list[str]:
-        _, units, held = counts_for({0: participant.path}, kinds, year, cutoff)
+        rules = RulesAt(current_book())
+        _, units, held = counts_for({0: participant.path}, kinds, year, cutoff, rules)
         if not units:
             return ["本组织及下级没有党支部，无应开会议。"]
         single = len(units) == 1
@@ -66,25 +73,32 @@ def _meeting_detail(kinds):
             for kind, day in rows.values_list("kind", "date"):
                 dates.setdefault(kind, []).append(day)
         lines = [] if single else [f"下属党支部 {len(units)} 个，合计："]
-        for rule in frequencies():
-            if rule.kind not in kinds:
+        for kind, _, _ in RULES:
+            if kind not in kinds:
                 continue
-            count, short = Count(), []
+            # Branches under different overrides are counted by different rules: one line per rule in force.
+            by_rule: dict = {}
             for unit in units:
-                slots = slots_of(unit, rule, held, year, cutoff)
-                count.add(slots)
-                missing = [s.label for s in slots if s.missing]
-                if missing:
-                    short.append("、".join(missing) if single else f"{unit.name}（{'、'.join(missing)}）")
-            if not count.need and not count.held:
-                continue
-            line = f"{rule.label}（{rule.text}）：应开 {count.need} 次，已开 {count.held} 次"
-            if single and dates.get(rule.kind):
-                line += "；召开日期 " + "、".join(f"{d:%m-%d}" for d in dates[rule.kind])
-            if short:
-                more = f"等 {len(short)} 个党支部" if len(short) > NAMED_UNITS else ""
-                line += "；缺 " + "；".join(short[:NAMED_UNITS]) + more
-            lines.append(line)
+                rule = rules.at(unit).get(kind)
+                if rule is not None:
+                    by_rule.setdefault(rule, []).append(unit)
+            for rule, ruled in by_rule.items():
+                count, short = Count(), []
+                for unit in ruled:
+                    slots = slots_of(unit, rule, held, year, cutoff)
+                    count.add(slots)
+                    missing = [s.label for s in slots if s.missing]
+                    if missing:
+                        short.append("、".join(missing) if single else f"{unit.name}（{'、'.join(missing)}）")
+                if not count.need and not count.held:
+                    continue
+                line = f"{rule.label}（{rule.text}）：应开 {count.need} 次，已开 {count.held} 次"
+                if single and dates.get(kind):
+                    line += "；召开日期 " + "、".join(f"{d:%m-%d}" for d in dates[kind])
+                if short:
+                    more = f"等 {len(short)} 个党支部" if len(short) > NAMED_UNITS else ""
+                    line += "；缺 " + "；".join(short[:NAMED_UNITS]) + more
+                lines.append(rule.cite(line))
         return lines
 
     return detail
@@ -152,7 +166,7 @@ def development_detail(participant, cutoff, year) -> list[str]:
 
 def _meeting_metric(key: str, kinds, label: str) -> RecordMetric:
     words = "、".join(MeetingKind(k).label for k in kinds)
-    explain = f"{words}：截至考核截止日已开次数 ÷ 应开次数（按组织生活记录，频次见组织生活规则）"
+    explain = f"{words}：截至考核截止日已开次数 ÷ 应开次数（按组织生活记录，频次按规则库中本地区适用的组织生活规则）"
     return RecordMetric(key, label, explain, _meeting_compute(kinds), _meeting_detail(kinds))
 
 

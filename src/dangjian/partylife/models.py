@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from dangjian.core.crypto import EncryptedCharField, digest, mask_id_number, mask_phone
+from dangjian.core.evidence import EvidencePhoto
 from dangjian.core.scope import ScopedQuerySet
 from dangjian.members.choices import Gender
 from dangjian.members.models import Member
@@ -93,12 +94,13 @@ class Attendance(models.Model):
         return f"{self.name}（{'出席' if self.present else '缺席：' + self.get_reason_display()}）"
 
 
-class MeetingPhoto(models.Model):
-    """A photo of the meeting, checked by its bytes on upload (`core.uploads.check_upload`)."""
+class MeetingPhoto(EvidencePhoto):
+    """A photo of the meeting, checked by its bytes on upload (`core.evidence.UploadRule`)."""
+
+    upload_folder = "partylife/meetings"
+    owner_field = "meeting"
 
     meeting = models.ForeignKey(Meeting, verbose_name="会议", on_delete=models.CASCADE, related_name="photos")
-    file = models.FileField("照片", upload_to="partylife/meetings/%Y")
-    original_name = models.CharField("文件名", max_length=200)
 
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "meeting__org__path"
@@ -107,9 +109,6 @@ class MeetingPhoto(models.Model):
         verbose_name = "会议照片"
         verbose_name_plural = "会议照片"
         ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class Applicant(models.Model):
@@ -128,6 +127,7 @@ class Applicant(models.Model):
     phone = EncryptedCharField("联系电话", blank=True)
     stage = models.CharField("所处阶段", max_length=20, choices=Stage.choices, default=Stage.APPLICANT)
     applied_on = models.DateField("递交申请日期")
+    talked_on = models.DateField("入党谈话日期", null=True, blank=True)
     activist_on = models.DateField("确定为入党积极分子日期", null=True, blank=True)
     candidate_on = models.DateField("确定为发展对象日期", null=True, blank=True)
     training_hours = models.PositiveSmallIntegerField("集中培训学时", default=0)
@@ -198,6 +198,7 @@ class DevelopmentStep(models.Model):
     approved_on = models.DateField("上级党委审批日期", null=True, blank=True)
     hours = models.PositiveSmallIntegerField("培训学时", null=True, blank=True)
     months = models.PositiveSmallIntegerField("延长月数", null=True, blank=True)
+    talker = models.CharField("谈话人", max_length=100, blank=True)
     document = models.FileField("材料", upload_to="partylife/development/%Y", blank=True)
     document_name = models.CharField("材料文件名", max_length=200, blank=True)
     recorded_by = models.ForeignKey(

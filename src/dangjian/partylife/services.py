@@ -16,6 +16,7 @@ from django.utils import timezone
 from dangjian.core.audit import record, snapshot
 from dangjian.core.citizen_id import born_of, id_number_problem, phone_problem
 from dangjian.core.crypto import digest
+from dangjian.core.evidence import PHOTO_TYPES, PHOTO_WORDS, UploadRule, add_uploads
 from dangjian.core.models import AuditAction
 from dangjian.core.scope import Action
 from dangjian.core.services import ensure_in_scope
@@ -25,14 +26,23 @@ from dangjian.members.models import Member
 from dangjian.members.services import create_member, delete_member, update_member
 from dangjian.orgs.choices import GRASSROOTS_KINDS, OrgKind
 from dangjian.orgs.models import Organization
+from dangjian.rulebook.book import Book
 
+from . import rollups
 from .choices import AbsenceReason, MeetingKind, Stage, StepKind
-from .development import TO_STAGE, application_problems, step_problems
+from .development import TO_STAGE, TimeRules, application_findings, step_findings
 from .models import Applicant, Attendance, DevelopmentStep, Meeting, MeetingPhoto
 
-PHOTO_TYPES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic")
-PHOTO_WORDS = "JPEG、PNG、GIF、WebP 或 HEIC 图片"
 MAX_PHOTOS = 9
+PHOTOS = UploadRule(
+    what="会议照片",
+    allowed=PHOTO_TYPES,
+    accepted=PHOTO_WORDS,
+    field="photos",
+    noun="照片",
+    most=MAX_PHOTOS,
+    too_many="每次会议最多上传 {most} 张照片。",
+)
 NOT_GRASSROOTS = "只有基层党组织（党委、党总支、党支部）登记组织生活和发展党员。"
 
 
@@ -101,13 +111,6 @@ def _check_meeting(org, kind, date, topic, group, people: Sequence[Presence]) ->
     return errors
 
 
-def _check_photos(photos) -> None:
-    if len(photos) > MAX_PHOTOS:
-        raise ValidationError({"photos": f"每次会议最多上传 {MAX_PHOTOS} 张照片。"})
-    for photo in photos:
-        check_upload(photo, allowed=PHOTO_TYPES, what="会议照片", accepted=PHOTO_WORDS)
-
-
 def meeting_snapshot(meeting: Meeting) -> dict:
     data = snapshot(meeting, exclude=("recorded_at", "minutes"))
     data["attendance"] = [[a.name, a.present, a.reason] for a in meeting.attendance.all().order_by("id")]
@@ -134,7 +137,8 @@ def record_meeting(
     errors = _check_meeting(org, kind, date, topic, group, people)
     if errors:
         raise ValidationError(errors)
-    _check_photos(photos)
+    PHOTOS.check(photos)
+    counted_before = rollups.counted_before(org.pk)
     meeting = Meeting.objects.create(
         org=org,
         kind=kind,
@@ -157,38 +161,16 @@ def record_meeting(
             for p in people
         ]
     )
-    _save_photos(meeting, photos)
+    MeetingPhoto.save_uploads(photos, actor=actor, meeting=meeting)
     after = meeting_snapshot(meeting) | {"photos": [p.name for p in photos]}
     record(AuditAction.CREATE, actor=actor, obj=meeting, org=org, after=after, detail="组织生活记录")
+    rollups.branch_changed(org, counted_before)
     return meeting
 
 
-def _save_photos(meeting: Meeting, photos) -> None:
-    for photo in photos:
-        item = MeetingPhoto(meeting=meeting, original_name=photo.name[-200:])
-        item.file.save(photo.name, photo, save=False)
-        item.save()
-
-
-@transaction.atomic
 def add_photos(meeting: Meeting, photos: Sequence, *, actor) -> list[MeetingPhoto]:
     """More photos of a meeting already recorded; all or none."""
-    ensure_in_scope(actor, meeting.org.path, Action.CHANGE)
-    photos = list(photos or ())
-    if not photos:
-        raise ValidationError({"photos": "请选择照片。"})
-    if meeting.photos.count() + len(photos) > MAX_PHOTOS:
-        raise ValidationError({"photos": f"每次会议最多上传 {MAX_PHOTOS} 张照片。"})
-    _check_photos(photos)
-    _save_photos(meeting, photos)
-    record(
-        AuditAction.UPDATE,
-        actor=actor,
-        obj=meeting,
-        org=meeting.org,
-        after={"photos": [p.name for p in photos]},
-        detail="上传会议照片",
-    )
+    add_uploads(meeting, photos, actor=actor, model=MeetingPhoto, rule=PHOTOS, org=meeting.org, detail="上传会议照片")
     return list(meeting.photos.all())
 
 
@@ -196,10 +178,12 @@ def add_photos(meeting: Meeting, photos: Sequence, *, actor) -> list[MeetingPhot
 def delete_meeting(meeting: Meeting, *, actor) -> None:
     """Remove a meeting recorded by mistake; the audit record keeps what it said."""
     ensure_in_scope(actor, meeting.org.path, Action.CHANGE)
+    counted_before = rollups.counted_before(meeting.org_id)  # the branch locked before the audit head, as on create
     record(AuditAction.DELETE, actor=actor, obj=meeting, org=meeting.org, before=meeting_snapshot(meeting))
     for photo in meeting.photos.all():
         photo.file.delete(save=False)
     meeting.delete()
+    rollups.branch_changed(meeting.org, counted_before)
 
 
 # ---------------------------------------------------------------------------------------------- development
@@ -247,7 +231,9 @@ def register_applicant(
     if applied_on is None:
         add("applied_on", "请填写递交申请日期。")
     else:
-        for message in application_problems(name, birth, applied_on, today=timezone.localdate()):
+        rules = TimeRules.at(Book.load(), org)  # the time rules as they stand for the organization
+        found = application_findings(name, birth, applied_on, today=timezone.localdate(), rules=rules)
+        for message in found.refusals:  # a rule lowered below 必须 there is shown on the page instead
             add("applied_on", message)
     if not problem:
         key = digest(id_number)
@@ -297,11 +283,14 @@ def record_step(
     hours: int | None = None,
     months: int | None = None,
     approved_on: datetime.date | None = None,
+    talker: str = "",
     document=None,
 ) -> DevelopmentStep:
-    """The next step of a person's development, refused with the rule cited when it is out of order or too early.
-    Admission enters the person in the member register as a probationary member; 转正 makes the record full;
-    cancellation removes it — each through the members' services."""
+    """The next step of a person's development, refused with the rule cited when it is out of order, or breaks a
+    time rule that is 必须 where the applicant's organization stands; a time rule lowered to 警告 or 提示 there lets
+    the step through, and the pages show the breach (`development.recorded_breaches`). The talk (入党谈话) records
+    who talked, on which day, with a note. Admission enters the person in the member register as a probationary
+    member; 转正 makes the record full; cancellation removes it — each through the members' services."""
     applicant = Applicant.objects.select_for_update(of=("self",)).select_related("org", "member").get(pk=applicant.pk)
     org = applicant.org
     ensure_in_scope(actor, org.path, Action.CHANGE)
@@ -309,7 +298,8 @@ def record_step(
         raise ValidationError({"date": "请填写日期。"})
     contacts = list(Member.objects.filter(pk__in=[m.pk for m in contacts]).select_related("org"))
     introducers = list(Member.objects.filter(pk__in=[m.pk for m in introducers]).select_related("org"))
-    problems = step_problems(
+    talker = (talker or "").strip()[:100]
+    problems = step_findings(
         applicant,
         kind,
         date,
@@ -320,7 +310,9 @@ def record_step(
         hours=hours,
         months=months,
         approved_on=approved_on,
-    )
+        talker=talker,
+        rules=TimeRules.at(Book.load(), org),
+    ).refusals
     if meeting is not None and meeting.org_id != org.pk:
         problems.append("所选会议不是本组织的会议。")
     if problems:
@@ -337,6 +329,7 @@ def record_step(
         approved_on=approved_on if kind == StepKind.ADMIT else None,
         hours=hours if kind == StepKind.TRAINING else None,
         months=months if kind == StepKind.EXTEND else None,
+        talker=talker if kind == StepKind.TALK else "",
         recorded_by=_user(actor),
     )
     _attach(step, document)
@@ -358,7 +351,9 @@ def record_step(
 def _advance(applicant: Applicant, step: DevelopmentStep, contacts, introducers, actor) -> None:
     """The applicant's dates and stage after `step`, and the member register's record where it changes."""
     kind, date = step.kind, step.date
-    if kind == StepKind.ACTIVIST:
+    if kind == StepKind.TALK:
+        applicant.talked_on = date
+    elif kind == StepKind.ACTIVIST:
         applicant.activist_on = date
         applicant.contacts.set(contacts)
     elif kind == StepKind.CANDIDATE:

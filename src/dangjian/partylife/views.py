@@ -4,26 +4,28 @@ phone (attendance by tapping names), its photos, and held against required for a
 from __future__ import annotations
 
 import datetime
-import mimetypes
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
+from dangjian.core.evidence_views import EvidenceFileView, EvidenceUploadView
 from dangjian.core.params import int_param
 from dangjian.core.scope import ALL, Action, acts_anywhere, scope_paths
 from dangjian.core.views import ScopedViewMixin, apply_validation_error, paged
 from dangjian.members.models import Member
 from dangjian.orgs.choices import BRANCH_KINDS, GRASSROOTS_KINDS, OrgKind
 from dangjian.orgs.models import Organization
+from dangjian.rulebook.book import Book
 from dangjian.sheets.export import ExportTooLarge, describe_filters, export_response
 
 from . import services
 from .choices import AbsenceReason
-from .completion import branch_table, rollup
+from .completion import branch_table, read_under, rollup
 from .filtersets import MeetingFilterSet
 from .forms import MeetingForm, PhotoForm
 from .frequency import frequencies
@@ -101,24 +103,19 @@ class MeetingDetailView(ScopedViewMixin, View):
         )
 
 
-class PhotoAddView(ScopedViewMixin, View):
+class PhotoAddView(EvidenceUploadView):
     model = Meeting
-    scope_action = Action.CHANGE
+    form_class = PhotoForm
+    field = "photos"
+    success_message = "照片已上传。"
 
-    def post(self, request, pk):
-        meeting = self.get_object_or_404(pk)
-        form = PhotoForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                services.add_photos(meeting, form.cleaned_data["photos"], actor=request.user)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, "照片已上传。")
-                return redirect("partylife:meeting", pk=meeting.pk)
-        return self._again(request, pk, form)
+    def add(self, meeting, uploads, *, actor) -> None:
+        services.add_photos(meeting, uploads, actor=actor)
 
-    def _again(self, request, pk, form):
+    def success_url(self, meeting) -> str:
+        return reverse("partylife:meeting", args=[meeting.pk])
+
+    def again(self, request, pk, form):
         """The meeting's page again, with the refused photos' message."""
         view = MeetingDetailView()
         view.request = request
@@ -136,17 +133,10 @@ class MeetingDeleteView(ScopedViewMixin, View):
         return redirect("partylife:meetings")
 
 
-class PhotoView(ScopedViewMixin, View):
+class PhotoView(EvidenceFileView):
     model = MeetingPhoto
-
-    def get(self, request, pk):
-        photo = self.get_object_or_404(pk)
-        try:
-            handle = photo.file.open("rb")
-        except FileNotFoundError as exc:
-            raise Http404("文件已不存在。") from exc
-        kind = mimetypes.guess_type(photo.original_name)[0] or "application/octet-stream"
-        return FileResponse(handle, content_type=kind, filename=photo.original_name)
+    as_attachment = False  # a meeting's photo opens in the browser
+    missing_message = "文件已不存在。"
 
 
 class MeetingCreateView(ScopedViewMixin, View):
@@ -244,10 +234,13 @@ class CompletionView(ScopedViewMixin, View):
             raise Http404(NOT_IN_SCOPE)
         asof = min(today, datetime.date(year, 12, 31))
         rows, children = [], []
+        book = Book.load()  # the meeting rules as they stand for the branches, read once for the page
+        rules = frequencies(book, org)
         if org is not None:
-            rows = branch_table(org, year, asof)
+            read = read_under(org, year, asof)  # the branches and their meetings, read once for table and roll-up
+            rows = branch_table(org, year, asof, book, read)
             if org.kind not in BRANCH_KINDS:
-                children = rollup(org, year, asof)
+                children = rollup(org, year, asof, book, read)
         return render(
             request,
             "partylife/completion.html",
@@ -257,8 +250,8 @@ class CompletionView(ScopedViewMixin, View):
                 "asof": asof,
                 "rows": rows,
                 "children": children,
-                "rules": frequencies(),
-                "kinds": [rule.kind for rule in frequencies()],
+                "rules": rules,
+                "kinds": [rule.kind for rule in rules],
                 "is_branch": org is not None and org.kind in BRANCH_KINDS,
                 "years": list(range(today.year, today.year - 5, -1)),
             },

@@ -55,6 +55,13 @@ class Problem(models.Model):
     # How many levels above the responsible organization an overdue problem has been raised (0: not yet).
     escalation_level = models.PositiveSmallIntegerField("逾期已上报层数", default=0)
     submitted_at = models.DateTimeField("申报办结时间", null=True, blank=True)
+    # Who verifies and closes, kept when the problem is submitted (`services.verifier`): the workbench of a province
+    # asks "what waits for my check" in one query instead of working it out for each submitted problem. The check
+    # itself (`services._verifier_side`) works it out again from the tree as it is.
+    verifier_org = models.ForeignKey(
+        Organization, verbose_name="核实单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verifier_manages = models.BooleanField("核实须管理权限", default=False)  # the top level verifies itself (MANAGE)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="申报人",
@@ -93,6 +100,7 @@ class Problem(models.Model):
             models.Index(fields=["status", "level"], name="problem_status_level"),
             models.Index(fields=["closed_on"], name="problem_closed_on"),
             models.Index(fields=["deadline"], name="problem_deadline"),
+            models.Index(fields=["status", "verifier_org"], name="problem_status_verifier"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -13,6 +13,7 @@ Who may do what, on top of the data scope (repeated inside each transaction):
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -24,10 +25,12 @@ from dangjian.cadence.notify import notify
 from dangjian.cadence.recipients import holders
 from dangjian.core.audit import record, snapshot
 from dangjian.core.models import AuditAction
-from dangjian.core.scope import Action, path_in_scope
+from dangjian.core.scope import Action, path_in_scope, paths_q
 from dangjian.core.services import ensure_in_scope
 from dangjian.orgs.models import Organization
+from dangjian.orgs.services import follow_moves
 
+from . import rollups
 from .choices import (
     ORG_LEVELS,
     Category,
@@ -75,11 +78,12 @@ def verifier(problem: Problem) -> tuple[Organization, str]:
     return verifiers([problem])[problem.pk]
 
 
-def verifiers(problems) -> dict[int, tuple[Organization, str]]:
+def verifiers(problems, org_model=Organization) -> dict[int, tuple[Organization, str]]:
     """`verifier` of many problems, their organizations' ancestors read in one query (as `responsible_for` finds
-    them: the highest at or above the problem's organization whose tree level belongs to the level)."""
+    them: the highest at or above the problem's organization whose tree level belongs to the level). `org_model` is
+    the historical model when a migration calls it."""
     ids = {pk for problem in problems for pk in ancestors_or_self(problem.org)}
-    found = Organization.objects.filter(pk__in=ids).only("path", "level", "depth", "name", "code") if ids else []
+    found = org_model.objects.filter(pk__in=ids).only("path", "level", "depth", "name", "code") if ids else []
     orgs = {org.pk: org for org in found}
     out = {}
     for problem in problems:
@@ -93,6 +97,28 @@ def verifiers(problems) -> dict[int, tuple[Organization, str]]:
                 break
             level = level_above(level)
     return out
+
+
+def keep_verifiers(waiting: list[Problem], problem_model=Problem, org_model=Organization) -> None:
+    """Keep on each problem waiting for its check who verifies it (`verifier`), as `submit_problem` does. The
+    models are the historical ones when a migration calls it."""
+    found = verifiers(waiting, org_model)
+    for problem in waiting:
+        problem.verifier_org, action = found[problem.pk]
+        problem.verifier_manages = action == Action.MANAGE
+    problem_model.objects.bulk_update(waiting, ["verifier_org", "verifier_manages"])
+
+
+def verifiers_moved(org: Organization) -> None:
+    """After `org`'s subtree moved (`orgs.services.follow_moves`): its problems waiting for a check get the
+    verifier of where they now sit."""
+    waiting = Problem.objects.filter(paths_q([org.path], "org__path"), status=ProblemStatus.SUBMITTED)
+    keep_verifiers(list(waiting.select_related("org", "responsible_org")))
+
+
+def register() -> None:
+    """Hand the organizations' moves the verifiers to keep (from `ProblemsConfig.ready()`)."""
+    follow_moves(verifiers_moved)
 
 
 def can_handle(user, problem: Problem) -> bool:
@@ -257,6 +283,7 @@ def record_problem(
         actor,
     )
     _audit(AuditAction.CREATE, problem, actor, None, f"登记问题，交由{responsible.name}办理")
+    rollups.problem_changed(problem, Counter())
     return problem
 
 
@@ -271,6 +298,7 @@ def assign_problem(problem: Problem, *, owner_name: str, deadline: datetime.date
         f"该问题{problem.get_status_display()}，不能再指派责任人。",
     )
     before = snapshot(problem)
+    counted_before = rollups.keys_of(problem)
     problem.owner_name, problem.owner_user = _owner(owner_name, owner_user, problem.responsible_org, problem.level)
     problem.deadline = _deadline(deadline, timezone.localdate())
     problem.status = ProblemStatus.OPEN
@@ -278,6 +306,7 @@ def assign_problem(problem: Problem, *, owner_name: str, deadline: datetime.date
     problem.save()
     _event(problem, EventKind.ASSIGNED, f"责任人 {problem.owner_name}，办结时限 {problem.deadline:%Y-%m-%d}", actor)
     _audit(AuditAction.UPDATE, problem, actor, before, "指派责任人")
+    rollups.problem_changed(problem, counted_before)
     return problem
 
 
@@ -307,13 +336,16 @@ def submit_problem(problem: Problem, *, result: str, actor) -> Problem:
     problem = _locked(problem)
     _owner_side(problem, actor, "申报办结")
     before = snapshot(problem)
+    counted_before = rollups.keys_of(problem)
     problem.result = _text(result, "办理结果", TEXT_MAX)
     problem.status = ProblemStatus.SUBMITTED
     problem.submitted_at, problem.submitted_by = timezone.now(), _user(actor)
+    above, action = verifier(problem)
+    problem.verifier_org, problem.verifier_manages = above, action == Action.MANAGE
     problem.save()
-    above, _ = verifier(problem)
     _event(problem, EventKind.SUBMITTED, f"{problem.result}（待{above.name}核实销号）", actor)
     _audit(AuditAction.UPDATE, problem, actor, before, "申报办结")
+    rollups.problem_changed(problem, counted_before)
     notify(
         holders(above),
         title=f"待核实销号：{problem.org.name}「{problem.title[:40]}」",
@@ -345,6 +377,7 @@ def escalate_problem(problem: Problem, *, reason: str, actor) -> Problem:
             up = level_above(up)
     _require(target is not None, f"{problem.responsible_org.name}之上没有可以上报的党组织。")
     before = snapshot(problem)
+    counted_before = rollups.keys_of(problem)
     lower = problem.responsible_org.name
     problem.level, problem.responsible_org = up, target
     problem.status = ProblemStatus.ASSIGNING
@@ -353,6 +386,7 @@ def escalate_problem(problem: Problem, *, reason: str, actor) -> Problem:
     problem.save()
     _event(problem, EventKind.ESCALATED, f"{lower}无法解决，上报{target.name}：{reason}", actor)
     _audit(AuditAction.UPDATE, problem, actor, before, f"本级无法解决，上报{target.name}")
+    rollups.problem_changed(problem, counted_before)
     notify(
         holders(target),
         title=f"问题上报：{problem.org.name}「{problem.title[:40]}」待指派责任人",
@@ -388,6 +422,7 @@ def close_problem(problem: Problem, *, opinion: str, actor) -> Problem:
     problem = _locked(problem)
     above = _verifier_side(problem, actor, "销号")
     before = snapshot(problem)
+    counted_before = rollups.keys_of(problem)
     problem.closing_opinion = _text(opinion, "核实意见", TEXT_MAX)
     problem.status = ProblemStatus.CLOSED
     problem.closed_at, problem.closed_on, problem.closed_by = timezone.now(), timezone.localdate(), _user(actor)
@@ -395,6 +430,7 @@ def close_problem(problem: Problem, *, opinion: str, actor) -> Problem:
     problem.save()
     _event(problem, EventKind.CLOSED, f"{above.name}核实销号：{problem.closing_opinion}", actor)
     _audit(AuditAction.UPDATE, problem, actor, before, "核实销号")
+    rollups.problem_changed(problem, counted_before)
     return problem
 
 
@@ -404,12 +440,14 @@ def return_problem(problem: Problem, *, opinion: str, actor) -> Problem:
     problem = _locked(problem)
     above = _verifier_side(problem, actor, "退回")
     before = snapshot(problem)
+    counted_before = rollups.keys_of(problem)
     opinion = _text(opinion, "退回意见", TEXT_MAX)
     problem.status = ProblemStatus.OPEN
     problem.submitted_at = problem.submitted_by = None
     problem.save()
     _event(problem, EventKind.RETURNED, f"{above.name}核实未通过：{opinion}", actor)
     _audit(AuditAction.UPDATE, problem, actor, before, "核实未通过，退回重办")
+    rollups.problem_changed(problem, counted_before)
     return problem
 
 

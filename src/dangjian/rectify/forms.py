@@ -6,6 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from dangjian.core.evidence_views import MultipleFileField
+
 from .models import CaseSource, CaseStatus, SupporterRole, WeaknessKind
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -65,29 +67,14 @@ class MeasureDoneForm(forms.Form):
         self.fields["date"].initial = timezone.localdate()
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input (photos taken on the spot)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,.pdf,.doc,.docx,.xls,.xlsx,.txt"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
-
-
 class EntryForm(forms.Form):
     date = forms.DateField(label="日期", widget=DATE)
     content = forms.CharField(label="进展情况", max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
     files = MultipleFileField(
-        label="佐证文件或照片（可多选）", required=False, help_text="PDF、图片、Word、Excel 或文本，单个不超过 20 MB"
+        label="佐证文件或照片（可多选）",
+        required=False,
+        accept="image/*,.pdf,.doc,.docx,.xls,.xlsx,.txt",
+        help_text="PDF、图片、Word、Excel 或文本，单个不超过 20 MB",
     )
 
     def __init__(self, *args, **kwargs):

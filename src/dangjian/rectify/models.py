@@ -9,8 +9,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from dangjian.core.evidence import EvidenceFile
 from dangjian.core.scope import ScopedQuerySet
-from dangjian.core.thumbnails import is_image
 from dangjian.orgs.models import Organization
 
 
@@ -211,12 +211,14 @@ class LedgerEntry(models.Model):
         return f"{self.date} {self.content[:30]}"
 
 
-class LedgerFile(models.Model):
-    """Evidence of a ledger entry: a file or a photo."""
+class LedgerFile(EvidenceFile):
+    """Evidence of a ledger entry: a file or a photo (a photo shown on the case page as a thumbnail)."""
+
+    upload_folder = "rectify"
+    owner_field = "entry"
+    thumb_prefix = "ledger"
 
     entry = models.ForeignKey(LedgerEntry, verbose_name="台账记录", on_delete=models.CASCADE, related_name="files")
-    file = models.FileField("文件", upload_to="rectify/%Y")
-    original_name = models.CharField("文件名", max_length=200)
 
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "entry__measure__case__org__path"
@@ -224,14 +226,6 @@ class LedgerFile(models.Model):
     class Meta:
         verbose_name = "台账佐证"
         verbose_name_plural = "台账佐证"
-
-    def __str__(self) -> str:
-        return self.original_name
-
-    @property
-    def is_image(self) -> bool:
-        """A photo, shown on the case page as a thumbnail (`rectify:file_thumb`)."""
-        return is_image(self.original_name)
 
 
 class CaseEventKind(models.TextChoices):

@@ -25,10 +25,10 @@ from django.utils import timezone
 from dangjian.assess.models import AssessmentStatus, Result
 from dangjian.cadence.notify import notify
 from dangjian.core.audit import record, snapshot
+from dangjian.core.evidence import UploadRule
 from dangjian.core.models import AuditAction
 from dangjian.core.scope import Action, path_in_scope
 from dangjian.core.services import ensure_in_scope
-from dangjian.core.uploads import check_upload
 from dangjian.orgs.choices import Level, OrgKind
 from dangjian.orgs.models import Organization
 from dangjian.rulebook.book import Book, Effective
@@ -464,6 +464,7 @@ def add_fund(case: Case, *, actor, amount, source: str, date: datetime.date, pur
 # ---------------------------------------------------------------------------------------------------- the ledger
 
 MAX_FILES_PER_ENTRY = 10
+EVIDENCE = UploadRule(what="台账佐证", most=MAX_FILES_PER_ENTRY, too_many="每条台账最多上传 {most} 个文件。")
 
 
 @transaction.atomic
@@ -478,15 +479,9 @@ def add_entry(measure: Measure, *, actor, date: datetime.date, content: str, fil
     if date > timezone.localdate():
         raise ValidationError({"date": "日期不能晚于今天。"})
     files = list(files or ())
-    if len(files) > MAX_FILES_PER_ENTRY:
-        raise ValidationError({"files": f"每条台账最多上传 {MAX_FILES_PER_ENTRY} 个文件。"})
-    for upload in files:
-        check_upload(upload, what="台账佐证")
+    EVIDENCE.check(files)
     entry = LedgerEntry.objects.create(measure=measure, date=date, content=content.strip()[:2000], author=_user(actor))
-    for upload in files:
-        item = LedgerFile(entry=entry, original_name=upload.name[-200:])
-        item.file.save(upload.name, upload, save=False)
-        item.save()
+    LedgerFile.save_uploads(files, actor=actor, entry=entry)
     ensure_in_scope(actor, measure.case.org.path, Action.CHANGE)
     record(
         AuditAction.CREATE,

@@ -10,15 +10,15 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views import View
 
 from dangjian.assess.models import Assessment
+from dangjian.core.evidence_views import EvidenceFileView, EvidenceThumbnailView
 from dangjian.core.scope import ALL, Action, acts_anywhere, scope_paths
-from dangjian.core.thumbnails import is_image, thumbnail
 from dangjian.core.views import ScopedListView, ScopedViewMixin, apply_validation_error, first_rows
 from dangjian.orgs.models import Organization
 from dangjian.rulebook.book import Book
@@ -241,31 +241,11 @@ class LedgerView(ScopedViewMixin, View):
         )
 
 
-class LedgerFileView(ScopedViewMixin, View):
+class LedgerFileView(EvidenceFileView):
     """Evidence is downloaded only through the data scope, never from a public address."""
 
     model = LedgerFile
 
-    def get(self, request, pk):
-        item = self.get_object_or_404(pk)
-        try:
-            handle = item.file.open("rb")
-        except FileNotFoundError as exc:
-            raise Http404("文件不存在。") from exc
-        return FileResponse(handle, as_attachment=True, filename=item.original_name)
 
-
-class LedgerThumbnailView(ScopedViewMixin, View):
-    """A ledger photo's thumbnail, through the same data scope as the file itself; 404 for a file that is not an
-    image Pillow reads."""
-
+class LedgerThumbnailView(EvidenceThumbnailView):
     model = LedgerFile
-
-    def get(self, request, pk):
-        item = self.get_object_or_404(pk)
-        path = thumbnail(item.file, f"ledger-{item.pk}") if is_image(item.original_name) else None
-        if path is None:
-            raise Http404("该文件没有缩略图。")
-        response = FileResponse(path.open("rb"), content_type="image/jpeg")
-        response["Cache-Control"] = "private, max-age=3600"
-        return response

@@ -97,6 +97,56 @@ class VenueForm(forms.Form):
         help_text=rules.STANDARD_SOURCE,
     )
 
+    def __init__(self, *args, checklist: rules.Checklist | None = None, **kwargs):
+        """The checklist's items in force at the venue's organization are the choices (the default ten before an
+        organization is known)."""
+        super().__init__(*args, **kwargs)
+        checklist = checklist or rules.DEFAULT_CHECKLIST
+        field = self.fields["standard"]
+        field.choices = [(item.key, item.label) for item in checklist.active]
+        field.help_text = checklist.source
+
+
+NEW_ITEMS = 3  # blank rows for new items on the adjustment form
+
+
+class StandardForm(forms.Form):
+    """A county's adjustment of the "十有" checklist: each item's name and whether it is retired, up to three new
+    items, and the reason (kept by the rulebook's trail)."""
+
+    org_code = forms.CharField(label="调整的党组织（县（区）委或市委的组织编码）", max_length=40)
+    reason = forms.CharField(
+        label="调整理由", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )  # required by the service, which says so in its words
+
+    def __init__(self, *args, checklist: rules.Checklist, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.checklist = checklist
+        for item in checklist.items:
+            self.fields[f"label_{item.key}"] = forms.CharField(
+                label="项目名称", max_length=50, required=False, initial=item.label
+            )
+            self.fields[f"retire_{item.key}"] = forms.BooleanField(label="停用", required=False, initial=item.retired)
+        for n in range(1, NEW_ITEMS + 1):
+            self.fields[f"new_{n}"] = forms.CharField(label=f"新增项目 {n}", max_length=50, required=False)
+
+    def rows(self):
+        """(item, its name field, its retire field) for the template."""
+        return [(item, self[f"label_{item.key}"], self[f"retire_{item.key}"]) for item in self.checklist.items]
+
+    def new_fields(self):
+        return [self[f"new_{n}"] for n in range(1, NEW_ITEMS + 1)]
+
+    def changes(self) -> dict:
+        """The service's arguments (`services.adjust_venue_standard`) from the cleaned form."""
+        data = self.cleaned_data
+        return {
+            "labels": {item.key: data.get(f"label_{item.key}", "") for item in self.checklist.items},
+            "retired": [item.key for item in self.checklist.items if data.get(f"retire_{item.key}")],
+            "added": [data.get(f"new_{n}", "") for n in range(1, NEW_ITEMS + 1)],
+            "reason": data["reason"],
+        }
+
 
 class ServiceForm(forms.Form):
     month = MonthField(label="月份")

@@ -17,6 +17,7 @@ from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
 from . import rules
+from .checklists import checklist_at
 from .choices import FundSource, ProjectCategory, ProjectStatus, ReportKind, SecretaryRole, VenueKind
 
 
@@ -123,16 +124,33 @@ class Venue(models.Model):
         return self.name
 
     @property
+    def checklist(self) -> rules.Checklist:
+        """The "十有" checklist in force for the venue's organization (`checklists.Checklists`); a list attaches it
+        to every row at once (`Checklists.attach`), a single venue reads it when first asked."""
+        if "_checklist" not in self.__dict__:
+            self._checklist = checklist_at(self.org)
+        return self._checklist
+
+    @checklist.setter
+    def checklist(self, value: rules.Checklist) -> None:
+        self._checklist = value
+
+    @property
     def standard_count(self) -> int:
-        return len(rules.standard_met(self.standard))
+        return len(self.checklist.met(self.standard))
 
     @property
     def standard_complete(self) -> bool:
-        return self.standard_count == len(rules.STANDARD_ITEMS)
+        return self.checklist.complete(self.standard)
 
     @property
     def standard_missing(self) -> list[str]:
-        return rules.standard_missing(self.standard)
+        return self.checklist.missing(self.standard)
+
+    @property
+    def standard_retired(self) -> list[str]:
+        """Items the venue met that its area has since retired: kept on record, shown apart."""
+        return self.checklist.retired_met(self.standard)
 
 
 class VenuePhoto(models.Model):

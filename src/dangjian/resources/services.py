@@ -18,8 +18,11 @@ from dangjian.core.services import ensure_in_scope
 from dangjian.core.uploads import EVIDENCE_TYPES, check_upload
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
+from dangjian.rulebook.models import Rule, RuleOverride
+from dangjian.rulebook.services import OVERRIDE_LEVELS, set_override
 
 from . import rules
+from .checklists import checklist_at
 from .choices import FundSource, ProjectCategory, ProjectStatus, ReportKind, SecretaryRole, VenueKind
 from .models import (
     Fund,
@@ -220,7 +223,7 @@ def add_evidence(project: Project, files: Sequence, *, actor) -> list[ProjectEvi
 VENUE_FIELDS = ("kind", "name", "address", "area_m2", "built_year", "standard")
 
 
-def _check_venue(values: dict) -> None:
+def _check_venue(values: dict, checklist: rules.Checklist, previous=()) -> None:
     errors = _Errors()
     if values.get("kind") not in VenueKind.values:
         errors.add("kind", "请选择阵地类别。")
@@ -229,21 +232,25 @@ def _check_venue(values: dict) -> None:
     built = values.get("built_year")
     if built is not None and not 1949 <= built <= timezone.localdate().year:
         errors.add("built_year", "建成年份有误。")
-    unknown = [k for k in values.get("standard") or () if k not in rules.STANDARD_KEYS]
+    unknown = checklist.unknown(values.get("standard"), previous)
     if unknown:
         errors.add("standard", f"“十有”清单中没有这些项目：{'、'.join(map(str, unknown))}。")
     errors.raise_any()
 
 
 @transaction.atomic
-def create_venue(*, actor, org: Organization, photos: Sequence = (), **values) -> Venue:
-    """A venue of `org` with the "十有" items it meets (`standard`: keys of `rules.STANDARD_ITEMS`)."""
+def create_venue(
+    *, actor, org: Organization, photos: Sequence = (), checklist: rules.Checklist | None = None, **values
+) -> Venue:
+    """A venue of `org` with the "十有" items it meets (`standard`: keys of the checklist in force at `org`;
+    `checklist` given by an import that has them loaded already)."""
     ensure_in_scope(actor, org.path, Action.CHANGE)
+    checklist = checklist or checklist_at(org)
     values = {k: v for k, v in values.items() if k in VENUE_FIELDS}
-    _check_venue(values)
+    _check_venue(values, checklist)
     photos = list(photos or ())
     _files(photos, photos=True, what="阵地照片")
-    values["standard"] = rules.standard_met(values.get("standard"))
+    values["standard"] = checklist.normalize(values.get("standard"))
     venue = Venue.objects.create(org=org, **{**values, "name": values["name"].strip()})
     _save_photos(venue, photos)
     record(
@@ -262,8 +269,9 @@ def update_venue(venue: Venue, *, actor, **values) -> Venue:
     ensure_in_scope(actor, venue.org.path, Action.CHANGE)
     before = snapshot(venue, exclude=("created_at",))
     merged = {f: getattr(venue, f) for f in VENUE_FIELDS} | {k: v for k, v in values.items() if k in VENUE_FIELDS}
-    _check_venue(merged)
-    merged["standard"] = rules.standard_met(merged.get("standard"))
+    checklist = checklist_at(venue.org)
+    _check_venue(merged, checklist, previous=venue.standard)
+    merged["standard"] = checklist.normalize(merged.get("standard"), previous=venue.standard)
     for field, value in merged.items():
         setattr(venue, field, value.strip() if field == "name" else value)
     venue.save()
@@ -277,6 +285,56 @@ def update_venue(venue: Venue, *, actor, **values) -> Venue:
         detail="阵地",
     )
     return venue
+
+
+def adjust_venue_standard(
+    org: Organization,
+    *,
+    actor,
+    reason: str,
+    labels: dict[str, str] | None = None,
+    retired: Iterable[str] = (),
+    added: Iterable[str] = (),
+) -> RuleOverride:
+    """A county's (or city's) own "十有" checklist: the list in force there with items renamed (`labels`: key →
+    new label), retired (`retired`: keys; a retired key listed again is brought back only by leaving it out) and
+    added (`added`: labels), recorded as the rulebook's regional override of `resources.venue_standard` (who,
+    when, why; the adjustment it replaces is withdrawn and kept). Items are never deleted, so a venue's answers to a
+    retired item stay on its record; at least one item must stay in force."""
+    current = checklist_at(org)
+    labels = {k: (v or "").strip() for k, v in (labels or {}).items()}
+    retired = set(retired)
+    added = [label.strip() for label in added if label and label.strip()]
+    errors = _Errors()
+    if org.level not in OVERRIDE_LEVELS:
+        errors.add("org_code", "“十有”清单只能由市、县（区）一级调整，请选择市委或县（区）委。")
+    if not (reason or "").strip():
+        errors.add("reason", "请填写调整理由。")
+    known = {item.key for item in current.items}
+    strange = sorted((set(labels) | retired) - known)
+    if strange:
+        errors.add("__all__", f"清单中没有这些项目：{'、'.join(strange)}。")
+    items = [rules.Item(item.key, labels.get(item.key) or item.label, item.key in retired) for item in current.items]
+    empty = [item.label for item in current.items if item.key in labels and not labels[item.key]]
+    if empty:
+        errors.add("labels", f"项目名称不能为空：{'、'.join(empty)}。")
+    used = 1 + max((int(k[1:]) for k in known if k[:1] == "c" and k[1:].isdigit()), default=0)
+    for n, label in enumerate(added):
+        items.append(rules.Item(f"c{used + n}", label))
+    names = [item.label for item in items if not item.retired]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        errors.add("labels", f"项目名称重复：{'、'.join(twice)}。")
+    if any(len(item.label) > 50 for item in items):
+        errors.add("labels", "项目名称不能超过50个字。")
+    if not names:
+        errors.add("labels", "至少保留一个在用的项目。")
+    errors.raise_any()
+    adjusted = rules.Checklist(tuple(items))
+    if adjusted.items == current.items:
+        raise ValidationError({"__all__": "清单没有变化。"})
+    rule = Rule.objects.get(key=rules.STANDARD_RULE)
+    return set_override(rule, org, actor=actor, reason=reason, value=adjusted.as_value())
 
 
 def _save_photos(venue: Venue, photos) -> None:

@@ -1,10 +1,10 @@
-"""Venues and trainings as sheets: the columns of `dangjian import venues FILE` and `dangjian import trainings FILE`,
-their templates and the lists' exports (which write the import's columns, so a list kept in Excel today can be
+"""Venues, trainings, funds and projects as sheets: the columns of `dangjian import venues|trainings|funds|projects
+FILE`, their templates and the lists' exports (which write the import's columns, so a list kept in Excel today can be
 corrected and imported elsewhere).
 
-Rows go through the services (`create_venue`, `record_training`), so an imported record obeys exactly the rules of
-one entered by hand; one bad row and nothing is written (the import core's transaction), with an error sheet naming
-each bad cell.
+Rows go through the services (`create_venue`, `record_training`, `record_fund`, `create_project`), so an imported
+record obeys exactly the rules of one entered by hand; one bad row and nothing is written (the import core's
+transaction), with an error sheet naming each bad cell.
 """
 
 from __future__ import annotations
@@ -18,16 +18,16 @@ from django.core.exceptions import ValidationError
 from dangjian.core.scope import Action
 from dangjian.core.services import OutOfScope
 from dangjian.orgs.models import Organization
-from dangjian.sheets.columns import CHOICE, CODE, DATE, INT, TEXT, Column
+from dangjian.sheets.columns import BOOL, CHOICE, CODE, DATE, DECIMAL, INT, TEXT, Column
 from dangjian.sheets.imports import ImportReport, Row, allowed, cell_message, register_kind
 
 from . import rules
-from .choices import VenueKind
-from .models import Training, Venue
-from .services import create_venue, record_training, roster
+from .checklists import Checklists
+from .choices import FundSource, ProjectCategory, ProjectStatus, VenueKind
+from .models import Fund, Project, Training, Venue
+from .services import create_project, create_venue, record_fund, record_training, roster
 
 SEPARATORS = re.compile(r"[、，,；;\s]+")
-STANDARD_BY_LABEL = {label: key for key, label in rules.STANDARD_ITEMS}
 ORG_CODE = Column(
     "组织编码",
     "org_code",
@@ -36,7 +36,7 @@ ORG_CODE = Column(
     max_length=40,
     example="DEMO-0001",
     aliases=("党组织编码",),
-    note="阵地或培训所属党组织的组织编码。",
+    note="阵地、培训、经费或项目所属党组织的组织编码。",
 )
 
 VENUE_COLUMNS = [
@@ -61,7 +61,10 @@ VENUE_COLUMNS = [
         max_length=1000,
         example="有醒目标识、有党旗和入党誓词",
         aliases=("十有达标项目", "十有"),
-        note=f"达到的项目，用顿号隔开，或填“全部”。项目：{'、'.join(STANDARD_BY_LABEL)}。",
+        note=(
+            "达到的项目，用顿号隔开，或填“全部”。按阵地所在县（区）生效的“十有”清单填写（见“十有”清单页）；"
+            f"默认清单：{'、'.join(label for _, label in rules.STANDARD_ITEMS)}。"
+        ),
     ),
 ]
 TRAINING_COLUMNS = [
@@ -83,7 +86,81 @@ TRAINING_COLUMNS = [
 ]
 
 
+def _choices(choices) -> tuple[tuple[str, str], ...]:
+    return tuple((str(v), str(label)) for v, label in choices)
+
+
+FUND_COLUMNS = [
+    ORG_CODE,
+    Column("年度", "year", INT, required=True, example=2026),
+    Column(
+        "来源",
+        "source",
+        CHOICE,
+        required=True,
+        choices=_choices(FundSource.choices),
+        example="财政预算",
+        note="从下拉列表选择。",
+    ),  # fmt: skip
+    Column("用途", "purpose", TEXT, required=True, max_length=200, example="村级党组织活动经费"),
+    Column(
+        "列入预算",
+        "in_budget",
+        BOOL,
+        required=True,
+        choices=(("1", "是"), ("0", "否")),
+        example="是",
+        note="是否列入财政预算，填“是”或“否”。",
+    ),  # fmt: skip
+    Column("预算金额（元）", "budget", DECIMAL, example=5000, aliases=("预算金额",)),
+    Column("已支出（元）", "spent", DECIMAL, example=1200.5, aliases=("已支出",)),
+]
+PROJECT_COLUMNS = [
+    ORG_CODE,
+    Column("年度", "year", INT, required=True, example=2026),
+    Column("项目名称", "title", TEXT, required=True, max_length=200, example="党建+乡村振兴"),
+    Column(
+        "类别",
+        "category",
+        CHOICE,
+        required=True,
+        choices=_choices(ProjectCategory.choices),
+        example="党建+中心工作",
+        note="“1+3+X”：中心、重点、日常工作或特色项目（X），从下拉列表选择。",
+    ),  # fmt: skip
+    Column(
+        "状态", "status", CHOICE, choices=_choices(ProjectStatus.choices), example="实施中", note="不填为“实施中”。"
+    ),  # fmt: skip
+    Column("负责人", "leader_name", TEXT, max_length=50, example="王春生"),
+    Column("目标", "goals", TEXT, max_length=5000),
+    Column("计划投入（元）", "budget", DECIMAL, example=20000, aliases=("计划投入",)),
+    Column("已投入（元）", "spent", DECIMAL, example=8000, aliases=("已投入",)),
+    Column(
+        "参与党员",
+        "members",
+        TEXT,
+        max_length=10000,
+        example="王春生、李秋实",
+        note="本组织（含下级）党员的姓名，用顿号隔开；须与党员名册一致。",
+    ),
+    Column("成效", "results", TEXT, max_length=5000),
+]
+
+
+def fen(amount) -> int:
+    """Yuan as the sheet gives them (two decimals at most, checked by the column) in fen."""
+    return int(amount * 100) if amount is not None else 0
+
+
 def venue_export_columns():
+    """The import's columns; the "十有" items in the words of the list in force in each venue's county (loaded once
+    for the whole export)."""
+    checklists = Checklists()
+
+    def met(v) -> list[str]:
+        v.checklist = checklists.at(v.org)
+        return [v.checklist.label(key) for key in v.checklist.met(v.standard)]
+
     return [
         ("组织编码", lambda v: v.org.code),
         ("组织名称", lambda v: v.org.name),
@@ -92,8 +169,8 @@ def venue_export_columns():
         ("地址", lambda v: v.address),
         ("面积（平方米）", lambda v: v.area_m2),
         ("建成年份", lambda v: v.built_year),
-        ("“十有”达标项目", lambda v: "、".join(rules.STANDARD_LABEL[k] for k in rules.standard_met(v.standard))),
-        ("“十有”达标数", lambda v: v.standard_count),
+        ("“十有”达标项目", lambda v: "、".join(met(v))),
+        ("“十有”达标数", lambda v: len(met(v))),
     ]
 
 
@@ -119,6 +196,59 @@ class _Importer:
         self.report = report
         self.column = {c.field: c for c in self.columns}
         self.org = None  # the IMPORT record is filed without one: the rows may span organizations
+        self.rosters: dict[int, dict[str, list]] = {}
+        self.seen: dict[tuple, int] = {}
+
+    def is_new(self, row: Row, field: str, what: tuple[str, str], same: str, queryset, key: dict) -> bool:
+        """Whether the row's record (`key`: its identifying fields) is neither an earlier row of the file nor already
+        registered (`queryset` of its model); else the row fails on `field`, naming the record (`what`: "同一…" and
+        "该…" forms) and the fields that are the `same`."""
+        first = self.seen.setdefault((queryset.model, *key.values()), row.number)
+        if first != row.number:
+            self.fail(row, field, f"与第 {first} 行是同一{what[0]}（{same}相同）")
+            return False
+        if queryset.filter(**key).exists():
+            self.fail(row, field, f"该{what[1]}已登记（{same}相同），不能重复导入")
+            return False
+        return True
+
+    def _roster(self, org: Organization) -> dict[str, list]:
+        if org.pk not in self.rosters:
+            by_name = defaultdict(list)
+            for member in roster(org).select_related("org"):
+                by_name[member.name].append(member)
+            self.rosters[org.pk] = by_name
+        return self.rosters[org.pk]
+
+    def people(self, row: Row, org: Organization, field: str, what: str) -> list | None:
+        """The members named in the row's `field`, each once on `org`'s roster (its subtree); None, with the row's
+        errors, when a name is not on it or is there twice."""
+        people = self._roster(org)
+        found, unknown, twice = [], [], []
+        for name in (n for n in SEPARATORS.split(row.values.get(field) or "") if n):
+            matches = people.get(name, [])
+            if not matches:
+                unknown.append(name)
+            elif len(matches) > 1:
+                twice.append(name)
+            else:
+                found.append(matches[0])
+        if unknown:
+            self.fail(row, field, f"{'、'.join(unknown)} 不是{org.name}（含下级）的党员（{what}须从党员名册中选取）")
+        if twice:
+            self.fail(row, field, f"有同名党员“{'、'.join(twice)}”，无法按姓名区分，请在系统中逐条登记")
+        return None if unknown or twice else found
+
+    def write(self, row: Row, org: Organization, call, renames: dict | None = None) -> None:
+        """Write the row through its service; its refusals become the row's errors."""
+        try:
+            call()
+        except ValidationError as exc:
+            self.fail_all(row, exc, renames)
+        except OutOfScope:
+            self.fail(row, "org_code", f"组织编码“{org.code}”不在您的管理范围内")
+        else:
+            self.report.created += 1
 
     def fail(self, row: Row, field: str, message: str) -> None:
         row.errors.append(message)
@@ -155,7 +285,7 @@ class VenueImporter(_Importer):
 
     def __init__(self, user, report):
         super().__init__(user, report)
-        self.seen: dict[tuple, int] = {}
+        self.checklists = Checklists()
 
     def _one(self, row: Row) -> None:
         values = row.values
@@ -163,26 +293,25 @@ class VenueImporter(_Importer):
         if org is None:
             return
         name = (values.get("name") or "").strip()
-        key = (org.pk, values["kind"], name)
-        first = self.seen.setdefault(key, row.number)
-        if first != row.number:
-            self.fail(row, "name", f"与第 {first} 行是同一处阵地（组织、类别、名称相同）")
+        key = {"org": org, "kind": values["kind"], "name": name}
+        if not self.is_new(row, "name", ("处阵地", "阵地"), "组织、类别、名称", Venue.objects, key):
             return
-        if Venue.objects.filter(org=org, kind=values["kind"], name=name).exists():
-            self.fail(row, "name", "该阵地已登记（组织、类别、名称相同），不能重复导入")
-            return
+        checklist = self.checklists.at(org)  # the list in force in the venue's county
         text = (values.get("standard") or "").strip()
         if text == "全部":
-            standard = list(rules.STANDARD_KEYS)
+            standard = list(checklist.keys)
         else:
+            by_label = {item.label: item.key for item in checklist.active}
             labels = [part for part in SEPARATORS.split(text) if part]
-            unknown = [label for label in labels if label not in STANDARD_BY_LABEL]
+            unknown = [label for label in labels if label not in by_label]
             if unknown:
-                self.fail(row, "standard", f"“十有”清单中没有：{'、'.join(unknown)}（项目须与模板说明一致）")
+                self.fail(row, "standard", f"“十有”清单中没有：{'、'.join(unknown)}（项目须与本县（区）的清单一致）")
                 return
-            standard = [STANDARD_BY_LABEL[label] for label in labels]
-        try:
-            create_venue(
+            standard = [by_label[label] for label in labels]
+        self.write(
+            row,
+            org,
+            lambda: create_venue(
                 actor=self.user,
                 org=org,
                 kind=values["kind"],
@@ -191,65 +320,30 @@ class VenueImporter(_Importer):
                 area_m2=values.get("area_m2"),
                 built_year=values.get("built_year"),
                 standard=standard,
-            )
-        except ValidationError as exc:
-            self.fail_all(row, exc)
-        except OutOfScope:
-            self.fail(row, "org_code", f"组织编码“{org.code}”不在您的管理范围内")
-        else:
-            self.report.created += 1
+                checklist=checklist,
+            ),
+        )
 
 
 class TrainingImporter(_Importer):
     columns = TRAINING_COLUMNS
-
-    def __init__(self, user, report):
-        super().__init__(user, report)
-        self.rosters: dict[int, dict[str, list]] = {}
-        self.seen: dict[tuple, int] = {}
-
-    def _roster(self, org: Organization) -> dict[str, list]:
-        if org.pk not in self.rosters:
-            by_name = defaultdict(list)
-            for member in roster(org).select_related("org"):
-                by_name[member.name].append(member)
-            self.rosters[org.pk] = by_name
-        return self.rosters[org.pk]
 
     def _one(self, row: Row) -> None:
         values = row.values
         org = self.target(row)
         if org is None:
             return
-        key = (org.pk, values["date"], values["title"])
-        first = self.seen.setdefault(key, row.number)
-        if first != row.number:
-            self.fail(row, "title", f"与第 {first} 行是同一期培训（组织、日期、名称相同）")
+        key = {"org": org, "date": values["date"], "title": values["title"]}
+        if not self.is_new(row, "title", ("期培训", "期培训"), "组织、日期、名称", Training.objects, key):
             return
-        if Training.objects.filter(org=org, date=values["date"], title=values["title"]).exists():
-            self.fail(row, "title", "该期培训已登记（组织、日期、名称相同），不能重复导入")
-            return
-        people = self._roster(org)
-        found, unknown, twice = [], [], []
-        for name in (n for n in SEPARATORS.split(values.get("members") or "") if n):
-            matches = people.get(name, [])
-            if not matches:
-                unknown.append(name)
-            elif len(matches) > 1:
-                twice.append(name)
-            else:
-                found.append(matches[0])
-        if unknown:
-            self.fail(
-                row, "members", f"{'、'.join(unknown)} 不是{org.name}（含下级）的党员（参训党员须从党员名册中选取）"
-            )
-        if twice:
-            self.fail(row, "members", f"有同名党员“{'、'.join(twice)}”，无法按姓名区分，请在系统中登记该期培训")
-        if unknown or twice:
+        found = self.people(row, org, "members", "参训党员")
+        if found is None:
             return
         days = values.get("days")
-        try:
-            record_training(
+        self.write(
+            row,
+            org,
+            lambda: record_training(
                 actor=self.user,
                 org=org,
                 title=values["title"],
@@ -259,16 +353,84 @@ class TrainingImporter(_Importer):
                 hours=values.get("hours") or 0,
                 others=values.get("others") or 0,
                 content=values.get("content") or "",
-            )
-        except ValidationError as exc:
-            self.fail_all(row, exc)
-        except OutOfScope:
-            self.fail(row, "org_code", f"组织编码“{org.code}”不在您的管理范围内")
-        else:
-            self.report.created += 1
+            ),
+        )
+
+
+class FundImporter(_Importer):
+    """`dangjian import funds`: a line of party-work money per row (the ledger counties keep in Excel)."""
+
+    columns = FUND_COLUMNS
+    renames = {"budget_fen": "budget", "spent_fen": "spent"}
+
+    def _one(self, row: Row) -> None:
+        values = row.values
+        org = self.target(row)
+        if org is None:
+            return
+        purpose = (values.get("purpose") or "").strip()
+        key = {"org": org, "year": values["year"], "source": values["source"], "purpose": purpose}
+        if not self.is_new(row, "purpose", ("笔经费", "笔经费"), "组织、年度、来源、用途", Fund.objects, key):
+            return
+        self.write(
+            row,
+            org,
+            lambda: record_fund(
+                actor=self.user,
+                org=org,
+                year=values["year"],
+                source=values["source"],
+                purpose=purpose,
+                in_budget=bool(values.get("in_budget")),
+                budget_fen=fen(values.get("budget")),
+                spent_fen=fen(values.get("spent")),
+            ),
+            self.renames,
+        )
+
+
+class ProjectImporter(_Importer):
+    """`dangjian import projects`: a 党建+ project per row, its members named as on the organization's roster."""
+
+    columns = PROJECT_COLUMNS
+    renames = {"budget_fen": "budget", "spent_fen": "spent"}
+
+    def _one(self, row: Row) -> None:
+        values = row.values
+        org = self.target(row)
+        if org is None:
+            return
+        title = (values.get("title") or "").strip()
+        key = {"org": org, "year": values["year"], "title": title}
+        if not self.is_new(row, "title", ("个项目", "项目"), "组织、年度、名称", Project.objects, key):
+            return
+        found = self.people(row, org, "members", "参与党员")
+        if found is None:
+            return
+        self.write(
+            row,
+            org,
+            lambda: create_project(
+                actor=self.user,
+                org=org,
+                members=found,
+                year=values["year"],
+                title=title,
+                category=values["category"],
+                status=values.get("status") or ProjectStatus.ACTIVE,
+                leader_name=values.get("leader_name") or "",
+                goals=values.get("goals") or "",
+                budget_fen=fen(values.get("budget")),
+                spent_fen=fen(values.get("spent")),
+                results=values.get("results") or "",
+            ),
+            self.renames,
+        )
 
 
 def register_imports() -> None:
     """Join the import framework, called from the app's ready(): sheets sits below this app and cannot name it."""
     register_kind("venues", title="阵地", columns=VENUE_COLUMNS, importer=VenueImporter)
     register_kind("trainings", title="培训班次", columns=TRAINING_COLUMNS, importer=TrainingImporter)
+    register_kind("funds", title="党建经费", columns=FUND_COLUMNS, importer=FundImporter)
+    register_kind("projects", title="党建+项目", columns=PROJECT_COLUMNS, importer=ProjectImporter)

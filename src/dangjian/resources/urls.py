@@ -32,4 +32,5 @@ urlpatterns = [
     path("secretaries/new/", views.SecretaryCreateView.as_view(), name="secretary_create"),
     path("secretaries/<int:pk>/", views.SecretaryDetailView.as_view(), name="secretary"),
     path("secretaries/<int:pk>/reports/", views.ReportAddView.as_view(), name="report_add"),
+    path("standard/", views.StandardView.as_view(), name="standard"),
 ]

@@ -10,17 +10,20 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
 from dangjian.core.params import int_param
 from dangjian.core.scope import ALL, Action, acts_anywhere, scope_paths
-from dangjian.core.views import ScopedListView, ScopedViewMixin, apply_validation_error
+from dangjian.core.views import ScopedDetailView, ScopedListView, ScopedViewMixin, apply_validation_error, paged
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
+from dangjian.rulebook.models import RuleOverride
 from dangjian.sheets.export import ExportTooLarge, describe_filters, export_response
 
 from . import rules, services
+from .checklists import Checklists, checklist_at
 from .filtersets import FundFilterSet, ProjectFilterSet, SecretaryFilterSet, TrainingFilterSet, VenueFilterSet
 from .forms import (
     FilesForm,
@@ -30,6 +33,7 @@ from .forms import (
     ReportForm,
     SecretaryForm,
     ServiceForm,
+    StandardForm,
     TrainingForm,
     VenueForm,
 )
@@ -74,11 +78,22 @@ def _picked(view: ScopedViewMixin, form, field: str = "member"):
     return found
 
 
+class ResourceListView(ScopedListView):
+    """A list of this app: rows with their organization, and whether to offer the "new" button."""
+
+    list_select_related = ("org",)
+
+    def get_context_data(self, **context):
+        return context | {"can_change": acts_anywhere(self.request.user, Action.CHANGE)}
+
+
 # ---------------------------------------------------------------------------------------------------- roll-up
 
 
 class RollupView(ScopedViewMixin, View):
-    """The figures of the user's scope (or of an organization in it) and of each organization directly under it."""
+    """The figures of the user's scope (or of an organization in it): its totals, by level, and one row per
+    organization directly under it, each a link one level down; the organizations above it within the scope are
+    links back up (county → town → village and back)."""
 
     model = Organization
 
@@ -91,32 +106,86 @@ class RollupView(ScopedViewMixin, View):
         org = scoped_org(self, code) if code else home_org(self)
         if org is None and code:
             raise Http404(NOT_IN_SCOPE)
+        above = list(self.scoped(Organization).filter(pk__in=org.ancestor_ids()).order_by("depth")) if org else []
+        checklists = Checklists()
         return render(
             request,
             "resources/rollup.html",
             {
                 "org": org,
+                "above": above,
                 "year": year,
-                "result": rollup(org, year, today) if org is not None else None,
+                "result": rollup(org, year, today, checklists) if org is not None else None,
                 "years": list(range(today.year, today.year - 5, -1)),
-                "standard_size": len(rules.STANDARD_ITEMS),
+                "checklist": checklists.at(org) if org is not None else rules.DEFAULT_CHECKLIST,
             },
         )
+
+
+# ---------------------------------------------------------------------------------------------------- the "十有" list
+
+
+class StandardView(ScopedViewMixin, View):
+    """`resources:standard`: the "十有" checklist in force at an organization (the user's first by default), where
+    it comes from, and the trail of the adjustments within the user's scope; for a county or city the user manages,
+    the form that adjusts it (rename, retire, add), recorded by the rulebook with who, when and why."""
+
+    model = Organization
+
+    def context(self, org, form=None) -> dict:
+        checklist = checklist_at(org) if org else rules.DEFAULT_CHECKLIST
+        manages = (
+            org is not None
+            and org.level in services.OVERRIDE_LEVELS
+            and self.scoped(Organization, Action.MANAGE).filter(pk=org.pk).exists()
+        )
+        if manages and form is None:
+            form = StandardForm(checklist=checklist, initial={"org_code": org.code})
+        trail = (
+            self.scoped(RuleOverride)
+            .filter(rule__key=rules.STANDARD_RULE)
+            .select_related("org", "created_by", "withdrawn_by")
+            .order_by("-created_at", "-id")
+        )
+        return {
+            "org": org,
+            "checklist": checklist,
+            "form": form if manages else None,
+            "default": rules.DEFAULT_CHECKLIST,
+            **paged(self.request, trail, per_page=20),
+        }
+
+    def get(self, request):
+        code = request.GET.get("org_code", "")
+        org = scoped_org(self, code) if code else home_org(self)
+        if org is None and code:
+            raise Http404(NOT_IN_SCOPE)
+        return render(request, "resources/standard.html", self.context(org))
+
+    def post(self, request):
+        org = scoped_org(self, request.POST.get("org_code"), Action.MANAGE)
+        if org is None:
+            raise Http404(NOT_IN_SCOPE)
+        form = StandardForm(request.POST, checklist=checklist_at(org))
+        if form.is_valid():
+            try:
+                services.adjust_venue_standard(org, actor=request.user, **form.changes())
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, f"已调整{org.name}的“十有”清单。")
+                return redirect(f"{reverse('resources:standard')}?org_code={org.code}")
+        return render(request, "resources/standard.html", self.context(org, form), status=400)
 
 
 # ---------------------------------------------------------------------------------------------------- projects
 
 
-class ProjectListView(ScopedListView):
+class ProjectListView(ResourceListView):
     model = Project
     filterset_class = ProjectFilterSet
     template_name = "resources/projects.html"
-
-    def list_rows(self):
-        return self.get_queryset().select_related("org").order_by("-year", "org__path", "id")
-
-    def get_context_data(self, **context):
-        return context | {"can_change": acts_anywhere(self.request.user, Action.CHANGE)}
+    ordering = ("-year", "org__path", "id")
 
 
 class ProjectFormView(ScopedViewMixin, View):
@@ -182,29 +251,23 @@ class ProjectFormView(ScopedViewMixin, View):
         return render(request, "resources/project_form.html", self.context(form, org, project, picked), status=400)
 
 
-class ProjectDetailView(ScopedViewMixin, View):
+class ProjectDetailView(ScopedDetailView):
     model = Project
+    template_name = "resources/project.html"
+    context_object_name = "project"
 
-    def get(self, request, pk, milestone_form=None, files_form=None, status=200):
-        project = self.get_object_or_404(pk)
-        can_change = self.scoped(Project, Action.CHANGE).filter(pk=project.pk).exists()
+    def get_context_data(self, project, /, milestone_form=None, files_form=None, **context):
         today = timezone.localdate()
         milestones = list(project.milestones.all())
-        return render(
-            request,
-            "resources/project.html",
-            {
-                "project": project,
-                "members": project.members.order_by("name"),
-                "milestones": [(m, m.overdue(today)) for m in milestones],
-                "done": sum(1 for m in milestones if m.done_on),
-                "evidence": project.evidence.all(),
-                "can_change": can_change,
-                "milestone_form": (milestone_form or MilestoneForm()) if can_change else None,
-                "files_form": (files_form or FilesForm()) if can_change else None,
-            },
-            status=status,
-        )
+        can_change = context["can_change"]
+        return context | {
+            "members": project.members.order_by("name"),
+            "milestones": [(m, m.overdue(today)) for m in milestones],
+            "done": sum(1 for m in milestones if m.done_on),
+            "evidence": project.evidence.all(),
+            "milestone_form": (milestone_form or MilestoneForm()) if can_change else None,
+            "files_form": (files_form or FilesForm()) if can_change else None,
+        }
 
 
 class MilestoneAddView(ScopedViewMixin, View):
@@ -222,7 +285,7 @@ class MilestoneAddView(ScopedViewMixin, View):
             else:
                 messages.success(request, "已新增节点。")
                 return redirect("resources:project", pk=project.pk)
-        return ProjectDetailView(request=request).get(request, pk, milestone_form=form, status=400)
+        return ProjectDetailView(request=request).render_detail(request, pk, status=400, milestone_form=form)
 
 
 class MilestoneDoneView(ScopedViewMixin, View):
@@ -251,7 +314,7 @@ class EvidenceAddView(ScopedViewMixin, View):
             else:
                 messages.success(request, "佐证材料已上传。")
                 return redirect("resources:project", pk=project.pk)
-        return ProjectDetailView(request=request).get(request, pk, files_form=form, status=400)
+        return ProjectDetailView(request=request).render_detail(request, pk, status=400, files_form=form)
 
 
 class EvidenceView(ScopedViewMixin, View):
@@ -264,19 +327,16 @@ class EvidenceView(ScopedViewMixin, View):
 # ---------------------------------------------------------------------------------------------------- venues
 
 
-class VenueListView(ScopedListView):
+class VenueListView(ResourceListView):
     model = Venue
     filterset_class = VenueFilterSet
     template_name = "resources/venues.html"
-
-    def list_rows(self):
-        return self.get_queryset().select_related("org").order_by("org__path", "kind", "id")
+    ordering = ("org__path", "kind", "id")
 
     def get_context_data(self, **context):
-        return context | {
-            "can_change": acts_anywhere(self.request.user, Action.CHANGE),
-            "standard_size": len(rules.STANDARD_ITEMS),
-        }
+        page = context["page"]
+        page.object_list = Checklists().attach(page.object_list)  # each row judged by its area's checklist
+        return super().get_context_data(**context)
 
 
 class VenueExportView(VenueListView):
@@ -297,27 +357,31 @@ class VenueExportView(VenueListView):
 
 
 class VenueFormView(ScopedViewMixin, View):
+    """Creating (no pk) or editing a venue; its checklist is the one in force at its organization (the default
+    ten until an organization is given)."""
+
     model = Venue
     scope_action = Action.CHANGE
 
     def get(self, request, pk=None):
         venue = self.get_object_or_404(pk) if pk else None
         if venue:
-            form = VenueForm(
-                initial={f: getattr(venue, f) for f in services.VENUE_FIELDS} | {"org_code": venue.org.code}
-            )
+            initial = {f: getattr(venue, f) for f in services.VENUE_FIELDS} | {"org_code": venue.org.code}
+            form = VenueForm(initial=initial, checklist=venue.checklist)
             form.fields["org_code"].disabled = True
         else:
-            form = VenueForm(initial={"org_code": request.GET.get("org_code", "")})
+            org = scoped_org(self, request.GET.get("org_code"), Action.CHANGE)
+            checklist = checklist_at(org) if org else None
+            form = VenueForm(initial={"org_code": request.GET.get("org_code", "")}, checklist=checklist)
         return render(request, "resources/venue_form.html", {"form": form, "venue": venue})
 
     def post(self, request, pk=None):
         venue = self.get_object_or_404(pk) if pk else None
-        form = VenueForm(request.POST)
+        org = venue.org if venue else scoped_org(self, request.POST.get("org_code"), Action.CHANGE)
+        form = VenueForm(request.POST, checklist=checklist_at(org) if org else None)
         if venue:
             form.fields["org_code"].disabled = True
             form.initial["org_code"] = venue.org.code
-        org = venue.org if venue else scoped_org(self, request.POST.get("org_code"), Action.CHANGE)
         if org is None:
             form.is_valid()
             form.add_error("org_code", NOT_IN_SCOPE)
@@ -336,30 +400,27 @@ class VenueFormView(ScopedViewMixin, View):
         return render(request, "resources/venue_form.html", {"form": form, "venue": venue}, status=400)
 
 
-class VenueDetailView(ScopedViewMixin, View):
+class VenueDetailView(ScopedDetailView):
     model = Venue
+    template_name = "resources/venue.html"
+    context_object_name = "venue"
 
-    def get(self, request, pk, files_form=None, service_form=None, status=200):
-        venue = self.get_object_or_404(pk)
-        can_change = self.scoped(Venue, Action.CHANGE).filter(pk=venue.pk).exists()
+    def get_context_data(self, venue, /, files_form=None, service_form=None, **context):
+        can_change = context["can_change"]
+        checklist = venue.checklist
         met = set(venue.standard)
-        return render(
-            request,
-            "resources/venue.html",
-            {
-                "venue": venue,
-                "items": [(label, key in met) for key, label in rules.STANDARD_ITEMS],
-                "standard_source": rules.STANDARD_SOURCE,
-                "photos": venue.photos.all(),
-                "services": venue.services.all()[:24],
-                "services_total": venue.services.count(),
-                "is_centre": venue.kind == "centre",
-                "can_change": can_change,
-                "files_form": (files_form or FilesForm()) if can_change else None,
-                "service_form": (service_form or ServiceForm()) if can_change and venue.kind == "centre" else None,
-            },
-            status=status,
-        )
+        is_centre = venue.kind == "centre"
+        return context | {
+            "items": [(item.label, item.key in met) for item in checklist.active],
+            "retired": venue.standard_retired,
+            "standard_source": checklist.source,
+            "photos": venue.photos.all(),
+            "services": venue.services.all()[:24],
+            "services_total": venue.services.count(),
+            "is_centre": is_centre,
+            "files_form": (files_form or FilesForm()) if can_change else None,
+            "service_form": (service_form or ServiceForm()) if can_change and is_centre else None,
+        }
 
 
 class VenuePhotoAddView(ScopedViewMixin, View):
@@ -377,7 +438,7 @@ class VenuePhotoAddView(ScopedViewMixin, View):
             else:
                 messages.success(request, "照片已上传。")
                 return redirect("resources:venue", pk=venue.pk)
-        return VenueDetailView(request=request).get(request, pk, files_form=form, status=400)
+        return VenueDetailView(request=request).render_detail(request, pk, status=400, files_form=form)
 
 
 class ServiceAddView(ScopedViewMixin, View):
@@ -398,7 +459,7 @@ class ServiceAddView(ScopedViewMixin, View):
             else:
                 messages.success(request, "服务办理情况已登记。")
                 return redirect("resources:venue", pk=venue.pk)
-        return VenueDetailView(request=request).get(request, pk, service_form=form, status=400)
+        return VenueDetailView(request=request).render_detail(request, pk, status=400, service_form=form)
 
 
 class VenuePhotoView(ScopedViewMixin, View):
@@ -411,16 +472,14 @@ class VenuePhotoView(ScopedViewMixin, View):
 # ---------------------------------------------------------------------------------------------------- trainings
 
 
-class TrainingListView(ScopedListView):
+class TrainingListView(ResourceListView):
     model = Training
     filterset_class = TrainingFilterSet
     template_name = "resources/trainings.html"
+    ordering = ("-date", "-id")
 
     def list_rows(self):
-        return self.get_queryset().select_related("org").annotate(n_members=Count("members")).order_by("-date", "-id")
-
-    def get_context_data(self, **context):
-        return context | {"can_change": acts_anywhere(self.request.user, Action.CHANGE)}
+        return super().list_rows().annotate(n_members=Count("members"))
 
 
 class TrainingExportView(TrainingListView):
@@ -496,33 +555,29 @@ class TrainingCreateView(ScopedViewMixin, View):
         return render(request, "resources/training_form.html", self.context(org, form, picked), status=400)
 
 
-class TrainingDetailView(ScopedViewMixin, View):
+class TrainingDetailView(ScopedDetailView):
     model = Training
+    template_name = "resources/training.html"
+    context_object_name = "training"
+    offers_changes = False
 
-    def get(self, request, pk):
-        training = self.get_object_or_404(pk)
+    def get_context_data(self, training, /, **context):
         members = list(training.members.order_by("name"))
-        return render(
-            request,
-            "resources/training.html",
-            {"training": training, "members": members, "attendances": len(members) + training.others},
-        )
+        return context | {"members": members, "attendances": len(members) + training.others}
 
 
 # ---------------------------------------------------------------------------------------------------- funds
 
 
-class FundListView(ScopedListView):
+class FundListView(ResourceListView):
     model = Fund
     filterset_class = FundFilterSet
     template_name = "resources/funds.html"
-
-    def list_rows(self):
-        return self.get_queryset().select_related("org").order_by("-year", "org__path", "id")
+    ordering = ("-year", "org__path", "id")
 
     def get_context_data(self, **context):
         totals = context["filter"].qs.aggregate(budget=Sum("budget_fen"), spent=Sum("spent_fen"))
-        return context | {"can_change": acts_anywhere(self.request.user, Action.CHANGE), "totals": totals}
+        return super().get_context_data(**context) | {"totals": totals}
 
 
 class FundCreateView(ScopedViewMixin, View):
@@ -562,19 +617,14 @@ class FundCreateView(ScopedViewMixin, View):
 # ---------------------------------------------------------------------------------------------------- first secretaries
 
 
-class SecretaryListView(ScopedListView):
+class SecretaryListView(ResourceListView):
     model = Secretary
     filterset_class = SecretaryFilterSet
     template_name = "resources/secretaries.html"
-
-    def list_rows(self):
-        return self.get_queryset().select_related("org").order_by("org__path", "role", "name", "id")
+    ordering = ("org__path", "role", "name", "id")
 
     def get_context_data(self, **context):
-        return context | {
-            "can_change": acts_anywhere(self.request.user, Action.CHANGE),
-            "report_source": rules.REPORT_SOURCE,
-        }
+        return super().get_context_data(**context) | {"report_source": rules.REPORT_SOURCE}
 
 
 class SecretaryCreateView(ScopedViewMixin, View):
@@ -602,32 +652,26 @@ class SecretaryCreateView(ScopedViewMixin, View):
         return render(request, "resources/secretary_form.html", {"form": form}, status=400)
 
 
-class SecretaryDetailView(ScopedViewMixin, View):
+class SecretaryDetailView(ScopedDetailView):
     """The secretary's months: each plan due at the month's start and ledger due at its end, on time, late or
     missing ([004] "月初报工作计划、月末报履职台账")."""
 
     model = Secretary
+    template_name = "resources/secretary.html"
+    context_object_name = "secretary"
 
-    def get(self, request, pk, form=None, status=200):
-        secretary = self.get_object_or_404(pk)
+    def get_context_data(self, secretary, /, form=None, **context):
         today = timezone.localdate()
-        year = int_param(request.GET, "year") or today.year
+        year = int_param(self.request.GET, "year") or today.year
         if not 2000 <= year <= today.year:
             year = today.year
-        can_change = self.scoped(Secretary, Action.CHANGE).filter(pk=secretary.pk).exists()
-        return render(
-            request,
-            "resources/secretary.html",
-            {
-                "secretary": secretary,
-                "year": year,
-                "months": secretary_months(secretary, year, today),
-                "report_source": rules.REPORT_SOURCE,
-                "plan_due_day": rules.PLAN_DUE_DAY,
-                "form": (form or ReportForm(initial={"month": today.replace(day=1)})) if can_change else None,
-            },
-            status=status,
-        )
+        return context | {
+            "year": year,
+            "months": secretary_months(secretary, year, today),
+            "report_source": rules.REPORT_SOURCE,
+            "plan_due_day": rules.PLAN_DUE_DAY,
+            "form": (form or ReportForm(initial={"month": today.replace(day=1)})) if context["can_change"] else None,
+        }
 
 
 class ReportAddView(ScopedViewMixin, View):
@@ -646,4 +690,4 @@ class ReportAddView(ScopedViewMixin, View):
                 late = "（迟报）" if report.late else ""
                 messages.success(request, f"已报送：{report}{late}。")
                 return redirect("resources:secretary", pk=secretary.pk)
-        return SecretaryDetailView(request=request).get(request, pk, form=form, status=400)
+        return SecretaryDetailView(request=request).render_detail(request, pk, status=400, form=form)

@@ -8,7 +8,12 @@ Every warning a user sees is worded through `Effective.cite`, so it names its ru
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from django.utils import timezone
 
 from .catalog import CATALOG, DOMAINS
 from .choices import Severity
@@ -40,6 +45,9 @@ class Effective:
     article: str
     domains: tuple[str, ...]
     override_org: str = ""  # the organization whose override is in force, if any
+    value_overridden: bool = False  # the value is the override's, not the rule's own
+    # The override itself, read only when a warning names who made it, when and why (`override_words`).
+    override: RuleOverride | None = field(default=None, compare=False, repr=False)
 
     @property
     def source(self) -> str:
@@ -53,6 +61,33 @@ class Effective:
     def cite(self, message: str) -> str:
         """The message with its rule's source, as users see it."""
         return f"{message.rstrip('。')}（{self.citation}）"
+
+    @property
+    def refuses(self) -> bool:
+        """Whether a breach of the rule refuses the write (必须) rather than letting it through with a warning
+        (警告, 提示): the one test every area asks."""
+        return self.severity == Severity.REQUIRED
+
+    @property
+    def override_words(self) -> str:
+        """Whose override is in force, when it was made, by whom and why — "" where none is."""
+        o = self.override
+        if o is None:
+            return ""
+        changes = []
+        if o.severity:
+            changes.append(f"严重程度调为“{Severity(o.severity).label}”")
+        if o.value is not None:
+            changes.append(f"取值调为 {o.value}")
+        change = f"将{'，'.join(changes)}" if changes else "调整"
+        who = (o.created_by.get_full_name() or o.created_by.get_username()) if o.created_by_id else "—"
+        when = f"{timezone.localdate(o.created_at):%Y-%m-%d}" if o.created_at else "—"
+        return f"本地区调整：{self.override_org}{change}（调整人：{who}，{when}；理由：{o.reason or '—'}）"
+
+    def warn(self, message: str) -> str:
+        """A warning that lets the write through: the cited message and, under an override, whose it is."""
+        words = self.override_words
+        return f"{self.cite(message)}{words and '。' + words}"
 
     def binds(self, domain: str | None) -> bool:
         """Whether the rule applies to an organization of this 党建类型: on, and the domain among its domains (an
@@ -92,9 +127,13 @@ class Book:
     def load(cls) -> Book:
         overrides = (
             RuleOverride.objects.filter(withdrawn_at__isnull=True)
-            .select_related("org")
-            .only("rule_id", "value", "severity", "disabled", "org__id", "org__name", "org__depth")
-        )
+            .select_related("org", "created_by")
+            .only(
+                "rule_id", "value", "severity", "disabled", "reason", "created_at",
+                "org__id", "org__name", "org__depth", "org__path",
+                "created_by__id", "created_by__username", "created_by__first_name", "created_by__last_name",
+            )
+        )  # fmt: skip
         return cls(list(Rule.objects.all()), list(overrides))
 
     def rule(self, key: str, org=None) -> Effective:
@@ -114,6 +153,8 @@ class Book:
             article=rule.article,
             domains=tuple(rule.domains or ()),
             override_org=override.org.name if override is not None else "",
+            value_overridden=override is not None and override.value is not None,
+            override=override,
         )
 
     def _nearest(self, rule: Rule, org) -> RuleOverride | None:
@@ -128,3 +169,33 @@ class Book:
         """The rule in force at `org` if it binds the organization's domain, else None."""
         effective = self.rule(key, org)
         return effective if effective.binds(getattr(org, "domain", "")) else None
+
+
+# One Book for a whole computation: an assessment's metrics each ask for the rules, and inside `one_book()` they
+# share the first one loaded instead of reading the rules again for every metric.
+_held: ContextVar[list[Book] | None] = ContextVar("rulebook_held", default=None)
+
+
+@contextmanager
+def one_book() -> Iterator[None]:
+    """Within the block, `current_book()` loads the rules once and hands the same Book back."""
+    token = _held.set([])
+    try:
+        yield
+    finally:
+        _held.reset(token)
+
+
+def current_book() -> Book:
+    """The Book held by the enclosing `one_book()` (loaded on first use), else a freshly loaded one."""
+    held = _held.get()
+    if held is None:
+        return Book.load()
+    if not held:
+        held.append(Book.load())
+    return held[0]
+
+
+def catalog_book() -> Book:
+    """The catalog's rules without a database (no overrides): for pure code and tests that ask for the defaults."""
+    return Book([], [])

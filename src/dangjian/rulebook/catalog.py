@@ -36,6 +36,10 @@ MOHE = "《黑龙江漠河：集中整顿软弱涣散党组织》（第四届全
 QINZHOU = "《基层党建创新的好路子——钦州市全面推行党建工作站模式的探索与启示》（广西日报，[003]）"
 
 
+# The values a meeting rule's period may take (partylife.frequency reads them; an override is checked against them).
+PERIODS = {"choices": {"month": "每月", "quarter": "每季度", "year": "每年"}}
+
+
 @dataclass(frozen=True)
 class RuleSpec:
     key: str
@@ -170,7 +174,7 @@ CATALOG: tuple[RuleSpec, ...] = (
         "H",
         value={"committee": 5, "branch": 3, "village": 5},
         unit="年",
-        applied_in="orgs.choices.default_term_years",
+        applied_in="orgs.services.create_org（新建组织的默认任期，按上级组织适用的规则）",
     ),
     RuleSpec(
         "org.election_due",
@@ -278,7 +282,8 @@ CATALOG: tuple[RuleSpec, ...] = (
         "2018",
         "H",
         value="quarter",
-        applied_in="partylife.frequency",
+        applied_in="partylife.frequency（组织生活完成情况、考核指标）",
+        extra=PERIODS,
     ),
     RuleSpec(
         "meeting.committee",
@@ -290,7 +295,8 @@ CATALOG: tuple[RuleSpec, ...] = (
         "2018",
         "H",
         value="month",
-        applied_in="partylife.frequency",
+        applied_in="partylife.frequency（组织生活完成情况、考核指标）",
+        extra=PERIODS,
     ),
     RuleSpec(
         "meeting.group",
@@ -302,7 +308,8 @@ CATALOG: tuple[RuleSpec, ...] = (
         "2018",
         "H",
         value="month",
-        applied_in="partylife.frequency",
+        applied_in="partylife.frequency（组织生活完成情况、考核指标）",
+        extra=PERIODS,
     ),
     RuleSpec(
         "meeting.lecture",
@@ -315,8 +322,9 @@ CATALOG: tuple[RuleSpec, ...] = (
         "M",
         severity="hint",
         value="quarter",
-        applied_in="partylife.frequency",
-        note="地方惯例（默认值），可用 DANGJIAN_LECTURE_PERIOD 调整",
+        applied_in="partylife.frequency（组织生活完成情况、考核指标）",
+        extra=PERIODS,
+        note="地方惯例（默认值）；DANGJIAN_LECTURE_PERIOD 设定本系统的默认频次，地区调整优先于它",
     ),
     RuleSpec(
         "meeting.theme_day",
@@ -328,7 +336,8 @@ CATALOG: tuple[RuleSpec, ...] = (
         "2018",
         "H",
         value="month",
-        applied_in="partylife.frequency",
+        applied_in="partylife.frequency（组织生活完成情况、考核指标）",
+        extra=PERIODS,
     ),
     RuleSpec(
         "meeting.life",
@@ -340,7 +349,8 @@ CATALOG: tuple[RuleSpec, ...] = (
         "2018",
         "H",
         value="year",
-        applied_in="partylife.frequency",
+        applied_in="partylife.frequency（组织生活完成情况、考核指标）",
+        extra=PERIODS,
     ),
     RuleSpec(
         "meeting.review",
@@ -352,7 +362,8 @@ CATALOG: tuple[RuleSpec, ...] = (
         "2018",
         "H",
         value="year",
-        applied_in="partylife.frequency",
+        applied_in="partylife.frequency（组织生活完成情况、考核指标）",
+        extra=PERIODS,
     ),
     # ------------------------------------------------------------------ dues (applied by the dues app)
     RuleSpec(
@@ -410,7 +421,7 @@ CATALOG: tuple[RuleSpec, ...] = (
         severity="required",
         value=18,
         unit="岁",
-        applied_in="partylife.development",
+        applied_in="partylife.development（发展党员各环节的时间要求）",
     ),
     RuleSpec(
         "development.talk",
@@ -423,7 +434,7 @@ CATALOG: tuple[RuleSpec, ...] = (
         "H",
         value=1,
         unit="月",
-        applied_in="partylife.development",
+        applied_in="partylife.development（入党谈话作为发展环节登记，检查其有无和时间）",
     ),
     RuleSpec(
         "development.activist_year",
@@ -437,7 +448,7 @@ CATALOG: tuple[RuleSpec, ...] = (
         severity="required",
         value=12,
         unit="月",
-        applied_in="partylife.development",
+        applied_in="partylife.development（发展党员各环节的时间要求）",
     ),
     RuleSpec(
         "development.training",
@@ -451,7 +462,7 @@ CATALOG: tuple[RuleSpec, ...] = (
         severity="required",
         value=24,
         unit="学时",
-        applied_in="partylife.development",
+        applied_in="partylife.development（发展党员各环节的时间要求）",
     ),
     RuleSpec(
         "development.probation",
@@ -465,7 +476,7 @@ CATALOG: tuple[RuleSpec, ...] = (
         severity="required",
         value=12,
         unit="月",
-        applied_in="partylife.development",
+        applied_in="partylife.development（发展党员各环节的时间要求）",
     ),
     # ------------------------------------------------------------------ weak organizations and rectification
     RuleSpec(
@@ -479,7 +490,7 @@ CATALOG: tuple[RuleSpec, ...] = (
         "H",
         value=[5, 10],
         unit="%",
-        applied_in="assess.engine（考核方案 weak_floors 按类型设定下限）",
+        applied_in="assess.services.weak_floor_warnings（考核方案比例线超出范围时提示；新方案的默认比例线）",
         note="漠河：农村≥15%，社区≥10%，其他类型≥5%",
     ),
     RuleSpec(
@@ -544,6 +555,37 @@ CATALOG: tuple[RuleSpec, ...] = (
         "2015-07-28",
         "M",
         applied_in="accountability.services",
+    ),
+    # ------------------------------------------------------------------ resources
+    RuleSpec(
+        "resources.venue_standard",
+        "阵地建设",
+        "“十有”阵地建设标准",
+        "规范“十有”阵地建设标准。原文未列出十项，此为地区默认清单（与督导检查清单 venue-10 相同）；"
+        "县（区）、市可为本地增加、改名或停用项目，停用的项目不抹去阵地已有的记录。",
+        MOHE,
+        "",
+        "",
+        "U",
+        severity="hint",
+        value=[
+            {"key": key, "label": label, "retired": False}
+            for key, label in (
+                ("site", "有固定活动场所"),
+                ("sign", "有醒目标识"),
+                ("flag", "有党旗和入党誓词"),
+                ("rules", "有制度上墙"),
+                ("board", "有党务村务公开栏"),
+                ("media", "有远程教育设备"),
+                ("books", "有党报党刊和书屋"),
+                ("service", "有便民服务窗口"),
+                ("files", "有档案资料柜"),
+                ("duty", "有人值守、有经费保障"),
+            )
+        ],
+        unit="项",
+        applied_in="resources.rules.checklist_from（阵地“十有”清单，/resources/standard/ 调整）",
+        note="清单的项目由县（区）调整；阵地按所在县（区）生效的清单判断是否达标",
     ),
 )
 

@@ -4,11 +4,17 @@
   reason is required; an active override of the same rule there is withdrawn by it (kept in the trail).
 - `withdraw_override`: the rule goes back to what stands above; the reason is required.
 - `sync_catalog`: the rules' texts and sources brought up to `catalog.CATALOG` (the seed migration calls it too).
+
+What other apps keep by the rules (meeting completion's roll-ups, `partylife.rollups`) follows an override in its
+transaction: apps above hand this module a follower (`follow_overrides`, from their `AppConfig.ready()`), called with
+the rule's row locked before the write (to lock what it will change and keep the rules as they stood) and returning
+what to do after it.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,9 +26,26 @@ from dangjian.core.scope import Action
 from dangjian.core.services import ensure_in_scope
 
 from .book import catalog_values
-from .catalog import CATALOG
+from .catalog import BY_KEY, CATALOG
 from .choices import Severity
 from .models import Rule, RuleOverride
+
+# A follower: (rule, organization of the override) → what to run once the override is written, or None.
+Follower = Callable[[Rule, object], Callable[[], object] | None]
+FOLLOWERS: dict[str, Follower] = {}
+
+
+def follow_overrides(name: str, follower: Follower) -> None:
+    """Have `follower` called on every override set or withdrawn (from an app's `ready()`; once per name)."""
+    FOLLOWERS[name] = follower
+
+
+def _followed(rule: Rule, org) -> list[Callable[[], object]]:
+    """Lock the rule's row, so that overrides of one rule (at a city and at a county below it) follow in turn, and
+    ask each follower what it will do after the write."""
+    list(Rule.objects.select_for_update().filter(pk=rule.pk).values_list("pk"))
+    return [after for follower in FOLLOWERS.values() if (after := follower(rule, org)) is not None]
+
 
 # Overrides are a region's: set at a city or a county (orgs.choices.Level values).
 OVERRIDE_LEVELS = {"city": "市", "county": "县（区）"}
@@ -66,6 +89,11 @@ def parse_value(rule: Rule, text: str):
             )
     elif not isinstance(value, type(default)):
         raise ValidationError({"value": f"取值格式应与原值一致，例如 {default}。"})
+    spec = BY_KEY.get(rule.key)
+    choices = spec.extra.get("choices") if spec is not None else None
+    if choices and value not in choices:
+        words = "、".join(f"{key}（{label}）" for key, label in choices.items())
+        raise ValidationError({"value": f"取值应为 {words} 之一。"})
     return value
 
 
@@ -87,6 +115,7 @@ def set_override(
     if errors:
         raise ValidationError(errors)
     ensure_in_scope(actor, org.path, Action.MANAGE)
+    then = _followed(rule, org)
     previous = RuleOverride.objects.select_for_update().filter(rule=rule, org=org, withdrawn_at__isnull=True).first()
     if previous is not None:
         _withdraw(previous, actor=actor, reason=f"被新的调整取代：{reason}")
@@ -107,6 +136,8 @@ def set_override(
         after=snapshot(override),
         detail=f"规则地方调整：{rule.title}（{rule.key}）",
     )
+    for after in then:
+        after()
     return override
 
 
@@ -134,5 +165,8 @@ def withdraw_override(override: RuleOverride, *, actor, reason: str) -> RuleOver
     if not (reason or "").strip():
         raise ValidationError({"reason": "请填写撤销理由。"})
     ensure_in_scope(actor, override.org.path, Action.MANAGE)
+    then = _followed(override.rule, override.org)
     _withdraw(override, actor=actor, reason=reason.strip())
+    for after in then:
+        after()
     return override

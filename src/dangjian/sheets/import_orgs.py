@@ -16,6 +16,7 @@ from dangjian.core.scope import ALL, Action, scope_paths
 from dangjian.core.services import OutOfScope
 from dangjian.orgs.models import Organization, VerticalSystem
 from dangjian.orgs.services import ORG_FIELDS, create_org, move_org, update_org
+from dangjian.rulebook.book import Book
 
 from .columns import COLUMNS, OUT_OF_SCOPE
 from .imports import ImportReport, Row, allowed, cell_message
@@ -42,6 +43,7 @@ class OrgImporter:
         self.report = report
         self.columns = {c.field: c for c in COLUMNS["orgs"]}
         self.seen: dict[str, int] = {}
+        self.book: Book | None = None
 
     def fail(self, row: Row, field: str, message: str) -> None:
         row.errors.append(message)
@@ -127,7 +129,9 @@ class OrgImporter:
             self.fail(row, "parent", "新建组织必须填写上级组织编码")
             return
         fields = {name: value for name, value in fields.items() if value is not None or name not in KEEP_WHEN_BLANK}
-        create_org(actor=self.user, parent=parent, **fields)
+        if self.book is None:  # the rules (a new organization's term) read once for the whole file
+            self.book = Book.load()
+        create_org(actor=self.user, parent=parent, book=self.book, **fields)
         self.report.created += 1
 
     def _update(self, row: Row, org: Organization, fields: dict) -> None:

@@ -23,7 +23,7 @@ from django.db import IntegrityError, connection, transaction
 from dangjian.core.audit import record
 from dangjian.core.memory import no_cycle_collection
 from dangjian.core.models import AuditAction
-from dangjian.core.scope import path_in_scope
+from dangjian.core.scope import Action, acts_anywhere, path_in_scope
 
 from .columns import COLUMNS, TITLES
 from .error_sheet import write_error_sheet
@@ -38,6 +38,8 @@ __all__ = [
     "RowError",
     "allowed",
     "cell_message",
+    "importable_kinds",
+    "kind_action",
     "register_kind",
     "run_import",
     "write_error_sheet",
@@ -133,11 +135,15 @@ def _end_writes(importer, exc: BaseException | None = None) -> None:
 # Importers of the lists kept by apps above this one (stations, opinions, party records' meetings), registered by
 # those apps through `register_kind`: the sheets framework sits below them and cannot import them itself.
 IMPORTERS: dict[str, Callable] = {}
+# The action a user needs on some organization to be offered a kind's import page at all (each row is then checked
+# against the user's scope by the importer, with the action that row needs).
+ACTIONS: dict[str, str] = {"orgs": Action.CHANGE, "members": Action.CHANGE}
 
 
-def register_kind(kind: str, *, title: str, columns: list, importer: Callable) -> None:
-    """Make `kind` importable (`dangjian import KIND FILE`, its template): its columns, its title, and
-    `importer(user, report)` giving an object with `process(rows)` and `finish()` like `OrgImporter`.
+def register_kind(kind: str, *, title: str, columns: list, importer: Callable, action: str = Action.CHANGE) -> None:
+    """Make `kind` importable (`dangjian import KIND FILE`, its template, its page on the web): its columns, its
+    title, and `importer(user, report)` giving an object with `process(rows)` and `finish()` like `OrgImporter`;
+    `action` is what a user must be allowed somewhere to be offered the import (`importable_kinds`).
 
     The one way an app adds an import kind: called once per kind from the owning app's `AppConfig.ready()` (as
     stations, opinions and partylife do), never at import time of a module. The framework's own kinds (`orgs`,
@@ -147,6 +153,18 @@ def register_kind(kind: str, *, title: str, columns: list, importer: Callable) -
     COLUMNS[kind] = list(columns)
     TITLES[kind] = title
     IMPORTERS[kind] = importer
+    ACTIONS[kind] = action
+
+
+def kind_action(kind: str) -> str:
+    """The action `kind`'s import asks of its user somewhere; KeyError for a kind nobody registered."""
+    return ACTIONS[kind]
+
+
+def importable_kinds(user) -> list[tuple[str, str]]:
+    """(kind, title) of every list `user` may import, the framework's own first, then in registration order.
+    A kind is offered when the user may do its action on some organization; each row is still checked."""
+    return [(kind, TITLES[kind]) for kind, action in ACTIONS.items() if acts_anywhere(user, action)]
 
 
 def _importer(kind: str, user, report: ImportReport, rows: int):

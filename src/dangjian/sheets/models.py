@@ -8,12 +8,9 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models
 
+from .columns import TITLES
+
 STALE_AFTER = datetime.timedelta(minutes=15)  # a running job silent this long was cut off (server restarted)
-
-
-class ImportKind(models.TextChoices):
-    ORGS = "orgs", "党组织"
-    MEMBERS = "members", "党员"
 
 
 class JobStatus(models.TextChoices):
@@ -32,7 +29,8 @@ class ImportJob(models.Model):
     """An uploaded file being checked or imported. Seen only by the user who uploaded it."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.CASCADE)
-    kind = models.CharField("导入内容", max_length=20, choices=ImportKind.choices)
+    # Any registered kind (`imports.register_kind`): the apps above this one add theirs, so no fixed choices here.
+    kind = models.CharField("导入内容", max_length=20)
     dry_run = models.BooleanField("仅校验（试导入）", default=True)
     original_name = models.CharField("原文件名", max_length=255)
     # Paths relative to imports_dir(), so the data directory can move.
@@ -61,7 +59,12 @@ class ImportJob(models.Model):
         indexes = [models.Index(fields=["user", "-created_at"], name="importjob_user_recent")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}导入 {self.original_name}"
+        return f"{self.kind_label}导入 {self.original_name}"
+
+    @property
+    def kind_label(self) -> str:
+        """The list's Chinese title ("党组织", "阵地"...), as the import page and the template name it."""
+        return TITLES.get(self.kind, self.kind)
 
     @property
     def path(self) -> Path:

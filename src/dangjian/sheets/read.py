@@ -115,14 +115,15 @@ class RowSource:
 class PipeRows(RowSource):
     """The rows the workbook's process (`workbook_process`) sends down one pipe: batches of rows, then the end."""
 
-    def __init__(self, receive) -> None:
+    def __init__(self, receive, silence: float) -> None:
         super().__init__()
         self.receive = receive
+        self.silence = silence  # seconds without a message after which the reader counts as dead (settings, read here)
         self.height: int | None = None  # the first message; read at the first row (or by `WorkbookStream`)
 
     def first(self) -> int:
         if self.height is None:
-            kind, payload = _message(self.receive)
+            kind, payload = _message(self.receive, self.silence)
             if kind != "height":
                 raise AssertionError(kind)
             self.height = payload
@@ -140,15 +141,20 @@ class PipeRows(RowSource):
         if self.receive is None or self.receive.closed:  # the end came already
             raise StopIteration
         self.first()
-        kind, payload = _message(self.receive)
+        kind, payload = _message(self.receive, self.silence)
         if kind == "end":
             self.receive.close()
             raise StopIteration
         return payload
 
 
-def _message(receive) -> tuple[str, object]:
+def _message(receive, silence: float) -> tuple[str, object]:
+    # A reader that neither sends nor ends within `silence` is stuck (seen: a child that ran out of its address space
+    # inside the allocator and waited on a lock for ever): the import fails as if it had died, and its owner's
+    # `close` terminates it.
     try:
+        if not receive.poll(silence):
+            raise SheetError(READER_DIED)
         block = receive.recv_bytes()
     except (EOFError, OSError):
         raise SheetError(READER_DIED) from None
@@ -223,7 +229,7 @@ class WorkbookStream:
         context = child_context()
         self.path = path
         pipes = [context.Pipe(duplex=False) for _ in range(copies)]
-        self.sources = [PipeRows(receive) for receive, _send in pipes]
+        self.sources = [PipeRows(receive, settings.IMPORT_READER_SILENCE_SECONDS) for receive, _send in pipes]
         self.child = context.Process(
             target=workbook_process.read_into,
             args=(str(path), settings.IMPORT_MEMORY_MB * 1024 * 1024, [send for _receive, send in pipes]),

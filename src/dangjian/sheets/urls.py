@@ -5,6 +5,7 @@ from . import views
 app_name = "sheets"
 
 urlpatterns = [
+    path("import/", views.ImportIndexView.as_view(), name="imports"),
     path("import/<str:kind>/", views.ImportView.as_view(), name="import"),
     path("import/<str:kind>/template/", views.TemplateDownloadView.as_view(), name="template"),
     path("jobs/<int:pk>/", views.JobView.as_view(), name="job"),

@@ -24,25 +24,40 @@ from dangjian.orgs.filtersets import OrgFilterSet
 from dangjian.orgs.models import Organization
 
 from . import jobs
+from .columns import TITLES
 from .export import XLSX_TYPE, ExportTooLarge, describe_filters, export_response, private
 from .forms import UploadForm, max_upload_bytes, too_large_message
-from .models import ImportJob, ImportKind, imports_dir
+from .imports import importable_kinds, kind_action
+from .models import ImportJob, imports_dir
 from .registers import member_columns, org_columns
+from .template import write_template
 
 RECENT_JOBS = 10
 NOT_FOUND = "未找到该导入任务。"
 
 
-def may_import(user) -> bool:
-    """Whoever may change something somewhere may upload; each row is then checked against their scope."""
-    return acts_anywhere(user, Action.CHANGE)
+def may_import(user, kind: str | None = None) -> bool:
+    """Whoever may change something somewhere may upload (for `kind`: may do what its import asks somewhere);
+    each row is then checked against their scope."""
+    if kind is None:
+        return acts_anywhere(user, Action.CHANGE)
+    return acts_anywhere(user, kind_action(kind))
 
 
-def _kind(kind: str) -> ImportKind:
-    try:
-        return ImportKind(kind)
-    except ValueError as exc:
-        raise Http404(NOT_FOUND) from exc
+def _kind(kind: str) -> str:
+    """A registered import kind, or 404 as for any missing page."""
+    if kind not in TITLES:
+        raise Http404("没有这种导入名单。")
+    return kind
+
+
+def _refuse(user, kind: str) -> None:
+    """403 in words the user can act on: read-only everywhere, or lacking the role this list asks for."""
+    if not may_import(user):
+        raise PermissionDenied("您只有查看权限，不能导入数据。")
+    if not may_import(user, kind):
+        role = Action(kind_action(kind)).label
+        raise PermissionDenied(f"导入{TITLES[kind]}须有相应组织的“{role}”权限，您没有这项权限。")
 
 
 def get_job_for_user(user, pk: int) -> ImportJob:
@@ -53,25 +68,43 @@ def get_job_for_user(user, pk: int) -> ImportJob:
     return job
 
 
+class ImportIndexView(LoginRequiredMixin, View):
+    """Every list the user may import, each with its template and its upload page."""
+
+    def get(self, request):
+        kinds = importable_kinds(request.user)
+        if not kinds:
+            raise PermissionDenied("您只有查看权限，不能导入数据。")
+        recent = ImportJob.objects.filter(user=request.user)[:RECENT_JOBS]
+        return render(request, "sheets/imports.html", {"kinds": kinds, "jobs": recent})
+
+
 class ImportView(LoginRequiredMixin, View):
-    """Download the template, upload a file, choose check-only or import; the job then runs in the background."""
+    """Download the template, upload a file, choose check-only or import; the job then runs in the background.
+    One page for every registered list (`imports.register_kind`): the same upload, job, error sheet and audit."""
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not may_import(request.user):
-            raise PermissionDenied("您只有查看权限，不能导入数据。")
+        if request.user.is_authenticated:
+            _refuse(request.user, _kind(kwargs["kind"]))
         return super().dispatch(request, *args, **kwargs)
 
-    def render_page(self, request, kind: ImportKind, form, status=200, error=""):
+    def render_page(self, request, kind: str, form, status=200, error=""):
         recent = ImportJob.objects.filter(user=request.user, kind=kind)[:RECENT_JOBS]
-        context = {"kind": kind, "form": form, "jobs": recent, "max_mb": settings.IMPORT_MAX_MB, "error": error}
+        context = {
+            "kind": kind,
+            "title": TITLES[kind],
+            "kinds": importable_kinds(request.user),
+            "form": form,
+            "jobs": recent,
+            "max_mb": settings.IMPORT_MAX_MB,
+            "error": error,
+        }
         return render(request, "sheets/import.html", context, status=status)
 
     def get(self, request, kind):
-        kind = _kind(kind)
         return self.render_page(request, kind, UploadForm())
 
     def post(self, request, kind):
-        kind = _kind(kind)
         # Refuse an oversized upload by its declared length before Django spools it to disk.
         declared = request.META.get("CONTENT_LENGTH") or "0"
         if declared.isdigit() and int(declared) > max_upload_bytes() + 64 * 1024:
@@ -97,16 +130,14 @@ class ImportView(LoginRequiredMixin, View):
 
 
 class TemplateDownloadView(LoginRequiredMixin, View):
-    """The empty import template with its column headers and notes."""
+    """The empty import template with its column headers, an example row and the 填写说明 sheet."""
 
     def get(self, request, kind):
-        from .template import write_template
-
         kind = _kind(kind)
         out = io.BytesIO()
-        write_template(kind.value, out)
+        write_template(kind, out)
         response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
-        filename = f"{kind.label}导入模板.xlsx"
+        filename = f"{TITLES[kind]}导入模板.xlsx"
         response["Content-Disposition"] = content_disposition_header(True, filename)
         return response
 
@@ -123,7 +154,7 @@ class JobView(LoginRequiredMixin, View):
 
 
 class JobProgressView(LoginRequiredMixin, View):
-    """JSON for the progress bar, polled by sheets/job.js."""
+    """JSON for the progress bar, polled by dangjian/job.js."""
 
     def get(self, request, pk):
         job = get_job_for_user(request.user, pk)

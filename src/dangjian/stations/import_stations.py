@@ -188,4 +188,5 @@ class StationImporter:
 
 def register_import() -> None:
     """Make the station list importable (`dangjian import stations FILE`); called from StationsConfig.ready()."""
-    register_kind("stations", title="党建工作站", columns=COLUMNS, importer=StationImporter)
+    # A station is set up by its town's committee: managing (not just editing) the town is what each row needs.
+    register_kind("stations", title="党建工作站", columns=COLUMNS, importer=StationImporter, action=Action.MANAGE)

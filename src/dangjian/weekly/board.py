@@ -131,10 +131,9 @@ class OverviewRow:
 def overview(towns, week: datetime.date) -> list[OverviewRow]:
     """One line per town: a few queries for any number of towns."""
     towns = list(towns)
+    if not towns:
+        return []  # a station's or a village's account: no town in its scope, nothing to ask
     ids = [t.pk for t in towns]
-    published = set(
-        Arrangement.objects.filter(town_id__in=ids, level=Level.TOWN, week=week).values_list("town_id", flat=True)
-    )
     stations = dict(
         Workstation.objects.active()
         .filter(town_id__in=ids)
@@ -142,14 +141,19 @@ def overview(towns, week: datetime.date) -> list[OverviewRow]:
         .annotate(n=Count("id"))
         .values_list("town_id", "n")
     )
-    relays = Arrangement.objects.filter(town_id__in=ids, level=Level.STATION, week=week)
-    relayed = dict(relays.values("town_id").annotate(n=Count("id")).values_list("town_id", "n"))
-    forwarded = dict(
-        relays.filter(station_report__isnull=False)
+    # The town's own arrangement (published) and its stations' (relayed; forwarded once the station reported back),
+    # counted in one pass over the week's arrangements of these towns.
+    papers = {
+        row["town_id"]: row
+        for row in Arrangement.objects.filter(town_id__in=ids, week=week)
         .values("town_id")
-        .annotate(n=Count("id"))
-        .values_list("town_id", "n")
-    )
+        .annotate(
+            published=Count("id", filter=Q(level=Level.TOWN)),
+            relayed=Count("id", filter=Q(level=Level.STATION)),
+            forwarded=Count("id", filter=Q(level=Level.STATION, station_report__isnull=False)),
+        )
+    }
+    relays = Arrangement.objects.filter(town_id__in=ids, level=Level.STATION, week=week)
     due = weeks.report_deadline(week)
     counts = {
         row["arrangement__town_id"]: row
@@ -165,14 +169,15 @@ def overview(towns, week: datetime.date) -> list[OverviewRow]:
     rows = []
     for town in towns:
         c = counts.get(town.pk, {"due": 0, "sent": 0, "late": 0})
+        paper = papers.get(town.pk, {"published": 0, "relayed": 0, "forwarded": 0})
         late = c["late"] + ((c["due"] - c["sent"]) if now >= due else 0)
         rows.append(
             OverviewRow(
                 town=town,
-                published=town.pk in published,
+                published=paper["published"] > 0,
                 stations=stations.get(town.pk, 0),
-                relayed=relayed.get(town.pk, 0),
-                forwarded=forwarded.get(town.pk, 0),
+                relayed=paper["relayed"],
+                forwarded=paper["forwarded"],
                 villages_due=c["due"],
                 villages_sent=c["sent"],
                 villages_late=late,

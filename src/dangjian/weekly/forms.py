@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django import forms
 
+from dangjian.core.evidence_views import MultipleFileField
+
 from .choices import LineStatus
 from .services import Answer
 
@@ -24,19 +26,6 @@ ItemFormSet = forms.formset_factory(ItemForm, extra=ITEM_ROWS, max_num=30, absol
 
 class PublishForm(forms.Form):
     note = forms.CharField(label="说明", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    widget = MultipleFileInput
-
-    def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
-            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
-        return [super().clean(data, initial)] if data else []
 
 
 class AnswersForm(forms.Form):

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from dangjian.core.evidence import EvidencePhoto
 from dangjian.core.scope import Action, ScopedQuerySet, acts_anywhere, scope_q
 from dangjian.orgs.models import Organization, Workstation
 
@@ -202,12 +203,13 @@ class ReportLine(models.Model):
         return f"{self.item} {self.get_status_display()}"
 
 
-class LinePhoto(models.Model):
+class LinePhoto(EvidencePhoto):
     """A photo showing the work done; downloaded only through the data scope."""
 
+    upload_folder = "weekly"
+    owner_field = "line"
+
     line = models.ForeignKey(ReportLine, verbose_name="完成情况", on_delete=models.CASCADE, related_name="photos")
-    file = models.FileField("照片", upload_to="weekly/%Y")
-    original_name = models.CharField("文件名", max_length=200)
 
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "line__report__village__path"
@@ -215,9 +217,6 @@ class LinePhoto(models.Model):
     class Meta:
         verbose_name = "完成情况照片"
         verbose_name_plural = "完成情况照片"
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class StationReportQuerySet(ScopedQuerySet):

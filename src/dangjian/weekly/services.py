@@ -13,6 +13,7 @@ the same transaction. Who may:
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -20,18 +21,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from dangjian.core.audit import record
+from dangjian.core.evidence import PHOTO_TYPES, UploadRule
 from dangjian.core.models import AuditAction
 from dangjian.core.scope import Action
 from dangjian.core.services import OutOfScope, ensure_in_scope
-from dangjian.core.uploads import check_upload
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import Organization, Workstation
 
-from . import weeks
+from . import rollups, weeks
 from .choices import Level, LineStatus
 from .models import Arrangement, Item, LinePhoto, ReportLine, StationReport, StationReportLine, VillageReport
 
-PHOTO_TYPES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic")
+PHOTOS = UploadRule(what="照片", allowed=PHOTO_TYPES, accepted="图片", field="photos", noun="照片")
 MAX_ITEMS = 30
 TOWN_KINDS = (OrgKind.TOWN_COMMITTEE, OrgKind.STREET_COMMITTEE)
 
@@ -195,7 +196,7 @@ def relay_arrangement(station: Workstation, week: datetime.date, own_items=(), *
     ]
     rows += [Item(arrangement=arrangement, seq=len(relayed) + n, **item) for n, item in enumerate(own, 1)]
     Item.objects.bulk_create(rows)
-    VillageReport.objects.bulk_create([VillageReport(arrangement=arrangement, village=v) for v in villages])
+    reports = VillageReport.objects.bulk_create([VillageReport(arrangement=arrangement, village=v) for v in villages])
     record(
         AuditAction.CREATE,
         actor=actor,
@@ -204,6 +205,7 @@ def relay_arrangement(station: Workstation, week: datetime.date, own_items=(), *
         after={"week": str(week), "items": _items_record(arrangement), "villages": [v.code for v in villages]},
         detail=f"{station.name}下发{weeks.short_label(week)}站→村安排表",
     )
+    rollups.reports_made(reports)  # each covered village owes the week's report (weekly/rollups.py)
     return arrangement
 
 
@@ -236,7 +238,9 @@ def submit_village_report(
     if not station.villages.filter(pk=village.pk).exists() or station.retired_on:
         raise ValidationError(f"“{village.name}”不在{station.name}的联系范围内，不能报送该站安排的完成情况。")
     check_report_window(arrangement.week)
-    report, _ = VillageReport.objects.select_for_update().get_or_create(arrangement=arrangement, village=village)
+    report, made = VillageReport.objects.select_for_update().get_or_create(arrangement=arrangement, village=village)
+    report.arrangement, report.village = arrangement, village
+    counted_before = Counter() if made else rollups.keys_of(report)
     if report.submitted_at:
         raise ValidationError(
             f"{village.name}{weeks.short_label(arrangement.week)}的完成情况已于 "
@@ -249,9 +253,7 @@ def submit_village_report(
     missing = [i.title for i in items if i.pk not in answers or answers[i.pk].status not in LineStatus.values]
     if missing:
         raise ValidationError({"lines": [f"请填写每一项的完成情况：“{title}”尚未填写。" for title in missing]})
-    for answer in answers.values():
-        for photo in answer.photos:
-            check_upload(photo, allowed=PHOTO_TYPES, what="照片", accepted="图片")
+    PHOTOS.check([photo for answer in answers.values() for photo in answer.photos])
     lines = ReportLine.objects.bulk_create(
         [
             ReportLine(
@@ -261,8 +263,7 @@ def submit_village_report(
         ]
     )
     for line in lines:
-        for photo in answers[line.item_id].photos:
-            LinePhoto.objects.create(line=line, file=photo, original_name=(photo.name or "照片")[-200:])
+        LinePhoto.save_uploads(answers[line.item_id].photos, actor=actor, line=line)
     report.submitted_at = timezone.now()
     report.submitted_by = _user(actor)
     report.note = (note or "").strip()[:1000]
@@ -275,6 +276,7 @@ def submit_village_report(
         after={"week": str(arrangement.week), "lines": {i.seq: answers[i.pk].status for i in items}},
         detail=f"{village.name}报送{weeks.short_label(arrangement.week)}完成情况",
     )
+    rollups.report_changed(report, counted_before)
     return report
 
 

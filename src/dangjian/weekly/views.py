@@ -8,11 +8,12 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 
+from dangjian.core.evidence_views import EvidenceFileView
 from dangjian.core.params import BadParameter
 from dangjian.core.scope import Action, path_in_scope
 from dangjian.core.views import ScopedViewMixin, apply_validation_error, paged
@@ -439,15 +440,7 @@ class StationReportXlsxView(StationReportView):
         )
 
 
-class PhotoView(ScopedViewMixin, View):
+class PhotoView(EvidenceFileView):
     """Photos are downloaded only through the data scope, never from a public address."""
 
     model = LinePhoto
-
-    def get(self, request, pk):
-        photo = self.get_object_or_404(pk)
-        try:
-            handle = photo.file.open("rb")
-        except FileNotFoundError as exc:
-            raise Http404("文件不存在。") from exc
-        return FileResponse(handle, as_attachment=True, filename=photo.original_name)

@@ -55,6 +55,7 @@ class StepSerializer(serializers.ModelSerializer):
             "approved_on",
             "hours",
             "months",
+            "talker",
             "has_document",
         ]
 
@@ -86,6 +87,7 @@ class ApplicantSerializer(serializers.ModelSerializer):
             "stage",
             "stage_display",
             "applied_on",
+            "talked_on",
             "activist_on",
             "candidate_on",
             "training_hours",

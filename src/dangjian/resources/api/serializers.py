@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from ..checklists import Checklists
 from ..models import Fund, Milestone, Project, Training, Venue
 
 
@@ -72,6 +73,13 @@ class VenueSerializer(serializers.ModelSerializer):
             "standard_count",
             "standard_missing",
         ]
+
+    def to_representation(self, instance):
+        # The checklists of every area, loaded once per response by the viewset (`VenueViewSet`), so a page of
+        # venues asks no query per venue for the checklist in force at its organization.
+        checklists = self.context.get("checklists") or Checklists()
+        instance.checklist = checklists.at(instance.org)
+        return super().to_representation(instance)
 
 
 class TrainingSerializer(serializers.ModelSerializer):

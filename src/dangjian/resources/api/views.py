@@ -2,6 +2,7 @@
 
 from dangjian.core.api import ScopedReadOnlyViewSet
 
+from ..checklists import Checklists
 from ..filtersets import FundFilterSet, ProjectFilterSet, TrainingFilterSet, VenueFilterSet
 from ..models import Fund, Project, Training, Venue
 from .serializers import ProjectSerializer, ResourceFundSerializer, TrainingSerializer, VenueSerializer
@@ -28,6 +29,9 @@ class VenueViewSet(ScopedReadOnlyViewSet):
     serializer_class = VenueSerializer
     filterset_class = VenueFilterSet
     search_fields = ["name"]
+
+    def get_serializer_context(self):
+        return super().get_serializer_context() | {"checklists": Checklists()}
 
 
 class TrainingViewSet(ScopedReadOnlyViewSet):

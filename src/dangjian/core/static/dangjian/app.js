@@ -1,6 +1,7 @@
 // 基层党建工作管理系统 — small, dependency-free scripts (served by the app; no inline script, CSP-friendly).
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");  // the CSS folds the main and account links into menus only when this runs
 
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
@@ -80,7 +81,23 @@
     input.addEventListener("blur", function () { list.hidden = true; });
   }
 
+  // The menus on a phone (the main links, the account's links): the button opens and closes its menu; a click
+  // elsewhere or Escape closes it, Escape handing the focus back to the button when it was inside the menu.
+  function initMenu(toggle) {
+    var holder = toggle.parentElement;
+    function set(open) { holder.classList.toggle("open", open); toggle.setAttribute("aria-expanded", open ? "true" : "false"); }
+    toggle.addEventListener("click", function () { set(!holder.classList.contains("open")); });
+    document.addEventListener("click", function (ev) { if (!holder.contains(ev.target)) set(false); });
+    document.addEventListener("keydown", function (ev) {
+      if (ev.key !== "Escape" || !holder.classList.contains("open")) return;
+      var inside = holder.contains(document.activeElement);
+      set(false);
+      if (inside) toggle.focus();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".menu-toggle, .nav-toggle").forEach(initMenu);
     var tree = document.getElementById("org-tree");
     if (tree) initTree(tree);
     document.querySelectorAll("input[data-autocomplete=org]").forEach(initAutocomplete);

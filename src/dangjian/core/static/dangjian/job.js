@@ -1,5 +1,6 @@
-// Background job page (core/job.html): polls the job's progress as JSON and reloads the page once the job has
-// ended, so the result (its link, its files) is rendered by the server. No inline script (CSP).
+// Background job pages (core/job.html, and the import job page sheets/job.html): polls the job's progress as JSON
+// and reloads the page once the job has ended, so the result (its link, its files, an import's counts and error
+// sheet) is rendered by the server. No inline script (CSP).
 (function () {
   "use strict";
   var box = document.getElementById("job");
@@ -8,12 +9,14 @@
   var bar = document.getElementById("job-progress");
   var done = document.getElementById("job-done");
   var total = document.getElementById("job-total");
+  var state = document.getElementById("job-state");
   var delay = 1000;
 
   function show(p) {
     if (bar && p.total) { bar.max = p.total; bar.value = p.done; }
     if (done) done.textContent = p.done;
-    if (total) total.textContent = p.total;
+    if (total) total.textContent = p.total || "?";
+    if (state && p.status_display) state.textContent = p.status_display;
   }
 
   function poll() {

@@ -18,13 +18,15 @@ PRINTED_ERRORS = 200  # more than this many are only in the --errors sheet
 
 class Command(BaseCommand):
     help = (
-        "从 Excel（.xlsx/.xls）或 CSV 导入党组织、党员、党建工作站、群众意见或组织生活记录；全部正确才写入。"
+        "从 Excel（.xlsx/.xls）或 CSV 导入党组织、党员、党建工作站、群众意见、组织生活记录、"
+        "党费、党务人员和党建资源；全部正确才写入。"
         "--template 生成导入模板。"
     )
 
     def add_arguments(self, parser):
         kinds = "orgs 党组织 / members 党员 / stations 党建工作站 / opinions 群众意见 / meetings 组织生活记录"
-        kinds += " / venues 阵地 / trainings 培训班次"
+        kinds += " / venues 阵地 / trainings 培训班次 / funds 党建经费 / projects 党建+项目"
+        kinds += " / staff 党务工作人员 / dues 党费"
         parser.add_argument("kind", choices=sorted(TITLES), help=kinds)
         parser.add_argument("file", nargs="?", help="要导入的文件")
         parser.add_argument("--template", metavar="FILE", help="把导入模板（.xlsx）写到该文件，不导入")

@@ -1,0 +1,144 @@
+"""The cheaper ways the list pages render (core/templatetags/pages.py, core/filters.py) give exactly what the plain
+Django ways give: the same links, dates, selects and top bar."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django import forms
+from django.contrib.auth.models import User
+from django.template import Context, Template
+from django.urls import reverse, set_script_prefix
+
+from dangjian.accounts.duties import Duty
+from dangjian.accounts.services import assign_duty, grant_org
+from dangjian.core.filters import INLINE_SELECT
+from dangjian.core.scope import Role
+from dangjian.core.templatetags.pages import label, row_url_of
+from dangjian.members.filtersets import MemberFilterSet
+from dangjian.members.models import Member
+from dangjian.problems.choices import Category
+from dangjian.problems.models import Problem
+from dangjian.rectify.models import Case
+
+from conftest import settled
+
+ROW_ROUTES = [
+    "members:detail",
+    "orgs:detail",
+    "problems:detail",
+    "rectify:detail",
+    "partylife:meeting",
+    "weekly:town",
+    "weekly:station",
+    "weekly:report",
+]
+
+
+@pytest.mark.parametrize("route", ROW_ROUTES)
+@pytest.mark.parametrize("pk", [1, 7, 91827, 9_223_372_036_854_775_807])
+def test_a_row_link_is_the_one_url_gives(route, pk):
+    assert row_url_of(route, pk) == reverse(route, args=[pk])
+
+
+def test_a_row_link_follows_the_script_prefix_of_an_installation_under_a_path():
+    try:
+        set_script_prefix("/dangjian/")
+        assert row_url_of("members:detail", 5) == "/dangjian/members/5/" == reverse("members:detail", args=[5])
+    finally:
+        set_script_prefix("/")
+    assert row_url_of("members:detail", 5) == "/members/5/"
+
+
+def test_a_row_link_refuses_what_is_not_a_whole_number():
+    with pytest.raises(ValueError):
+        row_url_of("members:detail", "5/../../admin")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime.date(2026, 12, 6),
+        datetime.date(1901, 1, 2),
+        datetime.datetime(2026, 12, 6, 23, 30, tzinfo=datetime.UTC),
+        None,
+        "",
+    ],
+)
+def test_a_day_shows_as_the_date_filter_shows_it(value):
+    plain = Template('{{ d|date:"Y-m-d"|default:"—" }}').render(Context({"d": value}))
+    fast = Template('{% load pages %}{{ d|ymd|default:"—" }}').render(Context({"d": value}))
+    assert fast == plain
+
+
+@pytest.mark.parametrize(
+    ("obj", "field"),
+    [
+        (Member(gender="male", status="full"), "gender"),
+        (Member(status="probationary"), "status"),
+        (Member(status="不在选项中"), "status"),  # an unknown value shows as itself, as get_FOO_display does
+        (Case(source="manual", status="open", kind=""), "kind"),
+        (Case(source="manual", status="open"), "source"),
+        (Problem(category="environment", level="station_village"), "category"),
+        (Problem(category="environment", level="station_village"), "level"),
+    ],
+)
+def test_a_choice_label_is_the_one_django_shows(obj, field):
+    assert label(obj, field) == getattr(obj, f"get_{field}_display")()
+    shown = Template('{% load pages %}{{ o|label:f|default:"—" }}').render(Context({"o": obj, "f": field}))
+    assert shown == Template(f'{{{{ o.get_{field}_display|default:"—" }}}}').render(Context({"o": obj}))
+
+
+CHOICES = [("", "---------"), *Category.choices, ("组", [("a", "甲"), ("b", "乙")])]
+
+
+@pytest.mark.parametrize(
+    ("widget", "value"),
+    [
+        (lambda: forms.Select(choices=CHOICES), ""),
+        (lambda: forms.Select(choices=CHOICES), "environment"),
+        (lambda: forms.Select(choices=CHOICES), "b"),
+        (lambda: forms.Select(choices=CHOICES), "nonsense"),
+        (lambda: forms.SelectMultiple(choices=CHOICES), ["party", "a"]),
+        (lambda: forms.NullBooleanSelect(), None),
+        (lambda: forms.NullBooleanSelect(), "true"),
+        (lambda: forms.NullBooleanSelect(), False),
+    ],
+)
+def test_the_filters_select_is_the_html_of_djangos(widget, value):
+    plain, fast = widget(), widget()
+    fast.template_name = INLINE_SELECT
+    assert fast.render("category", value, attrs={"id": "x"}) == plain.render("category", value, attrs={"id": "x"})
+
+
+def test_the_list_filters_use_the_inline_select(rf):
+    form = MemberFilterSet({"status": "full"}, queryset=Member.objects.none(), request=rf.get("/")).form
+    assert form.fields["status"].widget.template_name == INLINE_SELECT
+    assert form.fields["is_mobile"].widget.template_name == INLINE_SELECT
+    assert form.fields["q"].widget.template_name != INLINE_SELECT
+
+
+def test_the_top_bar_shows_each_duty_its_own_links(county_user, region, login):
+    plain = login(county_user).get("/members/").content.decode()
+    assert 'href="/members/"' in plain and 'href="/rectify/"' in plain
+    assert "用户管理" not in plain and "审计日志" not in plain
+    secadmin = settled(User.objects.create_user("nav_secadmin"))
+    assign_duty(secadmin, Duty.SECADMIN, actor=None)
+    grant_org(secadmin, region.city, Role.READ)
+    page = login(secadmin).get("/members/").content.decode()
+    assert 'href="/accounts/users/"' in page or "用户管理" in page
+    assert "审计日志" not in page
+    # the county user's top bar, kept for its own set of duties, did not change
+    assert login(county_user).get("/members/").content.decode().count("用户管理") == 0
+
+
+def test_a_page_with_duties_of_its_own_keeps_the_top_bars_links(region, login):
+    # The responsibility lists' review page has a `duties` of its own (a post holder's); the top bar reads the
+    # user's duties from `user_duties` and shows a security administrator's link there too.
+    secadmin = settled(User.objects.create_user("nav_secadmin_review"))
+    assign_duty(secadmin, Duty.SECADMIN, actor=None)
+    grant_org(secadmin, region.city, Role.READ)
+    page = login(secadmin).get(f"/duties/orgs/{region.village.pk}/review/")
+    assert page.status_code == 200
+    assert "用户管理" in page.content.decode()
