@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import datetime
 import http.client
+import importlib.util
 import json
-import os
 import re
-import shutil
 import ssl
 import subprocess
 import sys
@@ -34,7 +33,18 @@ from conftest import id_number
 pytestmark = pytest.mark.deployment
 
 ROOT = Path(__file__).resolve().parents[1]
+# The kit's pieces for one machine without root (the self-signed certificate, nginx's main configuration), shared
+# with the load test.
+_spec = importlib.util.spec_from_file_location("localkit", ROOT / "deploy" / "localkit.py")
+localkit = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(localkit)
 PASSWORD = "Deploy-2026-pass"
+
+
+def tagged(path: str) -> str:
+    """`path` with a query of its own, so its access-log line is told apart from every other request's."""
+    return f"{path}{'&' if '?' in path else '?'}tag={uuid.uuid4().hex}"
+
 IMPORT_ROWS = 20_000
 
 SETUP = f"""
@@ -59,60 +69,10 @@ for name in ("target", "walker"):
 
 
 def nginx_binary() -> str:
-    found = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None)
+    found = localkit.nginx_binary()
     if not found:
         pytest.fail("缺少 nginx：请运行 scripts/test.sh（以 root 身份时自动安装），或 apt-get install nginx")
     return found
-
-
-def self_signed(folder: Path) -> tuple[Path, Path]:
-    """A certificate for PUBLIC_HOST, as an operator's placeholder until the real one comes."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, PUBLIC_HOST)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(PUBLIC_HOST)]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "site.crt", folder / "site.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return cert_path, key_path
-
-
-def main_conf(folder: Path, site_conf: Path) -> Path:
-    """The part Debian's /etc/nginx/nginx.conf plays, with every path in `folder` so no root is needed."""
-    temp = {name: folder / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
-    for path in temp.values():
-        path.mkdir()
-    user = "user root root;\n" if os.geteuid() == 0 else ""  # as root, workers would else run as nobody
-    conf = folder / "nginx.conf"
-    conf.write_text(
-        f"{user}daemon off;\nworker_processes 1;\npid {folder}/nginx.pid;\nerror_log {folder}/error.log warn;\n"
-        "events { worker_connections 256; }\n"
-        "http {\n"
-        "    include /etc/nginx/mime.types;\n"
-        f"    client_body_temp_path {temp['body']};\n    proxy_temp_path {temp['proxy']};\n"
-        f"    fastcgi_temp_path {temp['fastcgi']};\n    uwsgi_temp_path {temp['uwsgi']};\n"
-        f"    scgi_temp_path {temp['scgi']};\n"
-        f"    include {site_conf};\n"
-        "}\n"
-    )
-    return conf
 
 
 @dataclass
@@ -123,13 +83,22 @@ class Kit:
     folder: Path
     env: dict
 
-    def log(self, at_least: int = 0) -> list[dict]:
-        """The kit's access log, oldest first: request line, status, upstream. nginx writes a line just after the
-        answer is out, so a test that needs its last request's line waits for `at_least` lines."""
+    def log(self) -> list[dict]:
+        """The kit's access log, oldest first: request line, status, upstream."""
+        return self._read()
+
+    def line(self, method: str, target: str) -> dict:
+        """The log line of the one request sent as `method target`. nginx writes it a moment after the answer is
+        out (a client may already have sent its next request), so a test never takes "the last line": it tags each
+        request it needs to attribute with a target of its own (see `tagged`) and waits for that line."""
         deadline = time.monotonic() + 10
-        while len(entries := self._read()) < at_least and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            found = [e for e in self._read() if e["request"].split(" ")[:2] == [method, target]]
+            if found:
+                assert len(found) == 1, found
+                return found[0]
             time.sleep(0.01)
-        return entries
+        pytest.fail(f"nginx logged no line for {method} {target}")
 
     def _read(self) -> list[dict]:
         pattern = re.compile(
@@ -180,27 +149,12 @@ def kit(installation, tmp_path_factory):
     nginx = None
     try:
         ports = (next(a), next(b))
-        cert, key = self_signed(folder)
+        cert, key = localkit.self_signed(folder, PUBLIC_HOST)
         https, http = free_port(), free_port()
-        rendered = subprocess.run(  # noqa: S603 - the kit's own script, fixed arguments
-            [
-                sys.executable,
-                str(ROOT / "deploy" / "render_nginx.py"),
-                f"--env-file={env_file}",
-                f"--app-ports={ports[0]},{ports[1]}",
-                f"--https-listen=127.0.0.1:{https}",
-                f"--http-listen=127.0.0.1:{http}",
-                f"--tls-cert={cert}",
-                f"--tls-key={key}",
-                f"--log-dir={folder / 'logs'}",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        rendered = localkit.render_site(env_file, list(ports), https, http, (cert, key), folder / "logs")
         site = folder / "dangjian.conf"
-        site.write_text(rendered.stdout)
-        conf = main_conf(folder, site)
+        site.write_text(rendered)
+        conf = localkit.nginx_conf(folder, site, workers="1")
         checked = subprocess.run([binary, "-t", "-c", str(conf), "-e", str(folder / "error.log")], capture_output=True)  # noqa: S603
         assert checked.returncode == 0, checked.stderr.decode()
         nginx = subprocess.Popen([binary, "-c", str(conf), "-e", str(folder / "error.log")])  # noqa: S603
@@ -254,10 +208,10 @@ class Browser:
         _, page = self.send("GET", path)
         return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
 
-    def post_login(self, token: str, username: str, password: str, headers: dict | None = None):
+    def post_login(self, token: str, username: str, password: str, headers: dict | None = None, path=None):
         body = urlencode({"csrfmiddlewaretoken": token, "username": username, "password": password})
         form = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
-        return self.send("POST", "/accounts/login/", body, form)
+        return self.send("POST", path or "/accounts/login/", body, form)
 
     def login(self, username: str):
         response, text = self.post_login(self.token("/accounts/login/"), username, PASSWORD)
@@ -265,24 +219,26 @@ class Browser:
 
 
 def test_a_lockout_made_through_one_app_process_is_seen_by_the_other(kit):
-    before = len(kit.log())
+    failures = []
     for n in range(1, 6):  # five desks, one failure each: the account is locked, none of the addresses
         desk = Browser(kit, f"127.0.8.{n}")
-        desk.post_login(desk.token("/accounts/login/"), "target", "wrong-password")
-    failures = [e for e in kit.log(before + 10)[before:] if e["request"].startswith("POST /accounts/login/")]
+        target = tagged("/accounts/login/")
+        desk.post_login(desk.token("/accounts/login/"), "target", "wrong-password", path=target)
+        failures.append(kit.line("POST", target))
     assert [e["status"] for e in failures] == ["200"] * 4 + ["429"]  # the fifth failure locks the account
     busiest = max(kit.apps, key=lambda app: sum(e["up"] == app for e in failures))
 
     owner = Browser(kit, "127.0.8.9")
     for _ in range(4):  # round-robin: once a page came from the busiest process, the next request goes to the other
-        token = owner.token("/accounts/login/")
-        if kit.log(len(kit.log()))[-1]["up"] == busiest:
+        page = tagged("/accounts/login/")
+        token = owner.token(page)
+        if kit.line("GET", page)["up"] == busiest:
             break
-    count = len(kit.log())
-    response, text = owner.post_login(token, "target", PASSWORD)
+    target = tagged("/accounts/login/")
+    response, text = owner.post_login(token, "target", PASSWORD, path=target)
     assert response.status == 429
     assert "登录失败次数过多" in text
-    refused_by = kit.log(count + 1)[-1]["up"]
+    refused_by = kit.line("POST", target)["up"]
     assert refused_by != busiest
     # The process that refused had itself answered fewer than five of the failures: it knew of the other's.
     assert sum(e["up"] == refused_by for e in failures) < 5
@@ -306,23 +262,21 @@ def test_an_imports_progress_started_through_one_app_process_is_seen_on_the_othe
             f"--{boundary}--\r\n",
         ]
     ).encode()
-    before = len(kit.log())
+    upload_path = tagged("/sheets/import/members/")
     started, text = manager.send(
-        "POST", "/sheets/import/members/", body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        "POST", upload_path, body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
     )
     assert started.status == 302, text[:500]
     job = int(re.search(r"/sheets/jobs/(\d+)/", started.headers["Location"]).group(1))
-    [upload] = [e for e in kit.log(before + 1)[before:] if e["request"].startswith("POST /sheets/import/members/")]
-    progress_path = f"/sheets/jobs/{job}/progress/"
+    upload = kit.line("POST", upload_path)
     answers = []
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
-        count = len(kit.log())
-        answer, text = manager.send("GET", progress_path)
+        poll = tagged(f"/sheets/jobs/{job}/progress/")
+        answer, text = manager.send("GET", poll)
+        assert answer.status == 200, text[:500]
         progress = json.loads(text)
-        entry = kit.log(count + 1)[-1]
-        assert entry["request"].startswith(f"GET {progress_path}")
-        answers.append((entry["up"], progress["status"], progress["done"], progress["total"]))
+        answers.append((kit.line("GET", poll)["up"], progress["status"], progress["done"], progress["total"]))
         if progress["finished"]:
             break
         time.sleep(0.05)
