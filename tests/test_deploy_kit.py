@@ -45,6 +45,7 @@ def tagged(path: str) -> str:
     """`path` with a query of its own, so its access-log line is told apart from every other request's."""
     return f"{path}{'&' if '?' in path else '?'}tag={uuid.uuid4().hex}"
 
+
 IMPORT_ROWS = 20_000
 
 SETUP = f"""
