@@ -178,12 +178,44 @@ def test_the_town_page_shows_coverage_and_staff_and_the_county_the_totals(statio
     assert "尚无工作站联系的村（社区）：松柏村党支部。" in town
     county = client.get(f"/orgs/{region.north.pk}/")
     assert county.context["station_coverage"]["totals"] == {
+        "towns": 1,
         "stations": 1,
         "villages": 4,
         "covered": 3,
         "fulltime": 1,
         "parttime": 1,
     }
+
+
+def test_above_a_county_the_coverage_has_a_row_per_unit_below_summing_its_towns(
+    station, region, login, city_admin, pine
+):
+    """A city's (or a province's) page does not list every town: one row per county, the county's towns summed."""
+    second = make_org(region.north, "桦林镇党委", "T-TOWN2", OrgKind.TOWN_COMMITTEE, Level.TOWN)
+    far = make_org(second, "远山村党支部", "T-FAR", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE)
+    other = services.create_station(actor=None, town=second, name="桦林党建工作站", code="T-WS9", villages=[far])
+    services.add_staff(other, actor=None, name="钱站长", post="chief", full_time=True)
+    for name in ("孙一", "孙二"):
+        services.add_staff(other, actor=None, name=name)
+    south_town = make_org(region.south, "南岭镇党委", "T-STOWN", OrgKind.TOWN_COMMITTEE, Level.TOWN)
+    make_org(south_town, "南山村党支部", "T-SHILL", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE)
+
+    page = login(city_admin).get(f"/orgs/{region.city.pk}/")
+    coverage = page.context["station_coverage"]
+    rows = [
+        (r["unit"].code, r["towns"], r["stations"], r["villages"], r["covered"], r["fulltime"], r["parttime"])
+        for r in coverage["rows"]
+    ]
+    # 漠北县: 松岭镇 (one station, 4 villages, 3 covered, 1 full-time) and 桦林镇 (one station, its one village, 1 + 2)
+    assert rows == [("T-NORTH", 2, 2, 5, 4, 2, 2), ("T-SOUTH", 1, 0, 1, 0, 0, 0)]
+    assert coverage["totals"] == {"towns": 3, "stations": 2, "villages": 6, "covered": 4, "fulltime": 2, "parttime": 2}
+    body = page.content.decode()
+    assert f'href="/orgs/{region.north.pk}/#station-coverage">漠北县委</a></td><td>2</td>' in body
+    assert "松岭镇党委" not in body  # the towns are on the county's page
+
+    county = login(city_admin).get(f"/orgs/{region.north.pk}/").context["station_coverage"]
+    assert [(r["unit"].code, r["is_town"]) for r in county["rows"]] == [("T-TOWN", True), ("T-TOWN2", True)]
+    assert county["totals"]["villages"] == 5
 
 
 def test_the_staff_people_are_registered_on_the_station_page(station, login, county_user):

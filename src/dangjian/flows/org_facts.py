@@ -58,52 +58,64 @@ def town_stations(town: Organization) -> dict:
 
 
 def station_coverage(org: Organization, user) -> dict | None:
-    """Above the towns (a county, a city): per town in the user's scope, its working stations, the village
-    organizations directly under it and how many of them a station covers, and the full-time and part-time staff
-    [003: 专职人员523名、兼职人员705名]; with the totals. None where no town lies below."""
-    towns = list(
+    """Above the towns: one row per organization directly under `org` that has towns below it, in the user's scope
+    (a county's page: each town; a city's: each county; a province's: each city), with its working stations, the
+    village organizations directly under its towns, how many of them a station covers, and the full-time and
+    part-time staff [003: 专职人员523名、兼职人员705名]; with the totals. None where no town lies below.
+
+    Each figure is one grouped query per town over the subtree, read by path (the towns a subquery, never a list of
+    ids: a province has thousands), and the towns are summed into their row in Python from their paths."""
+    towns = (
         Organization.objects.restrict(user)
         .in_subtree(org)
         .filter(kind__in=(OrgKind.TOWN_COMMITTEE, OrgKind.STREET_COMMITTEE))
         .exclude(pk=org.pk)
-        .order_by("path")
     )
-    if not towns:
+    town_paths = dict(towns.values_list("pk", "path"))
+    if not town_paths:
         return None
-    ids = [t.pk for t in towns]
+    in_towns = towns.values("pk")
     stations = (
         Workstation.objects.active()
-        .filter(town_id__in=ids)
+        .filter(town_id__in=in_towns)
         .values("town_id")
         .annotate(n=Count("id"), fulltime=Sum("fulltime_staff"), parttime=Sum("parttime_staff"))
     )
-    by_town = {row["town_id"]: row for row in stations}
-    villages = dict(
-        Organization.objects.filter(parent_id__in=ids, level=Level.VILLAGE)
+    villages = (
+        Organization.objects.filter(parent_id__in=in_towns, level=Level.VILLAGE)
         .values("parent_id")
         .annotate(n=Count("id"))
         .values_list("parent_id", "n")
     )
-    covered = dict(
+    covered = (
         Workstation.villages.through.objects.filter(
-            workstation__town_id__in=ids, workstation__retired_on__isnull=True, organization__parent_id__in=ids
+            workstation__town_id__in=in_towns,
+            workstation__retired_on__isnull=True,
+            organization__parent_id__in=in_towns,
         )
         .values("workstation__town_id")
         .annotate(n=Count("organization_id", distinct=True))
         .values_list("workstation__town_id", "n")
     )
-    rows = []
-    for town in towns:
-        row = by_town.get(town.pk, {})
-        rows.append(
-            {
-                "town": town,
-                "stations": row.get("n", 0),
-                "villages": villages.get(town.pk, 0),
-                "covered": covered.get(town.pk, 0),
-                "fulltime": row.get("fulltime") or 0,
-                "parttime": row.get("parttime") or 0,
-            }
-        )
-    totals = {key: sum(r[key] for r in rows) for key in ("stations", "villages", "covered", "fulltime", "parttime")}
-    return {"rows": rows, "totals": totals}
+    # The row of a town: the organization directly under `org` on the town's path (the town itself on a county).
+    row_of = {town: int(path.split(".")[org.depth + 1]) for town, path in town_paths.items()}
+    keys = ("stations", "villages", "covered", "fulltime", "parttime")
+    sums = {unit: dict.fromkeys(keys, 0) for unit in set(row_of.values())}
+    for row in stations:
+        unit = sums[row_of[row["town_id"]]]
+        unit["stations"] += row["n"]
+        unit["fulltime"] += row["fulltime"] or 0
+        unit["parttime"] += row["parttime"] or 0
+    for key, pairs in (("villages", villages), ("covered", covered)):
+        for town, n in pairs:
+            sums[row_of[town]][key] += n
+    towns_under = {unit: 0 for unit in sums}
+    for unit in row_of.values():
+        towns_under[unit] += 1
+    units = Organization.objects.filter(pk__in=sums).only("id", "name", "kind", "path").order_by("path")
+    rows = [
+        {"unit": unit, "is_town": unit.pk in town_paths, "towns": towns_under[unit.pk], **sums[unit.pk]}
+        for unit in units
+    ]
+    totals = {key: sum(r[key] for r in rows) for key in (*keys, "towns")}
+    return {"rows": rows, "totals": totals, "by_town": all(r["is_town"] for r in rows)}
