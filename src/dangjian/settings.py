@@ -189,6 +189,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # PostgreSQL compiles a query with JIT when the planner's estimate is high, which a scoped list's capped count
+    # or a one-character name search reaches at a province's size: 30–50 ms of compiling for a query that then
+    # runs in 70 ms (docs/performance.md). JIT pays off on long reports, not on a page's queries, so the app's
+    # connections turn it off. DANGJIAN_PG_OPTIONS="" sends no options (a pooler that refuses startup options, or a
+    # PostgreSQL-compatible database without the setting).
+    pg_options = env_str("DANGJIAN_PG_OPTIONS", "-c jit=off")
+    if pg_options:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = pg_options
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL lets readers go on while an import writes; the timeout avoids "database is locked" under load.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}

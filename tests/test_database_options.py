@@ -1,0 +1,36 @@
+"""The app's PostgreSQL connections run without JIT compiling (settings.py: it cost a province's capped counts
+30–50 ms each), and an operator whose pooler or database refuses startup options can send none."""
+
+import json
+import os
+import subprocess
+import sys
+
+from django.db import connection
+
+PG_URL = "postgres://someone@db.example.invalid:5432/dangjian"  # only parsed, never reached
+
+
+def settings_options(**env) -> dict:
+    code = "import json, dangjian.settings as s; print(json.dumps(s.DATABASES['default'].get('OPTIONS', {})))"
+    run_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DANGJIAN_PG_OPTIONS")}
+    done = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", code], env={**run_env, **env}, capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout)
+
+
+def test_postgresql_connections_ask_for_jit_off_and_the_operator_can_send_nothing():
+    assert settings_options(DATABASE_URL=PG_URL) == {"options": "-c jit=off"}
+    assert settings_options(DATABASE_URL=PG_URL, DANGJIAN_PG_OPTIONS="") == {}
+    assert settings_options(DATABASE_URL=PG_URL, DANGJIAN_PG_OPTIONS="-c jit=on") == {"options": "-c jit=on"}
+    assert "options" not in settings_options()  # SQLite has no such setting
+
+
+def test_the_connection_the_suite_runs_on_has_jit_off(db):
+    if connection.vendor != "postgresql":
+        assert "options" not in connection.settings_dict.get("OPTIONS", {})
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
