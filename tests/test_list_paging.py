@@ -159,3 +159,50 @@ def test_the_commendation_list_finds_an_organization_only_within_the_scope(regio
     assert "共 1 条" in client.get("/accountability/commendations/").content.decode()
     # The town is above the secretary's branch: named, it is missing, not the secretary's own rows.
     assert "共 0 条" in client.get(f"/accountability/commendations/?org_code={region.town.code}").content.decode()
+
+
+def test_a_one_character_member_search_pages_without_counting(region, login, county_user, monkeypatch):
+    """A surname finds tens of thousands at a province; its count cost ten times its page (docs/performance.md).
+    Such a list is paged without a total until a page ends it, and says so; two characters are counted as ever."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dangjian.members import views as member_views
+
+    from conftest import make_member
+
+    monkeypatch.setattr(member_views, "PAGE_SIZE", 2)
+    for seq, name in enumerate(["林一", "林二", "林三", "林四", "林五"], start=20):
+        make_member(region.village, name, seq)
+    client = login(county_user)
+
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get("/members/", {"q": "林"})
+    member_counts = [
+        q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"] and "members_member" in q["sql"]
+    ]
+    assert not member_counts
+    assert [m.name for m in first.context["page"]] == ["林一", "林二"]
+    body = first.content.decode()
+    assert "第 1–2 人，后面还有；只输入一个字时不统计总人数，输入两个字以上可统计。" in body
+    assert "<span>第 1 页</span>" in body and "下一页" in body and "末页" not in body
+    assert "q=%E6%9E%97&amp;page=2" in body  # the next page keeps the search
+
+    second = client.get("/members/", {"q": "林", "page": 2})
+    assert [m.name for m in second.context["page"]] == ["林三", "林四"]
+    assert "第 3–4 人，后面还有" in second.content.decode()
+    assert "上一页" in second.content.decode()
+
+    last = client.get("/members/", {"q": "林", "page": 3})  # the page that ends the list knows the total
+    assert [m.name for m in last.context["page"]] == ["林五"]
+    assert "共 5 人" in last.content.decode() and "<span>第 3 / 3 页</span>" in last.content.decode()
+
+    past = client.get("/members/", {"q": "林", "page": 9})  # past the end, as typed: counted, the last page shown
+    assert [m.name for m in past.context["page"]] == ["林五"]
+
+    counted = client.get("/members/", {"q": "林三"})
+    assert "共 1 人" in counted.content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        whole = client.get("/members/")  # no search: counted (capped) as before
+    assert any("COUNT(" in q["sql"] and "members_member" in q["sql"] for q in queries.captured_queries)
+    assert "<span>第 1 / 5 页</span>" in whole.content.decode()  # 王春生, 李秋实, 赵冬梅, 孙白桦 and the five 林

@@ -1,6 +1,6 @@
 """Pagination: page numbers parsed safely (pages and API), and counting that stays fast on millions of rows."""
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
 
@@ -14,10 +14,15 @@ class CappedPaginator(Paginator):
     and nobody pages past the first few hundred rows of an unfiltered list; they filter. `capped` tells
     the page to say so."""
 
-    def __init__(self, object_list, per_page, cap: int | None = None, **kwargs):
+    def __init__(self, object_list, per_page, cap: int | None = None, *, uncounted: bool = False, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.cap = cap or LIST_CAP
         self.capped = False
+        # `uncounted`: the list is paged without counting it (`open` once a page is full): for a search whose count
+        # costs far more than its page, a one-character name at a province (the index finds 72,000 rows of one
+        # surname before anything is counted; the page itself walks the list's order and stops at 50).
+        self.uncounted = uncounted
+        self.open = False
 
     @cached_property
     def count(self) -> int:
@@ -34,6 +39,10 @@ class CappedPaginator(Paginator):
         """The first page is read before anything is counted: a search or a filter mostly finds less than a page,
         and then its rows are the count, so the list costs one query of the search instead of two (a member's name
         at 5,000,000 members: the count was half the page's time in the database)."""
+        if self.uncounted and not self.orphans and "count" not in self.__dict__:
+            page = self._open_page(number)
+            if page is not None:
+                return page
         if number != 1 or "count" in self.__dict__ or self.orphans:
             return super().get_page(number)
         rows = list(self.object_list[: self.per_page])
@@ -42,6 +51,42 @@ class CappedPaginator(Paginator):
             rows = rows[: self.cap]
             self.__dict__["count"] = len(rows)
         return self._get_page(rows, 1, self)
+
+    def _open_page(self, number: int):
+        """Page `number` read with one row more than a page, which says whether another follows; the count is
+        known only when this page ends the list. None past the end (a typed page number): the list is then counted
+        and its last page shown, as for a counted list."""
+        start = (number - 1) * self.per_page
+        rows = list(self.object_list[start : start + self.per_page + 1])
+        if not rows and number > 1:
+            return None
+        if len(rows) <= self.per_page:
+            self.__dict__["count"] = start + len(rows)
+            return self._get_page(rows, number, self)
+        self.open = True
+        return OpenPage(rows[: self.per_page], number, self)
+
+
+class OpenPage(Page):
+    """A full page of an uncounted list: another page follows, how many is not known."""
+
+    def has_next(self) -> bool:
+        return True
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def start_index(self) -> int:
+        return (self.number - 1) * self.paginator.per_page + 1
+
+    def end_index(self) -> int:
+        return self.start_index() + len(self.object_list) - 1
 
 
 def page_of(paginator: Paginator, request, param: str = "page"):
