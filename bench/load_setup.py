@@ -4,7 +4,8 @@ Usage (settings from the environment, as for `dangjian`):
     DATABASE_URL=... DANGJIAN_DATA_DIR=... .venv/bin/python bench/load_setup.py OUT.json
 
 Picks the first county of the generated region, its largest town, four of that town's village branches, and makes:
-a workstation covering those villages; four accounts opened like the demo's (no forced change, no second factor),
+a workstation covering those villages (or takes the one that covers the first already, as in a province given its
+activity by bench/activity_for_gen.sql); four accounts opened like the demo's (no forced change, no second factor),
 one per persona — load_county (编辑 on the county), load_town (编辑 on the town), load_station (the station's account:
 its villages), load_branch (编辑 on one village branch); an open rectification case and a problem in the town, so
 the case and problem pages have something to show. Writes the personas' names, password and the ids the load test
@@ -73,7 +74,13 @@ def main() -> None:
         grant_org(account("load_county"), county, Role.EDIT)
         grant_org(account("load_town"), town, Role.EDIT)
         grant_org(account("load_branch"), villages[0], Role.EDIT)
-        station = create_station(actor=None, town=town, name="负载测试工作站", code="LOAD-ST", villages=villages)
+        # A province given its activity (bench/activity_for_gen.sql) has stations already: the station persona is
+        # then the account of the one covering the first village, with that station's villages.
+        station = Workstation.objects.active().filter(town=town, villages=villages[0]).first()
+        if station is None:
+            station = create_station(actor=None, town=town, name="负载测试工作站", code="LOAD-ST", villages=villages)
+        else:
+            villages = list(station.villages.order_by("id")) + [v for v in villages if v not in station.villages.all()]
         bind_account(station, account("load_station"), actor=None)
         year = timezone.localdate().year
         case = Case.objects.filter(org=villages[1], year=year).first() or open_case(

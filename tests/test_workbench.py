@@ -358,3 +358,27 @@ def test_a_waiting_problem_follows_its_organization_to_its_new_level_above(regio
     move_org(region.village, other_town, actor=city_admin)
     assert "problems.verify" not in waiting(login(town_user))
     assert waiting(login(other_town_user)).get("problems.verify") == 1
+
+
+def test_problems_waiting_by_the_hundred_are_counted_to_the_cap_and_shown_as_more(
+    region, login, county_user, city_admin, monkeypatch
+):
+    """At a province's root thousands of problems wait to be assigned or checked: the workbench counts them no
+    further than a cap and says "N+"; the list behind the link counts them all."""
+    from dangjian.flows import workbench as flows_workbench
+
+    monkeypatch.setattr(flows_workbench, "WIDE_CAP", 2)
+    for n in range(3):
+        submitted(region.village, f"待核实的问题{n}", "town", city_admin)
+    client = login(county_user)
+    page = client.get("/")
+    item = next(i for i in page.context["work"] if i.key == "problems.verify")
+    assert (item.count, item.more) == (2, True)
+    assert '<span class="todo-num">2+</span>' in page.content.decode()
+    assert item.url == "/problems/duties/?status=submitted"
+    listing = client.get(item.url).content.decode()
+    assert listing.count("待核实的问题") == 3
+
+    monkeypatch.setattr(flows_workbench, "WIDE_CAP", 3)
+    item = next(i for i in login(county_user).get("/").context["work"] if i.key == "problems.verify")
+    assert (item.count, item.more) == (3, False)

@@ -31,10 +31,19 @@ class WorkItem:
     url: str
     urgent: bool = False
     key: str = ""  # a stable name for tests and page anchors, e.g. "rectify.town_check"
+    more: bool = False  # more than `count` wait (an item counted to a cap shows "99+")
 
 
 def counted(
-    area: str, key: str, label: str, rows, *, listing: str, detail: str | None = None, urgent=False
+    area: str,
+    key: str,
+    label: str,
+    rows,
+    *,
+    listing: str,
+    detail: str | None = None,
+    urgent=False,
+    cap: int | None = None,
 ) -> WorkItem:
     """The usual item: how many `rows` wait in `area`, linked to the one row's page (`detail`, a URL name taking its
     primary key) when exactly one waits, else to `listing` (the list, filtered to them).
@@ -42,8 +51,14 @@ def counted(
     `rows` is a queryset, or a list of primary keys when the area's rule of who acts was asked row by row (a key may
     repeat: the count is of the list, the link of the distinct keys, e.g. two measures of one case link to the case).
     `urgent` is a flag, or a queryset of the rows that make the item urgent (asked only when something waits).
+    `cap` (a queryset's item): count no further than `cap` rows and show "cap+" beyond, for what can wait by the
+    thousand at a wide scope (a province's problems waiting to be assigned): the list behind the link counts them.
     The area comes first so that a provider binds it once: `item = partial(counted, "问题清单", detail=...)`."""
-    if isinstance(rows, QuerySet):
+    more = False
+    if isinstance(rows, QuerySet) and cap is not None:
+        pks = list(rows.order_by().values_list("pk", flat=True)[: cap + 1])
+        count, more = min(len(pks), cap), len(pks) > cap
+    elif isinstance(rows, QuerySet):
         if detail is None:
             count, pks = rows.count(), []
         else:
@@ -54,7 +69,7 @@ def counted(
     if isinstance(urgent, QuerySet):
         urgent = urgent.exists() if count else False
     url = reverse(detail, args=[pks[0]]) if detail and len(pks) == 1 else listing
-    return WorkItem(area, label, count, url, urgent=bool(urgent), key=key)
+    return WorkItem(area, label, count, url, urgent=bool(urgent), key=key, more=more)
 
 
 def register(name: str, provider: Provider, *, order: int = 100) -> None:

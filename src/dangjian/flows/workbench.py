@@ -42,6 +42,7 @@ from .home import scope_roots
 DUE_SOON_DAYS = 7  # a measure due within a week is shown before it is late
 ONE_WEEK = datetime.timedelta(days=7)
 CANDIDATES = 2000  # rows read to ask an area's per-row rule (who may check, close, verify, decide)
+WIDE_CAP = 99  # an item decided in SQL counts this far and shows "99+" beyond
 
 
 def _url(name: str, *args, **query) -> str:
@@ -126,14 +127,12 @@ def problem_items(user):
     ]
     if not acts_anywhere(user, Action.CHANGE):
         return items
-    assigning = list(
-        Problem.objects.filter(status=ProblemStatus.ASSIGNING)
-        .filter(scope_q(user, "responsible_org__path", Action.CHANGE))
-        .values_list("pk", flat=True)[:CANDIDATES]
+    assigning = Problem.objects.filter(status=ProblemStatus.ASSIGNING).filter(
+        scope_q(user, "responsible_org__path", Action.CHANGE)
     )
     # The verifier kept on the problem when it was submitted: the level above with CHANGE, or the top level itself
     # with MANAGE; never the owner's or the submitter's own problem.
-    to_verify = list(
+    to_verify = (
         Problem.objects.restrict(user, Action.VIEW)
         .filter(status=ProblemStatus.SUBMITTED)
         .filter(
@@ -142,12 +141,12 @@ def problem_items(user):
         )
         .exclude(owner_user=user)
         .exclude(submitted_by=user)
-        .order_by("id")
-        .values_list("pk", flat=True)[:CANDIDATES]
     )
+    # Both are decided in SQL, and at a province's root thousands wait: counted to WIDE_CAP ("99+"); the list counts.
+    wide = partial(item, cap=WIDE_CAP)
     return items + [
-        item("problems.assign", "待指派责任人的问题", assigning, listing=listing(status=ProblemStatus.ASSIGNING)),
-        item("problems.verify", "待核实销号的问题", to_verify, listing=listing(status=ProblemStatus.SUBMITTED)),
+        wide("problems.assign", "待指派责任人的问题", assigning, listing=listing(status=ProblemStatus.ASSIGNING)),
+        wide("problems.verify", "待核实销号的问题", to_verify, listing=listing(status=ProblemStatus.SUBMITTED)),
     ]
 
 

@@ -209,8 +209,10 @@ class WorkstationQuerySet(ScopedQuerySet):
         inside = scope_q(user, "organization__path", action)  # covered villages within the user's scope
         through = Workstation.villages.through.objects
         covered = through.filter(inside).values("workstation_id")
-        uncovered = through.exclude(inside).values("workstation_id")
-        return self.filter(Q(pk__in=by_town.values("pk")) | (Q(pk__in=covered) & ~Q(pk__in=uncovered)))
+        # Of those stations, the ones with a village outside: asked of their own links, not of every link outside
+        # the scope (most of a province's 160,000: 300 ms for a station's account).
+        partly = through.filter(workstation_id__in=covered).exclude(inside).values("workstation_id")
+        return self.filter(Q(pk__in=by_town.values("pk")) | (Q(pk__in=covered) & ~Q(pk__in=partly)))
 
 
 class Workstation(models.Model):

@@ -233,7 +233,7 @@ class MemberExportView(ScopedViewMixin, View):
     filterset_class = MemberFilterSet
 
     def get(self, request):
-        qs = self.get_queryset().select_related("org").order_by("org_id", "id")
+        qs = self.get_queryset().select_related("org").order_by("org__path", "id")
         filterset = self.filter_list(qs)
         unmasked = can_unmask(request.user)
         org = _filter_org(filterset, self.scoped(Organization))

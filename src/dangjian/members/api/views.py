@@ -26,7 +26,7 @@ class MemberViewSet(ScopedReadOnlyViewSet):
 
     ID number and phone are masked; `?unmask=1` shows them in clear to holders of the permission, audited per member."""
 
-    queryset = Member.objects.select_related("org").order_by("org_id", "id")
+    queryset = Member.objects.select_related("org").order_by("org__path", "id")
     serializer_class = MemberSerializer
     filterset_class = MemberFilterSet
     search_fields = ["name"]
