@@ -1,17 +1,21 @@
 """Members: entered once through the pages or services, with Chinese errors, masked numbers and transfer history."""
 
 import datetime
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from openpyxl import load_workbook
 
+from dangjian.accounts.models import Role
 from dangjian.core.crypto import digest
 from dangjian.core.models import AuditAction, AuditLog
 from dangjian.members.models import Member, MemberTransfer
 from dangjian.members.services import create_member, transfer_member, update_member
+from dangjian.orgs.choices import Domain, Level, OrgKind
 
-from conftest import id_number, make_member
+from conftest import id_number, make_member, make_org, persona
 
 FORM = {
     "gender": "female",
@@ -182,3 +186,19 @@ def test_a_list_longer_than_the_cap_says_so_and_still_pages(region, county_user,
     assert len(page.context["page"]) == 3
     assert "超过 3 人，仅列出前 3 人" in page.content.decode()
     assert not login(county_user).get("/members/", {"org_code": "T-BIRCH"}).context["page"].paginator.capped
+
+
+def test_the_list_the_api_and_the_export_show_members_in_the_trees_order(region, county_user, login):
+    """Grouped by organization in the tree's order (its path), not in the order the organizations were made: a
+    village added later under the town comes before 南岭县's, and 松岭镇's villages stay together."""
+    later = make_org(region.town, "后建村党支部", "T-LATER", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE)
+    make_member(later, "后来人", 30)
+    make_member(region.village, "青松新人", 31)  # a newer member of the first village: after its others
+    client = login(persona("tree_reader", region.city, Role.READ))
+    expected = ["王春生", "李秋实", "赵冬梅", "青松新人", "孙白桦", "后来人", "欧阳南风"]
+    assert [m.name for m in client.get("/members/").context["page"]] == expected
+    assert [m["name"] for m in client.get("/api/members/").json()["results"]] == expected
+    export = b"".join(client.get("/sheets/export/members/").streaming_content)
+    book = load_workbook(io.BytesIO(export), read_only=True)
+    cells = [cell for row in book.worksheets[0].iter_rows(values_only=True) for cell in row]
+    assert [cell for cell in cells if cell in expected] == expected
