@@ -218,6 +218,39 @@ def test_above_a_county_the_coverage_has_a_row_per_unit_below_summing_its_towns(
     assert county["totals"]["villages"] == 5
 
 
+def test_the_coverage_roll_ups_follow_every_write_and_match_a_recount(station, region, login, city_admin, pine):
+    """stations/rollups.py: the station services and the organization services keep the towns' coverage counts in
+    the roll-ups, so the city's table is a read of its rows; after each kind of write they equal a recount."""
+    from dangjian.members import rollups
+    from dangjian.orgs.services import delete_org, move_org, update_org
+
+    def city_totals():
+        return login(city_admin).get(f"/orgs/{region.city.pk}/").context["station_coverage"]["totals"]
+
+    assert city_totals() == {"towns": 1, "stations": 1, "villages": 4, "covered": 3, "fulltime": 1, "parttime": 0}
+    services.add_staff(station, actor=None, name="王磊")  # part-time
+    second = make_org(region.south, "南岭镇党委", "T-STOWN", OrgKind.TOWN_COMMITTEE, Level.TOWN)
+    far = make_org(second, "远山村党支部", "T-FAR", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE)
+    near = make_org(second, "近水村党支部", "T-NEAR", OrgKind.BRANCH, Level.VILLAGE, Domain.VILLAGE)
+    other = services.create_station(actor=None, town=second, name="南岭党建工作站", code="T-WS9", villages=[far])
+    services.add_staff(other, actor=None, name="钱站长", post="chief", full_time=True)
+    assert city_totals() == {"towns": 2, "stations": 2, "villages": 6, "covered": 4, "fulltime": 2, "parttime": 1}
+    assert rollups.differences() == []
+
+    red = Organization.objects.get(code="T-RED")
+    services.update_station(  # 红星村 left, 松柏村 taken: still three covered
+        station, actor=None, name=station.name, code=station.code, villages=[region.village, region.birch, pine]
+    )
+    move_org(near, region.town, actor=None)  # a village moves between towns (and counties)
+    delete_org(red, actor=None)  # a village closed
+    update_org(far, actor=None, name="远山村党总支")  # a rename changes no count
+    services.remove_staff(other.staff.get(), actor=None)
+    services.retire_station(other, actor=None, on=datetime.date(2026, 6, 30), reason="并入他站")
+    assert rollups.differences() == []
+    # 松岭镇: 青松, 白桦, 松柏, 近水 (红星 closed), three covered; 南岭镇: 远山, its station retired
+    assert city_totals() == {"towns": 2, "stations": 1, "villages": 5, "covered": 3, "fulltime": 1, "parttime": 1}
+
+
 def test_the_staff_people_are_registered_on_the_station_page(station, login, county_user):
     login(county_user).post(f"/stations/{station.pk}/staff/add/", {"name": "李雪", "post": "staff", "full_time": "on"})
     assert StationStaff.objects.filter(station=station, name="李雪", full_time=True).exists()

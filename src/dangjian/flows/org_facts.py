@@ -4,14 +4,15 @@ towns. The warnings read members, so the page's facts sit above both apps."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 
 from dangjian.members.choices import MemberStatus
 from dangjian.members.models import Member
-from dangjian.orgs.choices import LEADING_KINDS, Level, OrgKind
+from dangjian.orgs.choices import LEADING_KINDS, Level
 from dangjian.orgs.models import Organization, Workstation
 from dangjian.orgs.rules import OrgFacts, station_warnings, warnings_for
 from dangjian.rulebook.book import Book
+from dangjian.stations import rollups as station_rollups
 
 
 def facts_for(org: Organization) -> OrgFacts | None:
@@ -58,64 +59,37 @@ def town_stations(town: Organization) -> dict:
 
 
 def station_coverage(org: Organization, user) -> dict | None:
-    """Above the towns: one row per organization directly under `org` that has towns below it, in the user's scope
-    (a county's page: each town; a city's: each county; a province's: each city), with its working stations, the
-    village organizations directly under its towns, how many of them a station covers, and the full-time and
-    part-time staff [003: 专职人员523名、兼职人员705名]; with the totals. None where no town lies below.
+    """Above the towns: one row per organization directly under `org` that has towns below it (a county's page: each
+    town; a city's: each county; a province's: each city), with its working stations, the village organizations
+    directly under its towns, how many of them a station covers, and the full-time and part-time staff [003:
+    专职人员523名、兼职人员705名]; with the totals. None where no town lies below.
 
-    Each figure is one grouped query per town over the subtree, read by path (the towns a subquery, never a list of
-    ids: a province has thousands), and the towns are summed into their row in Python from their paths."""
-    towns = (
-        Organization.objects.restrict(user)
-        .in_subtree(org)
-        .filter(kind__in=(OrgKind.TOWN_COMMITTEE, OrgKind.STREET_COMMITTEE))
-        .exclude(pk=org.pk)
+    A read of the children's roll-up rows (stations/rollups.py), the same at a province's root as at a county. The
+    page is shown only to a user whose scope holds `org`, and a scope holds whole subtrees, so every row is theirs."""
+    children = list(
+        Organization.objects.restrict(user).filter(parent=org).only("id", "name", "kind", "path").order_by("path")
     )
-    town_paths = dict(towns.values_list("pk", "path"))
-    if not town_paths:
-        return None
-    in_towns = towns.values("pk")
-    stations = (
-        Workstation.objects.active()
-        .filter(town_id__in=in_towns)
-        .values("town_id")
-        .annotate(n=Count("id"), fulltime=Sum("fulltime_staff"), parttime=Sum("parttime_staff"))
-    )
-    villages = (
-        Organization.objects.filter(parent_id__in=in_towns, level=Level.VILLAGE)
-        .values("parent_id")
-        .annotate(n=Count("id"))
-        .values_list("parent_id", "n")
-    )
-    covered = (
-        Workstation.villages.through.objects.filter(
-            workstation__town_id__in=in_towns,
-            workstation__retired_on__isnull=True,
-            organization__parent_id__in=in_towns,
+    counts = station_rollups.coverage_of([child.pk for child in children])
+    rows = []
+    for child in children:
+        counted = counts[child.pk]
+        if not counted["towns"]:
+            continue
+        is_town = child.kind in station_rollups.TOWN_KINDS
+        rows.append(
+            {
+                "unit": child,
+                "is_town": is_town,
+                "towns": counted["towns"],
+                "stations": counted[station_rollups.STATIONS],
+                "villages": counted[station_rollups.VILLAGES],
+                "covered": counted[station_rollups.COVERED],
+                "fulltime": counted[station_rollups.FULLTIME],
+                "parttime": counted[station_rollups.PARTTIME],
+            }
         )
-        .values("workstation__town_id")
-        .annotate(n=Count("organization_id", distinct=True))
-        .values_list("workstation__town_id", "n")
-    )
-    # The row of a town: the organization directly under `org` on the town's path (the town itself on a county).
-    row_of = {town: int(path.split(".")[org.depth + 1]) for town, path in town_paths.items()}
-    keys = ("stations", "villages", "covered", "fulltime", "parttime")
-    sums = {unit: dict.fromkeys(keys, 0) for unit in set(row_of.values())}
-    for row in stations:
-        unit = sums[row_of[row["town_id"]]]
-        unit["stations"] += row["n"]
-        unit["fulltime"] += row["fulltime"] or 0
-        unit["parttime"] += row["parttime"] or 0
-    for key, pairs in (("villages", villages), ("covered", covered)):
-        for town, n in pairs:
-            sums[row_of[town]][key] += n
-    towns_under = {unit: 0 for unit in sums}
-    for unit in row_of.values():
-        towns_under[unit] += 1
-    units = Organization.objects.filter(pk__in=sums).only("id", "name", "kind", "path").order_by("path")
-    rows = [
-        {"unit": unit, "is_town": unit.pk in town_paths, "towns": towns_under[unit.pk], **sums[unit.pk]}
-        for unit in units
-    ]
-    totals = {key: sum(r[key] for r in rows) for key in (*keys, "towns")}
+    if not rows:
+        return None
+    keys = ("towns", "stations", "villages", "covered", "fulltime", "parttime")
+    totals = {key: sum(r[key] for r in rows) for key in keys}
     return {"rows": rows, "totals": totals, "by_town": all(r["is_town"] for r in rows)}

@@ -32,6 +32,7 @@ from dangjian.orgs.models import Organization, Workstation
 
 from .choices import StaffPost, StaffSource
 from .models import StationAccount, StationStaff
+from .rollups import town_kept
 from .rules import coverage_problems, town_problem
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -81,11 +82,12 @@ def create_station(*, actor, town: Organization, name: str, code: str, villages)
     name, code = _check_fields(name, code)
     villages = list(villages)
     _refuse(coverage_problems(town, villages), "villages")
-    station = Workstation.objects.create(
-        name=name, code=code, town=town, chief_name="", fulltime_staff=0, parttime_staff=0
-    )
-    station.villages.set(villages)
-    record(AuditAction.CREATE, actor=actor, obj=station, org=town, after=_state(station))
+    with town_kept(town):
+        station = Workstation.objects.create(
+            name=name, code=code, town=town, chief_name="", fulltime_staff=0, parttime_staff=0
+        )
+        station.villages.set(villages)
+        record(AuditAction.CREATE, actor=actor, obj=station, org=town, after=_state(station))
     return station
 
 
@@ -100,12 +102,13 @@ def update_station(station: Workstation, *, actor, name: str, code: str, village
     name, code = _check_fields(name, code, station)
     villages = list(villages)
     _refuse(coverage_problems(station.town, villages, station), "villages")
-    station.name, station.code = name, code
-    station.save(update_fields=["name", "code"])
-    station.villages.set(villages)
-    after = _state(station)
-    if after != before:
-        record(AuditAction.UPDATE, actor=actor, obj=station, org=station.town, before=before, after=after)
+    with town_kept(station.town):
+        station.name, station.code = name, code
+        station.save(update_fields=["name", "code"])
+        station.villages.set(villages)
+        after = _state(station)
+        if after != before:
+            record(AuditAction.UPDATE, actor=actor, obj=station, org=station.town, before=before, after=after)
     if after["villages"] != before["villages"]:
         _follow_coverage(station, actor=actor)
     return station
@@ -123,17 +126,18 @@ def retire_station(station: Workstation, *, actor, on: datetime.date, reason: st
     if not reason:
         raise ValidationError({"reason": "请写明撤销原因。"})
     before = _state(station)
-    station.retired_on = on
-    station.save(update_fields=["retired_on"])
-    record(
-        AuditAction.UPDATE,
-        actor=actor,
-        obj=station,
-        org=station.town,
-        before=before,
-        after=_state(station),
-        detail=f"撤销工作站：{reason[:200]}",
-    )
+    with town_kept(station.town):
+        station.retired_on = on
+        station.save(update_fields=["retired_on"])
+        record(
+            AuditAction.UPDATE,
+            actor=actor,
+            obj=station,
+            org=station.town,
+            before=before,
+            after=_state(station),
+            detail=f"撤销工作站：{reason[:200]}",
+        )
     _follow_coverage(station, actor=actor)
     return station
 
@@ -180,9 +184,10 @@ def add_staff(
         raise ValidationError({"post": f"本站已有站长“{chief.name}”，请先移除再登记新站长。"})
     person = StationStaff(station=station, name=name, post=post, full_time=full_time, source=source, since=since)
     person.full_clean()
-    person.save()
-    _summarize(station)
-    record(AuditAction.CREATE, actor=actor, obj=person, org=station.town, after=snapshot(person))
+    with town_kept(station.town):
+        person.save()
+        _summarize(station)
+        record(AuditAction.CREATE, actor=actor, obj=person, org=station.town, after=snapshot(person))
     return person
 
 
@@ -190,9 +195,10 @@ def add_staff(
 def remove_staff(person: StationStaff, *, actor) -> None:
     station = person.station
     ensure_in_scope(actor, station.town.path, Action.MANAGE)
-    record(AuditAction.DELETE, actor=actor, obj=person, org=station.town, before=snapshot(person))
-    person.delete()
-    _summarize(station)
+    with town_kept(station.town):
+        record(AuditAction.DELETE, actor=actor, obj=person, org=station.town, before=snapshot(person))
+        person.delete()
+        _summarize(station)
 
 
 @transaction.atomic
