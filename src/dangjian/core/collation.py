@@ -26,5 +26,8 @@ def byte_ordered(table: str, column: str, length: int) -> migrations.RunPython:
         schema_editor.execute(
             f"ALTER TABLE {quote(table)} ALTER COLUMN {quote(column)} TYPE varchar({length}) COLLATE {collation}"
         )
+        # Changing a column's type drops its statistics, and until autovacuum analyzes the table again the planner
+        # guesses: at a province a branch's meeting list took 3.6 s instead of 20 ms. So the statistics are taken now.
+        schema_editor.execute(f"ANALYZE {quote(table)} ({quote(column)})")
 
     return migrations.RunPython(forward, backward, elidable=False)
