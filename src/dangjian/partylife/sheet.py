@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 
@@ -21,6 +20,7 @@ from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import Organization
 from dangjian.sheets.columns import CHOICE, CODE, DATE, TEXT, Column
 from dangjian.sheets.imports import ImportReport, Row, allowed, cell_message, register_kind
+from dangjian.sheets.rosters import Rosters
 
 from .choices import AbsenceReason, MeetingKind
 from .models import Meeting
@@ -101,7 +101,7 @@ class MeetingImporter:
     def __init__(self, user, report: ImportReport) -> None:
         self.user = user
         self.report = report
-        self.rosters: dict[int, dict[str, list]] = {}
+        self.rosters = Rosters(roster)
         self.seen: dict[tuple, int] = {}
         self.org = None  # the IMPORT record is filed without one: the rows may span organizations
 
@@ -117,25 +117,8 @@ class MeetingImporter:
     def finish(self) -> None:
         pass
 
-    def _roster(self, org: Organization) -> dict[str, list]:
-        if org.pk not in self.rosters:
-            by_name = defaultdict(list)
-            for member in roster(org).select_related("org"):
-                by_name[member.name].append(member)
-            self.rosters[org.pk] = by_name
-        return self.rosters[org.pk]
-
     def _names(self, row: Row, field: str, org: Organization, entries: list[str]) -> list | None:
-        people = self._roster(org)
-        found, unknown, twice = [], [], []
-        for name in entries:
-            members = people.get(name, [])
-            if not members:
-                unknown.append(name)
-            elif len(members) > 1:
-                twice.append(name)
-            else:
-                found.append(members[0])
+        found, unknown, twice = self.rosters.match(org, entries)
         if unknown:
             self.fail(
                 row, field, f"{'、'.join(unknown)} 不是{org.name}的党员（出席、缺席人员须从本组织党员名册中选取）"

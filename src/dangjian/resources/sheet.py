@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 
@@ -20,6 +19,7 @@ from dangjian.core.services import OutOfScope
 from dangjian.orgs.models import Organization
 from dangjian.sheets.columns import BOOL, CHOICE, CODE, DATE, DECIMAL, INT, TEXT, Column
 from dangjian.sheets.imports import ImportReport, Row, allowed, cell_message, register_kind
+from dangjian.sheets.rosters import Rosters
 
 from . import rules
 from .checklists import Checklists
@@ -196,7 +196,7 @@ class _Importer:
         self.report = report
         self.column = {c.field: c for c in self.columns}
         self.org = None  # the IMPORT record is filed without one: the rows may span organizations
-        self.rosters: dict[int, dict[str, list]] = {}
+        self.rosters = Rosters(roster)
         self.seen: dict[tuple, int] = {}
 
     def is_new(self, row: Row, field: str, what: tuple[str, str], same: str, queryset, key: dict) -> bool:
@@ -212,27 +212,11 @@ class _Importer:
             return False
         return True
 
-    def _roster(self, org: Organization) -> dict[str, list]:
-        if org.pk not in self.rosters:
-            by_name = defaultdict(list)
-            for member in roster(org).select_related("org"):
-                by_name[member.name].append(member)
-            self.rosters[org.pk] = by_name
-        return self.rosters[org.pk]
-
     def people(self, row: Row, org: Organization, field: str, what: str) -> list | None:
         """The members named in the row's `field`, each once on `org`'s roster (its subtree); None, with the row's
         errors, when a name is not on it or is there twice."""
-        people = self._roster(org)
-        found, unknown, twice = [], [], []
-        for name in (n for n in SEPARATORS.split(row.values.get(field) or "") if n):
-            matches = people.get(name, [])
-            if not matches:
-                unknown.append(name)
-            elif len(matches) > 1:
-                twice.append(name)
-            else:
-                found.append(matches[0])
+        names = (n for n in SEPARATORS.split(row.values.get(field) or "") if n)
+        found, unknown, twice = self.rosters.match(org, names)
         if unknown:
             self.fail(row, field, f"{'、'.join(unknown)} 不是{org.name}（含下级）的党员（{what}须从党员名册中选取）")
         if twice:
