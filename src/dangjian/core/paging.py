@@ -54,9 +54,12 @@ class CappedPaginator(Paginator):
 
     def _open_page(self, number: int):
         """Page `number` read with one row more than a page, which says whether another follows; the count is
-        known only when this page ends the list. None past the end (a typed page number): the list is then counted
-        and its last page shown, as for a counted list."""
+        known only when this page ends the list. None past the end, or past the cap (a typed page number, up to
+        2⁶³ − 1, would overflow the database's OFFSET): the list is then counted, capped, and its last page shown, as
+        for a counted list."""
         start = (number - 1) * self.per_page
+        if start >= self.cap:
+            return None
         rows = list(self.object_list[start : start + self.per_page + 1])
         if not rows and number > 1:
             return None
