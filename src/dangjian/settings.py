@@ -178,6 +178,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The rows of the busiest list pages (`{% rows %}`, core/jinja.py), from each app's jinja2/ folder.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "dangjian.core.jinja.environment"},
+    },
 ]
 
 DATABASES = {

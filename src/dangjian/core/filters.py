@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.template import engines
 from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.drainage import set_override
 from drf_spectacular.types import OpenApiTypes
@@ -81,8 +83,21 @@ class ScopedRefFilter(django_filters.Filter):
 
 
 # Django's select template includes a template per option, and that one another for the option's attributes; a list
-# page's filter bar renders several selects on every request. This one writes the options in place, the same HTML.
+# page's filter bar renders several selects on every request. This one writes the options in place, the same HTML,
+# and is a Jinja2 template (core/jinja.py), rendered by the filter forms' renderer.
 INLINE_SELECT = "core/widgets/select.html"
+
+
+class FilterRenderer(DjangoTemplates):
+    """The filter forms' renderer: the inline select from the Jinja2 engine, every other template as Django's."""
+
+    def get_template(self, template_name):
+        if template_name == INLINE_SELECT:
+            return engines["jinja2"].get_template(template_name)
+        return super().get_template(template_name)
+
+
+FILTER_RENDERER = FilterRenderer()
 
 
 class ScopedFilterSet(django_filters.FilterSet):
@@ -98,6 +113,7 @@ class ScopedFilterSet(django_filters.FilterSet):
                 and widget.option_template_name == forms.Select.option_template_name
             ):
                 widget.template_name = INLINE_SELECT
+        form_class.default_renderer = FILTER_RENDERER
         return form_class
 
     def visible(self, model):
