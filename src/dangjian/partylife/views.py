@@ -59,7 +59,8 @@ class MeetingListView(ScopedViewMixin, View):
 
     def get(self, request):
         filterset = self.filtered()
-        context = {"filter": filterset, **paged(request, filterset.qs)}
+        rows = filterset.qs.only("date", "kind", "topic", "org__name", "group__name")  # what the rows show
+        context = {"filter": filterset, **paged(request, rows)}
         context["can_record"] = acts_anywhere(request.user, Action.CHANGE)
         return render(request, "partylife/meetings.html", context)
 
