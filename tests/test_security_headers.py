@@ -11,7 +11,9 @@ from dangjian.orgs.api.views import OrgViewSet
 
 from conftest import PASSWORD
 
-TEMPLATES = sorted(Path("src/dangjian").glob("*/templates/**/*.html"))
+# Both engines' templates: Django's, and Jinja2's for the list rows (core/jinja.py).
+SRC = Path("src/dangjian")
+TEMPLATES = sorted([*SRC.glob("*/templates/**/*.html"), *SRC.glob("*/jinja2/**/*.html")])
 STRICT_CSP = {
     "default-src 'self'",
     "script-src 'self'",
