@@ -204,7 +204,58 @@ def test_a_one_character_member_search_pages_without_counting(region, login, cou
 
     counted = client.get("/members/", {"q": "林三"})
     assert "共 1 人" in counted.content.decode()
-    with CaptureQueriesContext(connection) as queries:
-        whole = client.get("/members/")  # no search: counted (capped) as before
-    assert any("COUNT(" in q["sql"] and "members_member" in q["sql"] for q in queries.captured_queries)
+    whole = client.get("/members/")  # no search: the whole scope's total, from the roll-ups
+    assert "共 9 人" in whole.content.decode()
     assert "<span>第 1 / 5 页</span>" in whole.content.decode()  # 王春生, 李秋实, 赵冬梅, 孙白桦 and the five 林
+
+
+def member_counts_asked(client, url: str, **params):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.get(url, params)
+    asked = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"] and "members_member" in q["sql"]]
+    return answer.content.decode(), asked
+
+
+def test_the_unfiltered_member_list_reads_its_total_from_the_roll_ups(region, login, county_user, monkeypatch):
+    """Counting a county's members cost the database 4 ms on every page and a station's five villages 45 ms
+    (docs/performance.md); the roll-ups kept with every member write hold the same number."""
+    from dangjian.core import paging
+    from dangjian.members.services import delete_member, transfer_member
+
+    from conftest import make_member
+
+    client = login(county_user)
+    body, asked = member_counts_asked(client, "/members/")
+    assert not asked and "共 4 人" in body  # 漠北县: 王春生, 李秋实, 赵冬梅 (青松村) and 孙白桦 (白桦村)
+
+    newcomer = make_member(region.birch, "钱新来", 30)
+    transfer_member(newcomer, to_org=region.village, actor=county_user, reason="工作调动")
+    leaving = make_member(region.birch, "周离开", 31)
+    delete_member(leaving, actor=county_user)
+    body, asked = member_counts_asked(client, "/members/")
+    assert not asked and "共 5 人" in body
+
+    # Past the cap the exact total is still said, and paging stops at the cap as for a counted list.
+    monkeypatch.setattr(paging, "LIST_CAP", 2)
+    body, asked = member_counts_asked(client, "/members/")
+    assert not asked and "共 5 人，仅列出前 2 人，请用上面的条件缩小范围。" in body
+
+    # A filter narrows the list below the scope: its own rows are counted, as ever (here the one page is the count).
+    monkeypatch.setattr(paging, "LIST_CAP", 10_000)
+    body, _ = member_counts_asked(client, "/members/", org_code=region.village.code)
+    assert "共 4 人" in body  # 青松村's three and 钱新来
+
+
+def test_a_station_accounts_member_total_is_its_villages(station, station_user, login):
+    from dangjian.members.models import Member
+
+    from conftest import make_member
+
+    make_member(station.villages.get(code="T-RED"), "红星新党员", 40)
+    body, asked = member_counts_asked(login(station_user), "/members/")
+    assert not asked
+    assert Member.objects.filter(org__in=station.villages.all()).count() == 5
+    assert "共 5 人" in body  # 青松村's three, 孙白桦 and the new one of 红星村

@@ -184,7 +184,9 @@ def test_a_list_longer_than_the_cap_says_so_and_still_pages(region, county_user,
     page = login(county_user).get("/members/")
     assert page.context["page"].paginator.capped
     assert len(page.context["page"]) == 3
-    assert "超过 3 人，仅列出前 3 人" in page.content.decode()
+    assert "共 4 人，仅列出前 3 人" in page.content.decode()  # the scope's total is known (the roll-ups)
+    filtered = login(county_user).get("/members/", {"org_code": "T-NORTH"})  # counted, to the cap
+    assert filtered.context["page"].paginator.capped and "超过 3 人，仅列出前 3 人" in filtered.content.decode()
     assert not login(county_user).get("/members/", {"org_code": "T-BIRCH"}).context["page"].paginator.capped
 
 

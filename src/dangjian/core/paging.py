@@ -14,10 +14,25 @@ class CappedPaginator(Paginator):
     and nobody pages past the first few hundred rows of an unfiltered list; they filter. `capped` tells
     the page to say so."""
 
-    def __init__(self, object_list, per_page, cap: int | None = None, *, uncounted: bool = False, **kwargs):
+    def __init__(
+        self,
+        object_list,
+        per_page,
+        cap: int | None = None,
+        *,
+        uncounted: bool = False,
+        known: int | None = None,
+        **kwargs,
+    ):
         super().__init__(object_list, per_page, **kwargs)
         self.cap = cap or LIST_CAP
         self.capped = False
+        # `known`: the list's size read elsewhere (an unfiltered member list's, from the roll-ups), not counted. It is
+        # shown as `total` even past the cap; paging still stops at the cap, as for a counted list.
+        self.total = known
+        if known is not None:
+            self.capped = known > self.cap
+            self.__dict__["count"] = min(known, self.cap)
         # `uncounted`: the list is paged without counting it (`open` once a page is full): for a search whose count
         # costs far more than its page, a one-character name at a province (the index finds 72,000 rows of one
         # surname before anything is counted; the page itself walks the list's order and stops at 50).

@@ -6,13 +6,15 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.views import View
+from django_filters.constants import EMPTY_VALUES
 
 from dangjian.core.changesets import imports_of
 from dangjian.core.paging import CappedPaginator, page_of
 from dangjian.core.params import BIGINT_MIN, int_param
-from dangjian.core.scope import Action, path_in_scope
+from dangjian.core.scope import ALL, Action, path_in_scope, scope_paths
 from dangjian.core.security import no_store
 from dangjian.core.views import ScopedViewMixin, apply_validation_error
+from dangjian.orgs import tally
 from dangjian.orgs.models import Organization
 
 from . import services
@@ -25,6 +27,20 @@ PAGE_SIZE = 50
 # What a row shows (members/jinja2/members/rows.html): a member has 21 columns and its organization 25, and building
 # 100 model instances of all of them was a tenth of the page.
 ROW_FIELDS = ("name", "gender", "birth_date", "status", "join_date", "id_number", "is_mobile", "org__name")
+
+
+def unfiltered_size(filterset: MemberFilterSet) -> int | None:
+    """How many members the user's scope holds, from the roll-ups, when no filter narrows the list (None otherwise).
+
+    Counting them took the database 4 ms at a county and, for a station's three to five villages, 45 ms: the planner
+    guesses tens of organizations for each village's path and scans the organization table. The roll-ups are kept in
+    the same transaction as every member write, so their sum is the count, exact beyond the list's cap too."""
+    if not filterset.is_valid() or any(value not in EMPTY_VALUES for value in filterset.form.cleaned_data.values()):
+        return None
+    paths = scope_paths(filterset.request.user)  # raw paths: the roll-ups are read by the scope's roots
+    if paths is ALL:
+        return None  # no scope to read (a superuser, who does not use the pages)
+    return tally.totals(paths)[tally.MEMBERS]
 
 
 class MemberListView(ScopedViewMixin, View):
@@ -40,7 +56,7 @@ class MemberListView(ScopedViewMixin, View):
         # One character (a surname) finds tens of thousands at a province, and the name index hands all of them over
         # before anything is counted: its count cost ten times its page. Such a search is paged without a total.
         q = (filterset.form.cleaned_data.get("q") or "").strip() if filterset.is_valid() else ""
-        paginator = CappedPaginator(filterset.qs, PAGE_SIZE, uncounted=len(q) == 1)
+        paginator = CappedPaginator(filterset.qs, PAGE_SIZE, uncounted=len(q) == 1, known=unfiltered_size(filterset))
         page = page_of(paginator, request)
         query = request.GET.copy()
         query.pop("page", None)
