@@ -146,6 +146,28 @@ def test_the_station_sees_its_villages_and_nothing_else(station, station_user, r
     assert [s["code"] for s in data["results"]] == ["T-WS1"]
 
 
+def test_the_stations_seen_through_villages_are_restricts_less_those_of_a_town_in_the_scope(
+    station, station_user, branch_secretary, town_user, county_user, outsider, region, pine
+):
+    """The weekly board asks `through_villages` for the stations below its towns' rows: it must be exactly what
+    `restrict` gives less the stations whose town is in the user's scope, for every kind of account."""
+    from dangjian.core.scope import scope_q
+
+    other = services.create_station(
+        actor=None, town=region.town, name="松岭第二党建工作站", code="T-WS2", villages=[pine]
+    )
+    partial = settled(User.objects.create_user("partial_holder"))  # holds two of the first station's three villages
+    grant_org(partial, region.village, Role.EDIT)
+    grant_org(partial, region.birch, Role.EDIT)
+    for user in (station_user, branch_secretary, town_user, county_user, outsider, partial):
+        seen = Workstation.objects.restrict(user).exclude(scope_q(user, "town__path"))
+        assert set(Workstation.objects.through_villages(user)) == set(seen), user.username
+    assert list(Workstation.objects.through_villages(station_user)) == [station]
+    assert not Workstation.objects.through_villages(county_user).exists()  # its stations are seen through the town
+    assert not Workstation.objects.through_villages(partial).exists()  # one village of the station is not its own
+    assert other not in Workstation.objects.through_villages(station_user)
+
+
 def test_a_village_secretary_does_not_see_the_station(station, branch_secretary, login):
     assert login(branch_secretary).get(f"/stations/{station.pk}/").status_code == 404
 

@@ -104,6 +104,15 @@ class ScopedFilterSet(django_filters.FilterSet):
     """Base of the lists' filters: knows the requesting user, and refuses bad input rather than ignoring it."""
 
     def get_form_class(self):
+        # One form class per FilterSet: its fields are the filters' own, the same on every request, and a form
+        # copies them as it is made. django-filter builds the fields and the class anew for each request.
+        form_class = type(self).__dict__.get("_form_class")
+        if form_class is None:
+            form_class = self._build_form_class()
+            type(self)._form_class = form_class
+        return form_class
+
+    def _build_form_class(self):
         form_class = super().get_form_class()
         for field in form_class.base_fields.values():
             widget = field.widget

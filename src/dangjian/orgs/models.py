@@ -214,6 +214,20 @@ class WorkstationQuerySet(ScopedQuerySet):
         partly = through.filter(workstation_id__in=covered).exclude(inside).values("workstation_id")
         return self.filter(Q(pk__in=by_town.values("pk")) | (Q(pk__in=covered) & ~Q(pk__in=partly)))
 
+    def through_villages(self, user, action: str = Action.VIEW) -> WorkstationQuerySet:
+        """The stations `restrict` gives the user through their villages alone, their town outside the scope: a
+        station account's own (the weekly board lists them below the towns).
+
+        Asked from the user's villages, in two small reads: `restrict` less the towns, one query, made PostgreSQL
+        scan a province's 41,000 stations for them (12–16 ms), and as a subquery the planner walked them all (0.3 s)."""
+        inside = scope_q(user, "organization__path", action)
+        through = Workstation.villages.through.objects
+        links = through.filter(inside).exclude(scope_q(user, "workstation__town__path", action))
+        ids = set(links.values_list("workstation_id", flat=True))
+        if ids:  # less those with a village outside the scope
+            ids -= set(through.filter(workstation_id__in=ids).exclude(inside).values_list("workstation_id", flat=True))
+        return self.filter(pk__in=ids)
+
 
 class Workstation(models.Model):
     """党建工作站: a working layer between a town committee and the 3–5 villages it covers [003].

@@ -74,9 +74,8 @@ class BoardView(ScopedViewMixin, View):
         listed = paged(request, towns, TOWNS_PAGE)  # the pager keeps the week
         page = listed["page"]
         stations = (
-            self.scoped(Workstation)
+            Workstation.objects.through_villages(request.user)  # those of a town in the scope are its rows above
             .active()
-            .exclude(town__in=self.get_queryset().values("pk"))
             .select_related("town")
             .order_by("code")
         )
