@@ -134,7 +134,8 @@ MIDDLEWARE = [
     "dangjian.core.security.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # No LocaleMiddleware: the interface has one language (LANGUAGES), which Django uses without choosing it anew
+    # from each request's Accept-Language (tests/test_language.py).
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
