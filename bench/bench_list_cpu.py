@@ -2,7 +2,7 @@
 
 Usage (settings from the environment, as for `dangjian`; the load accounts made by `bench/load_setup.py` first):
     .venv/bin/python bench/load_setup.py /tmp/load.json
-    .venv/bin/python bench/bench_list_cpu.py [--repeat 50] [--profile PERSONA:URL]
+    .venv/bin/python bench/bench_list_cpu.py [--repeat 50] [--profile PERSONA:URL | --sql]
     # the demo (SQLite), whose own accounts are the personas (demo_county, demo_town, ...):
     DANGJIAN_DATA_DIR=/tmp/demo .venv/bin/python bench/bench_list_cpu.py --accounts demo
 
@@ -14,7 +14,10 @@ part that bounds the kit's throughput when its workers are CPU-bound; on SQLite 
 Through the kit, the list pages' throughput relative to `/ping/`'s (P5) is about the inverse of that ratio.
 
 `--profile county:/members/` runs that page `--repeat` times under cProfile timed by the CPU clock and prints the
-functions by cumulative CPU time. Nothing is written, except the sessions of the sign-ins.
+functions by cumulative CPU time. `--sql` prints instead, for each page, its statements and the time they took (the
+fastest of five requests; on a database on the same host that is mostly the database's own CPU, the share of a list
+request the kit's throughput also pays for) and the slowest statement. Nothing is written, except the sessions of the
+sign-ins.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=50, help="requests per page (default 50)")
     parser.add_argument("--profile", metavar="PERSONA:URL", help="profile one page (CPU time, cProfile) instead")
     parser.add_argument("--lines", type=int, default=60, help="functions the profile lists (default 60)")
+    parser.add_argument("--sql", action="store_true", help="the statements of each page and their time instead")
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
@@ -68,6 +72,10 @@ def main() -> None:
         for _ in range(repeat):
             client.get(url)
         return (time.process_time() - started) * 1000 / repeat
+
+    if args.sql:
+        sql_times(clients)
+        return
 
     if args.profile:
         import cProfile
@@ -103,6 +111,44 @@ def main() -> None:
             count += 1
             print(f"{persona:<8} {url:<12} {spent:7.2f} ms  ×{spent / floor:5.1f}")
     print(f"mean of the {count} list pages: {total / count:.2f} ms, ×{total / floor_total:.1f} /ping/")
+
+
+def sql_times(clients) -> None:
+    from contextlib import ExitStack
+
+    from django.db import connections
+
+    def timed(statements):
+        def wrapper(execute, sql, params, many, context):
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                statements.append((time.perf_counter() - started, sql))
+
+        return wrapper
+
+    print("statements per page and their time (ms), the fastest of five requests; then the slowest statement")
+    for persona, urls in LISTS.items():
+        for url in urls:
+            for _ in range(WARM_UP):
+                clients[persona].get(url)
+            best = None
+            for _ in range(5):
+                statements = []
+                with ExitStack() as stack:
+                    for alias in connections:
+                        stack.enter_context(connections[alias].execute_wrapper(timed(statements)))
+                    clients[persona].get(url)
+                spent = sum(seconds for seconds, _ in statements)
+                if best is None or spent < best[0]:
+                    best = (spent, statements)
+            spent, statements = best
+            slowest = max(statements, key=lambda s: s[0])
+            print(
+                f"{persona:<8} {url:<12} {len(statements):3d} statements {spent * 1000:7.2f} ms"
+                f"  slowest {slowest[0] * 1000:6.2f} ms: {' '.join(slowest[1].split())[:90]}"
+            )
 
 
 if __name__ == "__main__":
