@@ -44,12 +44,6 @@ def _around(viewname: str, prefix: str, urlconf: str | None) -> tuple[str, str]:
     return head, tail
 
 
-def row_url_of(viewname: str, pk) -> str:
-    """`reverse(viewname, args=[pk])` for a route whose one argument is a whole number (`<int:pk>`)."""
-    head, tail = _around(viewname, get_script_prefix(), get_urlconf())
-    return f"{head}{int(pk)}{tail}"
-
-
 def row_urls():
     """`row_url_of` for the rows of one page: the script prefix and URL configuration (thread-local lookups) read
     once, not for each of a page's hundred links."""
@@ -60,6 +54,11 @@ def row_urls():
         return f"{head}{int(pk)}{tail}"
 
     return row_url
+
+
+def row_url_of(viewname: str, pk) -> str:
+    """`reverse(viewname, args=[pk])` for a route whose one argument is a whole number (`<int:pk>`)."""
+    return row_urls()(viewname, pk)
 
 
 @register.simple_tag
