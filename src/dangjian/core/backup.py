@@ -32,12 +32,14 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
 from django.db import DatabaseError, connection, models, transaction
@@ -427,6 +429,8 @@ def restore(
         with _open(path) as zf, transaction.atomic():
             ordered = [models_[e["table"]] for e in manifest["tables"]]
             session = apps.get_model("sessions", "Session") if apps.is_installed("django.contrib.sessions") else None
+            if session:
+                _forget_cached_sessions(session)
             for model in [*reversed(ordered), *([session] if session else [])]:
                 with connection.cursor() as cursor:
                     cursor.execute(f"DELETE FROM {qn(model._meta.db_table)}")  # noqa: S608 - names from the model registry, quoted
@@ -453,6 +457,28 @@ def restore(
     finally:
         ContentType.objects.clear_cache()
     return RestoreResult(manifest, total)
+
+
+def _forget_cached_sessions(session: type[models.Model]) -> None:
+    """Drop the cached copies of the sessions the restore deletes (`cached_db` sessions, with Redis): a copy left
+    behind would keep a login alive on a database where its user id may be somebody else.
+
+    Dropped now and again once the restore commits: a request in between may read a session from the database's
+    old rows and cache it anew.
+    """
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    prefix = getattr(store, "cache_key_prefix", None)
+    if prefix is None:  # sessions in the database only
+        return
+    cache = caches[settings.SESSION_CACHE_ALIAS]
+    keys = [prefix + key for key in session._base_manager.values_list("session_key", flat=True).iterator()]
+
+    def forget() -> None:
+        for start in range(0, len(keys), 1000):
+            cache.delete_many(keys[start : start + 1000])
+
+    forget()
+    transaction.on_commit(forget)
 
 
 def _anchor_shown() -> str:
