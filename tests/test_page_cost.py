@@ -3,6 +3,7 @@ Django ways give: the same links, dates, selects and top bar."""
 
 from __future__ import annotations
 
+import copy
 import datetime
 
 import pytest
@@ -21,6 +22,7 @@ from dangjian.members.models import Member
 from dangjian.problems.choices import Category
 from dangjian.problems.models import Problem
 from dangjian.rectify.models import Case
+from test_filter_scope_walk import list_routes
 
 from conftest import settled
 
@@ -49,6 +51,36 @@ def test_a_row_link_follows_the_script_prefix_of_an_installation_under_a_path():
     finally:
         set_script_prefix("/")
     assert row_url_of("members:detail", 5) == "/members/5/"
+
+
+def test_a_fixed_url_tag_remembers_its_address_per_script_prefix():
+    page = Template(
+        "{% url 'members:list' %} {% url 'sheets:import' 'members' %} {% url 'cadence:list' as x %}[{{ x }}]"
+    )
+    node = page.nodelist[0]
+    assert type(node).__name__ == "FixedURLNode" and node.fixed  # the builtin stands for Django's `url`
+
+    def plain():
+        return f"{reverse('members:list')} {reverse('sheets:import', args=['members'])} [{reverse('cadence:list')}]"
+
+    assert page.render(Context()) == plain() == "/members/ /sheets/import/members/ [/notifications/]"
+    assert page.render(Context()) == plain()  # the second time from what it remembered
+    try:
+        set_script_prefix("/dangjian/")
+        assert (
+            page.render(Context())
+            == plain()
+            == ("/dangjian/members/ /dangjian/sheets/import/members/ [/dangjian/notifications/]")
+        )
+    finally:
+        set_script_prefix("/")
+    assert page.render(Context()) == plain()
+
+
+def test_a_url_tag_with_a_variable_is_reversed_each_time():
+    page = Template("{% url 'members:detail' pk %}")
+    assert not page.nodelist[0].fixed
+    assert [page.render(Context({"pk": pk})) for pk in (5, 6)] == ["/members/5/", "/members/6/"]
 
 
 def test_a_row_link_refuses_what_is_not_a_whole_number():
@@ -119,6 +151,42 @@ def test_the_list_filters_use_the_inline_select(rf):
     assert form.fields["is_mobile"].widget.template_name == INLINE_SELECT
     assert form.fields["q"].widget.template_name != INLINE_SELECT
     assert form.renderer is FILTER_RENDERER
+
+
+FILTERSETS = sorted({filterset for _, _, filterset in list_routes()}, key=lambda f: f.__qualname__)
+
+
+@pytest.mark.parametrize("filterset", FILTERSETS, ids=lambda f: f"{f.__module__}.{f.__qualname__}")
+def test_each_requests_filters_answer_to_its_own_filterset_and_user(filterset, rf):
+    """Filters are copied shallowly for each request (core.filters.SharedFilters): every filter, and every method
+    a filter calls, must still belong to that request's FilterSet, never to another's (another user's scope)."""
+    first, second = (filterset({}, request=rf.get("/")) for _ in range(2))
+    for name, mine in first.filters.items():
+        theirs = second.filters[name]
+        assert mine is not theirs and mine is not filterset.base_filters[name]
+        assert mine.parent is first and theirs.parent is second
+        if isinstance(mine.method, str):
+            assert mine.filter.f is mine
+            assert mine.filter.method == getattr(first, mine.method)
+            assert theirs.filter.method == getattr(second, mine.method)
+        assert first.form.fields[name] is not second.form.fields[name]
+
+
+@pytest.mark.parametrize("filterset", FILTERSETS, ids=lambda f: f"{f.__module__}.{f.__qualname__}")
+def test_a_filter_forms_errors_are_its_own_and_its_html_is_djangos(filterset, rf):
+    """A form whose fields were copied shallowly renders as one whose fields Django deep-copied, and a bad value in
+    one request's form leaves the next request's form clean."""
+    bad = {name: "x" * 300 + "\x00" for name in filterset.base_filters}
+    spoiled = filterset(bad, request=rf.get("/"))
+    spoiled.form.is_valid()
+    clean = filterset({}, request=rf.get("/"))
+    assert clean.form.is_valid(), clean.form.errors
+    form_class = type(clean.form)
+    deep = form_class.__new__(form_class)
+    forms.Form.__init__(deep, {}, prefix=clean.form.prefix, renderer=FILTER_RENDERER)
+    deep.fields = {name: copy.deepcopy(field) for name, field in form_class.base_fields.items()}
+    for name in form_class.base_fields:
+        assert str(clean.form[name]) == str(deep[name])
 
 
 def test_the_top_bar_shows_each_duty_its_own_links(county_user, region, login):

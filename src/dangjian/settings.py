@@ -170,6 +170,8 @@ TEMPLATES = [
         "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
+            # `{% url %}` remembering the addresses of fixed routes (core/templatetags/fixed_urls.py).
+            "builtins": ["dangjian.core.templatetags.fixed_urls"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

@@ -13,6 +13,8 @@ Pages construct their FilterSet with `request=request`, as DRF's filter backend 
 
 from __future__ import annotations
 
+import copy
+
 import django_filters
 from django import forms
 from django.forms.renderers import DjangoTemplates
@@ -100,8 +102,42 @@ class FilterRenderer(DjangoTemplates):
 FILTER_RENDERER = FilterRenderer()
 
 
+def _own_filter(shared: django_filters.Filter) -> django_filters.Filter:
+    """A request's own copy of a filter: a new object for the FilterSet to give its parent and model, sharing its
+    settings. A filter with a method keeps a FilterMethod that names the filter it belongs to; the copy gets its own,
+    or it would call the method on the shared filter's parent, another request's FilterSet and user."""
+    own = copy.copy(shared)
+    if own.method is not None:
+        own.method = own.method
+    return own
+
+
+class SharedFilters(dict):
+    """A FilterSet's filters, copied for each request by `copy.deepcopy` (django-filter's FilterSet.__init__): a
+    shallow copy of each filter is enough, as they hold nothing a request changes. The deep copy walked every
+    choice of every filter, on every request of a list page."""
+
+    def __deepcopy__(self, memo):
+        return {name: _own_filter(shared) for name, shared in self.items()}
+
+
+class SharedFields(dict):
+    """A filter form's fields, copied for each form by `copy.deepcopy` (Django's BaseForm.__init__): each form gets
+    its own field objects sharing their widget and choices, which filter forms never change (the filters' choices
+    are fixed in code, and none is a model query)."""
+
+    def __deepcopy__(self, memo):
+        return {name: copy.copy(field) for name, field in self.items()}
+
+
 class ScopedFilterSet(django_filters.FilterSet):
     """Base of the lists' filters: knows the requesting user, and refuses bad input rather than ignoring it."""
+
+    def __init__(self, *args, **kwargs):
+        cls = type(self)
+        if not isinstance(cls.__dict__.get("base_filters"), SharedFilters):
+            cls.base_filters = SharedFilters(cls.base_filters)
+        super().__init__(*args, **kwargs)
 
     def get_form_class(self):
         # One form class per FilterSet: its fields are the filters' own, the same on every request, and a form
@@ -123,6 +159,7 @@ class ScopedFilterSet(django_filters.FilterSet):
             ):
                 widget.template_name = INLINE_SELECT
         form_class.default_renderer = FILTER_RENDERER
+        form_class.base_fields = SharedFields(form_class.base_fields)
         return form_class
 
     def visible(self, model):
