@@ -151,7 +151,7 @@ MIDDLEWARE = [
 # Lockout after repeated failures, per account and per address separately (等保: 登录失败处理).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "dangjian.accounts.backends.GrantsBackend",  # ModelBackend reading the grants with the user
 ]
 AXES_FAILURE_LIMIT = env_int("DANGJIAN_LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("DANGJIAN_LOCKOUT_MINUTES", 10))

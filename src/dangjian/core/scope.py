@@ -64,13 +64,17 @@ def scope_paths(user, action: str = Action.VIEW) -> list[str] | None:
     if cache is None:
         # One query for all actions: a page that both shows (VIEW) and offers changes (CHANGE) asks once.
         # The grants (accounts.OrgGrant) are read through the user's reverse relation: core imports no app above it.
-        grants = list(user.grants.values_list("role", "org__path"))
-        cache = {
-            act: _minimal([path for role, path in grants if act in ROLE_ALLOWS.get(role, set())])
-            for act in Action.values
-        }
-        user._scope_cache = cache
+        cache = remember_grants(user, list(user.grants.values_list("role", "org__path")))
     return cache.get(action, [])
+
+
+def remember_grants(user, grants: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Keep on `user`, for the length of the request, the scope its grants give, as (role, organization path) pairs
+    read now: by `scope_paths`, or with the user when the request signs them in (accounts.backends)."""
+    user._scope_cache = {
+        act: _minimal([path for role, path in grants if act in ROLE_ALLOWS.get(role, set())]) for act in Action.values
+    }
+    return user._scope_cache
 
 
 def path_in_scope(user, path: str, action: str = Action.VIEW) -> bool:
