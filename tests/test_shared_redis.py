@@ -19,8 +19,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from dangjian.accounts.security import set_password
-from test_serve_proxy import PUBLIC_HOST, dangjian, new_installation, run_server
-from test_shared_state import PASSWORD, SETUP, csrf_token, home_counts, signed_in, visitor
+from test_serve_proxy import PUBLIC_HOST, dangjian, new_installation
+from test_shared_state import PASSWORD, SETUP, csrf_token, home_counts, signed_in, two_servers, visitor
 
 REDIS_URL = os.environ.get("DANGJIAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 SESSIONS = "django.contrib.sessions.backends.cached_db"
@@ -44,13 +44,8 @@ def served(installation, tmp_path_factory):
     """Servers A and B (their ports) on one database and one Redis."""
     logs = tmp_path_factory.mktemp("redis")
     env = {**installation, "REDIS_URL": reachable_redis(), "DANGJIAN_TOTP_ROLES": "", "DANGJIAN_LOGIN_RATE": "4/minute"}
-    a = run_server(env, logs / "a.log", "--no-worker")
-    b = run_server(env, logs / "b.log", "--no-worker")
-    try:
-        yield env, next(a), next(b)
-    finally:
-        for server in (a, b):
-            server.close()
+    for a, b in two_servers(env, logs):
+        yield env, a, b
 
 
 def post(browser, path: str, origin: str = f"http://{PUBLIC_HOST}"):

@@ -68,6 +68,15 @@ def served(installation, tmp_path_factory):
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+    try:
+        yield from two_servers(env, logs)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+
+def two_servers(env: dict, logs):
+    """Yields the ports of two `dangjian serve --no-worker` of the installation `env`; stops them afterwards."""
     a = run_server(env, logs / "a.log", "--no-worker")
     b = run_server(env, logs / "b.log", "--no-worker")
     try:
@@ -75,8 +84,6 @@ def served(installation, tmp_path_factory):
     finally:
         for server in (a, b):
             server.close()
-        worker.terminate()
-        worker.wait(timeout=30)
 
 
 def visitor(port: int, source: str) -> Visitor:
