@@ -7,9 +7,9 @@ Picks the first county of the generated region, its largest town, four of that t
 a workstation covering those villages (or takes the one that covers the first already, as in a province given its
 activity by bench/activity_for_gen.sql); four accounts opened like the demo's (no forced change, no second factor),
 one per persona — load_county (编辑 on the county), load_town (编辑 on the town), load_station (the station's account:
-its villages), load_branch (编辑 on one village branch); an open rectification case and a problem in the town, so
+its villages), load_branch (编辑 on one village branch); an open rectification case and 100 problems in the town, so
 the case and problem pages have something to show. Writes the personas' names, password and the ids the load test
-asks for into OUT.json. Run it again to start over: the earlier load accounts, station and problem go first
+asks for into OUT.json. Run it again to start over: the earlier load accounts, station and problems go first
 (the case is kept).
 """
 
@@ -20,6 +20,7 @@ import os
 import sys
 
 PASSWORD = "Load-Test-2026"  # noqa: S105 - the load accounts exist only in a bench database
+PROBLEMS = 100
 
 
 def main() -> None:
@@ -86,16 +87,21 @@ def main() -> None:
         case = Case.objects.filter(org=villages[1], year=year).first() or open_case(
             villages[1], year=year, source="manual", actor=None, reasons=["班子软弱"], note="负载测试"
         )
-        problem = record_problem(
-            villages[2],
-            title="村部活动室屋顶漏雨",
-            category="infrastructure",
-            level="station_village",
-            owner_name="负载测试",
-            deadline=timezone.localdate().replace(month=12, day=31),
-            source_ref="负载测试",
-            actor=None,
-        )
+        # The mix's notes on a problem are spread over these, so a problem's page shows what a real one gathers
+        # (a ten-minute run writes some 1,100 notes: a dozen each, not all of them on one page).
+        problems = [
+            record_problem(
+                villages[2],
+                title=f"村部活动室屋顶漏雨（{n}）",
+                category="infrastructure",
+                level="station_village",
+                owner_name="负载测试",
+                deadline=timezone.localdate().replace(month=12, day=31),
+                source_ref="负载测试",
+                actor=None,
+            )
+            for n in range(1, PROBLEMS + 1)
+        ]
     out = {
         "password": PASSWORD,
         "county": {"id": county.pk, "code": county.code, "name": county.name},
@@ -103,7 +109,7 @@ def main() -> None:
         "branch": {"id": villages[0].pk, "code": villages[0].code},
         "station": station.pk,
         "case": case.pk,
-        "problem": problem.pk,
+        "problems": [problem.pk for problem in problems],
         "search": [county.name[:3], town.name[-4:-2], villages[0].code[:6]],
     }
     with open(sys.argv[1], "w", encoding="utf-8") as f:

@@ -127,12 +127,13 @@ class Town(Persona):
         self.get(f"/orgs/{SETUP['town']['id']}/", "org detail (town)")
 
     def problem(self) -> None:
-        self.get(f"/problems/{SETUP['problem']}/", "problem page")
+        self.get(f"/problems/{random.choice(SETUP['problems'])}/", "problem page")
 
     def note_on_problem(self) -> None:
-        page = self.get(f"/problems/{SETUP['problem']}/", "problem page")
+        pk = random.choice(SETUP["problems"])
+        page = self.get(f"/problems/{pk}/", "problem page")
         with self.client.post(
-            f"/problems/{SETUP['problem']}/progress/",
+            f"/problems/{pk}/progress/",
             {"note": "已联系施工队，本周内维修", "csrfmiddlewaretoken": token(page.text)},
             name="enter: problem progress",
             catch_response=True,
